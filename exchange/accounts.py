@@ -1,0 +1,262 @@
+"""Portal accounts (comptes): creation, argon2 password hashes, sign-in, API tokens, demo accounts.
+
+Three roles: ``tenant`` (locataire, linked to one household), ``staff`` (agent of one landlord, sits in
+its CALEOL) and ``admin`` (administrateur du territoire). Services take the session and never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange.errors import ExchangeError, NotFound
+from exchange.models import Household, Landlord, Territory, UserAccount
+
+Role = Literal["tenant", "staff", "admin"]
+ROLES: tuple[Role, ...] = ("tenant", "staff", "admin")
+ROLE_LABELS: dict[str, str] = {
+    "tenant": "locataire",
+    "staff": "agent de bailleur (CALEOL)",
+    "admin": "administrateur du territoire",
+}
+
+_hasher = PasswordHasher()
+# Verified against when the login is unknown, so that both paths cost one argon2 hash.
+_DUMMY_HASH = _hasher.hash("compte-inexistant")
+
+
+class AccountExists(ExchangeError):
+    """An account with this login already exists."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What the portal needs to know about a signed-in account (a plain copy of the row)."""
+
+    id: int
+    login: str
+    role: str
+    display_name: str
+    territory_id: int
+    territory_code: str
+    household_id: int | None = None
+    household_ref: str | None = None
+    landlord_id: int | None = None
+    landlord_code: str | None = None
+    active: bool = True
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    if len(password) < 8:
+        raise ValueError("password: au moins 8 caractères")
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _account(row: UserAccount) -> Account:
+    territory = row.territory
+    return Account(
+        id=row.id,
+        login=row.login,
+        role=row.role,
+        display_name=row.display_name or row.login,
+        territory_id=row.territory_id,
+        territory_code=territory.code,
+        household_id=row.household_id,
+        household_ref=row.household.ref if row.household is not None else None,
+        landlord_id=row.landlord_id,
+        landlord_code=row.landlord.code if row.landlord is not None else None,
+        active=row.active,
+    )
+
+
+def get_account(session: Session, account_id: int) -> Account | None:
+    """The account with this id, or None."""
+    row = session.get(UserAccount, account_id)
+    return _account(row) if row is not None else None
+
+
+def authenticate(session: Session, login: str, password: str) -> Account | None:
+    """The active account whose login and password match, or None (same cost either way)."""
+    row = session.scalars(select(UserAccount).where(UserAccount.login == login.strip().lower())).one_or_none()
+    if row is None or not row.active:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(row.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(row.password_hash):
+        row.password_hash = _hasher.hash(password)
+    return _account(row)
+
+
+def create_user(
+    session: Session,
+    *,
+    login: str,
+    password: str,
+    role: str,
+    territory: str,
+    household: str | None = None,
+    landlord: str | None = None,
+    display_name: str | None = None,
+) -> Account:
+    """Create an account; a tenant names its household ref, a staff member its landlord code."""
+    login = login.strip().lower()
+    if role not in ROLES:
+        raise ValueError(f"role: {role!r} inconnu (attendu : {', '.join(ROLES)})")
+    if not login:
+        raise ValueError("login: obligatoire")
+    territory_row = session.scalars(select(Territory).where(Territory.code == territory)).one_or_none()
+    if territory_row is None:
+        raise NotFound(f"territoire {territory!r} introuvable")
+    if session.scalars(select(UserAccount.id).where(UserAccount.login == login)).first() is not None:
+        raise AccountExists(f"le compte {login!r} existe déjà")
+    row = UserAccount(login=login, password_hash=hash_password(password), role=role,
+                      territory_id=territory_row.id, display_name=display_name or login)
+    if role == "tenant":
+        if household is None:
+            raise ValueError("household: obligatoire pour un compte locataire")
+        row.household_id = _household_id(session, territory_row.id, household)
+    elif household is not None:
+        raise ValueError("household: seulement pour un compte locataire")
+    if role == "staff":
+        if landlord is None:
+            raise ValueError("landlord: obligatoire pour un compte de bailleur")
+        row.landlord_id = _landlord_id(session, territory_row.id, landlord)
+    elif landlord is not None:
+        raise ValueError("landlord: seulement pour un compte de bailleur")
+    session.add(row)
+    session.flush()
+    return _account(row)
+
+
+def _household_id(session: Session, territory_id: int, ref: str) -> int:
+    found = session.scalars(
+        select(Household.id).where(Household.territory_id == territory_id, Household.ref == ref)
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"ménage {ref!r} introuvable")
+    return found
+
+
+def _landlord_id(session: Session, territory_id: int, code: str) -> int:
+    found = session.scalars(
+        select(Landlord.id).where(Landlord.territory_id == territory_id, Landlord.code == code)
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"bailleur {code!r} introuvable")
+    return found
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(session: Session, account_id: int) -> str:
+    """A new API token for the account (only its SHA-256 is stored; the previous token stops working)."""
+    row = session.get(UserAccount, account_id)
+    if row is None:
+        raise NotFound(f"compte {account_id} introuvable")
+    token = secrets.token_urlsafe(32)
+    row.api_token_hash = _token_digest(token)
+    return token
+
+
+def account_for_token(session: Session, token: str) -> Account | None:
+    """The active account holding this API token, or None."""
+    if not token:
+        return None
+    row = session.scalars(
+        select(UserAccount).where(UserAccount.api_token_hash == _token_digest(token))
+    ).one_or_none()
+    return _account(row) if row is not None and row.active else None
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    """A demo account as printed by ``exchange demo-accounts``."""
+
+    login: str
+    password: str
+    role: str
+    description: str
+
+
+DEMO_PASSWORDS = {"tenant": "demo-locataire", "staff": "demo-caleol", "admin": "demo-territoire"}
+"""Known passwords of the demo accounts (demo databases only)."""
+
+
+def _demo_tenant(session: Session, territory_id: int) -> Household | None:
+    """A household with an open request, preferably one waiting to answer a live proposal."""
+    from exchange.models import Request
+    from exchange.models.workflow import Proposal, ProposalMove
+
+    waiting = session.scalars(
+        select(Household).join(ProposalMove, ProposalMove.household_id == Household.id)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(Proposal.territory_id == territory_id, Proposal.status == "proposed", ProposalMove.answer.is_(None))
+        .order_by(Proposal.points.desc(), Proposal.id, ProposalMove.position).limit(1)
+    ).first()
+    if waiting is not None:
+        return waiting
+    return session.scalars(
+        select(Household).join(Request, Request.household_id == Household.id)
+        .where(Request.territory_id == territory_id, Request.status == "open").order_by(Household.ref).limit(1)
+    ).first()
+
+
+def _ensure(session: Session, *, login: str, role: str, territory_id: int, display_name: str,
+            household_id: int | None = None, landlord_id: int | None = None) -> None:
+    row = session.scalars(select(UserAccount).where(UserAccount.login == login)).one_or_none()
+    if row is None:
+        row = UserAccount(login=login, role=role, territory_id=territory_id)
+        session.add(row)
+    row.role, row.territory_id, row.display_name, row.active = role, territory_id, display_name, True
+    row.household_id, row.landlord_id = household_id, landlord_id
+    row.password_hash = hash_password(DEMO_PASSWORDS[role])
+    session.flush()
+
+
+def demo_accounts(session: Session, code: str) -> list[DemoAccount]:
+    """Create or reset the demo accounts of a territory (idempotent): one tenant, one staff per landlord, one admin.
+
+    The tenant is a household waiting to answer a live proposal when there is one, else a
+    household with an open request.
+    """
+    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
+    if territory is None:
+        raise NotFound(f"territoire inconnu : {code}")
+    slug = code.lower()
+    out: list[DemoAccount] = []
+    household = _demo_tenant(session, territory.id)
+    if household is not None:
+        login = f"locataire.{slug}"
+        # The tenant account follows the chosen household; free the link of any older demo tenant.
+        _ensure(session, login=login, role="tenant", territory_id=territory.id,
+                display_name=f"Ménage {household.ref}", household_id=household.id)
+        out.append(DemoAccount(login, DEMO_PASSWORDS["tenant"], "tenant", f"locataire du ménage {household.ref}"))
+    for landlord in session.scalars(select(Landlord).where(Landlord.territory_id == territory.id)
+                                    .order_by(Landlord.code)).all():
+        login = f"caleol.{landlord.code.lower()}.{slug}"
+        _ensure(session, login=login, role="staff", territory_id=territory.id,
+                display_name=f"CALEOL {landlord.name}", landlord_id=landlord.id)
+        out.append(DemoAccount(login, DEMO_PASSWORDS["staff"], "staff", f"agent CALEOL de {landlord.name}"))
+    login = f"admin.{slug}"
+    _ensure(session, login=login, role="admin", territory_id=territory.id, display_name=f"Territoire {territory.name}")
+    out.append(DemoAccount(login, DEMO_PASSWORDS["admin"], "admin", f"administrateur du territoire {territory.name}"))
+    return out

@@ -1,0 +1,1 @@
+"""Click commands of the ``exchange`` CLI, one module per area (each owns its commands)."""

@@ -1,0 +1,95 @@
+"""``exchange explain``: why a household has these candidate dwellings (criteria, figures, points)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from exchange.errors import ExchangeError
+from matching.config import PolicyConfig
+from matching.territory import Territory
+
+
+def _from_document(path: Path) -> tuple[Territory, PolicyConfig]:
+    """A territory interchange document (FORMAT.md) read directly, without the database."""
+    from exchange.interchange import territory_from_document
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"{path} : lecture impossible ({exc})") from exc
+    territory: Territory = territory_from_document(doc)
+    job_distance = doc.get("territory", {}).get("job_distance_km")
+    config = PolicyConfig() if job_distance is None else PolicyConfig(job_distance_km=float(job_distance))
+    return territory, config
+
+
+def _from_database(code: str | None) -> tuple[Territory, PolicyConfig]:
+    """The territory ``code`` (the only one when None) and its policy, read from the database."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from exchange.db import get_engine
+    from exchange.interchange import load_territory
+    from exchange.models import Territory as TerritoryRow
+    from exchange.policy import policy_config
+
+    with Session(get_engine()) as session:
+        if code is None:
+            codes = session.scalars(select(TerritoryRow.code)).all()
+            if len(codes) != 1:
+                raise click.UsageError("précisez le territoire avec --territory CODE")
+            code = codes[0]
+        territory: Territory = load_territory(session, code)
+        return territory, policy_config(session, code)
+
+
+@click.command("explain")
+@click.argument("household_ref")
+@click.option(
+    "--territory", "code", default=None, help="Code du territoire (par défaut : le seul de la base)."
+)
+@click.option(
+    "--document",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Lire un document territoire JSON (FORMAT.md) au lieu de la base.",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date du calcul (AAAA-MM-JJ) ; par défaut celle du territoire.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Logements candidats affichés."
+)
+def explain(
+    household_ref: str, code: str | None, document: Path | None, as_of: datetime | None, limit: int
+) -> None:
+    """Expliquer les critères actifs d'un ménage et ses logements candidats, avec leurs points."""
+    from exchange.explain import explain_household, format_explanation
+
+    try:
+        territory, config = _from_document(document) if document is not None else _from_database(code)
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_of is not None:
+        day: date = as_of.date()
+        territory = replace(territory, as_of=day)
+    try:
+        explanation = explain_household(territory, household_ref, config)
+    except KeyError:
+        raise click.ClickException(
+            f"ménage inconnu dans le territoire {territory.code} : {household_ref}"
+        ) from None
+    click.echo(format_explanation(explanation, limit=limit))
+
+
+def register(group: click.Group) -> None:
+    """Add ``explain`` to the ``exchange`` group."""
+    group.add_command(explain)

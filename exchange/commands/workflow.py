@@ -1,0 +1,314 @@
+"""Run and workflow commands: ``exchange run``, ``exchange stats``, and operators' helpers.
+
+``run`` is the nightly job (cron / systemd timer, see README): it first records silences past their
+deadline and suspensive conditions past their date, then solves and stores the new proposals, all
+in one transaction. ``answer``, ``decide``, ``lift-condition`` and ``complete`` let an operator
+act for a signed-in user (``--as LOGIN``) from a terminal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from exchange.errors import ExchangeError
+from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
+from matching.types import SolveParams
+
+__all__ = ["register"]
+
+_STAGE_LABELS = {
+    "locked": "verrou du territoire pris",
+    "loaded": "demandes, offres et exclusions chargées",
+    "built": "graphe des mouvements possibles construit",
+    "solved": "propositions optimales calculées",
+    "stored": "calcul enregistré",
+}
+
+
+def register(group: click.Group) -> None:
+    """Add the run and workflow commands to the ``exchange`` group."""
+    for command in (run, stats, answer, decide, lift_condition, complete):
+        group.add_command(command)
+
+
+def _session():  # type: ignore[no-untyped-def]
+    from sqlalchemy.orm import Session
+
+    from exchange.db import get_engine
+
+    return Session(get_engine())
+
+
+def _day(value: datetime | None) -> date:
+    return value.date() if value else date.today()
+
+
+def _now(value: datetime | None) -> datetime:
+    return datetime.combine(value.date(), datetime.now().time()) if value else datetime.now()
+
+
+@click.command("run")
+@click.argument("territory")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date du calcul (AAAA-MM-JJ) ; aujourd'hui par défaut.",
+)
+@click.option(
+    "--max-cycle",
+    type=int,
+    default=None,
+    help="Ménages au plus par échange (2 à 5) ; réglage du territoire par défaut.",
+)
+@click.option(
+    "--max-chain",
+    type=int,
+    default=None,
+    help="Mouvements au plus par chaîne (0 à 6) ; réglage du territoire par défaut.",
+)
+@click.option(
+    "--time-limit",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="Temps maximal de résolution, en secondes.",
+)
+def run(
+    territory: str, as_of: datetime | None, max_cycle: int | None, max_chain: int | None, time_limit: float
+) -> None:
+    """Calcul nocturne : propose les échanges et chaînes optimaux d'un territoire."""
+    from exchange import runs
+
+    console = Console(stderr=True)
+    day, now = _day(as_of), _now(as_of)
+    try:
+        with _session() as session, session.begin():
+            caps = runs.territory_caps(session, territory)
+            try:
+                params = SolveParams(
+                    max_cycle=caps[0] if max_cycle is None else max_cycle,
+                    max_chain=caps[1] if max_chain is None else max_chain,
+                    time_limit_s=time_limit,
+                )
+            except ValueError as exc:
+                raise click.BadParameter(str(exc)) from exc
+            with console.status("calcul en cours…", spinner="dots") as status:
+
+                def progress(stage: str) -> None:
+                    label = _STAGE_LABELS.get(stage, stage)
+                    console.log(label)
+                    status.update(f"{label}…")
+
+                row = runs.run_territory(
+                    session, territory, as_of=day, params=params, progress=progress, now=now
+                )
+            optimum = "optimum prouvé" if row.status == "optimal" else f"borne {row.bound:.0f} ({row.status})"
+            summary = (
+                f"calcul n° {row.id} ({territory}, {day.isoformat()}) : {row.proposal_count} proposition(s), "
+                f"{row.move_count} mouvement(s), {row.objective} points, "
+                f"{optimum} ; "
+                f"{row.requests} demande(s), {row.vacancies} logement(s) vacant(s), "
+                f"{row.skipped_households} ménage(s) déjà en proposition"
+            )
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary)
+
+
+@click.command("stats")
+@click.argument("territory")
+@click.option("--year", type=int, default=None, help="Année du bilan ; toutes les années par défaut.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "csv", "json"]),
+    default="md",
+    show_default=True,
+    help="Format de sortie : markdown, CSV ou JSON.",
+)
+@click.option(
+    "--charts",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dossier où écrire les graphiques (PNG et SVG).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier de sortie ; la sortie standard par défaut.",
+)
+def stats(territory: str, year: int | None, fmt: str, charts: Path | None, output: Path | None) -> None:
+    """Bilan annuel pour la conférence intercommunale du logement (agrégats seulement)."""
+    from exchange import stats as stats_module
+
+    try:
+        with _session() as session:
+            figures = stats_module.compute_stats(session, territory, year=year)
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    text = stats_module.render(figures, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    if charts is not None:
+        written = stats_module.write_charts(figures, charts)
+        click.echo(f"{len(written)} graphique(s) écrit(s) dans {charts}", err=True)
+
+
+def _user(session, login: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from exchange.models import UserAccount
+
+    user = session.scalars(
+        select(UserAccount).where(UserAccount.login == login.strip().lower())
+    ).one_or_none()
+    if user is None:
+        raise click.BadParameter(f"compte inconnu : {login}", param_hint="--as")
+    return user
+
+
+_AS = click.option("--as", "login", required=True, help="Identifiant du compte au nom duquel agir.")
+_DATE = click.option(
+    "--date",
+    "when",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date de l'action (AAAA-MM-JJ) ; aujourd'hui par défaut.",
+)
+
+
+@click.command("answer")
+@click.argument("move_id", type=int)
+@click.option("--accept/--refuse", required=True, help="Accepter ou refuser la proposition.")
+@click.option(
+    "--reason",
+    type=click.Choice([r for r in REFUSAL_REASONS if r != "no_answer"]),
+    default=None,
+    help="Motif du refus.",
+)
+@click.option("--note", default=None, help="Précision écrite (obligatoire pour « other »).")
+@_AS
+@_DATE
+def answer(
+    move_id: int, accept: bool, reason: str | None, note: str | None, login: str, when: datetime | None
+) -> None:
+    """Enregistre la réponse d'un ménage à un mouvement proposé."""
+    from exchange import workflow
+
+    try:
+        with _session() as session, session.begin():
+            move = workflow.get_move(session, move_id)
+            workflow.answer_move(
+                session,
+                move,
+                _user(session, login),
+                accepted=accept,
+                reason=reason,
+                note=note,
+                now=_now(when),
+            )
+            status = move.proposal.status
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"mouvement {move_id} : {'accepté' if accept else 'refusé'} ; proposition : {status}")
+
+
+@click.command("decide")
+@click.argument("move_id", type=int)
+@click.option(
+    "--kind", type=click.Choice(list(DECISION_KINDS)), required=True, help="Nature de la décision (R.441-3)."
+)
+@click.option("--reason", required=True, help="Motif de la décision.")
+@click.option("--rank", type=int, default=None, help="Rang du candidat (attribution avec classement).")
+@click.option("--condition", default=None, help="Pièce ou condition attendue (condition suspensive).")
+@click.option(
+    "--condition-due",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date limite de la condition suspensive.",
+)
+@_AS
+@_DATE
+def decide(
+    move_id: int,
+    kind: str,
+    reason: str,
+    rank: int | None,
+    condition: str | None,
+    condition_due: datetime | None,
+    login: str,
+    when: datetime | None,
+) -> None:
+    """Enregistre la décision de la CALEOL sur un mouvement."""
+    from exchange import workflow
+
+    try:
+        with _session() as session, session.begin():
+            move = workflow.get_move(session, move_id)
+            workflow.decide_move(
+                session,
+                move,
+                _user(session, login),
+                kind=kind,
+                reason=reason,
+                rank=rank,
+                condition=condition,
+                condition_due=condition_due.date() if condition_due else None,
+                now=_now(when),
+            )
+            status = move.proposal.status
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"mouvement {move_id} : décision « {kind} » enregistrée ; proposition : {status}")
+
+
+@click.command("lift-condition")
+@click.argument("move_id", type=int)
+@_AS
+@_DATE
+def lift_condition(move_id: int, login: str, when: datetime | None) -> None:
+    """Lève la condition suspensive d'un mouvement (pièce reçue à temps)."""
+    from exchange import workflow
+
+    try:
+        with _session() as session, session.begin():
+            move = workflow.get_move(session, move_id)
+            workflow.lift_condition(session, move, _user(session, login), now=_now(when))
+            status = move.proposal.status
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"mouvement {move_id} : condition levée ; proposition : {status}")
+
+
+@click.command("complete")
+@click.argument("proposal_id", type=int)
+@_AS
+@_DATE
+def complete(proposal_id: int, login: str, when: datetime | None) -> None:
+    """Enregistre que les déménagements d'une proposition confirmée ont eu lieu."""
+    from exchange import workflow
+    from exchange.errors import NotFound
+    from exchange.models.workflow import Proposal
+
+    try:
+        with _session() as session, session.begin():
+            proposal = session.get(Proposal, proposal_id)
+            if proposal is None:
+                raise NotFound(f"proposition inconnue : {proposal_id}")
+            workflow.complete_proposal(session, proposal, _user(session, login), now=_now(when))
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"proposition {proposal_id} : déménagements effectués")

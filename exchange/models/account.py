@@ -1,0 +1,61 @@
+"""Portal accounts (comptes utilisateurs): a tenant, a landlord's staff member, or a territory admin.
+
+The role decides which link is set, and the database checks it: a ``tenant`` is linked to one
+household, a ``staff`` member (agent de bailleur, sits in its CALEOL) to one landlord, an ``admin``
+(administrateur du territoire) to neither.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+
+from exchange.models.base import Base
+from exchange.models.domain import Household, Landlord, Territory
+
+__all__ = ["ACCOUNT_ROLES", "UserAccount"]
+
+ACCOUNT_ROLES = ("tenant", "staff", "admin")
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+class UserAccount(Base):
+    """A portal account; ``login`` is the (lower-case) e-mail address or identifier."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint("role IN ('tenant', 'staff', 'admin')", name="role"),
+        CheckConstraint(
+            "(role = 'tenant' AND household_id IS NOT NULL AND landlord_id IS NULL)"
+            " OR (role = 'staff' AND landlord_id IS NOT NULL AND household_id IS NULL)"
+            " OR (role = 'admin' AND landlord_id IS NULL AND household_id IS NULL)",
+            name="role_links",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"), index=True)
+    landlord_id: Mapped[int | None] = mapped_column(
+        ForeignKey("landlord.id", ondelete="CASCADE"), nullable=True
+    )
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=lambda: True)
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+    email = synonym("login")
+
+    territory: Mapped[Territory] = relationship()
+    landlord: Mapped[Landlord | None] = relationship()
+    household: Mapped[Household | None] = relationship()

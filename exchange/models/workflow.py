@@ -1,0 +1,306 @@
+"""Tables of the nightly run and of the proposal workflow (suivi des propositions).
+
+A *run* (calcul nocturne) stores *proposals* (propositions: échanges and chaînes), each an ordered
+list of *moves* (mouvements). Each household answers its move (réponse du ménage); the CALEOL of
+the destination dwelling's landlord records one *committee decision* (décision de CALEOL, R.441-3
+CCH) per move. Every transition writes an *audit event* (journal).
+
+Two invariants live in the database, not only in the code: a household, and a dwelling, is in at
+most one live proposal (partial unique indexes on ``proposal_move`` where ``live``), and a move
+gets at most one decision (unique ``move_id``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from exchange.models.base import Base
+
+__all__ = [
+    "ANSWERS",
+    "DECISION_KINDS",
+    "LIVE_STATUSES",
+    "PROPOSAL_STATUSES",
+    "REFUSAL_REASONS",
+    "AuditEvent",
+    "CommitteeDecision",
+    "LandlordWorkflow",
+    "Proposal",
+    "ProposalMove",
+    "Run",
+    "RunLock",
+    "TerritoryWorkflow",
+]
+
+PROPOSAL_STATUSES = ("proposed", "deciding", "confirmed", "completed", "failed")
+"""proposed: waiting for answers; deciding: all accepted, waiting for the CALEOLs; confirmed: move
+date set; completed: moved; failed: a refusal, a silence, a non-attribution or an unmet condition."""
+
+LIVE_STATUSES = ("proposed", "deciding", "confirmed")
+"""A proposal in one of these keeps its households and dwellings out of every other proposal."""
+
+ANSWERS = ("accepted", "refused")
+
+REFUSAL_REASONS = (
+    "location",
+    "cost",
+    "size_layout",
+    "accessibility",
+    "condition",
+    "timing",
+    "change_of_situation",
+    "no_answer",
+    "other",
+)
+"""Fixed list of DOMAIN.md §2.2; ``no_answer`` is set by the system only; ``other`` needs free text."""
+
+DECISION_KINDS = ("attribution", "ranked", "conditional", "non_attribution", "inadmissible")
+"""R.441-3 CCH: attribution; attribution avec classement (rang); attribution sous condition
+suspensive; non-attribution; rejet pour irrecevabilité."""
+
+_LIVE_WHERE = text("live")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class TerritoryWorkflow(Base):
+    """Workflow settings of a territory: answer delay (≥ 10 days) and notice before the move date."""
+
+    __tablename__ = "territory_workflow"
+    __table_args__ = (
+        CheckConstraint("answer_days >= 10", name="answer_days_min"),
+        CheckConstraint("move_notice_days >= 0", name="move_notice_days_min"),
+    )
+
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territory.id", ondelete="CASCADE"), primary_key=True
+    )
+    answer_days: Mapped[int] = mapped_column(Integer, default=lambda: 10)
+    move_notice_days: Mapped[int] = mapped_column(Integer, default=lambda: 30)
+
+
+class LandlordWorkflow(Base):
+    """A landlord's committee delay: ``decision_days`` after the last acceptance, one month when null."""
+
+    __tablename__ = "landlord_workflow"
+    __table_args__ = (
+        CheckConstraint("decision_days IS NULL OR decision_days >= 1", name="decision_days_min"),
+    )
+
+    landlord_id: Mapped[int] = mapped_column(ForeignKey("landlord.id", ondelete="CASCADE"), primary_key=True)
+    decision_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class RunLock(Base):
+    """One row per territory, locked for the whole transaction of a run (one run at a time)."""
+
+    __tablename__ = "run_lock"
+
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territory.id", ondelete="CASCADE"), primary_key=True
+    )
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Run(Base):
+    """One nightly matching run (calcul) of a territory, stored whole or not at all."""
+
+    __tablename__ = "run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16))  # solver status: optimal, feasible, ...
+    objective: Mapped[int] = mapped_column(Integer)
+    bound: Mapped[float] = mapped_column(Float)
+    requests: Mapped[int] = mapped_column(Integer)  # requests given to the solver
+    vacancies: Mapped[int] = mapped_column(Integer)
+    arcs: Mapped[int] = mapped_column(Integer)  # allowed moves of the graph
+    skipped_households: Mapped[int] = mapped_column(Integer)  # already in a live proposal
+    proposal_count: Mapped[int] = mapped_column(Integer)
+    move_count: Mapped[int] = mapped_column(Integer)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    timings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    proposals: Mapped[list[Proposal]] = relationship(back_populates="run", order_by="Proposal.id")
+
+
+class Proposal(Base):
+    """A cycle (échange) or a chain (chaîne de vacance) offered to its households."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        CheckConstraint(_in("status", PROPOSAL_STATUSES), name="status"),
+        CheckConstraint(_in("kind", ("cycle", "chain")), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    points: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=lambda: "proposed", index=True)
+    notified_on: Mapped[date] = mapped_column(Date)
+    answer_deadline: Mapped[date] = mapped_column(Date)  # until midnight
+    accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # last acceptance
+    confirmed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    move_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    failure: Mapped[str | None] = mapped_column(String(32), nullable=True)  # refused, no_answer, ...
+
+    run: Mapped[Run] = relationship(back_populates="proposals")
+    moves: Mapped[list[ProposalMove]] = relationship(
+        back_populates="proposal", order_by="ProposalMove.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def live(self) -> bool:
+        """True while the proposal holds its households and dwellings."""
+        return self.status in LIVE_STATUSES
+
+
+class ProposalMove(Base):
+    """One move of a proposal: a household leaves ``from_dwelling`` for ``to_dwelling``.
+
+    ``points_detail`` and ``criteria_before``/``criteria_after`` feed the CALEOL's dossier.
+    The household's answer lives on the row; ``live`` mirrors the proposal's status so that the
+    partial unique indexes can hold the "one live proposal" invariant.
+    """
+
+    __tablename__ = "proposal_move"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "position"),
+        CheckConstraint("answer IS NULL OR " + _in("answer", ANSWERS), name="answer"),
+        CheckConstraint("refusal_reason IS NULL OR " + _in("refusal_reason", REFUSAL_REASONS), name="reason"),
+        CheckConstraint(
+            "(answer = 'refused') = (refusal_reason IS NOT NULL) OR answer IS NULL", name="refusal_has_reason"
+        ),
+        Index(
+            "uq_proposal_move_live_household",
+            "household_id",
+            unique=True,
+            sqlite_where=_LIVE_WHERE,
+            postgresql_where=_LIVE_WHERE,
+        ),
+        Index(
+            "uq_proposal_move_live_to_dwelling",
+            "to_dwelling_id",
+            unique=True,
+            sqlite_where=_LIVE_WHERE,
+            postgresql_where=_LIVE_WHERE,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), index=True)
+    from_dwelling_id: Mapped[int] = mapped_column(ForeignKey("dwelling.id", ondelete="CASCADE"))
+    to_dwelling_id: Mapped[int] = mapped_column(ForeignKey("dwelling.id", ondelete="CASCADE"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    points_detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    criteria_before: Mapped[list[str]] = mapped_column(JSON, default=list)
+    criteria_after: Mapped[list[str]] = mapped_column(JSON, default=list)
+    live: Mapped[bool] = mapped_column(Boolean, default=lambda: True)
+    answer: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    refusal_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    answer_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    answered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+    decision_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="moves")
+    decision: Mapped[CommitteeDecision | None] = relationship(back_populates="move", uselist=False)
+
+
+class CommitteeDecision(Base):
+    """The CALEOL decision on one move (R.441-3 CCH), recorded once.
+
+    ``rank`` is set for an attribution avec classement (attributed only when 1); a conditional
+    attribution carries ``condition`` and ``condition_due``, then ``condition_status`` met/failed.
+    """
+
+    __tablename__ = "committee_decision"
+    __table_args__ = (
+        UniqueConstraint("move_id"),
+        CheckConstraint(_in("kind", DECISION_KINDS), name="kind"),
+        CheckConstraint("kind <> 'ranked' OR rank >= 1", name="ranked_has_rank"),
+        CheckConstraint("kind <> 'conditional' OR condition_due IS NOT NULL", name="conditional_has_due"),
+        CheckConstraint(
+            "condition_status IS NULL OR " + _in("condition_status", ("pending", "met", "failed")),
+            name="condition_status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    move_id: Mapped[int] = mapped_column(ForeignKey("proposal_move.id", ondelete="CASCADE"))
+    landlord_id: Mapped[int] = mapped_column(ForeignKey("landlord.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    partner_alone: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # DOMAIN.md §2.7
+    condition: Mapped[str | None] = mapped_column(Text, nullable=True)
+    condition_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    condition_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    condition_closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decided_on: Mapped[date] = mapped_column(Date)
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+
+    move: Mapped[ProposalMove] = relationship(back_populates="decision")
+
+    @property
+    def attributes(self) -> bool | None:
+        """True if the move is attributed, False if it fails, None while a condition is pending."""
+        if self.kind == "attribution":
+            return True
+        if self.kind == "ranked":
+            return self.rank == 1
+        if self.kind == "conditional":
+            return {"met": True, "failed": False}.get(self.condition_status or "pending")
+        return False
+
+
+class AuditEvent(Base):
+    """One transition of the workflow: who (a user, or ``system``), when, what, before and after."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+    actor: Mapped[str] = mapped_column(String(120))  # "system" or the user's login
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(20))  # run, proposal, move
+    entity_id: Mapped[int] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -1,0 +1,116 @@
+"""What the workflow changes in the territory data: exclusions, requests, who lives where.
+
+Small helpers over the domain tables (``exchange.models.domain``) used by :mod:`exchange.workflow`
+and :mod:`exchange.stats`; they take the session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from exchange.models import Dwelling, Exclusion, Household, Request
+
+__all__ = [
+    "add_exclusion",
+    "close_requests",
+    "count_star",
+    "move_households",
+    "open_request_criteria",
+    "request_filed_on",
+]
+
+# Workflow failure → exclusion reason of the domain table.
+_EXCLUSION_REASON = {"refused": "refused", "no_answer": "refused"}
+
+
+def count_star() -> Any:
+    """``count(*)`` (kept here so that callers need not import ``func``)."""
+    return func.count()
+
+
+def add_exclusion(session: Session, household_id: int, dwelling_id: int, *, reason: str) -> None:
+    """The pair (household, dwelling) is never proposed again (no-op when already excluded)."""
+    exists = session.scalar(
+        select(Exclusion.id).where(
+            Exclusion.household_id == household_id, Exclusion.dwelling_id == dwelling_id
+        )
+    )
+    if exists is not None:
+        return
+    territory_id = session.scalar(select(Household.territory_id).where(Household.id == household_id))
+    session.add(
+        Exclusion(
+            territory_id=territory_id,
+            household_id=household_id,
+            dwelling_id=dwelling_id,
+            reason=_EXCLUSION_REASON.get(reason, "rejected"),
+            created_at=datetime.now().replace(microsecond=0),
+        )
+    )
+    session.flush()
+
+
+def close_requests(session: Session, household_ids: Iterable[int], *, on: date) -> None:
+    """Close the open requests of these households (their move is confirmed)."""
+    ids = list(household_ids)
+    session.execute(
+        update(Request)
+        .where(Request.household_id.in_(ids), Request.status == "open")
+        .values(status="closed", closed_on=on)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def move_households(session: Session, moves: list[tuple[int, int]]) -> None:
+    """Each (household, dwelling): the household now lives there; a filled offered vacancy is withdrawn.
+
+    Everyone leaves first, so that a swap never puts two households in one dwelling, even for a moment.
+    """
+    households = {
+        h.id: h for h in session.scalars(select(Household).where(Household.id.in_([h for h, _ in moves])))
+    }
+    for household_id, _ in moves:
+        households[household_id].dwelling_id = None
+    session.flush()
+    for household_id, dwelling_id in moves:
+        households[household_id].dwelling_id = dwelling_id
+    session.execute(
+        update(Dwelling)
+        .where(Dwelling.id.in_([d for _, d in moves]), Dwelling.offered.is_(True))
+        .values(offered=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.flush()
+
+
+def request_filed_on(session: Session, household_id: int, *, before: date) -> date | None:
+    """Filing date of the household's latest request filed on or before ``before``."""
+    return session.scalar(
+        select(Request.filed_on)
+        .where(Request.household_id == household_id, Request.filed_on <= before)
+        .order_by(Request.filed_on.desc())
+        .limit(1)
+    )
+
+
+def open_request_criteria(session: Session, code: str) -> list[list[str]]:
+    """For each open request of the territory, its household's active criteria (no personal data)."""
+    from exchange.interchange import load_territory
+    from exchange.policy import policy_config
+    from matching import policy
+
+    plain = load_territory(session, code)
+    config = policy_config(session, code)
+    households = {h.ref: h for h in plain.households}
+    dwellings = {d.ref: d for d in plain.dwellings}
+    result = []
+    for request in plain.requests:
+        household = households[request.household]
+        assert household.dwelling is not None
+        result.append(sorted(policy.active_criteria(household, dwellings[household.dwelling], config)))
+    return result

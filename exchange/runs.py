@@ -1,0 +1,376 @@
+"""The nightly run (calcul nocturne): open requests → compatibility graph → optimal proposals, stored whole.
+
+One run per territory at a time: :func:`acquire_run_lock` takes a transaction-scoped lock
+(``pg_try_advisory_xact_lock`` on PostgreSQL; on SQLite the write lock of the database, taken by
+writing the territory's ``run_lock`` row). Everything a run writes happens in the caller's single
+transaction, so a run killed at any point leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+import matching
+from exchange.deadlines import answer_deadline
+from exchange.errors import ExchangeError, NotFound
+from exchange.models import Dwelling, Household, Territory
+from exchange.models.workflow import AuditEvent, Proposal, ProposalMove, Run, RunLock, TerritoryWorkflow
+from matching import policy
+from matching.config import PolicyConfig
+from matching.graph import build_instance
+from matching.territory import Territory as PlainTerritory
+from matching.types import Instance, Solution, SolveParams
+
+__all__ = [
+    "PAUSE_ENV",
+    "STAGES",
+    "RunInProgress",
+    "acquire_run_lock",
+    "answer_days",
+    "list_runs",
+    "live_refs",
+    "run_count",
+    "run_territory",
+    "territory_caps",
+]
+
+STAGES = ("locked", "loaded", "built", "solved", "stored")
+"""Stages of a run, reported to the progress callback in this order."""
+
+PAUSE_ENV = "EXCHANGE_RUN_PAUSE_AT"
+"""Crash tests only: ``STAGE`` or ``STAGE:SECONDS`` makes the run print ``pause:STAGE`` on stderr and
+sleep there (default 60 s), so that a test can kill the process at a known point."""
+
+_SQLITE_LOCK_WAIT_MS = 3_000
+_SQLITE_BUSY_MS = 30_000  # exchange.db's default
+_ADVISORY_NAMESPACE = 0x45584348  # "EXCH": first key of the PostgreSQL advisory lock
+
+
+class RunInProgress(ExchangeError):
+    """Another run of the same territory holds the lock."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"un calcul est déjà en cours pour le territoire {code} ; réessayez plus tard")
+
+
+def _checkpoint(stage: str) -> None:
+    spec = os.environ.get(PAUSE_ENV)
+    if not spec:
+        return
+    name, _, seconds = spec.partition(":")
+    if name == stage:
+        print(f"pause:{stage}", file=sys.stderr, flush=True)
+        time.sleep(float(seconds or 60))
+
+
+def acquire_run_lock(session: Session, territory: Territory, *, now: datetime | None = None) -> None:
+    """Take the territory's run lock until the end of the caller's transaction.
+
+    Raises :class:`RunInProgress` when another transaction holds it.
+    """
+    stamp = now or datetime.now()
+    code, territory_id = territory.code, territory.id  # a failed flush expires the row: read them first
+    if session.get_bind().dialect.name == "postgresql":
+        got = session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:ns, :tid)"),
+            {"ns": _ADVISORY_NAMESPACE, "tid": territory.id},
+        ).scalar_one()
+        if not got:
+            raise RunInProgress(territory.code)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    raw: Any = session.connection().connection.dbapi_connection if sqlite else None
+    if raw is not None:  # wait a little for a short portal write, not for a whole run
+        raw.execute(f"PRAGMA busy_timeout = {_SQLITE_LOCK_WAIT_MS}")
+    try:
+        # On SQLite this first write takes the database's write lock for the whole transaction.
+        row = session.get(RunLock, territory_id)
+        if row is None:
+            session.add(RunLock(territory_id=territory_id, locked_at=stamp))
+        else:
+            row.locked_at = stamp
+        session.flush()
+    except OperationalError as exc:
+        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+            raise RunInProgress(code) from exc
+        raise
+    finally:
+        if raw is not None:
+            raw.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+
+
+def live_refs(session: Session, territory_id: int) -> tuple[set[str], set[str]]:
+    """Refs of the households and of the destination dwellings held by live proposals."""
+    households = session.scalars(
+        select(Household.ref)
+        .join(ProposalMove, ProposalMove.household_id == Household.id)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(Proposal.territory_id == territory_id, ProposalMove.live)
+    ).all()
+    dwellings = session.scalars(
+        select(Dwelling.ref)
+        .join(ProposalMove, ProposalMove.to_dwelling_id == Dwelling.id)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(Proposal.territory_id == territory_id, ProposalMove.live)
+    ).all()
+    return set(households), set(dwellings)
+
+
+def answer_days(session: Session, territory_id: int) -> int:
+    """The territory's answer delay in days (10 unless configured higher)."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    return 10 if row is None else row.answer_days
+
+
+def _policy_config(session: Session, territory: Territory) -> PolicyConfig:
+    from exchange.policy import policy_config
+
+    return policy_config(session, territory.code)
+
+
+def _load(session: Session, code: str, as_of: date) -> PlainTerritory:
+    from exchange.interchange import load_territory
+
+    return load_territory(session, code, as_of=as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    plain: PlainTerritory
+    instance: Instance
+    config: PolicyConfig
+
+
+def _move_details(ctx: _Context, household_ref: str, dwelling_ref: str, points: int) -> dict[str, Any]:
+    households = {h.ref: h for h in ctx.plain.households}
+    dwellings = {d.ref: d for d in ctx.plain.dwellings}
+    requests = {r.household: r for r in ctx.plain.requests}
+    household = households[household_ref]
+    current = dwellings[ctx.instance.households[household_ref]]
+    target = dwellings[dwelling_ref]
+    detail = policy.points(household, requests[household_ref], current, target, ctx.plain.as_of, ctx.config)
+    if detail.total != points:
+        raise ExchangeError(
+            f"points incohérents pour {household_ref} → {dwelling_ref} : {detail.total} ≠ {points}"
+        )
+    return {
+        "points_detail": {
+            "base": detail.base,
+            "criteria": dict(detail.criteria),
+            "priorities": dict(detail.priorities),
+            "seniority_months": detail.seniority_months,
+            "seniority": detail.seniority,
+            "total": detail.total,
+        },
+        "criteria_before": sorted(policy.active_criteria(household, current, ctx.config)),
+        "criteria_after": sorted(policy.criteria_in(household, target, ctx.config)),
+    }
+
+
+def _store(
+    session: Session, territory: Territory, ctx: _Context, solution: Solution, run: Run, *, now: datetime
+) -> None:
+    refs_h = set(ctx.instance.households)
+    refs_d = set(ctx.instance.households.values()) | set(ctx.instance.vacancies)
+    household_ids = dict(
+        session.execute(
+            select(Household.ref, Household.id).where(
+                Household.territory_id == territory.id, Household.ref.in_(refs_h)
+            )
+        ).all()
+    )
+    dwelling_ids = dict(
+        session.execute(
+            select(Dwelling.ref, Dwelling.id).where(
+                Dwelling.territory_id == territory.id, Dwelling.ref.in_(refs_d)
+            )
+        ).all()
+    )
+    deadline = answer_deadline(run.as_of, answer_days(session, territory.id))
+    ordered = sorted(solution.proposals, key=lambda p: (-p.points, p.moves[0].household if p.moves else ""))
+    for solved in ordered:
+        proposal = Proposal(
+            territory_id=territory.id,
+            kind=solved.kind,
+            points=solved.points,
+            status="proposed",
+            notified_on=run.as_of,
+            answer_deadline=deadline,
+        )
+        for position, move in enumerate(solved.moves):
+            proposal.moves.append(
+                ProposalMove(
+                    position=position,
+                    household_id=household_ids[move.household],
+                    from_dwelling_id=dwelling_ids[ctx.instance.households[move.household]],
+                    to_dwelling_id=dwelling_ids[move.dwelling],
+                    points=move.points,
+                    live=True,
+                    **_move_details(ctx, move.household, move.dwelling, move.points),
+                )
+            )
+        run.proposals.append(proposal)
+    session.add(run)
+    session.flush()
+    session.add(
+        AuditEvent(
+            territory_id=territory.id,
+            at=now,
+            actor="system",
+            action="run.stored",
+            entity="run",
+            entity_id=run.id,
+            before=None,
+            after={"proposals": run.proposal_count, "moves": run.move_count, "objective": run.objective},
+        )
+    )
+    for proposal in run.proposals:
+        session.add(
+            AuditEvent(
+                territory_id=territory.id,
+                at=now,
+                actor="system",
+                action="proposal.proposed",
+                entity="proposal",
+                entity_id=proposal.id,
+                before=None,
+                after={
+                    "status": "proposed",
+                    "answer_deadline": proposal.answer_deadline.isoformat(),
+                    "households": [m.household_id for m in proposal.moves],
+                },
+            )
+        )
+    session.flush()
+
+
+def run_territory(
+    session: Session,
+    code: str,
+    *,
+    as_of: date | None = None,
+    params: SolveParams | None = None,
+    progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+    expire: bool = True,
+) -> Run:
+    """Solve one territory's exchange and store the run with its proposals (live, waiting for answers).
+
+    With ``expire``, silences past their deadline and suspensive conditions past their date are
+    recorded first (``exchange.workflow``). Households and destination dwellings still in a live
+    proposal are then left out. ``params`` defaults to the territory's caps (``max_cycle``,
+    ``max_chain``) from its policy configuration.
+    Raises :class:`NotFound` for an unknown territory and :class:`RunInProgress` when locked.
+    """
+    clock = time.perf_counter
+    started = now or datetime.now()
+    report = progress or (lambda stage: None)
+    timings: dict[str, float] = {}
+    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
+    if territory is None:
+        raise NotFound(f"territoire inconnu : {code}")
+    day = as_of or started.date()
+
+    t0 = clock()
+    acquire_run_lock(session, territory, now=started)
+    timings["lock_s"] = clock() - t0
+    report("locked")
+    _checkpoint("locked")
+    if expire:
+        # Silences past their deadline and conditions past their date free their households first.
+        from exchange.workflow import expire_conditions, expire_deadlines
+
+        expire_deadlines(session, started, territory_id=territory.id)
+        expire_conditions(session, started.date(), territory_id=territory.id)
+
+    t0 = clock()
+    plain = _load(session, code, day)
+    busy_households, busy_dwellings = live_refs(session, territory.id)
+    kept = tuple(r for r in plain.requests if r.household not in busy_households)
+    skipped = len(plain.requests) - len(kept)
+    plain = replace(plain, requests=kept, offers=tuple(o for o in plain.offers if o not in busy_dwellings))
+    config = _policy_config(session, territory)
+    timings["load_s"] = clock() - t0
+    report("loaded")
+    _checkpoint("loaded")
+
+    t0 = clock()
+    instance = build_instance(plain, config)
+    timings["graph_s"] = clock() - t0
+    report("built")
+    _checkpoint("built")
+
+    params = params or SolveParams(max_cycle=config.max_cycle, max_chain=config.max_chain)
+    t0 = clock()
+    solution = matching.solve(instance, params)
+    timings["solve_s"] = clock() - t0
+    timings.update({f"solver_{k}": v for k, v in solution.timings.items()})
+    report("solved")
+    _checkpoint("solved")
+
+    t0 = clock()
+    run = Run(
+        territory_id=territory.id,
+        as_of=day,
+        started_at=started,
+        finished_at=started,
+        status=solution.status,
+        objective=solution.objective,
+        bound=float(solution.bound),
+        requests=len(instance.households),
+        vacancies=len(instance.vacancies),
+        arcs=len(instance.moves),
+        skipped_households=skipped,
+        proposal_count=len(solution.proposals),
+        move_count=sum(len(p.moves) for p in solution.proposals),
+        params={
+            "max_cycle": params.max_cycle,
+            "max_chain": params.max_chain,
+            "time_limit_s": params.time_limit_s,
+            "seed": params.seed,
+            "workers": params.workers,
+        },
+        timings={},
+    )
+    _store(session, territory, _Context(plain, instance, config), solution, run, now=started)
+    timings["store_s"] = clock() - t0
+    run.timings = {k: round(v, 4) for k, v in timings.items()}
+    run.finished_at = started if now is not None else datetime.now()
+    session.flush()
+    report("stored")
+    _checkpoint("stored")
+    return run
+
+
+def territory_caps(session: Session, code: str) -> tuple[int, int]:
+    """The territory's (max_cycle, max_chain) from its policy configuration."""
+    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
+    if territory is None:
+        raise NotFound(f"territoire inconnu : {code}")
+    config = _policy_config(session, territory)
+    return config.max_cycle, config.max_chain
+
+
+def list_runs(session: Session, territory_id: int, *, limit: int = 50) -> list[Run]:
+    """The territory's latest runs, newest first."""
+    return list(
+        session.scalars(
+            select(Run).where(Run.territory_id == territory_id).order_by(Run.id.desc()).limit(limit)
+        ).all()
+    )
+
+
+def run_count(session: Session, territory_id: int) -> int:
+    """How many runs the territory has."""
+    return int(
+        session.scalar(select(func.count()).select_from(Run).where(Run.territory_id == territory_id)) or 0
+    )

@@ -1,0 +1,424 @@
+"""Yearly figures for the housing conference (bilan, DOMAIN.md §3): aggregates only, no personal data.
+
+Proposals are counted in the year they were notified, answers when given, decisions when taken,
+moves on their move date. "Moves" here are the moves of completed proposals (households moved).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import extract, select
+from sqlalchemy.orm import Session, aliased
+
+from exchange import records
+from exchange.errors import NotFound
+from exchange.models import Dwelling, Landlord, Sector, Territory
+from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
+from matching.territory import CRITERIA
+
+__all__ = ["Stats", "compute_stats", "render", "write_charts"]
+
+FORMATS = ("md", "csv", "json")
+
+
+@dataclass(slots=True)
+class Stats:
+    """Every figure of one territory's year (or of all years when ``year`` is None)."""
+
+    territory: str
+    year: int | None
+    open_requests: int = 0
+    open_requests_by_criterion: dict[str, int] = field(default_factory=dict)  # + "convenience"
+    proposals: dict[str, int] = field(
+        default_factory=dict
+    )  # made, accepted, confirmed, completed, failed, live
+    proposals_by_kind: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)  # refused, no_answer, non_attribution, ...
+    answers: dict[str, int] = field(default_factory=dict)  # accepted, refused (incl. silences)
+    refusal_reasons: dict[str, int] = field(default_factory=dict)
+    silences: int = 0
+    decisions_by_kind: dict[str, int] = field(default_factory=dict)
+    decisions_overdue: int = 0
+    moves_completed: int = 0
+    moves_by_criterion_solved: dict[str, int] = field(default_factory=dict)
+    flows: dict[str, dict[str, int]] = field(default_factory=dict)  # from landlord → to landlord → moves
+    qpv: dict[str, int] = field(default_factory=dict)  # out_of, into, within, outside
+    delay_request_to_move_days: dict[str, float | None] = field(default_factory=dict)  # median, q1, q3, n
+    per_landlord: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (the JSON format)."""
+        return asdict(self)
+
+
+def _year(column: Any, year: int | None) -> Any:
+    return True if year is None else extract("year", column) == year
+
+
+def compute_stats(
+    session: Session, code: str, *, year: int | None = None, today: date | None = None
+) -> Stats:
+    """Compute the figures of territory ``code`` for ``year`` (every year when None)."""
+    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
+    if territory is None:
+        raise NotFound(f"territoire inconnu : {code}")
+    day = today or date.today()
+    stats = Stats(territory=code, year=year)
+    landlord_code = dict(
+        session.execute(
+            select(Landlord.id, Landlord.code).where(Landlord.territory_id == territory.id)
+        ).all()
+    )
+    _requests(session, code, stats)
+    _proposals(session, territory.id, year, stats)
+    _answers(session, territory.id, year, stats)
+    _decisions(session, territory.id, year, day, stats, landlord_code)
+    _moves(session, territory.id, year, stats, landlord_code)
+    return stats
+
+
+def _requests(session: Session, code: str, stats: Stats) -> None:
+    by_criterion = records.open_request_criteria(session, code)
+    stats.open_requests = len(by_criterion)
+    counts: Counter[str] = Counter()
+    for criteria in by_criterion:
+        counts.update(criteria or ["convenience"])
+    stats.open_requests_by_criterion = {c: counts[c] for c in (*CRITERIA, "convenience")}
+
+
+def _proposals(session: Session, territory_id: int, year: int | None, stats: Stats) -> None:
+    rows = session.execute(
+        select(
+            Proposal.kind, Proposal.status, Proposal.accepted_on, Proposal.confirmed_on, Proposal.failure
+        ).where(Proposal.territory_id == territory_id, _year(Proposal.notified_on, year))
+    ).all()
+    stats.proposals = {
+        "made": len(rows),
+        "accepted": sum(1 for r in rows if r.accepted_on is not None),
+        "confirmed": sum(1 for r in rows if r.confirmed_on is not None),
+        "completed": sum(1 for r in rows if r.status == "completed"),
+        "failed": sum(1 for r in rows if r.status == "failed"),
+        "live": sum(1 for r in rows if r.status in ("proposed", "deciding", "confirmed")),
+    }
+    stats.proposals_by_kind = dict(sorted(Counter(r.kind for r in rows).items()))
+    stats.failures = dict(sorted(Counter(r.failure for r in rows if r.status == "failed").items()))
+
+
+def _answers(session: Session, territory_id: int, year: int | None, stats: Stats) -> None:
+    rows = session.execute(
+        select(ProposalMove.answer, ProposalMove.refusal_reason)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(
+            Proposal.territory_id == territory_id,
+            ProposalMove.answer.is_not(None),
+            _year(ProposalMove.answered_at, year),
+        )
+    ).all()
+    stats.answers = {a: sum(1 for r in rows if r.answer == a) for a in ("accepted", "refused")}
+    stats.refusal_reasons = dict(
+        sorted(Counter(r.refusal_reason for r in rows if r.answer == "refused").items())
+    )
+    stats.silences = stats.refusal_reasons.get("no_answer", 0)
+
+
+def _decisions(
+    session: Session,
+    territory_id: int,
+    year: int | None,
+    today: date,
+    stats: Stats,
+    landlords: dict[int, str],
+) -> None:
+    rows = session.execute(
+        select(
+            CommitteeDecision.kind,
+            CommitteeDecision.landlord_id,
+            CommitteeDecision.decided_on,
+            ProposalMove.decision_due,
+        )
+        .join(ProposalMove, ProposalMove.id == CommitteeDecision.move_id)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(Proposal.territory_id == territory_id, _year(CommitteeDecision.decided_on, year))
+    ).all()
+    stats.decisions_by_kind = dict(sorted(Counter(r.kind for r in rows).items()))
+    late = sum(1 for r in rows if r.decision_due is not None and r.decided_on > r.decision_due)
+    pending_late = session.scalar(
+        select(records.count_star())
+        .select_from(ProposalMove)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .outerjoin(CommitteeDecision, CommitteeDecision.move_id == ProposalMove.id)
+        .where(
+            Proposal.territory_id == territory_id,
+            Proposal.status == "deciding",
+            CommitteeDecision.id.is_(None),
+            ProposalMove.decision_due < today,
+        )
+    )
+    stats.decisions_overdue = late + int(pending_late or 0)
+    for r in rows:
+        entry = stats.per_landlord.setdefault(landlords[r.landlord_id], _landlord_entry())
+        entry["decisions"] += 1
+        entry[f"decision_{r.kind}"] = entry.get(f"decision_{r.kind}", 0) + 1
+
+
+def _landlord_entry() -> dict[str, int]:
+    return {"moves_out": 0, "moves_in": 0, "decisions": 0}
+
+
+def _moves(
+    session: Session, territory_id: int, year: int | None, stats: Stats, landlords: dict[int, str]
+) -> None:
+    origin, target = aliased(Dwelling), aliased(Dwelling)
+    origin_sector, target_sector = aliased(Sector), aliased(Sector)
+    rows = session.execute(
+        select(
+            ProposalMove.household_id,
+            ProposalMove.criteria_before,
+            ProposalMove.criteria_after,
+            Proposal.move_date,
+            Proposal.notified_on,
+            origin.landlord_id.label("from_landlord"),
+            target.landlord_id.label("to_landlord"),
+            origin_sector.qpv.label("from_qpv"),
+            target_sector.qpv.label("to_qpv"),
+        )
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .join(origin, origin.id == ProposalMove.from_dwelling_id)
+        .join(target, target.id == ProposalMove.to_dwelling_id)
+        .join(origin_sector, origin_sector.id == origin.sector_id)
+        .join(target_sector, target_sector.id == target.sector_id)
+        .where(
+            Proposal.territory_id == territory_id,
+            Proposal.status == "completed",
+            _year(Proposal.move_date, year),
+        )
+    ).all()
+    stats.moves_completed = len(rows)
+    solved: Counter[str] = Counter()
+    flows: dict[str, dict[str, int]] = {}
+    qpv: Counter[str] = Counter({"out_of": 0, "into": 0, "within": 0, "outside": 0})
+    delays: list[int] = []
+    for r in rows:
+        solved.update(set(r.criteria_before) - set(r.criteria_after))
+        source, dest = landlords[r.from_landlord], landlords[r.to_landlord]
+        flows.setdefault(source, {}).setdefault(dest, 0)
+        flows[source][dest] += 1
+        stats.per_landlord.setdefault(source, _landlord_entry())["moves_out"] += 1
+        stats.per_landlord.setdefault(dest, _landlord_entry())["moves_in"] += 1
+        key = {
+            (True, False): "out_of",
+            (False, True): "into",
+            (True, True): "within",
+            (False, False): "outside",
+        }
+        qpv[key[(bool(r.from_qpv), bool(r.to_qpv))]] += 1
+        filed = records.request_filed_on(session, r.household_id, before=r.notified_on)
+        if filed is not None and r.move_date is not None:
+            delays.append((r.move_date - filed).days)
+    stats.moves_by_criterion_solved = {c: solved[c] for c in CRITERIA}
+    stats.flows = {k: dict(sorted(v.items())) for k, v in sorted(flows.items())}
+    stats.qpv = dict(qpv)
+    stats.per_landlord = dict(sorted(stats.per_landlord.items()))
+    stats.delay_request_to_move_days = _spread(delays)
+
+
+def _spread(values: list[int]) -> dict[str, float | None]:
+    """Median and quartiles (None when empty).
+
+    >>> _spread([10, 20, 40])
+    {'n': 3, 'median': 20.0, 'q1': 15.0, 'q3': 30.0}
+    """
+    if not values:
+        return {"n": 0, "median": None, "q1": None, "q3": None}
+    if len(values) == 1:
+        v = float(values[0])
+        return {"n": 1, "median": v, "q1": v, "q3": v}
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return {"n": len(values), "median": float(median), "q1": float(q1), "q3": float(q3)}
+
+
+# Rendering --------------------------------------------------------------------------------------
+
+_LABELS = {
+    "overcrowding": "suroccupation",
+    "under_occupation": "sous-occupation",
+    "autonomy": "perte d'autonomie",
+    "job_distance": "éloignement du travail",
+    "convenience": "demande de confort",
+    "made": "faites",
+    "accepted": "acceptées par tous",
+    "confirmed": "confirmées",
+    "completed": "déménagements effectués",
+    "failed": "échouées",
+    "live": "en cours",
+    "cycle": "échanges",
+    "chain": "chaînes",
+    "refused": "refus d'un ménage",
+    "no_answer": "silence (pas de réponse dans le délai)",
+    "non_attribution": "non-attribution",
+    "inadmissible": "rejet pour irrecevabilité",
+    "not_ranked_first": "classé après le premier",
+    "condition_failed": "condition suspensive non remplie",
+    "location": "localisation",
+    "cost": "coût",
+    "size_layout": "taille ou agencement",
+    "accessibility": "accessibilité",
+    "condition": "état du logement",
+    "timing": "calendrier",
+    "change_of_situation": "changement de situation",
+    "other": "autre",
+    "attribution": "attribution",
+    "ranked": "attribution avec classement",
+    "conditional": "attribution sous condition suspensive",
+    "out_of": "sortie de QPV",
+    "into": "entrée en QPV",
+    "within": "de QPV à QPV",
+    "outside": "hors QPV",
+    "moves_out": "départs",
+    "moves_in": "arrivées",
+    "decisions": "décisions de CALEOL",
+    "n": "nombre",
+    "median": "médiane",
+    "q1": "premier quartile",
+    "q3": "troisième quartile",
+}
+
+
+def _label(key: str) -> str:
+    if key.startswith("decision_"):
+        return "décisions : " + _label(key.removeprefix("decision_"))
+    return _LABELS.get(key, key)
+
+
+def _sections(stats: Stats) -> list[tuple[str, dict[str, Any]]]:
+    delay = stats.delay_request_to_move_days
+    return [
+        ("Demandes ouvertes par critère", {"total": stats.open_requests, **stats.open_requests_by_criterion}),
+        ("Propositions", {**stats.proposals, **stats.proposals_by_kind}),
+        ("Causes d'échec", stats.failures),
+        ("Réponses des ménages", {**stats.answers, "silences": stats.silences}),
+        ("Motifs de refus", stats.refusal_reasons),
+        ("Décisions de CALEOL", {**stats.decisions_by_kind, "hors délai": stats.decisions_overdue}),
+        (
+            "Déménagements effectués par critère résolu",
+            {"total": stats.moves_completed, **stats.moves_by_criterion_solved},
+        ),
+        ("QPV", stats.qpv),
+        ("Délai de la demande au déménagement (jours)", dict(delay)),
+    ]
+
+
+def render(stats: Stats, fmt: str) -> str:
+    """The figures as markdown (``md``), ``csv`` (section, indicator, value) or ``json``."""
+    if fmt == "json":
+        return json.dumps(stats.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["section", "indicateur", "valeur"])
+        for title, values in _sections(stats):
+            for key, value in values.items():
+                writer.writerow([title, _label(key), "" if value is None else value])
+        for source, row in stats.flows.items():
+            for dest, n in row.items():
+                writer.writerow(["Flux entre bailleurs", f"{source} → {dest}", n])
+        for code, entry in stats.per_landlord.items():
+            for key, n in entry.items():
+                writer.writerow([f"Bailleur {code}", _label(key), n])
+        return out.getvalue()
+    if fmt != "md":
+        raise ValueError(f"fmt: one of {FORMATS}, got {fmt!r}")
+    period = "toutes années" if stats.year is None else str(stats.year)
+    lines = [f"# Bilan de la bourse d'échange — {stats.territory}, {period}", ""]
+    for title, values in _sections(stats):
+        lines += [f"## {title}", "", "| indicateur | valeur |", "|---|---:|"]
+        lines += [f"| {_label(k)} | {'—' if v is None else _fmt(v)} |" for k, v in values.items()]
+        lines.append("")
+    lines += ["## Flux entre bailleurs (départ → arrivée)", ""]
+    codes = sorted(set(stats.flows) | {d for row in stats.flows.values() for d in row})
+    if codes:
+        lines += ["| départ \\ arrivée | " + " | ".join(codes) + " |", "|---|" + "---:|" * len(codes)]
+        lines += [
+            f"| {s} | " + " | ".join(str(stats.flows.get(s, {}).get(d, 0)) for d in codes) + " |"
+            for s in codes
+        ]
+    else:
+        lines.append("Aucun déménagement effectué.")
+    lines += ["", "## Par bailleur", ""]
+    keys = sorted({k for e in stats.per_landlord.values() for k in e})
+    if keys:
+        lines += ["| bailleur | " + " | ".join(_label(k) for k in keys) + " |", "|---|" + "---:|" * len(keys)]
+        lines += [
+            f"| {c} | " + " | ".join(str(e.get(k, 0)) for k in keys) + " |"
+            for c, e in stats.per_landlord.items()
+        ]
+    else:
+        lines.append("Aucune activité.")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    return str(value)
+
+
+def write_charts(stats: Stats, directory: Path) -> list[Path]:
+    """Draw the figures people would rather see (PNG and SVG each); returns the files written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(fig: Any, name: str) -> None:
+        fig.tight_layout()
+        for ext in ("png", "svg"):
+            path = directory / f"{name}.{ext}"
+            fig.savefig(path)
+            written.append(path)
+        plt.close(fig)
+
+    bars = [
+        (
+            "propositions",
+            "Propositions",
+            {k: stats.proposals.get(k, 0) for k in ("made", "accepted", "confirmed", "completed", "failed")},
+        ),
+        ("motifs-de-refus", "Motifs de refus", stats.refusal_reasons),
+        ("decisions-caleol", "Décisions de CALEOL", stats.decisions_by_kind),
+        ("demandes-par-critere", "Demandes ouvertes par critère", stats.open_requests_by_criterion),
+    ]
+    for name, title, values in bars:
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        labels = [_label(k) for k in values]
+        ax.barh(labels, list(values.values()), color="#000091")
+        ax.invert_yaxis()
+        ax.set_title(title)
+        ax.set_xlabel("nombre")
+        save(fig, name)
+    codes = sorted(set(stats.flows) | {d for row in stats.flows.values() for d in row})
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    matrix = [[stats.flows.get(s, {}).get(d, 0) for d in codes] for s in codes]
+    if codes:
+        image = ax.imshow(matrix, cmap="Blues")
+        ax.set_xticks(range(len(codes)), codes, rotation=45, ha="right")
+        ax.set_yticks(range(len(codes)), codes)
+        for i, row in enumerate(matrix):
+            for j, n in enumerate(row):
+                ax.text(j, i, str(n), ha="center", va="center")
+        fig.colorbar(image, ax=ax)
+    ax.set_title("Flux entre bailleurs (départ → arrivée)")
+    save(fig, "flux-bailleurs")
+    return written

@@ -1,0 +1,605 @@
+"""The life of a proposal (suivi d'une proposition), DOMAIN.md §2, as services.
+
+proposed → every household answers (accepts, or refuses with a reason) before the deadline →
+deciding: the CALEOL of each destination dwelling's landlord records one R.441-3 decision →
+confirmed (one common move date; the requests close) → completed (the households moved).
+A refusal, a silence, a non-attribution, an inadmissibility, a rank other than first or an unmet
+suspensive condition fails the whole proposal: the refused pair becomes an exclusion and the
+other households go back to the next run. Every transition writes an :class:`AuditEvent`.
+
+Services take the session, lock the proposal row (``FOR UPDATE`` on PostgreSQL) and never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from exchange import records
+from exchange.deadlines import decision_deadline, next_working_day
+from exchange.errors import ExchangeError, NotFound
+from exchange.models import Dwelling, UserAccount
+from exchange.models.workflow import (
+    DECISION_KINDS,
+    REFUSAL_REASONS,
+    AuditEvent,
+    CommitteeDecision,
+    LandlordWorkflow,
+    Proposal,
+    ProposalMove,
+    TerritoryWorkflow,
+)
+
+__all__ = [
+    "DECISION_LABELS",
+    "REFUSAL_LABELS",
+    "AlreadyAnswered",
+    "AlreadyDecided",
+    "DeadlinePassed",
+    "NotAllowed",
+    "ProposalClosed",
+    "WorkflowError",
+    "answer_move",
+    "complete_proposal",
+    "decide_move",
+    "expire_conditions",
+    "expire_deadlines",
+    "get_move",
+    "is_overdue",
+    "landlord_queue",
+    "lift_condition",
+    "proposals_of_household",
+    "set_move_date",
+]
+
+REFUSAL_LABELS: dict[str, str] = {
+    "location": "localisation (commune, quartier, distance du travail ou de l'école)",
+    "cost": "coût (loyer et charges du nouveau bail)",
+    "size_layout": "taille ou agencement (pièces, surface, étage)",
+    "accessibility": "accessibilité (escaliers, pas d'ascenseur, adaptation manquante)",
+    "condition": "état du logement (travaux nécessaires)",
+    "timing": "calendrier (date du déménagement, année scolaire, préavis)",
+    "change_of_situation": "changement de situation ou ne souhaite plus déménager",
+    "no_answer": "pas de réponse dans le délai",
+    "other": "autre (préciser)",
+}
+DECISION_LABELS: dict[str, str] = {
+    "attribution": "attribution",
+    "ranked": "attribution avec classement",
+    "conditional": "attribution sous condition suspensive",
+    "non_attribution": "non-attribution",
+    "inadmissible": "rejet pour irrecevabilité",
+}
+SYSTEM = "system"
+
+
+class WorkflowError(ExchangeError):
+    """A workflow step that cannot happen."""
+
+
+class ProposalClosed(WorkflowError):
+    """The proposal is no longer at the step asked for (failed, confirmed, or not yet there)."""
+
+
+class DeadlinePassed(ProposalClosed):
+    """The answer deadline has passed."""
+
+
+class AlreadyAnswered(WorkflowError):
+    """The household has already answered this move."""
+
+
+class AlreadyDecided(WorkflowError):
+    """The CALEOL has already decided this move."""
+
+    def __init__(self, move_id: int) -> None:
+        super().__init__(f"mouvement {move_id} : déjà décidé par la CALEOL")
+
+
+class NotAllowed(WorkflowError):
+    """The user may not do this (not their household, not their landlord's dwelling)."""
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+def get_move(session: Session, move_id: int) -> ProposalMove:
+    """The move ``move_id``; raises :class:`NotFound`."""
+    move = session.get(ProposalMove, move_id)
+    if move is None:
+        raise NotFound(f"mouvement inconnu : {move_id}")
+    return move
+
+
+def proposals_of_household(session: Session, household_id: int) -> list[Proposal]:
+    """Every proposal made to a household, newest first."""
+    return list(
+        session.scalars(
+            select(Proposal)
+            .join(ProposalMove, ProposalMove.proposal_id == Proposal.id)
+            .where(ProposalMove.household_id == household_id)
+            .order_by(Proposal.id.desc())
+        ).all()
+    )
+
+
+def landlord_queue(session: Session, landlord_id: int, *, pending_only: bool = True) -> list[ProposalMove]:
+    """Moves into the landlord's dwellings that its CALEOL has to decide (all accepted, no decision yet)."""
+    query = (
+        select(ProposalMove)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .join(Dwelling, Dwelling.id == ProposalMove.to_dwelling_id)
+        .where(Dwelling.landlord_id == landlord_id)
+        .order_by(ProposalMove.decision_due, ProposalMove.id)
+    )
+    if pending_only:
+        query = (
+            query.where(Proposal.status == "deciding")
+            .outerjoin(CommitteeDecision, CommitteeDecision.move_id == ProposalMove.id)
+            .where(CommitteeDecision.id.is_(None))
+        )
+    return list(session.scalars(query).all())
+
+
+def is_overdue(move: ProposalMove, today: date) -> bool:
+    """True when the CALEOL's delay has passed without a decision (flagged, not failed)."""
+    return (
+        move.proposal.status == "deciding"
+        and move.decision is None
+        and move.decision_due is not None
+        and today > move.decision_due
+    )
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+
+def _lock(session: Session, proposal_id: int) -> Proposal:
+    """The proposal row, locked until the end of the transaction and re-read from the database."""
+    proposal = session.scalars(
+        select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if proposal is None:
+        raise NotFound(f"proposition inconnue : {proposal_id}")
+    for move in session.scalars(
+        select(ProposalMove)
+        .where(ProposalMove.proposal_id == proposal_id)
+        .execution_options(populate_existing=True)
+    ):
+        session.refresh(move, ["decision"])
+    return proposal
+
+
+def _audit(
+    session: Session,
+    proposal: Proposal,
+    actor: UserAccount | None,
+    action: str,
+    entity: str,
+    entity_id: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    at: datetime,
+) -> None:
+    session.add(
+        AuditEvent(
+            territory_id=proposal.territory_id,
+            at=at,
+            actor_id=None if actor is None else actor.id,
+            actor=SYSTEM if actor is None else actor.login,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def _state(proposal: Proposal) -> dict[str, Any]:
+    return {
+        "status": proposal.status,
+        "move_date": proposal.move_date.isoformat() if proposal.move_date else None,
+    }
+
+
+def _set_status(
+    session: Session, proposal: Proposal, status: str, actor: UserAccount | None, at: datetime, **extra: Any
+) -> None:
+    before = _state(proposal)
+    proposal.status = status
+    live = proposal.live
+    for move in proposal.moves:
+        move.live = live
+    session.flush()
+    _audit(
+        session,
+        proposal,
+        actor,
+        f"proposal.{status}",
+        "proposal",
+        proposal.id,
+        before,
+        {**_state(proposal), **extra},
+        at,
+    )
+
+
+def _fail(
+    session: Session,
+    proposal: Proposal,
+    actor: UserAccount | None,
+    failure: str,
+    at: datetime,
+    excluded: list[ProposalMove],
+) -> None:
+    """Fail the whole proposal; each move of ``excluded`` becomes an exclusion (household, dwelling)."""
+    proposal.failure = failure
+    proposal.closed_on = at.date()
+    _set_status(session, proposal, "failed", actor, at, failure=failure)
+    for move in excluded:
+        records.add_exclusion(session, move.household_id, move.to_dwelling_id, reason=failure)
+
+
+def _check_tenant(move: ProposalMove, user: UserAccount) -> None:
+    if user.role == "tenant" and user.household_id == move.household_id:
+        return
+    if user.role == "admin" and user.territory_id == move.proposal.territory_id:
+        return  # staff of the territory filing for a tenant without internet (DOMAIN.md §4)
+    raise NotAllowed("vous ne pouvez répondre que pour votre propre ménage")
+
+
+def _check_caleol(session: Session, move: ProposalMove, user: UserAccount) -> int:
+    landlord_id = session.scalar(select(Dwelling.landlord_id).where(Dwelling.id == move.to_dwelling_id))
+    if user.role != "staff" or user.landlord_id is None or user.landlord_id != landlord_id:
+        raise NotAllowed(
+            "seule la CALEOL du bailleur du logement de destination peut décider de ce mouvement"
+        )
+    assert landlord_id is not None
+    return int(landlord_id)
+
+
+# Answers ----------------------------------------------------------------------------------------
+
+
+def answer_move(
+    session: Session,
+    move: ProposalMove,
+    user: UserAccount,
+    *,
+    accepted: bool,
+    reason: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> ProposalMove:
+    """Record a household's answer: accept, or refuse with a reason of the fixed list (+ free text).
+
+    A refusal fails the whole proposal and excludes the pair; the last acceptance sends every move
+    to its CALEOL with its decision deadline. Raises ``ValueError`` (bad reason),
+    :class:`NotAllowed`, :class:`ProposalClosed`, :class:`DeadlinePassed`, :class:`AlreadyAnswered`.
+    """
+    at = now or datetime.now()
+    if accepted and reason is not None:
+        raise ValueError("reason: only a refusal has a reason")
+    if not accepted:
+        if reason not in REFUSAL_REASONS or reason == "no_answer":
+            raise ValueError(f"reason: not a refusal reason a household can give: {reason!r}")
+        if reason == "other" and not (note and note.strip()):
+            raise ValueError("note: « autre » demande une précision écrite")
+    proposal = _lock(session, move.proposal_id)
+    _check_tenant(move, user)
+    if proposal.status != "proposed":
+        raise ProposalClosed(f"la proposition {proposal.id} n'attend plus de réponse")
+    if at.date() > proposal.answer_deadline:
+        raise DeadlinePassed(
+            f"le délai de réponse est dépassé (il expirait le {proposal.answer_deadline:%d/%m/%Y} à minuit)"
+        )
+    if move.answer is not None:
+        raise AlreadyAnswered(
+            f"ce ménage a déjà répondu ({'accepté' if move.answer == 'accepted' else 'refusé'})"
+        )
+    move.answer = "accepted" if accepted else "refused"
+    move.refusal_reason = reason
+    move.answer_note = note.strip() if note else None
+    move.answered_at = at
+    move.answered_by_id = user.id
+    session.flush()
+    _audit(
+        session,
+        proposal,
+        user,
+        f"move.{move.answer}",
+        "move",
+        move.id,
+        {"answer": None},
+        {"answer": move.answer, "reason": reason, "note": move.answer_note},
+        at,
+    )
+    if not accepted:
+        _fail(session, proposal, user, "refused", at, [move])
+    elif all(m.answer == "accepted" for m in proposal.moves):
+        _to_committees(session, proposal, user, at)
+    return move
+
+
+def _to_committees(session: Session, proposal: Proposal, actor: UserAccount | None, at: datetime) -> None:
+    proposal.accepted_on = at.date()
+    for move in proposal.moves:
+        landlord_id = session.scalar(select(Dwelling.landlord_id).where(Dwelling.id == move.to_dwelling_id))
+        setting = session.get(LandlordWorkflow, landlord_id)
+        move.decision_due = decision_deadline(at.date(), None if setting is None else setting.decision_days)
+    _set_status(session, proposal, "deciding", actor, at)
+
+
+def expire_deadlines(session: Session, now: datetime, *, territory_id: int | None = None) -> list[Proposal]:
+    """Record silence after the deadline as ``no_answer`` refusals; returns the proposals that failed."""
+    query = select(Proposal.id).where(Proposal.status == "proposed", Proposal.answer_deadline < now.date())
+    if territory_id is not None:
+        query = query.where(Proposal.territory_id == territory_id)
+    failed = []
+    for proposal_id in session.scalars(query.order_by(Proposal.id)).all():
+        proposal = _lock(session, proposal_id)
+        if proposal.status != "proposed":
+            continue
+        silent = [m for m in proposal.moves if m.answer is None]
+        for move in silent:
+            move.answer, move.refusal_reason, move.answered_at = "refused", "no_answer", now
+            session.flush()
+            _audit(
+                session,
+                proposal,
+                None,
+                "move.refused",
+                "move",
+                move.id,
+                {"answer": None},
+                {"answer": "refused", "reason": "no_answer"},
+                now,
+            )
+        _fail(session, proposal, None, "no_answer", now, silent)
+        failed.append(proposal)
+    return failed
+
+
+# Committee decisions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    kind: str
+    reason: str
+    rank: int | None
+    condition: str | None
+    condition_due: date | None
+
+
+def _check_decision(d: _Decision, today: date) -> None:
+    if d.kind not in DECISION_KINDS:
+        raise ValueError(f"kind: unknown decision kind {d.kind!r}")
+    if not d.reason.strip():
+        raise ValueError("reason: une décision doit être motivée")
+    if d.kind == "ranked" and (d.rank is None or d.rank < 1):
+        raise ValueError("rank: une attribution avec classement donne le rang du candidat (≥ 1)")
+    if d.kind == "conditional":
+        if not (d.condition and d.condition.strip()):
+            raise ValueError("condition: préciser la pièce ou la condition attendue")
+        if d.condition_due is None or d.condition_due < today:
+            raise ValueError("condition_due: une date d'échéance à venir est requise")
+
+
+def decide_move(
+    session: Session,
+    move: ProposalMove,
+    user: UserAccount,
+    *,
+    kind: str,
+    reason: str,
+    rank: int | None = None,
+    condition: str | None = None,
+    condition_due: date | None = None,
+    partner_alone: bool | None = None,
+    now: datetime | None = None,
+) -> CommitteeDecision:
+    """Record the CALEOL decision on one move (once); confirms or fails the proposal when it settles it.
+
+    Raises ``ValueError`` (incomplete decision), :class:`NotAllowed` (not the destination landlord's
+    staff), :class:`ProposalClosed` (not waiting for decisions), :class:`AlreadyDecided`.
+    """
+    at = now or datetime.now()
+    decision = _Decision(kind, reason, rank, condition, condition_due)
+    _check_decision(decision, at.date())
+    landlord_id = _check_caleol(session, move, user)
+    proposal = _lock(session, move.proposal_id)
+    if move.decision is not None:
+        raise AlreadyDecided(move.id)
+    if proposal.status != "deciding":
+        raise ProposalClosed(f"la proposition {proposal.id} n'attend pas de décision de CALEOL")
+    row = CommitteeDecision(
+        move_id=move.id,
+        landlord_id=landlord_id,
+        kind=kind,
+        reason=reason.strip(),
+        rank=rank if kind == "ranked" else None,
+        partner_alone=partner_alone,
+        condition=condition if kind == "conditional" else None,
+        condition_due=condition_due if kind == "conditional" else None,
+        condition_status="pending" if kind == "conditional" else None,
+        decided_on=at.date(),
+        decided_at=at,
+        decided_by_id=user.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:  # the unique move_id: another staff member was faster
+        raise AlreadyDecided(move.id) from exc
+    session.refresh(move, ["decision"])
+    _audit(
+        session,
+        proposal,
+        user,
+        f"move.decided.{kind}",
+        "move",
+        move.id,
+        {"decision": None},
+        {
+            "decision": kind,
+            "reason": row.reason,
+            "rank": row.rank,
+            "condition_due": condition_due.isoformat() if row.condition_due else None,
+        },
+        at,
+    )
+    _settle(session, proposal, user, at)
+    return row
+
+
+def _settle(session: Session, proposal: Proposal, actor: UserAccount | None, at: datetime) -> None:
+    """Fail the proposal on the first non-attributed move; confirm it once every move is attributed."""
+    outcomes = [(m, None if m.decision is None else m.decision.attributes) for m in proposal.moves]
+    refused = [m for m, attributed in outcomes if attributed is False]
+    if refused:
+        decision = refused[0].decision
+        assert decision is not None
+        failure = {"conditional": "condition_failed", "ranked": "not_ranked_first"}.get(
+            decision.kind, decision.kind
+        )
+        _fail(session, proposal, actor, failure, at, [m for m in refused if failure != "condition_failed"])
+    elif all(attributed for _, attributed in outcomes):
+        setting = session.get(TerritoryWorkflow, proposal.territory_id)
+        notice = 30 if setting is None else setting.move_notice_days
+        proposal.confirmed_on = at.date()
+        proposal.move_date = next_working_day(at.date() + timedelta(days=notice))
+        records.close_requests(session, [m.household_id for m in proposal.moves], on=at.date())
+        _set_status(session, proposal, "confirmed", actor, at)
+
+
+def lift_condition(
+    session: Session, move: ProposalMove, user: UserAccount, *, now: datetime | None = None
+) -> None:
+    """The suspensive condition is met (the document came in time): the move is attributed."""
+    at = now or datetime.now()
+    _check_caleol(session, move, user)
+    proposal = _lock(session, move.proposal_id)
+    decision = move.decision
+    if decision is None or decision.condition_status != "pending":
+        raise ProposalClosed("ce mouvement n'a pas de condition suspensive en attente")
+    if proposal.status != "deciding":
+        raise ProposalClosed(f"la proposition {proposal.id} n'attend pas de décision de CALEOL")
+    assert decision.condition_due is not None
+    if at.date() > decision.condition_due:
+        raise DeadlinePassed(
+            f"la condition devait être remplie au plus tard le {decision.condition_due:%d/%m/%Y}"
+        )
+    decision.condition_status, decision.condition_closed_on = "met", at.date()
+    session.flush()
+    _audit(
+        session,
+        proposal,
+        user,
+        "move.condition_met",
+        "move",
+        move.id,
+        {"condition": "pending"},
+        {"condition": "met"},
+        at,
+    )
+    _settle(session, proposal, user, at)
+
+
+def expire_conditions(session: Session, today: date, *, territory_id: int | None = None) -> list[Proposal]:
+    """Fail the moves whose suspensive condition was not met by its date; returns the failed proposals."""
+    query = (
+        select(CommitteeDecision.id, ProposalMove.proposal_id)
+        .join(ProposalMove, ProposalMove.id == CommitteeDecision.move_id)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(
+            CommitteeDecision.condition_status == "pending",
+            CommitteeDecision.condition_due < today,
+            Proposal.status == "deciding",
+        )
+    )
+    if territory_id is not None:
+        query = query.where(Proposal.territory_id == territory_id)
+    at = datetime.combine(today, datetime.min.time())
+    failed: list[Proposal] = []
+    for decision_id, proposal_id in session.execute(query.order_by(CommitteeDecision.id)).all():
+        proposal = _lock(session, proposal_id)
+        decision = session.get(CommitteeDecision, decision_id)
+        if proposal.status != "deciding" or decision is None or decision.condition_status != "pending":
+            continue
+        decision.condition_status, decision.condition_closed_on = "failed", today
+        session.flush()
+        _audit(
+            session,
+            proposal,
+            None,
+            "move.condition_failed",
+            "move",
+            decision.move_id,
+            {"condition": "pending"},
+            {"condition": "failed"},
+            at,
+        )
+        _settle(session, proposal, None, at)
+        failed.append(proposal)
+    return failed
+
+
+# After confirmation -----------------------------------------------------------------------------
+
+
+def set_move_date(
+    session: Session, proposal: Proposal, user: UserAccount, move_date: date, *, now: datetime | None = None
+) -> None:
+    """Change the common move date by agreement (a territory admin or staff of a landlord involved)."""
+    at = now or datetime.now()
+    proposal = _lock(session, proposal.id)
+    landlords = set(
+        session.scalars(
+            select(Dwelling.landlord_id).where(Dwelling.id.in_([m.to_dwelling_id for m in proposal.moves]))
+        ).all()
+    )
+    allowed = (user.role == "admin" and user.territory_id == proposal.territory_id) or (
+        user.role == "staff" and user.landlord_id in landlords
+    )
+    if not allowed:
+        raise NotAllowed(
+            "seuls les bailleurs concernés ou le territoire peuvent fixer la date du déménagement"
+        )
+    if proposal.status != "confirmed":
+        raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
+    if move_date < at.date():
+        raise ValueError("move_date: la date du déménagement ne peut pas être passée")
+    before = _state(proposal)
+    proposal.move_date = move_date
+    session.flush()
+    _audit(
+        session, proposal, user, "proposal.move_date", "proposal", proposal.id, before, _state(proposal), at
+    )
+
+
+def complete_proposal(
+    session: Session, proposal: Proposal, user: UserAccount | None, *, now: datetime | None = None
+) -> None:
+    """The moves happened on the common date: each household now lives in its new dwelling."""
+    at = now or datetime.now()
+    proposal = _lock(session, proposal.id)
+    if proposal.status != "confirmed":
+        raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
+    assert proposal.move_date is not None
+    if at.date() < proposal.move_date:
+        raise WorkflowError(f"le déménagement est prévu le {proposal.move_date:%d/%m/%Y}")
+    if user is not None and not (user.role == "admin" and user.territory_id == proposal.territory_id):
+        raise NotAllowed("seul le territoire enregistre les déménagements effectués")
+    records.move_households(session, [(m.household_id, m.to_dwelling_id) for m in proposal.moves])
+    proposal.closed_on = at.date()
+    _set_status(session, proposal, "completed", user, at)

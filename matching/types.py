@@ -1,0 +1,106 @@
+"""Frozen input and output types of the optimisation (plain data, no database).
+
+An :class:`Instance` is a compatibility graph: requesting households (each
+giving up its current dwelling when it moves), vacant dwellings offered to the
+exchange (chain sources), and the allowed moves, each already scored.
+
+Reading of kidney-exchange data (kep-common/1): a pair is a household whose
+dwelling has the same name as the household, an altruist is a vacant dwelling,
+and an arc ``u -> v`` of weight ``w`` is the move "household v goes to the
+dwelling of u" worth ``w`` points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ProposalKind = Literal["cycle", "chain"]
+SolveStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Household ``household`` goes to dwelling ``dwelling``, worth ``points``."""
+
+    household: str  # "H000001"
+    dwelling: str  # "D000040", where the household would go
+    points: int  # already scored by the policy
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """What one matching run optimises.
+
+    ``households`` maps each requesting household to the dwelling it frees when
+    it moves; ``vacancies`` are offered vacant dwellings (chain sources);
+    ``moves`` are the allowed, scored moves. Every move's dwelling is either a
+    vacancy or the dwelling of a household of ``households``.
+    """
+
+    households: dict[str, str]
+    vacancies: tuple[str, ...]
+    moves: tuple[Move, ...]
+    name: str = ""
+
+    def __hash__(self) -> int:  # dict field: hash by identity of content that is hashable
+        return hash((self.name, self.vacancies, self.moves))
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A cycle (swap) or a chain started by a vacancy, as an ordered list of moves.
+
+    Cycle: each move's dwelling is the dwelling freed by the previous move's
+    household (the first move takes the last household's dwelling).
+    Chain: the first move goes into the vacancy; each next move goes into the
+    dwelling freed by the previous household.
+    """
+
+    kind: ProposalKind
+    moves: tuple[Move, ...]
+
+    @property
+    def points(self) -> int:
+        """Sum of the points of the proposal's moves."""
+        return sum(m.points for m in self.moves)
+
+
+@dataclass(frozen=True, slots=True)
+class SolveParams:
+    """How to solve: caps, limits, determinism."""
+
+    max_cycle: int = 3
+    max_chain: int = 3
+    time_limit_s: float = 600.0
+    workers: int = 2
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.max_cycle <= 5:
+            raise ValueError(f"max_cycle: must be between 2 and 5, got {self.max_cycle!r}")
+        if not 0 <= self.max_chain <= 6:
+            raise ValueError(f"max_chain: must be between 0 and 6, got {self.max_chain!r}")
+        if self.time_limit_s <= 0:
+            raise ValueError(f"time_limit_s: must be > 0, got {self.time_limit_s!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """Chosen proposals with the objective, a proven upper bound and timings (seconds)."""
+
+    proposals: tuple[Proposal, ...]
+    objective: int
+    bound: float
+    status: SolveStatus
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.proposals, self.objective, self.bound, self.status))
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between bound and objective (0.0 when proven optimal)."""
+        if self.bound <= 0:
+            return 0.0
+        return max(0.0, (self.bound - self.objective) / self.bound)

@@ -1,0 +1,114 @@
+"""Shared database fixtures: ``db_url``, ``engine`` (migrated), ``session`` (rolled back), ``territory``.
+
+Every database test runs on SQLite (a temporary file) and, when ``EXCHANGE_TEST_DATABASE_URL`` is
+set (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), on PostgreSQL too. PostgreSQL
+tests never touch the database of that URL: each test session (each xdist worker) creates its own
+database ``exchange_t_<uuid>`` through an AUTOCOMMIT connection and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from exchange.db import make_engine, upgrade_to_head
+
+PG_ENV = "EXCHANGE_TEST_DATABASE_URL"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _backends() -> list[object]:
+    params: list[object] = [pytest.param("sqlite", id="sqlite")]
+    if os.environ.get(PG_ENV):
+        params.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+    return params
+
+
+@contextmanager
+def scratch_database(backend: str, directory: Path) -> Iterator[str]:
+    """The URL of a new, empty database of ``backend``, dropped (PostgreSQL) when the block ends."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / f'exchange_{uuid.uuid4().hex[:8]}.db'}"
+        return
+    server = make_url(os.environ[PG_ENV])
+    name = f"exchange_t_{uuid.uuid4().hex}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=_backends())
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own for this test session (SQLite file, or a fresh PostgreSQL database)."""
+    with scratch_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on ``db_url``, migrated to the latest Alembic revision."""
+    eng = make_engine(db_url)
+    upgrade_to_head(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside one outer transaction, rolled back after the test (commits become savepoints)."""
+    connection = engine.connect()
+    outer = connection.begin()
+    db_session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db_session
+    finally:
+        db_session.close()
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def territory(session: Session) -> str:
+    """The code of ``fixtures/tiny.json``, imported through the real import service."""
+    from exchange.interchange import import_document
+
+    doc = json.loads((FIXTURES / "tiny.json").read_text(encoding="utf-8"))
+    summary = import_document(session, doc)
+    session.flush()
+    return summary.territory
+
+
+@pytest.fixture(params=_backends())
+def fresh_db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A new migrated database for one test, also set as ``EXCHANGE_DATABASE_URL``.
+
+    For commands and services that commit (the CLI): ``session``'s rollback cannot undo them.
+    """
+    from exchange.db import get_engine
+
+    with scratch_database(request.param, tmp_path) as url:
+        eng = get_engine(url)
+        upgrade_to_head(eng)
+        monkeypatch.setenv("EXCHANGE_DATABASE_URL", url)
+        try:
+            yield url
+        finally:
+            eng.dispose()

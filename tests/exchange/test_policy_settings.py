@@ -1,0 +1,133 @@
+"""Per-territory policy settings: validation in French, storage of overrides, never a commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, String, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from exchange import policy
+from exchange.errors import NotFound
+from matching.config import PolicyConfig
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _TerritoryRow(_Base):
+    """Stands for the persistence layer's territory row (``code`` and a JSON ``policy``)."""
+
+    __tablename__ = "territory"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    policy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+    engine = create_engine("sqlite://")
+    _Base.metadata.create_all(engine)
+    monkeypatch.setattr(policy, "_territory_model", lambda: _TerritoryRow)
+    commits: list[object] = []
+    with Session(engine) as s:
+        event.listen(s, "after_commit", commits.append)
+        s.add_all(
+            [_TerritoryRow(code="CACL", policy=None), _TerritoryRow(code="OLD", policy={"max_cycle": 9})]
+        )
+        s.flush()
+        yield s
+        assert commits == []  # the services never commit
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("changes", "setting", "message"),
+    [
+        (
+            {"job_distance_km": -1},
+            "job_distance_km",
+            "distance maximale au lieu de travail (km) : doit être un nombre",
+        ),
+        ({"job_distance_km": "30"}, "job_distance_km", "doit être un nombre (reçu : '30')"),
+        ({"job_distance_km": True}, "job_distance_km", "doit être un nombre"),
+        ({"job_distance_km": float("nan")}, "job_distance_km", "doit être un nombre"),
+        ({"points_dalo": 30.5}, "points_dalo", "points de la priorité DALO : doit être un nombre entier"),
+        ({"points_dalo": -5}, "points_dalo", "positif ou nul"),
+        ({"max_cycle": 6}, "max_cycle", "doit être compris entre 2 et 5"),
+        ({"max_cycle": 1}, "max_cycle", "doit être compris entre 2 et 5"),
+        ({"max_chain": 7}, "max_chain", "doit être compris entre 0 et 6"),
+        ({"earth_radius_km": 0.0}, "earth_radius_km", "doit être strictement positif"),
+        ({"bonus": 3}, "bonus", "réglage inconnu"),
+    ],
+)
+def test_bad_settings_are_refused_with_a_french_message(
+    changes: dict[str, Any], setting: str, message: str
+) -> None:
+    with pytest.raises(policy.InvalidPolicy) as caught:
+        policy.validate_policy(changes)
+    assert list(caught.value.messages) == [setting]
+    assert message in caught.value.messages[setting][0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "attribute", "value"),
+    [
+        ({"max_cycle": 5}, "max_cycle", 5),
+        ({"max_chain": 0}, "max_chain", 0),
+        ({"job_distance_km": 25}, "job_distance_km", 25.0),
+        ({"points_dalo": 0}, "points_dalo", 0),
+        ({}, "surface_couple_m2", 16.0),
+    ],
+)
+def test_good_settings_apply(changes: dict[str, Any], attribute: str, value: object) -> None:
+    assert getattr(policy.validate_policy(changes), attribute) == value
+
+
+def test_every_error_is_reported_at_once() -> None:
+    with pytest.raises(policy.InvalidPolicy) as caught:
+        policy.validate_policy({"max_cycle": 1, "points_move": -1, "nope": 0})
+    assert sorted(caught.value.messages) == ["max_cycle", "nope", "points_move"]
+    assert caught.value.lines()[0].startswith("max_cycle: nombre maximal de ménages d'un échange")
+
+
+def test_every_setting_has_a_french_label() -> None:
+    assert set(policy.SETTING_LABELS) == set(PolicyConfig().to_dict())
+
+
+def test_a_territory_without_settings_has_the_default_policy(session: Session) -> None:
+    assert policy.policy_config(session, "CACL") == PolicyConfig()
+
+
+def test_update_stores_only_the_overrides(session: Session) -> None:
+    config = policy.update_policy(session, "CACL", {"job_distance_km": 25.0, "points_dalo": 30})
+    assert config == PolicyConfig(job_distance_km=25.0)
+    session.flush()
+    session.expire_all()
+    assert session.get(_TerritoryRow, "CACL").policy == {"job_distance_km": 25.0}  # type: ignore[union-attr]
+    assert policy.policy_config(session, "CACL").job_distance_km == 25.0
+    # Later changes apply on top; a setting back at its default is no longer stored.
+    policy.update_policy(session, "CACL", {"max_chain": 2})
+    policy.update_policy(session, "CACL", {"job_distance_km": 30.0})
+    session.flush()
+    session.expire_all()
+    assert session.get(_TerritoryRow, "CACL").policy == {"max_chain": 2}  # type: ignore[union-attr]
+
+
+def test_a_refused_update_changes_nothing(session: Session) -> None:
+    policy.update_policy(session, "CACL", {"max_chain": 2})
+    with pytest.raises(policy.InvalidPolicy):
+        policy.update_policy(session, "CACL", {"max_chain": 4, "max_cycle": 8})
+    assert policy.policy_config(session, "CACL") == PolicyConfig(max_chain=2)
+
+
+def test_unknown_territory(session: Session) -> None:
+    with pytest.raises(NotFound, match="territoire inconnu : NOPE"):
+        policy.policy_config(session, "NOPE")
+
+
+def test_stored_settings_that_became_invalid_are_reported(session: Session) -> None:
+    with pytest.raises(policy.InvalidPolicy, match="1 réglage"):
+        policy.policy_config(session, "OLD")

@@ -1,0 +1,263 @@
+"""The proposal state machine (exchange.workflow) on the hand-made scenario, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import workflow_scenario as scenario
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from exchange import runs, workflow
+from exchange.models import Dwelling, Exclusion, Household, Request
+from exchange.models.workflow import AuditEvent, CommitteeDecision, Proposal, ProposalMove
+from exchange.workflow import (
+    AlreadyAnswered,
+    AlreadyDecided,
+    DeadlinePassed,
+    NotAllowed,
+    ProposalClosed,
+)
+
+RUN_DAY = date(2026, 1, 5)  # Monday; answer deadline: Thursday 15 January 2026
+DAY = datetime(2026, 1, 7, 10, 0)
+
+
+@pytest.fixture
+def world(session):
+    territory = scenario.load(session)
+    accounts = scenario.users(session, territory)
+    run = runs.run_territory(session, territory.code, as_of=RUN_DAY, now=datetime(2026, 1, 5, 2, 30))
+    households = scenario.ids(session, territory.id, Household)
+    dwellings = scenario.ids(session, territory.id, Dwelling)
+    by_household = {}
+    for proposal in run.proposals:
+        for move in proposal.moves:
+            by_household[_ref(households, move.household_id)] = move
+    return {"territory": territory, "users": accounts, "run": run, "h": households, "d": dwellings,
+            "move": by_household}
+
+
+def _ref(ids: dict[str, int], value: int) -> str:
+    return next(ref for ref, i in ids.items() if i == value)
+
+
+def _accept_all(session, world, proposal_of: str, at: datetime = DAY) -> Proposal:
+    proposal = world["move"][proposal_of].proposal
+    for move in proposal.moves:
+        ref = _ref(world["h"], move.household_id)
+        workflow.answer_move(session, move, world["users"][ref], accepted=True, now=at)
+    return proposal
+
+
+def test_run_stores_the_hand_worked_optimum(session, world):
+    run = world["run"]
+    assert (run.proposal_count, run.move_count, run.objective, run.status) == (3, 5, 776, "optimal")
+    assert (run.requests, run.vacancies, run.skipped_households) == (6, 1, 0)
+    pairs = {(_ref(world["h"], m.household_id), _ref(world["d"], m.to_dwelling_id), m.points)
+             for p in run.proposals for m in p.moves}
+    assert pairs == {("H1", "D2", 150), ("H2", "D1", 156), ("H3", "D9", 154), ("H4", "D5", 163), ("H5", "D4", 153)}
+    chain = world["move"]["H3"]
+    assert chain.proposal.kind == "chain" and chain.proposal.points == 154
+    assert chain.points_detail["criteria"] == {"overcrowding": 50}
+    assert chain.points_detail["seniority_months"] == 4 and chain.points_detail["total"] == 154
+    assert (chain.criteria_before, chain.criteria_after) == (["overcrowding"], [])
+    assert world["move"]["H1"].criteria_before == ["under_occupation"]
+    assert all(p.status == "proposed" and p.answer_deadline == date(2026, 1, 15) for p in run.proposals)
+    assert all(m.live for p in run.proposals for m in p.moves)
+    events = session.scalars(select(AuditEvent.action).where(AuditEvent.territory_id == world["territory"].id)).all()
+    assert sorted(events) == ["proposal.proposed"] * 3 + ["run.stored"]
+
+
+def test_all_accept_then_attribution_and_condition_confirm(session, world):
+    proposal = _accept_all(session, world, "H1")
+    assert proposal.status == "deciding" and proposal.accepted_on == DAY.date()
+    # one month after 7 January 2026 is Saturday 7 February -> Monday 9 February
+    assert {m.decision_due for m in proposal.moves} == {date(2026, 2, 9)}
+    beta, alpha = world["users"]["BETA"], world["users"]["ALPHA"]
+    into_d2, into_d1 = world["move"]["H1"], world["move"]["H2"]  # D2 is BETA's, D1 ALPHA's
+    workflow.decide_move(session, into_d2, beta, kind="attribution", reason="dossier complet", now=DAY)
+    assert proposal.status == "deciding"
+    workflow.decide_move(session, into_d1, alpha, kind="conditional", reason="avis d'imposition manquant",
+                         condition="avis d'imposition 2025", condition_due=date(2026, 1, 31), now=DAY)
+    assert proposal.status == "deciding"
+    workflow.lift_condition(session, into_d1, alpha, now=datetime(2026, 1, 20, 9, 0))
+    assert proposal.status == "confirmed"
+    assert proposal.confirmed_on == date(2026, 1, 20)
+    assert proposal.move_date == date(2026, 2, 19)  # 30 days' notice, a Thursday
+    statuses = session.scalars(
+        select(Request.status).where(Request.household_id.in_([world["h"]["H1"], world["h"]["H2"]]))
+    ).all()
+    assert sorted(statuses) == ["closed", "closed"]
+    assert all(m.live for m in proposal.moves)  # still holds its dwellings until the move
+
+
+def test_refusal_fails_the_whole_proposal_and_excludes_the_pair(session, world):
+    move = world["move"]["H4"]
+    with pytest.raises(ValueError, match="précision"):
+        workflow.answer_move(session, move, world["users"]["H4"], accepted=False, reason="other", now=DAY)
+    with pytest.raises(ValueError, match="no_answer"):
+        workflow.answer_move(session, move, world["users"]["H4"], accepted=False, reason="no_answer", now=DAY)
+    workflow.answer_move(session, move, world["users"]["H4"], accepted=False, reason="location",
+                         note="trop loin de l'école", now=DAY)
+    proposal = move.proposal
+    assert (proposal.status, proposal.failure) == ("failed", "refused")
+    assert not any(m.live for m in proposal.moves)
+    excluded = session.scalars(select(Exclusion).where(Exclusion.household_id == world["h"]["H4"])).all()
+    assert [(e.dwelling_id, e.reason) for e in excluded] == [(world["d"]["D5"], "refused")]
+    with pytest.raises(ProposalClosed):
+        workflow.answer_move(session, world["move"]["H5"], world["users"]["H5"], accepted=True, now=DAY)
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity == "proposal", AuditEvent.entity_id == proposal.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["proposal.proposed", "proposal.failed"]
+    failed = session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.failed")).one()
+    assert failed.before["status"] == "proposed" and failed.after["status"] == "failed"
+    assert failed.actor == world["users"]["H4"].login and failed.actor_id == world["users"]["H4"].id
+
+
+def test_permissions(session, world):
+    users, move = world["users"], world["move"]["H1"]
+    with pytest.raises(NotAllowed):
+        workflow.answer_move(session, move, users["H2"], accepted=True, now=DAY)  # not their household
+    with pytest.raises(NotAllowed):
+        workflow.answer_move(session, move, users["BETA"], accepted=True, now=DAY)  # staff cannot answer
+    workflow.answer_move(session, move, users["admin"], accepted=True, now=DAY)  # filing for the tenant
+    with pytest.raises(AlreadyAnswered):
+        workflow.answer_move(session, move, users["H1"], accepted=True, now=DAY)
+    with pytest.raises(ProposalClosed):  # H2 has not answered yet
+        workflow.decide_move(session, move, users["BETA"], kind="attribution", reason="ok", now=DAY)
+    workflow.answer_move(session, world["move"]["H2"], users["H2"], accepted=True, now=DAY)
+    with pytest.raises(NotAllowed):  # D2 is BETA's: ALPHA's staff may not decide
+        workflow.decide_move(session, move, users["ALPHA"], kind="attribution", reason="ok", now=DAY)
+    with pytest.raises(NotAllowed):
+        workflow.decide_move(session, move, users["admin"], kind="attribution", reason="ok", now=DAY)
+    workflow.decide_move(session, move, users["BETA"], kind="attribution", reason="ok", now=DAY)
+    with pytest.raises(AlreadyDecided, match="déjà décidé"):
+        workflow.decide_move(session, move, users["BETA"], kind="non_attribution", reason="non", now=DAY)
+
+
+def test_answer_after_the_deadline_and_silence(session, world):
+    late = datetime(2026, 1, 16, 0, 5)  # the deadline ran until midnight on 15 January
+    with pytest.raises(DeadlinePassed):
+        workflow.answer_move(session, world["move"]["H3"], world["users"]["H3"], accepted=True, now=late)
+    workflow.answer_move(session, world["move"]["H1"], world["users"]["H1"], accepted=True, now=DAY)
+    assert workflow.expire_deadlines(session, datetime(2026, 1, 15, 23, 59)) == []
+    failed = workflow.expire_deadlines(session, late)
+    assert len(failed) == 3
+    h1, h2 = world["move"]["H1"], world["move"]["H2"]
+    assert (h1.answer, h2.answer, h2.refusal_reason) == ("accepted", "refused", "no_answer")
+    assert {p.failure for p in failed} == {"no_answer"}
+    excluded = set(session.execute(select(Exclusion.household_id, Exclusion.dwelling_id)).all())
+    h, d = world["h"], world["d"]
+    assert excluded == {(h["H2"], d["D1"]), (h["H3"], d["D9"]), (h["H4"], d["D5"]), (h["H5"], d["D4"])}
+    assert session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "move.refused")).all() == [
+        "system"] * 4
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "failure", "exclusion"),
+    [
+        ("non_attribution", {}, "non_attribution", "rejected"),
+        ("inadmissible", {}, "inadmissible", "rejected"),
+        ("ranked", {"rank": 2}, "not_ranked_first", "rejected"),
+    ],
+)
+def test_a_committee_no_fails_the_proposal(session, world, kind, extra, failure, exclusion):
+    proposal = _accept_all(session, world, "H1")
+    workflow.decide_move(session, world["move"]["H1"], world["users"]["BETA"], kind=kind, reason="motif", now=DAY,
+                         **extra)
+    assert (proposal.status, proposal.failure) == ("failed", failure)
+    row = session.scalars(select(Exclusion).where(Exclusion.household_id == world["h"]["H1"])).one()
+    assert (row.dwelling_id, row.reason) == (world["d"]["D2"], exclusion)
+    with pytest.raises(ProposalClosed):
+        workflow.decide_move(session, world["move"]["H2"], world["users"]["ALPHA"], kind="attribution",
+                             reason="ok", now=DAY)
+
+
+def test_ranked_first_attributes_and_condition_expiry_fails(session, world):
+    proposal = _accept_all(session, world, "H1")
+    users = world["users"]
+    workflow.decide_move(session, world["move"]["H1"], users["BETA"], kind="ranked", rank=1, reason="1er sur 3",
+                         now=DAY)
+    workflow.decide_move(session, world["move"]["H2"], users["ALPHA"], kind="conditional", reason="pièce",
+                         condition="justificatif de ressources", condition_due=date(2026, 1, 31), now=DAY)
+    assert workflow.expire_conditions(session, date(2026, 1, 31)) == []
+    assert workflow.expire_conditions(session, date(2026, 2, 1)) == [proposal]
+    assert (proposal.status, proposal.failure) == ("failed", "condition_failed")
+    assert world["move"]["H2"].decision.condition_status == "failed"
+    assert session.scalars(select(Exclusion)).all() == []  # a late document is no refusal
+
+
+def test_decision_arguments_are_checked(session, world):
+    _accept_all(session, world, "H1")
+    move, beta = world["move"]["H1"], world["users"]["BETA"]
+    with pytest.raises(ValueError, match="rank"):
+        workflow.decide_move(session, move, beta, kind="ranked", reason="x", now=DAY)
+    with pytest.raises(ValueError, match="condition"):
+        workflow.decide_move(session, move, beta, kind="conditional", reason="x", now=DAY)
+    with pytest.raises(ValueError, match="motivée"):
+        workflow.decide_move(session, move, beta, kind="attribution", reason=" ", now=DAY)
+    with pytest.raises(ValueError, match="kind"):
+        workflow.decide_move(session, move, beta, kind="maybe", reason="x", now=DAY)
+
+
+def test_overdue_moves_are_flagged_not_failed(session, world):
+    proposal = _accept_all(session, world, "H1")
+    queue = workflow.landlord_queue(session, world["users"]["BETA"].landlord_id)
+    assert [m.id for m in queue] == [world["move"]["H1"].id]
+    assert not workflow.is_overdue(queue[0], date(2026, 2, 9))
+    assert workflow.is_overdue(queue[0], date(2026, 2, 10))
+    assert proposal.status == "deciding"
+
+
+def test_complete_moves_the_households(session, world):
+    proposal = _accept_all(session, world, "H3")  # the chain H3 -> vacancy D9
+    workflow.decide_move(session, world["move"]["H3"], world["users"]["BETA"], kind="attribution", reason="ok",
+                         now=DAY)
+    assert proposal.status == "confirmed"
+    with pytest.raises(workflow.WorkflowError, match="prévu"):
+        workflow.complete_proposal(session, proposal, world["users"]["admin"], now=DAY)
+    with pytest.raises(NotAllowed):
+        workflow.complete_proposal(session, proposal, world["users"]["BETA"], now=datetime(2026, 3, 1))
+    workflow.complete_proposal(session, proposal, world["users"]["admin"], now=datetime(2026, 3, 1))
+    assert proposal.status == "completed" and not world["move"]["H3"].live
+    h3 = session.get(Household, world["h"]["H3"])
+    assert h3.dwelling_id == world["d"]["D9"]
+    assert session.get(Dwelling, world["d"]["D9"]).offered is False
+
+
+def test_database_forbids_a_household_or_dwelling_in_two_live_proposals(session, world):
+    move = world["move"]["H1"]
+    copy = dict(household_id=move.household_id, from_dwelling_id=move.from_dwelling_id,
+                to_dwelling_id=world["d"]["D6"], points=1)
+    other = Proposal(run_id=world["run"].id, territory_id=world["territory"].id, kind="chain", points=1,
+                     status="proposed", notified_on=RUN_DAY, answer_deadline=RUN_DAY)
+    session.add(other)
+    session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(ProposalMove(proposal_id=other.id, position=0, live=True, **copy))
+    with pytest.raises(IntegrityError), session.begin_nested():  # D2 is already H1's destination
+        session.add(ProposalMove(proposal_id=other.id, position=0, live=True, household_id=world["h"]["H6"],
+                                 from_dwelling_id=world["d"]["D6"], to_dwelling_id=move.to_dwelling_id, points=1))
+    with session.begin_nested():  # a dead move does not count
+        session.add(ProposalMove(proposal_id=other.id, position=0, live=False, **copy))
+
+
+def test_database_forbids_a_second_decision(session, world):
+    _accept_all(session, world, "H1")
+    move = world["move"]["H1"]
+    workflow.decide_move(session, move, world["users"]["BETA"], kind="attribution", reason="ok", now=DAY)
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(CommitteeDecision(move_id=move.id, landlord_id=world["users"]["BETA"].landlord_id,
+                                      kind="non_attribution", reason="bis", decided_on=DAY.date(), decided_at=DAY))
+
+
+def test_household_views(session, world):
+    mine = workflow.proposals_of_household(session, world["h"]["H5"])
+    assert [p.id for p in mine] == [world["move"]["H5"].proposal_id]
+    assert workflow.get_move(session, world["move"]["H5"].id) is world["move"]["H5"]
+    with pytest.raises(workflow.NotFound):
+        workflow.get_move(session, 10**9)

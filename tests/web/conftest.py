@@ -1,0 +1,61 @@
+"""Fixtures of the portal tests: an app on a fresh SQLite database holding the scenario territory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from exchange import accounts
+from exchange.db import make_engine
+from exchange.models import Base
+import portal_scenario as scenario
+
+from portal_helpers import PASSWORD
+
+
+@pytest.fixture
+def engine(tmp_path: Any) -> Iterator[Any]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'portal.db'}")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        scenario.write_document(session, scenario.document())
+        for login, role, extra in [
+            ("h1", "tenant", {"household": "H1"}), ("h2", "tenant", {"household": "H2"}),
+            ("h3", "tenant", {"household": "H3"}), ("h4", "tenant", {"household": "H4"}),
+            ("h5", "tenant", {"household": "H5"}),
+            ("alpha", "staff", {"landlord": "ALPHA"}), ("beta", "staff", {"landlord": "BETA"}),
+            ("admin", "admin", {}),
+        ]:
+            accounts.create_user(session, login=login, password=PASSWORD, role=role, territory="TWEB", **extra)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def app(engine: Any) -> Any:
+    from exchange import portal
+    from web import create_app
+
+    portal.clear_cache()
+    return create_app({"TESTING": True, "SECRET_KEY": "test", "ENGINE": engine, "DATABASE_URL": "sqlite://",
+                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def db(engine: Any) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    # exchange.interchange still calls Result.tuples() (deprecated in SQLAlchemy 2.1); not ours to fix here.
+    for item in items:
+        item.add_marker(pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning"))

@@ -1,0 +1,69 @@
+"""The French web portal of the exchange: tenants, CALEOL staff, the territory, and a JSON API.
+
+``flask --app web run`` serves :func:`create_app`. Nothing is bound at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from flask import Flask
+
+from web import db, filters
+from web.extensions import csrf, limiter, login_manager
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the portal: configuration, database, security, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        SECRET_KEY=None,
+        COOKIE_SECURE=None,
+        DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "exchange.db"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        LOGIN_RATE_LIMIT="5/minute",
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        OFFERS_PER_PAGE=20,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+    )
+    if test_config is None:
+        app.config.from_prefixed_env("EXCHANGE")
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config["SECRET_KEY"]:
+        # A random key per process: sessions do not survive a restart unless EXCHANGE_SECRET_KEY is set.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if app.config.get("COOKIE_SECURE") is None:
+        # Secure cookies everywhere but in debug and tests (browsers accept them on http://127.0.0.1 too).
+        app.config["COOKIE_SECURE"] = not (app.debug or app.testing)
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = app.config["COOKIE_SECURE"]
+    if app.config["DATABASE_URL"].startswith("sqlite:///") and ":memory:" not in app.config["DATABASE_URL"]:
+        os.makedirs(os.path.dirname(app.config["DATABASE_URL"][len("sqlite:///") :]) or ".", exist_ok=True)
+
+    db.init_app(app)
+    filters.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from web import api, auth, committee, security, tenant, territory
+
+    security.init_app(app)
+    auth.init_app(app)
+    for module in (auth, tenant, committee, territory, api):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # the API checks CSRF itself, except for token-authenticated calls
+
+    from exchange.cli import cli
+
+    app.cli.add_command(cli)
+    return app

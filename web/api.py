@@ -1,0 +1,383 @@
+"""JSON API ``/api/v1/`` for landlords' systems: the portal's reads and actions, described in OpenAPI 3.
+
+Authentication: ``Authorization: Bearer <jeton>`` (tokens from ``POST /api/v1/tokens``), or the
+portal's session cookie. CSRF is checked for session-authenticated writes only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask_login import current_user
+
+from exchange import accounts, portal
+from exchange.errors import ExchangeError, InvalidTerritory, NotFound
+from web.db import get_session
+from web.extensions import csrf, limiter
+from web.openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def to_json(value: Any) -> Any:
+    """Plain JSON from dataclasses (with their public properties), dates and tuples."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        for name, attr in vars(type(value)).items():
+            if isinstance(attr, property) and not name.startswith("_"):
+                out[name] = to_json(getattr(value, name))
+        return out
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+def _account_from_request() -> accounts.Account | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        account = accounts.account_for_token(get_session(), header[len("Bearer "):].strip())
+        if account is None:
+            abort(401)
+        g.api_token_auth = True
+        return account
+    if current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()  # a browser session writing through the API needs the CSRF token
+        g.api_token_auth = False
+        return cast(accounts.Account, current_user.account)
+    return None
+
+
+def api_role(*roles: str) -> Callable[[F], F]:
+    """Authenticate by token or session; 401 when anonymous, 403 for another role."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            account = _account_from_request()
+            if account is None:
+                abort(401)
+            if account.role not in roles:
+                abort(403)
+            g.account = account
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, description="Corps JSON attendu (un objet).")
+    return data
+
+
+def _invalid(messages: dict[str, list[str]]) -> tuple[Any, int]:
+    return jsonify(error="Données invalides", messages=messages), 422
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3 description of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.post("/tokens")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def create_token() -> Any:
+    """Exchange a login and password for a bearer token (the previous token of the account stops working)."""
+    data = _body()
+    session = get_session()
+    account = accounts.authenticate(session, str(data.get("login", "")), str(data.get("password", "")))
+    if account is None:
+        session.commit()
+        return jsonify(error="Identifiant ou mot de passe incorrect."), 401
+    token = accounts.issue_api_token(session, account.id)
+    session.commit()
+    return jsonify(token=token, role=account.role), 201
+
+
+@bp.get("/me")
+@api_role("tenant", "staff", "admin")
+def me() -> Any:
+    """The authenticated account."""
+    a = g.account
+    return jsonify(login=a.login, role=a.role, display_name=a.display_name, territory=a.territory_code,
+                   landlord=a.landlord_code)
+
+
+# Tenant -------------------------------------------------------------------------------------------
+
+
+@bp.get("/request")
+@api_role("tenant")
+def get_request() -> Any:
+    """The household's picture (criteria explained) and its request."""
+    overview = portal.tenant_overview(get_session(), g.account)
+    return jsonify(household=to_json(overview.picture), request=to_json(overview.request))
+
+
+@bp.put("/request")
+@api_role("tenant")
+def put_request() -> Any:
+    """File or replace the request's wishes."""
+    data = _body()
+    session = get_session()
+    try:
+        wishes = portal.wishes_from_json(data, portal.territory_communes(session, g.account.territory_id))
+    except InvalidTerritory as exc:
+        return _invalid(exc.messages)
+    try:
+        created = portal.save_request(session, g.account, wishes)
+    except ExchangeError as exc:
+        session.rollback()
+        return jsonify(error=str(exc)), 409
+    session.commit()
+    return jsonify(request=to_json(portal.tenant_overview(session, g.account).request)), 201 if created else 200
+
+
+@bp.get("/offers")
+@api_role("tenant")
+def offers() -> Any:
+    """Anonymised offers with the same filters as the portal page."""
+    args = request.args
+    sort = args.get("sort", "cost")
+    filters = portal.OfferFilters(
+        commune=args.get("commune") or None, rooms=args.get("rooms", type=int),
+        max_cost=args.get("max_cost", type=int), accessible=args.get("accessible") in ("1", "true"),
+        compatible=args.get("compatible") in ("1", "true"),
+        sort=sort if sort in portal.OFFER_SORTS else "cost", page=max(1, args.get("page", 1, type=int)),
+        per_page=min(100, max(1, args.get("per_page", 20, type=int))),
+    )
+    return jsonify(to_json(portal.list_offers(get_session(), g.account, filters)))
+
+
+@bp.get("/proposals")
+@api_role("tenant")
+def proposals() -> Any:
+    """The household's proposals."""
+    return jsonify(proposals=to_json(portal.tenant_proposals(get_session(), g.account)))
+
+
+@bp.get("/proposals/<int:proposal_id>")
+@api_role("tenant")
+def proposal(proposal_id: int) -> Any:
+    """One proposal of the household, anonymised, with its tracker."""
+    try:
+        return jsonify(to_json(portal.tenant_proposal(get_session(), g.account, proposal_id)))
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/proposals/<int:proposal_id>/answer")
+@api_role("tenant")
+def answer(proposal_id: int) -> Any:
+    """Accept (``{"accept": true}``) or refuse with a reason from the fixed list."""
+    data = _body()
+    session = get_session()
+    try:
+        portal.tenant_proposal(session, g.account, proposal_id)
+    except NotFound:
+        abort(404)
+    accept = data.get("accept")
+    reason = data.get("reason")
+    comment = data.get("comment")
+    errors: dict[str, list[str]] = {}
+    if not isinstance(accept, bool):
+        errors["accept"] = ["true ou false attendu."]
+    elif not accept and reason not in dict(portal.refusal_reasons()):
+        errors["reason"] = [f"motif attendu parmi : {', '.join(dict(portal.refusal_reasons()))}."]
+    elif not accept and reason == "other" and not (isinstance(comment, str) and comment.strip()):
+        errors["comment"] = ["précision obligatoire pour le motif « other »."]
+    if errors:
+        return _invalid(errors)
+    try:
+        portal.answer(session, g.account, proposal_id, accepted=bool(accept),
+                      reason=None if accept else reason, comment=comment if isinstance(comment, str) else None)
+    except ExchangeError as exc:
+        session.rollback()
+        return jsonify(error=str(exc)), 409
+    session.commit()
+    return jsonify(to_json(portal.tenant_proposal(session, g.account, proposal_id)))
+
+
+# CALEOL -------------------------------------------------------------------------------------------
+
+
+@bp.get("/moves")
+@api_role("staff")
+def moves() -> Any:
+    """Moves into the landlord's dwellings awaiting a decision."""
+    return jsonify(moves=to_json(portal.committee_queue(get_session(), g.account)))
+
+
+@bp.get("/moves/<int:move_id>")
+@api_role("staff")
+def move(move_id: int) -> Any:
+    """The dossier of one move into the landlord's dwellings."""
+    try:
+        return jsonify(to_json(portal.move_dossier(get_session(), g.account, move_id)))
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/moves/<int:move_id>/decision")
+@api_role("staff")
+def decision(move_id: int) -> Any:
+    """Record the CALEOL decision: ``kind`` (R.441-3), ``reason``, ``condition_due`` for a conditional one."""
+    data = _body()
+    session = get_session()
+    try:
+        portal.move_dossier(session, g.account, move_id)
+    except NotFound:
+        abort(404)
+    kinds = dict(portal.decision_kinds())
+    errors: dict[str, list[str]] = {}
+    kind, reason, due = data.get("kind"), data.get("reason"), data.get("condition_due")
+    if kind not in kinds:
+        errors["kind"] = [f"décision attendue parmi : {', '.join(kinds)}."]
+    if not isinstance(reason, str) or not reason.strip():
+        errors["reason"] = ["motif obligatoire."]
+    due_date = None
+    if due is not None:
+        try:
+            due_date = date.fromisoformat(str(due))
+        except ValueError:
+            errors["condition_due"] = ["date AAAA-MM-JJ attendue."]
+    if kind == "conditional" and due is None:
+        errors["condition_due"] = ["obligatoire pour une attribution sous condition suspensive."]
+    if errors:
+        return _invalid(errors)
+    try:
+        portal.decide(session, g.account, move_id, kind=str(kind), reason=str(reason).strip(),
+                      condition_due=due_date)
+    except ExchangeError as exc:
+        session.rollback()
+        return jsonify(error=str(exc)), 409
+    session.commit()
+    return jsonify(to_json(portal.move_dossier(session, g.account, move_id)))
+
+
+@bp.get("/minutes")
+@api_role("staff")
+def minutes() -> Any:
+    """Decisions of the landlord's CALEOL between ``start`` and ``end`` (ISO dates)."""
+    try:
+        start = date.fromisoformat(request.args["start"])
+        end = date.fromisoformat(request.args["end"])
+    except (KeyError, ValueError):
+        return _invalid({"start": ["dates start et end AAAA-MM-JJ attendues."]})
+    return jsonify(to_json(portal.session_minutes(get_session(), g.account, start, end)))
+
+
+# Territory ----------------------------------------------------------------------------------------
+
+
+@bp.get("/territory")
+@api_role("admin")
+def territory() -> Any:
+    """Key figures of the territory."""
+    return jsonify(to_json(portal.territory_overview(get_session(), g.account)))
+
+
+@bp.post("/territory/import")
+@api_role("admin")
+def import_document() -> Any:
+    """Import a territory document (the JSON body), all or nothing; 422 with every error by path."""
+    try:
+        document = json.loads(request.get_data(as_text=True))
+    except json.JSONDecodeError as exc:
+        return _invalid({"(document)": [f"JSON illisible : {exc}"]})
+    session = get_session()
+    try:
+        summary = portal.import_document(session, g.account, document)
+    except InvalidTerritory as exc:
+        session.rollback()
+        return _invalid(exc.messages)
+    except ExchangeError as exc:
+        session.rollback()
+        return _invalid({"(document)": [str(exc)]})
+    session.commit()
+    return jsonify(summary=summary), 200
+
+
+@bp.get("/territory/policy")
+@api_role("admin")
+def get_policy() -> Any:
+    """The territory's policy settings."""
+    return jsonify(portal.policy_settings(get_session(), g.account))
+
+
+@bp.put("/territory/policy")
+@api_role("admin")
+def put_policy() -> Any:
+    """Replace some or all policy settings (unknown keys and bad values: 422)."""
+    data = _body()
+    session = get_session()
+    merged = {**portal.policy_settings(session, g.account), **data}
+    try:
+        portal.save_policy(session, g.account, merged)
+    except (ValueError, TypeError) as exc:
+        session.rollback()
+        name, _, message = str(exc).partition(":")
+        return _invalid({name.strip(): [message.strip() or str(exc)]})
+    session.commit()
+    return jsonify(portal.policy_settings(session, g.account))
+
+
+@bp.get("/territory/runs")
+@api_role("admin")
+def runs() -> Any:
+    """Past runs, newest first."""
+    return jsonify(runs=to_json(portal.list_runs(get_session(), g.account)))
+
+
+@bp.post("/territory/runs")
+@api_role("admin")
+def start_run() -> Any:
+    """Start a run now (``{"as_of": "YYYY-MM-DD"}`` optional); answers its report."""
+    data = request.get_json(silent=True) or {}
+    session = get_session()
+    try:
+        as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else date.today()
+    except (TypeError, ValueError):
+        return _invalid({"as_of": ["date AAAA-MM-JJ attendue."]})
+    try:
+        run_id = portal.start_run(session, g.account, as_of=as_of)
+    except ExchangeError as exc:
+        session.rollback()
+        return jsonify(error=str(exc)), 409
+    session.commit()
+    return jsonify(to_json(portal.run_report(session, g.account, run_id))), 201
+
+
+@bp.get("/territory/runs/<int:run_id>")
+@api_role("admin")
+def run(run_id: int) -> Any:
+    """The report of one run."""
+    try:
+        return jsonify(to_json(portal.run_report(get_session(), g.account, run_id)))
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/territory/stats")
+@api_role("admin")
+def stats() -> Any:
+    """Figures for the housing conference (``year`` optional)."""
+    return jsonify(portal.stats_data(get_session(), g.account, year=request.args.get("year", type=int)))

@@ -1,0 +1,98 @@
+"""Sign-in and sign-out (``/connexion``), and the home page that sends each role to its space."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_login import UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from exchange import accounts
+from web.db import get_session
+from web.extensions import limiter, login_manager
+from web.security import ROLE_HOME
+
+bp = Blueprint("auth", __name__)
+
+
+class PortalUser(UserMixin):
+    """The signed-in account as Flask-Login sees it (a plain copy, never an ORM row)."""
+
+    def __init__(self, account: accounts.Account) -> None:
+        self.account = account
+        self.id = str(account.id)
+        self.role = account.role
+        self.display_name = account.display_name
+
+
+class LoginForm(FlaskForm):
+    login = StringField("Identifiant", validators=[DataRequired("Indiquez votre identifiant."), Length(max=120)],
+                        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
+    password = PasswordField("Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")],
+                             render_kw={"autocomplete": "current-password"})
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> PortalUser | None:
+    try:
+        account = accounts.get_account(get_session(), int(user_id))
+    except ValueError:
+        return None
+    return PortalUser(account) if account is not None and account.active else None
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.get("/")
+def index() -> Any:
+    """Send each role to its own space; anonymous users to the sign-in page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(ROLE_HOME[current_user.role]))
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login() -> Any:
+    """Sign in with a login and a password (rate limited per address)."""
+    next_url = _safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for(ROLE_HOME[current_user.role]))
+    form = LoginForm()
+    if form.validate_on_submit():
+        account = accounts.authenticate(get_session(), form.login.data or "", form.password.data or "")
+        get_session().commit()  # a rehashed password is saved
+        if account is None:
+            flash("Identifiant ou mot de passe incorrect.", "error")
+            return render_template("auth/login.html", form=form, next=next_url, title="Connexion"), 200
+        login_user(PortalUser(account))
+        flash(f"Bienvenue, {account.display_name}.", "success")
+        return redirect(next_url or url_for(ROLE_HOME[account.role]))
+    return render_template("auth/login.html", form=form, next=next_url, title="Connexion")
+
+
+@bp.post("/deconnexion")
+def logout() -> Any:
+    """Sign out (POST with the CSRF token, so no page can sign a user out)."""
+    logout_user()
+    flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app: Flask) -> None:
+    """Configure Flask-Login for the portal."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"

@@ -1,0 +1,71 @@
+"""CALEOL space (espace CALEOL) under ``/caleol/``: moves into the staff's landlord's dwellings."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from exchange import portal
+from exchange.errors import ExchangeError, NotFound
+from web.db import get_session
+from web.forms import DecisionForm, MinutesForm, choices
+from web.security import role_required
+
+bp = Blueprint("committee", __name__, url_prefix="/caleol")
+
+
+@bp.get("/")
+@role_required("staff")
+def queue() -> Any:
+    """Moves into this landlord's dwellings awaiting a decision, overdue first."""
+    items = portal.committee_queue(get_session(), current_user.account)
+    return render_template("committee/queue.html", title="Mouvements à décider", items=items)
+
+
+@bp.route("/mouvements/<int:move_id>", methods=["GET", "POST"])
+@role_required("staff")
+def dossier(move_id: int) -> Any:
+    """The dossier of one move and the decision form (R.441-3 CCH)."""
+    session = get_session()
+    try:
+        dossier = portal.move_dossier(session, current_user.account, move_id)
+    except NotFound:
+        abort(404)
+    form = DecisionForm()
+    form.kind.choices = choices(portal.decision_kinds())
+    if request.method == "POST":
+        if not dossier.can_decide:
+            flash("Ce mouvement ne peut plus être décidé.", "error")
+            return redirect(url_for("committee.dossier", move_id=move_id))
+        if form.validate():
+            try:
+                portal.decide(session, current_user.account, move_id, kind=form.kind.data or "",
+                              reason=(form.reason.data or "").strip(), rank=form.rank.data,
+                              condition=(form.condition.data or "").strip() or None,
+                              condition_due=form.condition_due.data)
+            except ExchangeError as exc:
+                session.rollback()
+                flash(str(exc), "error")
+            else:
+                session.commit()
+                flash("La décision de la CALEOL est enregistrée.", "success")
+            return redirect(url_for("committee.dossier", move_id=move_id))
+    return render_template("committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form)
+
+
+@bp.get("/proces-verbal")
+@role_required("staff")
+def minutes() -> Any:
+    """Printable minutes (procès-verbal) of the decisions taken between two dates."""
+    form = MinutesForm(request.args)
+    today = date.today()
+    start = form.start.data if form.validate() and form.start.data else today - timedelta(days=30)
+    end = form.end.data if form.end.data else today
+    if end < start:
+        start, end = end, start
+    form.start.data, form.end.data = start, end
+    record = portal.session_minutes(get_session(), current_user.account, start, end)
+    return render_template("committee/minutes.html", title="Procès-verbal de CALEOL", form=form, record=record)

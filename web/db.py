@@ -1,0 +1,47 @@
+"""One SQLAlchemy session per request, kept on ``g`` and closed in teardown.
+
+The engine is built once per app from ``DATABASE_URL`` (``EXCHANGE_DATABASE_URL`` in the
+environment). Views never write SQL: they pass :func:`get_session` to the services.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def _make_engine(url: str) -> Engine:
+    from exchange.db import make_engine
+
+    if url.startswith("sqlite"):
+        return make_engine(url, connect_args={"check_same_thread": False})
+    return make_engine(url, pool_size=20, max_overflow=10)
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and session factory of ``app``; close the request session in teardown."""
+    engine = app.config.get("ENGINE") or _make_engine(app.config["DATABASE_URL"])
+    app.extensions["exchange_engine"] = engine
+    app.extensions["exchange_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine() -> Engine:
+    """The engine of the current app."""
+    engine: Engine = current_app.extensions["exchange_engine"]
+    return engine
+
+
+def get_session() -> Session:
+    """The session of the current request (opened on first use)."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["exchange_sessionmaker"]()
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,153 @@
+"""WTForms of the portal (every form carries the CSRF token of Flask-WTF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class RequestForm(FlaskForm):
+    """Wishes of a mutation request (demande de mutation)."""
+
+    communes = SelectMultipleField("Communes souhaitées", choices=[], validate_choice=True)
+    min_rooms = IntegerField("Nombre de pièces minimum", validators=[Optional(), NumberRange(1, 10, "Entre 1 et 10.")])
+    max_rooms = IntegerField("Nombre de pièces maximum", validators=[Optional(), NumberRange(1, 10, "Entre 1 et 10.")])
+    max_cost = DecimalField("Coût mensuel maximum (loyer + charges, en euros)", places=2,
+                            validators=[InputRequired("Indiquez le coût maximum."),
+                                        NumberRange(1, 10000, "Entre 1 et 10 000 €.")])
+    accept_qpv = BooleanField("J'accepte un logement situé en quartier prioritaire (QPV)")
+
+    def validate_max_rooms(self, field: Any) -> None:
+        if field.data is not None and self.min_rooms.data is not None and field.data < self.min_rooms.data:
+            raise ValidationError("Le maximum doit être supérieur ou égal au minimum.")
+
+
+class AnswerForm(FlaskForm):
+    """A household's answer to a proposal."""
+
+    answer = RadioField("Votre réponse", choices=choices([("accept", "J'accepte cette proposition"),
+                                                           ("refuse", "Je refuse cette proposition")]),
+                        validators=[InputRequired("Choisissez d'accepter ou de refuser.")])
+    reason = SelectField("Motif du refus", choices=[], validators=[Optional()])
+    comment = TextAreaField("Précisions (facultatif, obligatoire pour le motif « autre »)",
+                            validators=[Optional(), Length(max=1000, message="1 000 caractères au plus.")])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        if self.answer.data == "refuse" and not self.reason.data:
+            self.reason.errors = [*self.reason.errors, "Indiquez le motif du refus."]
+            ok = False
+        if self.answer.data == "refuse" and self.reason.data == "other" and not (self.comment.data or "").strip():
+            self.comment.errors = [*self.comment.errors, "Précisez le motif « autre »."]
+            ok = False
+        return ok
+
+
+class DecisionForm(FlaskForm):
+    """A CALEOL decision on one move (R.441-3 CCH)."""
+
+    kind = RadioField("Décision", choices=[], validators=[InputRequired("Choisissez la décision.")])
+    reason = TextAreaField("Motif", validators=[DataRequired("Indiquez le motif de la décision."),
+                                               Length(max=2000, message="2 000 caractères au plus.")])
+    rank = IntegerField("Rang du candidat", validators=[Optional(), NumberRange(1, 99, "Entre 1 et 99.")])
+    condition = StringField("Pièce ou condition attendue",
+                            validators=[Optional(), Length(max=500, message="500 caractères au plus.")])
+    condition_due = DateField("Date limite de la condition suspensive", validators=[Optional()])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        missing = []
+        if self.kind.data == "ranked" and self.rank.data is None:
+            missing.append((self.rank, "Indiquez le rang du candidat."))
+        if self.kind.data == "conditional" and not (self.condition.data or "").strip():
+            missing.append((self.condition, "Indiquez la pièce ou la condition attendue."))
+        if self.kind.data == "conditional" and self.condition_due.data is None:
+            missing.append((self.condition_due, "Indiquez la date limite de la condition suspensive."))
+        for field, message in missing:
+            field.errors = [*field.errors, message]
+        return ok and not missing
+
+
+class MinutesForm(FlaskForm):
+    """Date range of a CALEOL session (séance)."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    start = DateField("Du", validators=[Optional()])
+    end = DateField("Au", validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    """A territory file in the interchange format (JSON)."""
+
+    document = FileField("Fichier du territoire (JSON, format bourse-echange/1)",
+                         validators=[FileRequired("Choisissez un fichier.")])
+
+
+class RunForm(FlaskForm):
+    """Start a matching run."""
+
+    as_of = DateField("Date de référence", validators=[Optional()])
+
+
+# French label and unit of each setting of matching.config.PolicyConfig (POLICY.md).
+POLICY_LABELS: dict[str, tuple[str, str]] = {
+    "surface_single_m2": ("Surface minimale pour une personne seule", "m²"),
+    "surface_couple_m2": ("Surface minimale pour deux personnes", "m²"),
+    "surface_per_extra_person_m2": ("Surface en plus par personne supplémentaire", "m²"),
+    "surface_cap_m2": ("Plafond de la surface minimale", "m²"),
+    "job_distance_km": ("Distance maximale au lieu de travail (à vol d'oiseau)", "km"),
+    "earth_radius_km": ("Rayon terrestre du calcul de distance", "km"),
+    "points_move": ("Points de base de chaque mouvement", "points"),
+    "points_autonomy": ("Points : logement inadapté à la perte d'autonomie résolu", "points"),
+    "points_overcrowding": ("Points : suroccupation résolue", "points"),
+    "points_under_occupation": ("Points : sous-occupation résolue", "points"),
+    "points_job_distance": ("Points : éloignement du travail résolu", "points"),
+    "points_handicap": ("Points : handicap", "points"),
+    "points_violence": ("Points : violences", "points"),
+    "points_unfit_housing": ("Points : habitat indigne", "points"),
+    "points_dalo": ("Points : reconnu DALO", "points"),
+    "points_per_month": ("Points par mois complet d'ancienneté", "points"),
+    "seniority_cap_months": ("Ancienneté maximale comptée", "mois"),
+    "max_cycle": ("Nombre maximal de ménages dans un échange (cycle)", "ménages"),
+    "max_chain": ("Nombre maximal de mouvements dans une chaîne", "mouvements"),
+}
+
+
+def policy_form_class(defaults: dict[str, Any]) -> type[FlaskForm]:
+    """A form with one number field per policy setting (integers stay integers)."""
+
+    class PolicyForm(FlaskForm):
+        pass
+
+    for name, value in defaults.items():
+        label, unit = POLICY_LABELS.get(name, (name, ""))
+        text = f"{label} ({unit})" if unit else label
+        required = InputRequired("Indiquez une valeur.")
+        if isinstance(value, int) and not isinstance(value, bool):
+            field: Any = IntegerField(text, validators=[required, NumberRange(0, 100000, "Valeur hors limites.")])
+        else:
+            field = DecimalField(text, places=2, validators=[required, NumberRange(0, 100000, "Valeur hors limites.")])
+        setattr(PolicyForm, name, field)
+    return PolicyForm

@@ -1,0 +1,103 @@
+"""Security of the portal: response headers, the signed-in user, role checks, error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ROLE_HOME = {"tenant": "tenant.home", "staff": "committee.queue", "admin": "territory.home"}
+
+# No inline script or style anywhere: everything comes from /static.
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+ERROR_TITLES = {
+    400: "Requête invalide",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    413: "Fichier trop volumineux",
+    422: "Données invalides",
+    429: "Trop de tentatives",
+    500: "Erreur interne",
+}
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Let through only a signed-in user of one of ``roles`` (anonymous: sign-in page; others: 403)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
+    if current_user and getattr(current_user, "is_authenticated", False):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error_page(exc: HTTPException) -> tuple[Any, int]:
+    code = exc.code or 500
+    if request.path.startswith("/api/"):
+        return jsonify(error=ERROR_TITLES.get(code, exc.name), message=_message(exc)), code
+    return render_template("error.html", code=code, title=ERROR_TITLES.get(code, exc.name),
+                           message=_message(exc)), code
+
+
+def _message(exc: HTTPException) -> str:
+    if isinstance(exc, CSRFError):
+        return "Le jeton de sécurité du formulaire est absent ou périmé. Rechargez la page et recommencez."
+    if exc.code == 429:
+        return "Trop de tentatives de connexion. Patientez une minute avant de réessayer."
+    if exc.code == 403:
+        return "Vous n'avez pas le droit d'accéder à cette page."
+    if exc.code == 404:
+        return "Cette page n'existe pas ou ne vous est pas accessible."
+    description = exc.description if isinstance(exc.description, str) else None
+    if description and not description.isascii():  # our own French messages
+        return description
+    return "La requête n'a pas pu être traitée."
+
+
+def init_app(app: Flask) -> None:
+    """Install headers and French error pages."""
+    app.after_request(_headers)
+    app.register_error_handler(HTTPException, _error_page)
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        return {"role_home": ROLE_HOME, "g": g}

@@ -1,0 +1,142 @@
+"""Tenant space (espace locataire) under ``/locataire/``: request, offers, proposals and their tracker."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from exchange import portal
+from exchange.errors import ExchangeError, NotFound
+from web.db import get_session
+from web.forms import AnswerForm, RequestForm, choices
+from web.security import role_required
+
+bp = Blueprint("tenant", __name__, url_prefix="/locataire")
+
+SORTS = [
+    ("cost", "Coût croissant"),
+    ("-cost", "Coût décroissant"),
+    ("-surface", "Surface décroissante"),
+    ("rooms", "Nombre de pièces"),
+    ("commune", "Commune"),
+]
+
+
+def _account() -> Any:
+    return current_user.account
+
+
+@bp.get("/")
+@role_required("tenant")
+def home() -> Any:
+    """The household, its criteria, its request and its current proposal."""
+    overview = portal.tenant_overview(get_session(), _account())
+    return render_template("tenant/home.html", title="Mon espace", picture=overview.picture,
+                           req=overview.request, live=overview.live_proposal)
+
+
+@bp.route("/demande", methods=["GET", "POST"])
+@role_required("tenant")
+def request_form() -> Any:
+    """File or edit the mutation request (wishes), next to the harmonised criteria."""
+    session = get_session()
+    overview = portal.tenant_overview(session, _account())
+    form = RequestForm(data=_form_data(overview.request) if request.method == "GET" else None)
+    form.communes.choices = choices((c, c) for c in portal.territory_communes(session, _account().territory_id))
+    if form.validate_on_submit():
+        wishes = portal.Wishes(
+            communes=tuple(form.communes.data or ()),
+            min_rooms=form.min_rooms.data,
+            max_rooms=form.max_rooms.data,
+            max_cost=float(form.max_cost.data or Decimal(0)),
+            accept_qpv=bool(form.accept_qpv.data),
+        )
+        try:
+            created = portal.save_request(session, _account(), wishes)
+        except ExchangeError as exc:
+            flash(str(exc), "error")
+        else:
+            session.commit()
+            flash("Votre demande a été déposée." if created else "Votre demande a été mise à jour.", "success")
+            return redirect(url_for("tenant.home"))
+    return render_template("tenant/request.html", title="Ma demande", form=form, picture=overview.picture,
+                           req=overview.request)
+
+
+def _form_data(req: portal.RequestView | None) -> dict[str, Any]:
+    if req is None:
+        return {"accept_qpv": True}
+    return {"communes": list(req.communes), "min_rooms": req.min_rooms, "max_rooms": req.max_rooms,
+            "max_cost": Decimal(str(req.max_cost)), "accept_qpv": req.accept_qpv}
+
+
+def _int_arg(name: str, low: int, high: int) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value is not None and low <= value <= high else None
+
+
+@bp.get("/offres")
+@role_required("tenant")
+def offers() -> Any:
+    """Dwellings open to the exchange, anonymised, with filters, sorting, pagination and a compatibility mark."""
+    sort = request.args.get("sort", "cost")
+    filters = portal.OfferFilters(
+        commune=request.args.get("commune") or None,
+        rooms=_int_arg("rooms", 1, 20),
+        max_cost=_int_arg("max_cost", 0, 100000),
+        accessible=request.args.get("accessible") == "1",
+        compatible=request.args.get("compatible") == "1",
+        sort=sort if sort in dict(SORTS) else "cost",
+        page=_int_arg("page", 1, 100000) or 1,
+        per_page=current_app.config["OFFERS_PER_PAGE"],
+    )
+    session = get_session()
+    result = portal.list_offers(session, _account(), filters)
+
+    def page_url(page: int) -> str:
+        args = {k: v for k, v in request.args.items() if k != "page"}
+        return url_for("tenant.offers", page=page, **args)
+
+    return render_template("tenant/offers.html", title="Offres d'échange", result=result, filters=filters,
+                           sorts=SORTS, communes=portal.territory_communes(session, _account().territory_id),
+                           page_url=page_url)
+
+
+@bp.get("/propositions")
+@role_required("tenant")
+def proposals() -> Any:
+    """Every proposal of the household, live first."""
+    items = portal.tenant_proposals(get_session(), _account())
+    return render_template("tenant/proposals.html", title="Mes propositions", items=items)
+
+
+@bp.route("/propositions/<int:proposal_id>", methods=["GET", "POST"])
+@role_required("tenant")
+def proposal(proposal_id: int) -> Any:
+    """One proposal: the anonymised chain or cycle, why, deadline, rents, answer form, tracker."""
+    session = get_session()
+    try:
+        detail = portal.tenant_proposal(session, _account(), proposal_id)
+    except NotFound:
+        abort(404)
+    form = AnswerForm()
+    form.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
+    if detail.can_answer and form.validate_on_submit():
+        try:
+            portal.answer(session, _account(), proposal_id, accepted=form.answer.data == "accept",
+                          reason=form.reason.data or None, comment=(form.comment.data or "").strip() or None)
+        except ExchangeError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+        else:
+            session.commit()
+            flash("Vous avez accepté la proposition." if form.answer.data == "accept"
+                  else "Vous avez refusé la proposition.", "success")
+        return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
+    if request.method == "POST" and not detail.can_answer:
+        flash("Cette proposition n'attend plus votre réponse.", "error")
+        return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
+    return render_template("tenant/proposal.html", title="Proposition d'échange", detail=detail, form=form)

@@ -1,0 +1,162 @@
+"""Territory space (espace territoire) under ``/territoire/``: import, policy, runs, statistics."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from exchange import portal
+from exchange.errors import ExchangeError, InvalidTerritory, NotFound
+from web.db import get_session
+from web.forms import ImportForm, RunForm, policy_form_class
+from web.security import role_required
+
+bp = Blueprint("territory", __name__, url_prefix="/territoire")
+
+POLICY_GROUPS = [
+    ("Surface minimale (décence)", ["surface_single_m2", "surface_couple_m2", "surface_per_extra_person_m2",
+                                    "surface_cap_m2"]),
+    ("Critères", ["job_distance_km", "earth_radius_km"]),
+    ("Points", ["points_move", "points_autonomy", "points_overcrowding", "points_under_occupation",
+                "points_job_distance", "points_handicap", "points_violence", "points_unfit_housing", "points_dalo",
+                "points_per_month", "seniority_cap_months"]),
+    ("Forme des propositions", ["max_cycle", "max_chain"]),
+]
+
+
+@bp.get("/")
+@role_required("admin")
+def home() -> Any:
+    """Key figures of the territory."""
+    return render_template("territory/home.html", title="Territoire",
+                           info=portal.territory_overview(get_session(), current_user.account))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("admin")
+def import_file() -> Any:
+    """Import a territory document: validated whole, written in one transaction or not at all."""
+    form = ImportForm()
+    problems: list[tuple[str, str]] = []
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            document = json.loads(form.document.data.read().decode("utf-8"))
+            summary = portal.import_document(session, current_user.account, document)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems = [("(document)", f"JSON illisible : {exc}")]
+            status = 422
+        except InvalidTerritory as exc:
+            session.rollback()
+            problems = [(path, msg) for path in sorted(exc.messages) for msg in exc.messages[path]]
+            status = 422
+        except ExchangeError as exc:
+            session.rollback()
+            problems = [("(document)", str(exc))]
+            status = 422
+        else:
+            session.commit()
+            flash(f"Import réussi : {summary}.", "success")
+            return redirect(url_for("territory.home"))
+    return render_template("territory/import.html", title="Import", form=form, problems=problems), status
+
+
+@bp.route("/politique", methods=["GET", "POST"])
+@role_required("admin")
+def policy() -> Any:
+    """Edit the thresholds and weights of the harmonised policy, validated by PolicyConfig itself."""
+    session = get_session()
+    current = portal.policy_settings(session, current_user.account)
+    defaults = portal.policy_defaults()
+    form_class = policy_form_class(defaults)
+    form = form_class(data=current if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        values = {name: _plain(form[name].data) for name in defaults}
+        try:
+            portal.save_policy(session, current_user.account, values)
+        except ValueError as exc:
+            session.rollback()
+            name, _, message = str(exc).partition(":")
+            target = form[name] if name in defaults else None
+            if target is not None:
+                target.errors = [*target.errors, _french_policy_error(message.strip())]
+            else:
+                flash(f"Configuration refusée : {exc}", "error")
+            status = 422
+        else:
+            session.commit()
+            flash("La politique du territoire est enregistrée.", "success")
+            return redirect(url_for("territory.policy"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("territory/policy.html", title="Politique harmonisée", form=form,
+                           groups=POLICY_GROUPS, defaults=defaults), status
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _french_policy_error(message: str) -> str:
+    return (message.replace("must be between", "doit être compris entre").replace("and", "et")
+            .replace("must be", "doit être").replace("got", "reçu"))
+
+
+@bp.route("/appariements", methods=["GET", "POST"])
+@role_required("admin")
+def runs() -> Any:
+    """Start a matching run; list past runs."""
+    session = get_session()
+    form = RunForm()
+    if form.validate_on_submit():
+        try:
+            run_id = portal.start_run(session, current_user.account, as_of=form.as_of.data or date.today())
+        except ExchangeError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+        else:
+            session.commit()
+            flash("L'appariement est terminé.", "success")
+            return redirect(url_for("territory.run", run_id=run_id))
+    return render_template("territory/runs.html", title="Appariements", form=form,
+                           runs=portal.list_runs(session, current_user.account))
+
+
+@bp.get("/appariements/<int:run_id>")
+@role_required("admin")
+def run(run_id: int) -> Any:
+    """The report of one run."""
+    try:
+        report = portal.run_report(get_session(), current_user.account, run_id)
+    except NotFound:
+        abort(404)
+    return render_template("territory/run.html", title=f"Appariement n° {run_id}", report=report)
+
+
+@bp.get("/statistiques")
+@role_required("admin")
+def stats() -> Any:
+    """Figures for the housing conference, with charts."""
+    year = request.args.get("year", type=int)
+    view = portal.stats_view(get_session(), current_user.account, year=year)
+    return render_template("territory/stats.html", title="Statistiques", year=year, years=view.years,
+                           sections=view.sections)
+
+
+@bp.get("/statistiques/<name>.svg")
+@role_required("admin")
+def chart(name: str) -> Any:
+    """One chart of the statistics as SVG (drawn with matplotlib)."""
+    year = request.args.get("year", type=int)
+    try:
+        svg = portal.stats_chart(get_session(), current_user.account, name, year=year)
+    except NotFound:
+        abort(404)
+    return Response(svg, mimetype="image/svg+xml")
