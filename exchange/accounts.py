@@ -126,8 +126,13 @@ def create_user(
         raise NotFound(f"territoire {territory!r} introuvable")
     if session.scalars(select(UserAccount.id).where(UserAccount.login == login)).first() is not None:
         raise AccountExists(f"le compte {login!r} existe déjà")
-    row = UserAccount(login=login, password_hash=hash_password(password), role=role,
-                      territory_id=territory_row.id, display_name=display_name or login)
+    row = UserAccount(
+        login=login,
+        password_hash=hash_password(password),
+        role=role,
+        territory_id=territory_row.id,
+        display_name=display_name or login,
+    )
     if role == "tenant":
         if household is None:
             raise ValueError("household: obligatoire pour un compte locataire")
@@ -207,21 +212,38 @@ def _demo_tenant(session: Session, territory_id: int) -> Household | None:
     from exchange.models.workflow import Proposal, ProposalMove
 
     waiting = session.scalars(
-        select(Household).join(ProposalMove, ProposalMove.household_id == Household.id)
+        select(Household)
+        .join(ProposalMove, ProposalMove.household_id == Household.id)
         .join(Proposal, Proposal.id == ProposalMove.proposal_id)
-        .where(Proposal.territory_id == territory_id, Proposal.status == "proposed", ProposalMove.answer.is_(None))
-        .order_by(Proposal.points.desc(), Proposal.id, ProposalMove.position).limit(1)
+        .where(
+            Proposal.territory_id == territory_id,
+            Proposal.status == "proposed",
+            ProposalMove.answer.is_(None),
+        )
+        .order_by(Proposal.points.desc(), Proposal.id, ProposalMove.position)
+        .limit(1)
     ).first()
     if waiting is not None:
         return waiting
     return session.scalars(
-        select(Household).join(Request, Request.household_id == Household.id)
-        .where(Request.territory_id == territory_id, Request.status == "open").order_by(Household.ref).limit(1)
+        select(Household)
+        .join(Request, Request.household_id == Household.id)
+        .where(Request.territory_id == territory_id, Request.status == "open")
+        .order_by(Household.ref)
+        .limit(1)
     ).first()
 
 
-def _ensure(session: Session, *, login: str, role: str, territory_id: int, display_name: str,
-            household_id: int | None = None, landlord_id: int | None = None) -> None:
+def _ensure(
+    session: Session,
+    *,
+    login: str,
+    role: str,
+    territory_id: int,
+    display_name: str,
+    household_id: int | None = None,
+    landlord_id: int | None = None,
+) -> None:
     row = session.scalars(select(UserAccount).where(UserAccount.login == login)).one_or_none()
     if row is None:
         row = UserAccount(login=login, role=role, territory_id=territory_id)
@@ -233,7 +255,9 @@ def _ensure(session: Session, *, login: str, role: str, territory_id: int, displ
 
 
 def demo_accounts(session: Session, code: str) -> list[DemoAccount]:
-    """Create or reset the demo accounts of a territory (idempotent): one tenant, one staff per landlord, one admin.
+    """Create or reset the demo accounts of a territory (idempotent).
+
+    One tenant, one staff member per landlord, one admin.
 
     The tenant is a household waiting to answer a live proposal when there is one, else a
     household with an open request.
@@ -247,16 +271,39 @@ def demo_accounts(session: Session, code: str) -> list[DemoAccount]:
     if household is not None:
         login = f"locataire.{slug}"
         # The tenant account follows the chosen household; free the link of any older demo tenant.
-        _ensure(session, login=login, role="tenant", territory_id=territory.id,
-                display_name=f"Ménage {household.ref}", household_id=household.id)
-        out.append(DemoAccount(login, DEMO_PASSWORDS["tenant"], "tenant", f"locataire du ménage {household.ref}"))
-    for landlord in session.scalars(select(Landlord).where(Landlord.territory_id == territory.id)
-                                    .order_by(Landlord.code)).all():
+        _ensure(
+            session,
+            login=login,
+            role="tenant",
+            territory_id=territory.id,
+            display_name=f"Ménage {household.ref}",
+            household_id=household.id,
+        )
+        out.append(
+            DemoAccount(login, DEMO_PASSWORDS["tenant"], "tenant", f"locataire du ménage {household.ref}")
+        )
+    for landlord in session.scalars(
+        select(Landlord).where(Landlord.territory_id == territory.id).order_by(Landlord.code)
+    ).all():
         login = f"caleol.{landlord.code.lower()}.{slug}"
-        _ensure(session, login=login, role="staff", territory_id=territory.id,
-                display_name=f"CALEOL {landlord.name}", landlord_id=landlord.id)
+        _ensure(
+            session,
+            login=login,
+            role="staff",
+            territory_id=territory.id,
+            display_name=f"CALEOL {landlord.name}",
+            landlord_id=landlord.id,
+        )
         out.append(DemoAccount(login, DEMO_PASSWORDS["staff"], "staff", f"agent CALEOL de {landlord.name}"))
     login = f"admin.{slug}"
-    _ensure(session, login=login, role="admin", territory_id=territory.id, display_name=f"Territoire {territory.name}")
-    out.append(DemoAccount(login, DEMO_PASSWORDS["admin"], "admin", f"administrateur du territoire {territory.name}"))
+    _ensure(
+        session,
+        login=login,
+        role="admin",
+        territory_id=territory.id,
+        display_name=f"Territoire {territory.name}",
+    )
+    out.append(
+        DemoAccount(login, DEMO_PASSWORDS["admin"], "admin", f"administrateur du territoire {territory.name}")
+    )
     return out

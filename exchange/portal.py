@@ -36,7 +36,12 @@ PRIORITY_LABELS: dict[str, str] = {
     "violence": "violences",
     "unfit_housing": "habitat indigne",
 }
-ROLE_LABELS: dict[str, str] = {"head": "titulaire", "partner": "conjoint", "child": "enfant", "other": "autre"}
+ROLE_LABELS: dict[str, str] = {
+    "head": "titulaire",
+    "partner": "conjoint",
+    "child": "enfant",
+    "other": "autre",
+}
 
 
 def _num(value: float) -> str:
@@ -83,9 +88,16 @@ class DwellingCard:
 def card_of(dwelling: Dwelling, sector_name: str, landlord_name: str) -> DwellingCard:
     """The public card of a plain dwelling."""
     return DwellingCard(
-        commune=dwelling.commune, sector=sector_name, qpv=dwelling.qpv, rooms=dwelling.rooms,
-        surface_m2=dwelling.surface_m2, floor=dwelling.floor, elevator=dwelling.elevator,
-        accessibility=dwelling.accessibility, rent=dwelling.rent, charges=dwelling.charges,
+        commune=dwelling.commune,
+        sector=sector_name,
+        qpv=dwelling.qpv,
+        rooms=dwelling.rooms,
+        surface_m2=dwelling.surface_m2,
+        floor=dwelling.floor,
+        elevator=dwelling.elevator,
+        accessibility=dwelling.accessibility,
+        rent=dwelling.rent,
+        charges=dwelling.charges,
         landlord=landlord_name,
     )
 
@@ -198,8 +210,13 @@ def household_picture(
 
 
 def compatible(
-    household: Household, request: Request, current: Dwelling, dwelling: Dwelling, config: PolicyConfig,
-    *, excluded: bool = False,
+    household: Household,
+    request: Request,
+    current: Dwelling,
+    dwelling: Dwelling,
+    config: PolicyConfig,
+    *,
+    excluded: bool = False,
 ) -> bool:
     """Whether POLICY.md §3 allows ``household -> dwelling`` (rules 1–8)."""
     return not rules.move_allowed(household, request, current, dwelling, config, excluded=excluded)
@@ -233,7 +250,6 @@ import math  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Mapping, Sequence  # noqa: E402
-from dataclasses import replace  # noqa: E402
 from datetime import datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -321,9 +337,20 @@ def _snapshot(session: Session, code: str) -> _Snapshot:
 def plain_dwelling(row: Any) -> Dwelling:
     """The plain dwelling of an ORM row (its sector and landlord loaded)."""
     return Dwelling(
-        ref=row.ref, landlord=row.landlord.code, sector=row.sector.code, commune=row.sector.commune,
-        qpv=row.sector.qpv, rooms=row.rooms, surface_m2=row.surface_m2, floor=row.floor, elevator=row.elevator,
-        accessibility=row.accessibility, rent=row.rent, charges=row.charges, lat=row.lat, lon=row.lon,
+        ref=row.ref,
+        landlord=row.landlord.code,
+        sector=row.sector.code,
+        commune=row.sector.commune,
+        qpv=row.sector.qpv,
+        rooms=row.rooms,
+        surface_m2=row.surface_m2,
+        floor=row.floor,
+        elevator=row.elevator,
+        accessibility=row.accessibility,
+        rent=row.rent,
+        charges=row.charges,
+        lat=row.lat,
+        lon=row.lon,
     )
 
 
@@ -331,21 +358,32 @@ def plain_household(row: Any) -> Household:
     """The plain household of an ORM row."""
     from matching.territory import Member, Point
 
-    flags = frozenset(p for p in ("dalo", "handicap", "violence", "unfit_housing") if getattr(row, f"priority_{p}"))
+    flags = frozenset(
+        p for p in ("dalo", "handicap", "violence", "unfit_housing") if getattr(row, f"priority_{p}")
+    )
     workplace = None if row.workplace_lat is None else Point(row.workplace_lat, row.workplace_lon)
     return Household(
-        ref=row.ref, dwelling=row.dwelling.ref if row.dwelling is not None else None,
+        ref=row.ref,
+        dwelling=row.dwelling.ref if row.dwelling is not None else None,
         members=tuple(Member(mb.role, mb.age) for mb in sorted(row.members, key=lambda mb: mb.position)),
-        monthly_resources=row.monthly_resources, mobility=row.mobility, priority=flags,  # type: ignore[arg-type]
+        monthly_resources=row.monthly_resources,
+        mobility=row.mobility,
+        priority=flags,  # type: ignore[arg-type]
         workplace=workplace,
     )
 
 
 def plain_request(row: Any, household_ref: str) -> Request:
     """The plain request of an ORM row."""
-    return Request(household=household_ref, filed_on=row.filed_on, max_cost=row.max_cost,
-                   communes=frozenset(row.communes or ()), accept_qpv=row.accept_qpv,
-                   min_rooms=row.min_rooms, max_rooms=row.max_rooms)
+    return Request(
+        household=household_ref,
+        filed_on=row.filed_on,
+        max_cost=row.max_cost,
+        communes=frozenset(row.communes or ()),
+        accept_qpv=row.accept_qpv,
+        min_rooms=row.min_rooms,
+        max_rooms=row.max_rooms,
+    )
 
 
 def _open_request_row(session: Session, household_id: int) -> Any:
@@ -376,19 +414,28 @@ def _build_snapshot(session: Session, code: str) -> _Snapshot:
     requesting = (
         select(m.Household.dwelling_id)
         .join(m.Request, m.Request.household_id == m.Household.id)
-        .where(m.Request.territory_id == territory_id, m.Request.status == "open",
-               m.Household.dwelling_id.is_not(None))
+        .where(
+            m.Request.territory_id == territory_id,
+            m.Request.status == "open",
+            m.Household.dwelling_id.is_not(None),
+        )
     )
     rows = session.scalars(
         select(m.Dwelling)
         .options(joinedload(m.Dwelling.sector), joinedload(m.Dwelling.landlord))
-        .where(m.Dwelling.territory_id == territory_id,
-               (m.Dwelling.offered.is_(True)) | (m.Dwelling.id.in_(requesting)))
+        .where(
+            m.Dwelling.territory_id == territory_id,
+            (m.Dwelling.offered.is_(True)) | (m.Dwelling.id.in_(requesting)),
+        )
     ).all()
     sector_rows = session.execute(
-        select(m.Sector.code, m.Sector.name, m.Sector.commune).where(m.Sector.territory_id == territory_id)).all()
-    landlord_names = dict(session.execute(
-        select(m.Landlord.code, m.Landlord.name).where(m.Landlord.territory_id == territory_id)).all())
+        select(m.Sector.code, m.Sector.name, m.Sector.commune).where(m.Sector.territory_id == territory_id)
+    ).all()
+    landlord_names: dict[str, str] = dict(
+        session.execute(
+            select(m.Landlord.code, m.Landlord.name).where(m.Landlord.territory_id == territory_id)
+        ).all()
+    )
     sector_names = {code_: name for code_, name, _c in sector_rows}
     dwellings = {r.ref: plain_dwelling(r) for r in rows}
     candidates = []
@@ -398,9 +445,14 @@ def _build_snapshot(session: Session, code: str) -> _Snapshot:
         candidates.append((card, d, bool(r.offered)))
     candidates.sort(key=lambda c: (c[0].cost, c[0].commune))
     return _Snapshot(
-        code=code, territory_id=territory_id, config=policy_config(session, code), dwellings=dwellings,
-        sector_names=sector_names, landlord_names=landlord_names,
-        candidates=tuple(candidates), communes=tuple(sorted({c for _a, _b, c in sector_rows})),
+        code=code,
+        territory_id=territory_id,
+        config=policy_config(session, code),
+        dwellings=dwellings,
+        sector_names=sector_names,
+        landlord_names=landlord_names,
+        candidates=tuple(candidates),
+        communes=tuple(sorted({c for _a, _b, c in sector_rows})),
         loaded_at=time.monotonic(),
     )
 
@@ -426,8 +478,9 @@ def territory_communes(session: Session, territory_id: int) -> list[str]:
     for snap in list(_cache.values()):
         if snap.territory_id == territory_id:
             return list(snap.communes)
-    return sorted(set(session.scalars(
-        select(m.Sector.commune).where(m.Sector.territory_id == territory_id)).all()))
+    return sorted(
+        set(session.scalars(select(m.Sector.commune).where(m.Sector.territory_id == territory_id)).all())
+    )
 
 
 # Tenant: the household and its request ------------------------------------------------------------
@@ -464,20 +517,30 @@ def _fresh_household(session: Session, account: Any) -> tuple[Household, Dwellin
 
 
 def _card(snap: _Snapshot, d: Dwelling) -> DwellingCard:
-    return card_of(d, snap.sector_names.get(d.sector, d.sector), snap.landlord_names.get(d.landlord, d.landlord))
+    return card_of(
+        d, snap.sector_names.get(d.sector, d.sector), snap.landlord_names.get(d.landlord, d.landlord)
+    )
 
 
 def _request_view(session: Session, household_id: int) -> RequestView | None:
     m = _models()
     row = session.scalars(
-        select(m.Request).where(m.Request.household_id == household_id)
-        .order_by((m.Request.status == "open").desc(), m.Request.id.desc()).limit(1)
+        select(m.Request)
+        .where(m.Request.household_id == household_id)
+        .order_by((m.Request.status == "open").desc(), m.Request.id.desc())
+        .limit(1)
     ).first()
     if row is None:
         return None
-    return RequestView(filed_on=row.filed_on, communes=tuple(sorted(row.communes or ())),
-                       min_rooms=row.min_rooms, max_rooms=row.max_rooms, max_cost=float(row.max_cost),
-                       accept_qpv=bool(row.accept_qpv), status=row.status)
+    return RequestView(
+        filed_on=row.filed_on,
+        communes=tuple(sorted(row.communes or ())),
+        min_rooms=row.min_rooms,
+        max_rooms=row.max_rooms,
+        max_cost=float(row.max_cost),
+        accept_qpv=bool(row.accept_qpv),
+        status=row.status,
+    )
 
 
 def tenant_overview(session: Session, account: Any) -> TenantOverview:
@@ -515,7 +578,9 @@ def wishes_from_json(data: Mapping[str, Any], communes: Sequence[str]) -> Wishes
     rooms: dict[str, int | None] = {}
     for key in ("min_rooms", "max_rooms"):
         value = data.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10
+        ):
             messages[key] = ["entier entre 1 et 10 attendu."]
             value = None
         rooms[key] = value
@@ -545,8 +610,12 @@ def save_request(session: Session, account: Any, wishes: Wishes, *, today: date 
         household = session.get(m.Household, account.household_id)
         if household is None or household.dwelling_id is None:
             raise NotFound("ménage inconnu ou sans logement")
-        row = m.Request(territory_id=household.territory_id, household_id=household.id,
-                        filed_on=today or date.today(), status="open")
+        row = m.Request(
+            territory_id=household.territory_id,
+            household_id=household.id,
+            filed_on=today or date.today(),
+            status="open",
+        )
         session.add(row)
     row.communes = sorted(wishes.communes)
     row.min_rooms, row.max_rooms = wishes.min_rooms, wishes.max_rooms
@@ -604,17 +673,23 @@ _SORT_KEYS: dict[str, Any] = {
 _compat_cache: dict[tuple[Any, ...], frozenset[str]] = {}
 
 
-def _compatible_refs(snap: _Snapshot, household: Household, current: Dwelling, request: Request | None,
-                     excluded: frozenset[str]) -> frozenset[str]:
+def _compatible_refs(
+    snap: _Snapshot,
+    household: Household,
+    current: Dwelling,
+    request: Request | None,
+    excluded: frozenset[str],
+) -> frozenset[str]:
     if request is None:
         return frozenset()
     key = (snap.code, snap.loaded_at, household, request, excluded)
     found = _compat_cache.get(key)
     if found is None:
         found = frozenset(
-            d.ref for _card_, d, _vacant in snap.candidates
-            if d.ref != current.ref and compatible(household, request, current, d, snap.config,
-                                                  excluded=d.ref in excluded)
+            d.ref
+            for _card_, d, _vacant in snap.candidates
+            if d.ref != current.ref
+            and compatible(household, request, current, d, snap.config, excluded=d.ref in excluded)
         )
         if len(_compat_cache) > 512:
             _compat_cache.clear()
@@ -624,9 +699,13 @@ def _compatible_refs(snap: _Snapshot, household: Household, current: Dwelling, r
 
 def _excluded_refs(session: Session, household_id: int) -> frozenset[str]:
     m = _models()
-    return frozenset(session.scalars(
-        select(m.Dwelling.ref).join(m.Exclusion, m.Exclusion.dwelling_id == m.Dwelling.id)
-        .where(m.Exclusion.household_id == household_id)).all())
+    return frozenset(
+        session.scalars(
+            select(m.Dwelling.ref)
+            .join(m.Exclusion, m.Exclusion.dwelling_id == m.Dwelling.id)
+            .where(m.Exclusion.household_id == household_id)
+        ).all()
+    )
 
 
 def list_offers(session: Session, account: Any, filters: OfferFilters) -> OfferPage:
@@ -638,7 +717,8 @@ def list_offers(session: Session, account: Any, filters: OfferFilters) -> OfferP
     if filters.sort != "cost":
         rows = sorted(rows, key=_SORT_KEYS.get(filters.sort, _SORT_KEYS["cost"]))
     selected = [
-        c for c in rows
+        c
+        for c in rows
         if c[1].ref != current.ref
         and (filters.commune is None or c[0].commune == filters.commune)
         and (filters.rooms is None or c[0].rooms == filters.rooms or (filters.rooms >= 6 and c[0].rooms >= 6))
@@ -649,7 +729,7 @@ def list_offers(session: Session, account: Any, filters: OfferFilters) -> OfferP
     per_page = max(1, filters.per_page)
     pages = max(1, math.ceil(len(selected) / per_page))
     page = min(max(1, filters.page), pages)
-    chunk = selected[(page - 1) * per_page: page * per_page]
+    chunk = selected[(page - 1) * per_page : page * per_page]
     items = tuple(OfferItem(card, vacant, d.ref in fits) for card, d, vacant in chunk)
     return OfferPage(items, len(selected), page, pages, per_page, len(fits) if request is not None else None)
 
@@ -661,7 +741,9 @@ def refusal_reasons() -> list[tuple[str, str]]:
     """The fixed refusal reasons a household may give (DOMAIN.md §2.2), as (code, French label)."""
     from exchange.workflow import REFUSAL_LABELS
 
-    return [(code, label[0].upper() + label[1:]) for code, label in REFUSAL_LABELS.items() if code != "no_answer"]
+    return [
+        (code, label[0].upper() + label[1:]) for code, label in REFUSAL_LABELS.items() if code != "no_answer"
+    ]
 
 
 def decision_kinds() -> list[tuple[str, str]]:
@@ -686,8 +768,10 @@ def _dwelling_by_id(session: Session, snap: _Snapshot, ids: set[int]) -> dict[in
 
     m = _models()
     rows = session.scalars(
-        select(m.Dwelling).options(joinedload(m.Dwelling.sector), joinedload(m.Dwelling.landlord))
-        .where(m.Dwelling.id.in_(ids))).all()
+        select(m.Dwelling)
+        .options(joinedload(m.Dwelling.sector), joinedload(m.Dwelling.landlord))
+        .where(m.Dwelling.id.in_(ids))
+    ).all()
     return {r.id: plain_dwelling(r) for r in rows}
 
 
@@ -700,8 +784,16 @@ def tenant_proposals(session: Session, account: Any) -> list[ProposalSummary]:
     mine = [next(mv for mv in p.moves if mv.household_id == account.household_id) for p in proposals]
     by_id = _dwelling_by_id(session, snap, {mv.to_dwelling_id for mv in mine})
     return [
-        ProposalSummary(p.id, p.kind, KIND_LABELS.get(p.kind, p.kind), p.status, STATUS_LABELS.get(p.status, p.status),
-                        p.notified_on, _deadline(p.answer_deadline), _card(snap, by_id[mv.to_dwelling_id]))
+        ProposalSummary(
+            p.id,
+            p.kind,
+            KIND_LABELS.get(p.kind, p.kind),
+            p.status,
+            STATUS_LABELS.get(p.status, p.status),
+            p.notified_on,
+            _deadline(p.answer_deadline),
+            _card(snap, by_id[mv.to_dwelling_id]),
+        )
         for p, mv in zip(proposals, mine, strict=True)
     ]
 
@@ -760,7 +852,8 @@ class ProposalDetail:
 def points_lines(detail: Mapping[str, Any]) -> list[str]:
     """The points of a move explained in French, from the stored breakdown.
 
-    >>> points_lines({"base": 100, "criteria": {"overcrowding": 50}, "seniority": 3, "seniority_months": 3})[1]
+    >>> detail = {"base": 100, "criteria": {"overcrowding": 50}, "seniority": 3, "seniority_months": 3}
+    >>> points_lines(detail)[1]
     '50 points : le critère « suroccupation » est résolu.'
     """
     lines = [f"{detail.get('base', 0)} points : tout mouvement qui aboutit."]
@@ -773,7 +866,9 @@ def points_lines(detail: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def why_lines(detail: Mapping[str, Any], criteria_before: Sequence[str], criteria_after: Sequence[str]) -> list[str]:
+def why_lines(
+    detail: Mapping[str, Any], criteria_before: Sequence[str], criteria_after: Sequence[str]
+) -> list[str]:
     """Why a move was proposed to its household: the points, then what stays true."""
     lines = points_lines(detail)
     if not criteria_before:
@@ -801,12 +896,22 @@ def _tracker(proposal: Any, now: datetime) -> tuple[TrackerStep, ...]:
     left = _deadline(proposal.answer_deadline) - now
     steps = [TrackerStep("Proposition envoyée", "done", f"le {proposal.notified_on:%d/%m/%Y}")]
     if status == "proposed":
-        steps.append(TrackerStep("Réponses des ménages", "current",
-                                 f"{waiting} ménage(s) sur {len(moves)} n'ont pas encore répondu ; "
-                                 f"délai : {max(left, timedelta(0)).days} jour(s) restant(s)"))
+        steps.append(
+            TrackerStep(
+                "Réponses des ménages",
+                "current",
+                f"{waiting} ménage(s) sur {len(moves)} n'ont pas encore répondu ; "
+                f"délai : {max(left, timedelta(0)).days} jour(s) restant(s)",
+            )
+        )
     else:
-        steps.append(TrackerStep("Réponses des ménages", "done" if answered_done else "failed",
-                                 "tous les ménages ont accepté" if answered_done and not failed else ""))
+        steps.append(
+            TrackerStep(
+                "Réponses des ménages",
+                "done" if answered_done else "failed",
+                "tous les ménages ont accepté" if answered_done and not failed else "",
+            )
+        )
     decided = sum(1 for mv in moves if mv.decision is not None)
     if status == "deciding":
         due = [mv.decision_due for mv in moves if mv.decision is None and mv.decision_due]
@@ -819,16 +924,26 @@ def _tracker(proposal: Any, now: datetime) -> tuple[TrackerStep, ...]:
     else:
         steps.append(TrackerStep("Décisions des CALEOL", "failed" if failed and answered_done else "todo"))
     if status == "confirmed":
-        steps.append(TrackerStep("Déménagement", "current",
-                                 f"prévu le {proposal.move_date:%d/%m/%Y}" if proposal.move_date else ""))
+        steps.append(
+            TrackerStep(
+                "Déménagement",
+                "current",
+                f"prévu le {proposal.move_date:%d/%m/%Y}" if proposal.move_date else "",
+            )
+        )
     elif status == "completed":
         steps.append(TrackerStep("Déménagement", "done", "effectué"))
     else:
         steps.append(TrackerStep("Déménagement", "todo"))
     if failed:
-        steps.append(TrackerStep("Proposition abandonnée", "failed",
-                                 FAILURE_LABELS.get(proposal.failure or "", proposal.failure or "")
-                                 + " ; les autres ménages restent candidats aux prochains appariements"))
+        steps.append(
+            TrackerStep(
+                "Proposition abandonnée",
+                "failed",
+                FAILURE_LABELS.get(proposal.failure or "", proposal.failure or "")
+                + " ; les autres ménages restent candidats aux prochains appariements",
+            )
+        )
     return tuple(steps)
 
 
@@ -844,8 +959,9 @@ def _household_proposal(session: Session, account: Any, proposal_id: int) -> tup
     return proposal, mine
 
 
-def tenant_proposal(session: Session, account: Any, proposal_id: int, *, now: datetime | None = None
-                    ) -> ProposalDetail:
+def tenant_proposal(
+    session: Session, account: Any, proposal_id: int, *, now: datetime | None = None
+) -> ProposalDetail:
     """One proposal of the household; :class:`NotFound` if the household is not in it."""
     at = now or datetime.now()
     proposal, mine = _household_proposal(session, account, proposal_id)
@@ -855,10 +971,14 @@ def tenant_proposal(session: Session, account: Any, proposal_id: int, *, now: da
     from_ids = {mv.from_dwelling_id for mv in proposal.moves}
     letters = iter("ABCDEFGHIJ")
     steps = tuple(
-        ChainStep(label="vous" if mv.household_id == account.household_id else next(letters),
-                  is_me=mv.household_id == account.household_id,
-                  from_card=_card(snap, by_id[mv.from_dwelling_id]), to_card=_card(snap, by_id[mv.to_dwelling_id]),
-                  vacant_start=mv.to_dwelling_id not in from_ids, answer_label=_answer_label(mv))
+        ChainStep(
+            label="vous" if mv.household_id == account.household_id else next(letters),
+            is_me=mv.household_id == account.household_id,
+            from_card=_card(snap, by_id[mv.from_dwelling_id]),
+            to_card=_card(snap, by_id[mv.to_dwelling_id]),
+            vacant_start=mv.to_dwelling_id not in from_ids,
+            answer_label=_answer_label(mv),
+        )
         for mv in proposal.moves
     )
     deadline = _deadline(proposal.answer_deadline)
@@ -868,26 +988,50 @@ def tenant_proposal(session: Session, account: Any, proposal_id: int, *, now: da
     elif mine.answer == "refused":
         my_answer = "vous avez refusé"
     return ProposalDetail(
-        id=proposal.id, kind=proposal.kind, kind_label=KIND_LABELS.get(proposal.kind, proposal.kind),
-        status=proposal.status, status_label=STATUS_LABELS.get(proposal.status, proposal.status),
-        notified_on=proposal.notified_on, deadline=deadline, time_left=deadline - at, move_date=proposal.move_date,
+        id=proposal.id,
+        kind=proposal.kind,
+        kind_label=KIND_LABELS.get(proposal.kind, proposal.kind),
+        status=proposal.status,
+        status_label=STATUS_LABELS.get(proposal.status, proposal.status),
+        notified_on=proposal.notified_on,
+        deadline=deadline,
+        time_left=deadline - at,
+        move_date=proposal.move_date,
         can_answer=proposal.status == "proposed" and mine.answer is None and at <= deadline,
         my_answer=my_answer,
-        mine=MyMove(_card(snap, by_id[mine.from_dwelling_id]), _card(snap, by_id[mine.to_dwelling_id]), mine.points,
-                    tuple(why_lines(mine.points_detail or {}, mine.criteria_before or [], mine.criteria_after or []))),
-        steps=steps, tracker=_tracker(proposal, at),
+        mine=MyMove(
+            _card(snap, by_id[mine.from_dwelling_id]),
+            _card(snap, by_id[mine.to_dwelling_id]),
+            mine.points,
+            tuple(why_lines(mine.points_detail or {}, mine.criteria_before or [], mine.criteria_after or [])),
+        ),
+        steps=steps,
+        tracker=_tracker(proposal, at),
     )
 
 
-def answer(session: Session, account: Any, proposal_id: int, *, accepted: bool, reason: str | None,
-           comment: str | None) -> None:
+def answer(
+    session: Session,
+    account: Any,
+    proposal_id: int,
+    *,
+    accepted: bool,
+    reason: str | None,
+    comment: str | None,
+) -> None:
     """The household accepts or refuses its move in the proposal (workflow service)."""
     from exchange import workflow
 
     _proposal, mine = _household_proposal(session, account, proposal_id)
     try:
-        workflow.answer_move(session, mine, _user_row(session, account), accepted=accepted,
-                             reason=None if accepted else reason, note=comment)
+        workflow.answer_move(
+            session,
+            mine,
+            _user_row(session, account),
+            accepted=accepted,
+            reason=None if accepted else reason,
+            note=comment,
+        )
     except ValueError as exc:
         raise InvalidInput({"reason": [str(exc).partition(":")[2].strip() or str(exc)]}) from exc
     clear_cache(account.territory_code)
@@ -971,14 +1115,25 @@ def committee_queue(session: Session, account: Any, *, today: date | None = None
     m = _models()
     dwellings = _dwelling_by_id(session, snap, {mv.to_dwelling_id for mv in moves})
     households = _household_refs(session, {mv.household_id for mv in moves})
-    sizes = dict(session.execute(
-        select(m.HouseholdMember.household_id, func.count())
-        .where(m.HouseholdMember.household_id.in_({mv.household_id for mv in moves}))
-        .group_by(m.HouseholdMember.household_id)).all())
+    sizes: dict[int, int] = dict(
+        session.execute(
+            select(m.HouseholdMember.household_id, func.count())
+            .where(m.HouseholdMember.household_id.in_({mv.household_id for mv in moves}))
+            .group_by(m.HouseholdMember.household_id)
+        ).all()
+    )
     items = [
-        QueueItem(mv.id, mv.proposal_id, households[mv.household_id], int(sizes.get(mv.household_id, 0)),
-                  dwellings[mv.to_dwelling_id].ref, _card(snap, dwellings[mv.to_dwelling_id]), mv.points,
-                  mv.decision_due, workflow.is_overdue(mv, day))
+        QueueItem(
+            mv.id,
+            mv.proposal_id,
+            households[mv.household_id],
+            int(sizes.get(mv.household_id, 0)),
+            dwellings[mv.to_dwelling_id].ref,
+            _card(snap, dwellings[mv.to_dwelling_id]),
+            mv.points,
+            mv.decision_due,
+            workflow.is_overdue(mv, day),
+        )
         for mv in moves
     ]
     items.sort(key=lambda q: (not q.overdue, q.decision_due or date.max, q.move_id))
@@ -1004,9 +1159,16 @@ def _decision_view(decision: Any) -> DecisionView | None:
 
     if decision is None:
         return None
-    return DecisionView(decision.kind, DECISION_LABELS.get(decision.kind, decision.kind), decision.reason,
-                        decision.decided_on, decision.rank, decision.condition, decision.condition_due,
-                        decision.condition_status)
+    return DecisionView(
+        decision.kind,
+        DECISION_LABELS.get(decision.kind, decision.kind),
+        decision.reason,
+        decision.decided_on,
+        decision.rank,
+        decision.condition,
+        decision.condition_due,
+        decision.condition_status,
+    )
 
 
 def move_dossier(session: Session, account: Any, move_id: int, *, today: date | None = None) -> Dossier:
@@ -1033,34 +1195,62 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
         job = "le logement proposé est à distance raisonnable du lieu de travail"
     detail = move.points_detail or {}
     return Dossier(
-        move_id=move.id, proposal_id=proposal.id, kind_label=KIND_LABELS.get(proposal.kind, proposal.kind),
-        size=len(proposal.moves), status=proposal.status, status_label=STATUS_LABELS.get(proposal.status, ""),
+        move_id=move.id,
+        proposal_id=proposal.id,
+        kind_label=KIND_LABELS.get(proposal.kind, proposal.kind),
+        size=len(proposal.moves),
+        status=proposal.status,
+        status_label=STATUS_LABELS.get(proposal.status, ""),
         household_ref=household.ref,
         members=tuple((ROLE_LABELS.get(mb.role, mb.role), mb.age) for mb in household.members),
         resources=household.monthly_resources,
-        effort_rate=round(100 * target.cost / household.monthly_resources, 1) if household.monthly_resources else 0.0,
+        effort_rate=round(100 * target.cost / household.monthly_resources, 1)
+        if household.monthly_resources
+        else 0.0,
         mobility=MOBILITY_LABELS.get(household.mobility, household.mobility),
         priorities=tuple(PRIORITY_LABELS.get(p, p) for p in sorted(household.priority)),
-        job_distance=job, from_ref=current.ref, dwelling_ref=target.ref,
-        from_card=_card(snap, current), to_card=_card(snap, target),
+        job_distance=job,
+        from_ref=current.ref,
+        dwelling_ref=target.ref,
+        from_card=_card(snap, current),
+        to_card=_card(snap, target),
         criteria_before=tuple(CRITERION_LABELS.get(c, c) for c in move.criteria_before or ()),
         criteria_after=tuple(CRITERION_LABELS.get(c, c) for c in move.criteria_after or ()),
-        points=move.points, points_lines=tuple(points_lines(detail)),
-        decision_due=move.decision_due, overdue=workflow.is_overdue(move, day),
+        points=move.points,
+        points_lines=tuple(points_lines(detail)),
+        decision_due=move.decision_due,
+        overdue=workflow.is_overdue(move, day),
         can_decide=proposal.status == "deciding" and move.decision is None,
         decision=_decision_view(move.decision),
     )
 
 
-def decide(session: Session, account: Any, move_id: int, *, kind: str, reason: str, rank: int | None = None,
-           condition: str | None = None, condition_due: date | None = None) -> None:
+def decide(
+    session: Session,
+    account: Any,
+    move_id: int,
+    *,
+    kind: str,
+    reason: str,
+    rank: int | None = None,
+    condition: str | None = None,
+    condition_due: date | None = None,
+) -> None:
     """Record the CALEOL decision on a move into the staff's landlord's dwelling (workflow service)."""
     from exchange import workflow
 
     move = _staff_move(session, account, move_id)
     try:
-        workflow.decide_move(session, move, _user_row(session, account), kind=kind, reason=reason, rank=rank,
-                             condition=condition, condition_due=condition_due)
+        workflow.decide_move(
+            session,
+            move,
+            _user_row(session, account),
+            kind=kind,
+            reason=reason,
+            rank=rank,
+            condition=condition,
+            condition_due=condition_due,
+        )
     except ValueError as exc:
         name, _, message = str(exc).partition(":")
         raise InvalidInput({name.strip(): [message.strip() or str(exc)]}) from exc
@@ -1105,13 +1295,25 @@ def session_minutes(session: Session, account: Any, start: date, end: date) -> M
         .join(m.Dwelling, m.Dwelling.id == ProposalMove.to_dwelling_id)
         .join(m.Sector, m.Sector.id == m.Dwelling.sector_id)
         .join(m.Household, m.Household.id == ProposalMove.household_id)
-        .where(CommitteeDecision.landlord_id == account.landlord_id,
-               CommitteeDecision.decided_on >= start, CommitteeDecision.decided_on <= end)
+        .where(
+            CommitteeDecision.landlord_id == account.landlord_id,
+            CommitteeDecision.decided_on >= start,
+            CommitteeDecision.decided_on <= end,
+        )
         .order_by(CommitteeDecision.decided_on, CommitteeDecision.id)
     ).all()
     out = tuple(
-        MinutesRow(d.decided_on, mv.id, href, dw.ref, f"T{dw.rooms}", commune, DECISION_LABELS.get(d.kind, d.kind),
-                   d.reason, d.condition_due)
+        MinutesRow(
+            d.decided_on,
+            mv.id,
+            href,
+            dw.ref,
+            f"T{dw.rooms}",
+            commune,
+            DECISION_LABELS.get(d.kind, d.kind),
+            d.reason,
+            d.condition_due,
+        )
         for d, mv, dw, href, commune in rows
     )
     counts: dict[str, int] = {}
@@ -1153,40 +1355,51 @@ def territory_overview(session: Session, account: Any) -> TerritoryInfo:
     territory = session.get(m.Territory, tid)
     if territory is None:
         raise NotFound("territoire inconnu")
-    last = session.scalars(select(Run).where(Run.territory_id == tid).order_by(Run.id.desc()).limit(1)).first()
+    last = session.scalars(
+        select(Run).where(Run.territory_id == tid).order_by(Run.id.desc()).limit(1)
+    ).first()
     return TerritoryInfo(
-        code=territory.code, name=territory.name,
+        code=territory.code,
+        name=territory.name,
         landlords=_count(session, m.Landlord, m.Landlord.territory_id == tid),
         dwellings=_count(session, m.Dwelling, m.Dwelling.territory_id == tid),
         households=_count(session, m.Household, m.Household.territory_id == tid),
         open_requests=_count(session, m.Request, m.Request.territory_id == tid, m.Request.status == "open"),
         offers=_count(session, m.Dwelling, m.Dwelling.territory_id == tid, m.Dwelling.offered.is_(True)),
-        live_proposals=_count(session, Proposal, Proposal.territory_id == tid,
-                              Proposal.status.in_(("proposed", "deciding", "confirmed"))),
-        last_run_id=None if last is None else last.id, last_run_at=None if last is None else last.finished_at,
+        live_proposals=_count(
+            session,
+            Proposal,
+            Proposal.territory_id == tid,
+            Proposal.status.in_(("proposed", "deciding", "confirmed")),
+        ),
+        last_run_id=None if last is None else last.id,
+        last_run_at=None if last is None else last.finished_at,
     )
 
 
 def import_document(session: Session, account: Any, document: Any) -> str:
-    """Import a territory document of the admin's own territory (all or nothing); a French summary."""
+    """Import a territory document of the admin's own territory (all or nothing); its French summary line.
+
+    Raises :class:`InvalidTerritory` (messages by field path) before anything is written.
+    """
     from exchange import interchange
 
     if not isinstance(document, dict):
         raise InvalidTerritory({"(document)": ["un objet JSON est attendu"]})
-    code = (document.get("territory") or {}).get("code") if isinstance(document.get("territory"), dict) else None
+    territory = document.get("territory")
+    code = territory.get("code") if isinstance(territory, dict) else None
     if code != account.territory_code:
-        raise InvalidTerritory({"territory.code": [
-            f"le document concerne le territoire {code!r}, vous administrez {account.territory_code!r}"]})
-    result = interchange.import_territory(session, document)
+        raise InvalidTerritory(
+            {
+                "territory.code": [
+                    f"le document concerne le territoire {code!r}, "
+                    f"vous administrez {account.territory_code!r}"
+                ]
+            }
+        )
+    summary = interchange.import_document(session, document)
     clear_cache(account.territory_code)
-    return _import_summary(result)
-
-
-def _import_summary(result: Any) -> str:
-    counts = getattr(result, "counts", None)
-    if isinstance(counts, Mapping):
-        return ", ".join(f"{k} : {v}" for k, v in counts.items())
-    return str(result) if result is not None else "territoire importé"
+    return summary.line()
 
 
 def policy_defaults() -> dict[str, Any]:
@@ -1202,7 +1415,7 @@ def policy_settings(session: Session, account: Any) -> dict[str, Any]:
 
 
 def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> None:
-    """Validate and store settings (raises :class:`exchange.policy.InvalidPolicy`)."""
+    """Validate and store settings; raises :class:`exchange.policy.InvalidPolicy` (messages per setting)."""
     from exchange.policy import update_policy
 
     update_policy(session, account.territory_code, dict(values))
@@ -1254,8 +1467,10 @@ def list_runs(session: Session, account: Any) -> list[RunRow]:
     """The territory's latest runs."""
     from exchange import runs
 
-    return [RunRow(r.id, r.as_of, r.status, r.proposal_count, r.move_count, r.objective)
-            for r in runs.list_runs(session, account.territory_id)]
+    return [
+        RunRow(r.id, r.as_of, r.status, r.proposal_count, r.move_count, r.objective)
+        for r in runs.list_runs(session, account.territory_id)
+    ]
 
 
 def run_report(session: Session, account: Any, run_id: int) -> RunReport:
@@ -1265,7 +1480,9 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
     run = session.get(Run, run_id)
     if run is None or run.territory_id != account.territory_id:
         raise NotFound(f"calcul inconnu : {run_id}")
-    seconds = sum(v for k, v in (run.timings or {}).items() if k.endswith("_s") and not k.startswith("solver_"))
+    seconds = sum(
+        v for k, v in (run.timings or {}).items() if k.endswith("_s") and not k.startswith("solver_")
+    )
     facts = (
         ("Date de référence", run.as_of.strftime("%d/%m/%Y")),
         ("Statut du solveur", run.status),
@@ -1279,8 +1496,16 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
         ("Borne", f"{run.bound:.0f}"),
         ("Durée", f"{seconds:.2f} s".replace(".", ",")),
     )
-    proposals = tuple(ProposalRow(p.id, KIND_LABELS.get(p.kind, p.kind), len(p.moves), p.points,
-                                  STATUS_LABELS.get(p.status, p.status)) for p in run.proposals)
+    proposals = tuple(
+        ProposalRow(
+            p.id,
+            KIND_LABELS.get(p.kind, p.kind),
+            len(p.moves),
+            p.points,
+            STATUS_LABELS.get(p.status, p.status),
+        )
+        for p in run.proposals
+    )
     return RunReport(run.id, facts, proposals)
 
 
@@ -1304,11 +1529,24 @@ class StatsView:
 
 
 STAT_LABELS = {
-    "made": "faites", "accepted": "acceptées", "confirmed": "confirmées", "completed": "réalisées",
-    "failed": "échouées", "live": "en cours", "cycle": "échanges", "chain": "chaînes",
-    "refused": "refusées", "convenience": "demandes de confort", "out_of": "sorties de QPV",
-    "into": "entrées en QPV", "within": "au sein des QPV", "outside": "hors QPV",
-    "median": "médiane", "q1": "premier quartile", "q3": "troisième quartile", "n": "nombre",
+    "made": "faites",
+    "accepted": "acceptées",
+    "confirmed": "confirmées",
+    "completed": "réalisées",
+    "failed": "échouées",
+    "live": "en cours",
+    "cycle": "échanges",
+    "chain": "chaînes",
+    "refused": "refusées",
+    "convenience": "demandes de confort",
+    "out_of": "sorties de QPV",
+    "into": "entrées en QPV",
+    "within": "au sein des QPV",
+    "outside": "hors QPV",
+    "median": "médiane",
+    "q1": "premier quartile",
+    "q3": "troisième quartile",
+    "n": "nombre",
     **CRITERION_LABELS,
 }
 
@@ -1316,14 +1554,18 @@ STAT_LABELS = {
 def _stat_label(key: str) -> str:
     from exchange.workflow import DECISION_LABELS, REFUSAL_LABELS
 
-    label = STAT_LABELS.get(key) or DECISION_LABELS.get(key) or REFUSAL_LABELS.get(key) or FAILURE_LABELS.get(key)
+    label = (
+        STAT_LABELS.get(key) or DECISION_LABELS.get(key) or REFUSAL_LABELS.get(key) or FAILURE_LABELS.get(key)
+    )
     return label or key.replace("_", " ")
 
 
 def _chart_series(stats: Any) -> dict[str, tuple[str, Mapping[str, Any]]]:
     return {
-        "propositions": ("Propositions", {k: stats.proposals.get(k, 0) for k in
-                                          ("made", "accepted", "confirmed", "completed", "failed")}),
+        "propositions": (
+            "Propositions",
+            {k: stats.proposals.get(k, 0) for k in ("made", "accepted", "confirmed", "completed", "failed")},
+        ),
         "motifs-de-refus": ("Motifs de refus", stats.refusal_reasons),
         "decisions-caleol": ("Décisions de CALEOL", stats.decisions_by_kind),
         "demandes-par-critere": ("Demandes ouvertes par critère", stats.open_requests_by_criterion),
@@ -1336,32 +1578,66 @@ def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView
     from exchange.models.workflow import Proposal
 
     figures = stats_module.compute_stats(session, account.territory_code, year=year)
-    years = sorted({d.year for d in session.scalars(
-        select(Proposal.notified_on).where(Proposal.territory_id == account.territory_id)).all()}
-        | {date.today().year})
+    years = sorted(
+        {
+            d.year
+            for d in session.scalars(
+                select(Proposal.notified_on).where(Proposal.territory_id == account.territory_id)
+            ).all()
+        }
+        | {date.today().year}
+    )
     sections: list[StatsSection] = []
     for name, (title, values) in _chart_series(figures).items():
         rows = tuple((_stat_label(k), str(v)) for k, v in values.items())
         alt = f"Diagramme en barres : {title.lower()} — " + ", ".join(f"{a} {b}" for a, b in rows)
         sections.append(StatsSection(title, ("Indicateur", "Nombre"), rows, name if rows else None, alt))
-    sections.append(StatsSection("Échecs", ("Cause", "Nombre"),
-                                 tuple((_stat_label(k), str(v)) for k, v in figures.failures.items())))
-    sections.append(StatsSection("Réponses des ménages", ("Réponse", "Nombre"),
-                                 (*((_stat_label(k), str(v)) for k, v in figures.answers.items()),
-                                  ("silences", str(figures.silences)))))
+    sections.append(
+        StatsSection(
+            "Échecs",
+            ("Cause", "Nombre"),
+            tuple((_stat_label(k), str(v)) for k, v in figures.failures.items()),
+        )
+    )
+    sections.append(
+        StatsSection(
+            "Réponses des ménages",
+            ("Réponse", "Nombre"),
+            (
+                *((_stat_label(k), str(v)) for k, v in figures.answers.items()),
+                ("silences", str(figures.silences)),
+            ),
+        )
+    )
     codes = sorted(set(figures.flows) | {d for row in figures.flows.values() for d in row})
-    sections.append(StatsSection("Flux entre bailleurs (départ → arrivée)", ("Départ", *codes),
-                                 tuple((s, *(str(figures.flows.get(s, {}).get(d, 0)) for d in codes))
-                                       for s in codes)))
-    sections.append(StatsSection("QPV", ("Mouvement", "Nombre"),
-                                 tuple((_stat_label(k), str(v)) for k, v in figures.qpv.items())))
+    sections.append(
+        StatsSection(
+            "Flux entre bailleurs (départ → arrivée)",
+            ("Départ", *codes),
+            tuple((s, *(str(figures.flows.get(s, {}).get(d, 0)) for d in codes)) for s in codes),
+        )
+    )
+    sections.append(
+        StatsSection(
+            "QPV", ("Mouvement", "Nombre"), tuple((_stat_label(k), str(v)) for k, v in figures.qpv.items())
+        )
+    )
     delay = figures.delay_request_to_move_days
-    sections.append(StatsSection("Délai de la demande au déménagement (jours)", ("Mesure", "Valeur"),
-                                 tuple((_stat_label(k), "—" if v is None else f"{v:g}") for k, v in delay.items())))
+    sections.append(
+        StatsSection(
+            "Délai de la demande au déménagement (jours)",
+            ("Mesure", "Valeur"),
+            tuple((_stat_label(k), "—" if v is None else f"{v:g}") for k, v in delay.items()),
+        )
+    )
     keys = sorted({k for e in figures.per_landlord.values() for k in e})
-    sections.append(StatsSection("Par bailleur", ("Bailleur", *(_stat_label(k) for k in keys)),
-                                 tuple((c, *(str(e.get(k, 0)) for k in keys))
-                                       for c, e in figures.per_landlord.items())))
+    sections.append(
+        StatsSection(
+            "Par bailleur",
+            ("Bailleur", *(_stat_label(k) for k in keys)),
+            tuple((c, *(str(e.get(k, 0)) for k in keys)) for c, e in figures.per_landlord.items()),
+        )
+    )
     return StatsView(tuple(years), tuple(sections))
 
 

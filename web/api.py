@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from exchange import accounts, portal
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound
+from exchange.policy import InvalidPolicy
 from web.db import get_session
 from web.extensions import csrf, limiter
 from web.openapi import openapi_document
@@ -48,7 +49,7 @@ def to_json(value: Any) -> Any:
 def _account_from_request() -> accounts.Account | None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        account = accounts.account_for_token(get_session(), header[len("Bearer "):].strip())
+        account = accounts.account_for_token(get_session(), header[len("Bearer ") :].strip())
         if account is None:
             abort(401)
         g.api_token_auth = True
@@ -91,6 +92,14 @@ def _invalid(messages: dict[str, list[str]]) -> tuple[Any, int]:
     return jsonify(error="Données invalides", messages=messages), 422
 
 
+def _refused(session: Any, exc: ExchangeError) -> tuple[Any, int]:
+    """Roll back; 422 with messages per field for invalid input, 409 for an action the state forbids."""
+    session.rollback()
+    if isinstance(exc, portal.InvalidInput):
+        return _invalid(exc.messages)
+    return jsonify(error=str(exc)), 409
+
+
 @bp.get("/openapi.json")
 def openapi() -> Any:
     """The OpenAPI 3 description of this API."""
@@ -117,8 +126,13 @@ def create_token() -> Any:
 def me() -> Any:
     """The authenticated account."""
     a = g.account
-    return jsonify(login=a.login, role=a.role, display_name=a.display_name, territory=a.territory_code,
-                   landlord=a.landlord_code)
+    return jsonify(
+        login=a.login,
+        role=a.role,
+        display_name=a.display_name,
+        territory=a.territory_code,
+        landlord=a.landlord_code,
+    )
 
 
 # Tenant -------------------------------------------------------------------------------------------
@@ -140,15 +154,16 @@ def put_request() -> Any:
     session = get_session()
     try:
         wishes = portal.wishes_from_json(data, portal.territory_communes(session, g.account.territory_id))
-    except InvalidTerritory as exc:
+    except portal.InvalidInput as exc:
         return _invalid(exc.messages)
     try:
         created = portal.save_request(session, g.account, wishes)
     except ExchangeError as exc:
-        session.rollback()
-        return jsonify(error=str(exc)), 409
+        return _refused(session, exc)
     session.commit()
-    return jsonify(request=to_json(portal.tenant_overview(session, g.account).request)), 201 if created else 200
+    return jsonify(
+        request=to_json(portal.tenant_overview(session, g.account).request)
+    ), 201 if created else 200
 
 
 @bp.get("/offers")
@@ -158,10 +173,13 @@ def offers() -> Any:
     args = request.args
     sort = args.get("sort", "cost")
     filters = portal.OfferFilters(
-        commune=args.get("commune") or None, rooms=args.get("rooms", type=int),
-        max_cost=args.get("max_cost", type=int), accessible=args.get("accessible") in ("1", "true"),
+        commune=args.get("commune") or None,
+        rooms=args.get("rooms", type=int),
+        max_cost=args.get("max_cost", type=int),
+        accessible=args.get("accessible") in ("1", "true"),
         compatible=args.get("compatible") in ("1", "true"),
-        sort=sort if sort in portal.OFFER_SORTS else "cost", page=max(1, args.get("page", 1, type=int)),
+        sort=sort if sort in portal.OFFER_SORTS else "cost",
+        page=max(1, args.get("page", 1, type=int)),
         per_page=min(100, max(1, args.get("per_page", 20, type=int))),
     )
     return jsonify(to_json(portal.list_offers(get_session(), g.account, filters)))
@@ -207,11 +225,16 @@ def answer(proposal_id: int) -> Any:
     if errors:
         return _invalid(errors)
     try:
-        portal.answer(session, g.account, proposal_id, accepted=bool(accept),
-                      reason=None if accept else reason, comment=comment if isinstance(comment, str) else None)
+        portal.answer(
+            session,
+            g.account,
+            proposal_id,
+            accepted=bool(accept),
+            reason=None if accept else reason,
+            comment=comment if isinstance(comment, str) else None,
+        )
     except ExchangeError as exc:
-        session.rollback()
-        return jsonify(error=str(exc)), 409
+        return _refused(session, exc)
     session.commit()
     return jsonify(to_json(portal.tenant_proposal(session, g.account, proposal_id)))
 
@@ -239,7 +262,8 @@ def move(move_id: int) -> Any:
 @bp.post("/moves/<int:move_id>/decision")
 @api_role("staff")
 def decision(move_id: int) -> Any:
-    """Record the CALEOL decision: ``kind`` (R.441-3), ``reason``, ``condition_due`` for a conditional one."""
+    """Record the CALEOL decision: ``kind`` (R.441-3), ``reason``; ``rank`` for a ranked one,
+    ``condition`` and ``condition_due`` for a conditional one."""
     data = _body()
     session = get_session()
     try:
@@ -249,10 +273,19 @@ def decision(move_id: int) -> Any:
     kinds = dict(portal.decision_kinds())
     errors: dict[str, list[str]] = {}
     kind, reason, due = data.get("kind"), data.get("reason"), data.get("condition_due")
+    rank, condition = data.get("rank"), data.get("condition")
     if kind not in kinds:
         errors["kind"] = [f"décision attendue parmi : {', '.join(kinds)}."]
     if not isinstance(reason, str) or not reason.strip():
         errors["reason"] = ["motif obligatoire."]
+    if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 1):
+        errors["rank"] = ["entier supérieur ou égal à 1 attendu."]
+    elif kind == "ranked" and rank is None:
+        errors["rank"] = ["obligatoire pour une attribution avec classement."]
+    if condition is not None and not isinstance(condition, str):
+        errors["condition"] = ["texte attendu."]
+    elif kind == "conditional" and not (condition or "").strip():
+        errors["condition"] = ["obligatoire pour une attribution sous condition suspensive."]
     due_date = None
     if due is not None:
         try:
@@ -264,11 +297,18 @@ def decision(move_id: int) -> Any:
     if errors:
         return _invalid(errors)
     try:
-        portal.decide(session, g.account, move_id, kind=str(kind), reason=str(reason).strip(),
-                      condition_due=due_date)
+        portal.decide(
+            session,
+            g.account,
+            move_id,
+            kind=str(kind),
+            reason=str(reason).strip(),
+            rank=rank,
+            condition=(condition or "").strip() or None,
+            condition_due=due_date,
+        )
     except ExchangeError as exc:
-        session.rollback()
-        return jsonify(error=str(exc)), 409
+        return _refused(session, exc)
     session.commit()
     return jsonify(to_json(portal.move_dossier(session, g.account, move_id)))
 
@@ -332,10 +372,9 @@ def put_policy() -> Any:
     merged = {**portal.policy_settings(session, g.account), **data}
     try:
         portal.save_policy(session, g.account, merged)
-    except (ValueError, TypeError) as exc:
+    except InvalidPolicy as exc:
         session.rollback()
-        name, _, message = str(exc).partition(":")
-        return _invalid({name.strip(): [message.strip() or str(exc)]})
+        return _invalid(exc.messages)
     session.commit()
     return jsonify(portal.policy_settings(session, g.account))
 
@@ -360,8 +399,7 @@ def start_run() -> Any:
     try:
         run_id = portal.start_run(session, g.account, as_of=as_of)
     except ExchangeError as exc:
-        session.rollback()
-        return jsonify(error=str(exc)), 409
+        return _refused(session, exc)
     session.commit()
     return jsonify(to_json(portal.run_report(session, g.account, run_id))), 201
 

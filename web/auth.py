@@ -30,10 +30,16 @@ class PortalUser(UserMixin):
 
 
 class LoginForm(FlaskForm):
-    login = StringField("Identifiant", validators=[DataRequired("Indiquez votre identifiant."), Length(max=120)],
-                        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
-    password = PasswordField("Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")],
-                             render_kw={"autocomplete": "current-password"})
+    login = StringField(
+        "Identifiant",
+        validators=[DataRequired("Indiquez votre identifiant."), Length(max=120)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Mot de passe",
+        validators=[DataRequired("Indiquez votre mot de passe.")],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 @login_manager.user_loader

@@ -11,7 +11,7 @@ from flask_login import current_user
 from exchange import portal
 from exchange.errors import ExchangeError, NotFound
 from web.db import get_session
-from web.forms import DecisionForm, MinutesForm, choices
+from web.forms import DecisionForm, MinutesForm, attach_errors, choices
 from web.security import role_required
 
 bp = Blueprint("committee", __name__, url_prefix="/caleol")
@@ -42,10 +42,23 @@ def dossier(move_id: int) -> Any:
             return redirect(url_for("committee.dossier", move_id=move_id))
         if form.validate():
             try:
-                portal.decide(session, current_user.account, move_id, kind=form.kind.data or "",
-                              reason=(form.reason.data or "").strip(), rank=form.rank.data,
-                              condition=(form.condition.data or "").strip() or None,
-                              condition_due=form.condition_due.data)
+                portal.decide(
+                    session,
+                    current_user.account,
+                    move_id,
+                    kind=form.kind.data or "",
+                    reason=(form.reason.data or "").strip(),
+                    rank=form.rank.data,
+                    condition=(form.condition.data or "").strip() or None,
+                    condition_due=form.condition_due.data,
+                )
+            except portal.InvalidInput as exc:
+                session.rollback()
+                for message in attach_errors(form, exc.messages):
+                    flash(message, "error")
+                return render_template(
+                    "committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form
+                ), 422
             except ExchangeError as exc:
                 session.rollback()
                 flash(str(exc), "error")
@@ -53,6 +66,9 @@ def dossier(move_id: int) -> Any:
                 session.commit()
                 flash("La décision de la CALEOL est enregistrée.", "success")
             return redirect(url_for("committee.dossier", move_id=move_id))
+        return render_template(
+            "committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form
+        ), 422
     return render_template("committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form)
 
 
@@ -68,4 +84,6 @@ def minutes() -> Any:
         start, end = end, start
     form.start.data, form.end.data = start, end
     record = portal.session_minutes(get_session(), current_user.account, start, end)
-    return render_template("committee/minutes.html", title="Procès-verbal de CALEOL", form=form, record=record)
+    return render_template(
+        "committee/minutes.html", title="Procès-verbal de CALEOL", form=form, record=record
+    )

@@ -26,15 +26,37 @@ def choices(pairs: Any) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def attach_errors(form: FlaskForm, messages: dict[str, list[str]]) -> list[str]:
+    """Put a service's messages on the form's fields; the messages of unknown fields are returned."""
+    aliases = {"note": "comment"}
+    left: list[str] = []
+    for name, texts in messages.items():
+        field = getattr(form, aliases.get(name, name), None)
+        if field is None or not hasattr(field, "errors"):
+            left.extend(texts)
+        else:
+            field.errors = [*field.errors, *texts]
+    return left
+
+
 class RequestForm(FlaskForm):
     """Wishes of a mutation request (demande de mutation)."""
 
     communes = SelectMultipleField("Communes souhaitées", choices=[], validate_choice=True)
-    min_rooms = IntegerField("Nombre de pièces minimum", validators=[Optional(), NumberRange(1, 10, "Entre 1 et 10.")])
-    max_rooms = IntegerField("Nombre de pièces maximum", validators=[Optional(), NumberRange(1, 10, "Entre 1 et 10.")])
-    max_cost = DecimalField("Coût mensuel maximum (loyer + charges, en euros)", places=2,
-                            validators=[InputRequired("Indiquez le coût maximum."),
-                                        NumberRange(1, 10000, "Entre 1 et 10 000 €.")])
+    min_rooms = IntegerField(
+        "Nombre de pièces minimum", validators=[Optional(), NumberRange(1, 10, "Entre 1 et 10.")]
+    )
+    max_rooms = IntegerField(
+        "Nombre de pièces maximum", validators=[Optional(), NumberRange(1, 10, "Entre 1 et 10.")]
+    )
+    max_cost = DecimalField(
+        "Coût mensuel maximum (loyer + charges, en euros)",
+        places=2,
+        validators=[
+            InputRequired("Indiquez le coût maximum."),
+            NumberRange(1, 10000, "Entre 1 et 10 000 €."),
+        ],
+    )
     accept_qpv = BooleanField("J'accepte un logement situé en quartier prioritaire (QPV)")
 
     def validate_max_rooms(self, field: Any) -> None:
@@ -45,19 +67,29 @@ class RequestForm(FlaskForm):
 class AnswerForm(FlaskForm):
     """A household's answer to a proposal."""
 
-    answer = RadioField("Votre réponse", choices=choices([("accept", "J'accepte cette proposition"),
-                                                           ("refuse", "Je refuse cette proposition")]),
-                        validators=[InputRequired("Choisissez d'accepter ou de refuser.")])
+    answer = RadioField(
+        "Votre réponse",
+        choices=choices(
+            [("accept", "J'accepte cette proposition"), ("refuse", "Je refuse cette proposition")]
+        ),
+        validators=[InputRequired("Choisissez d'accepter ou de refuser.")],
+    )
     reason = SelectField("Motif du refus", choices=[], validators=[Optional()])
-    comment = TextAreaField("Précisions (facultatif, obligatoire pour le motif « autre »)",
-                            validators=[Optional(), Length(max=1000, message="1 000 caractères au plus.")])
+    comment = TextAreaField(
+        "Précisions (facultatif, obligatoire pour le motif « autre »)",
+        validators=[Optional(), Length(max=1000, message="1 000 caractères au plus.")],
+    )
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
         if self.answer.data == "refuse" and not self.reason.data:
             self.reason.errors = [*self.reason.errors, "Indiquez le motif du refus."]
             ok = False
-        if self.answer.data == "refuse" and self.reason.data == "other" and not (self.comment.data or "").strip():
+        if (
+            self.answer.data == "refuse"
+            and self.reason.data == "other"
+            and not (self.comment.data or "").strip()
+        ):
             self.comment.errors = [*self.comment.errors, "Précisez le motif « autre »."]
             ok = False
         return ok
@@ -67,11 +99,18 @@ class DecisionForm(FlaskForm):
     """A CALEOL decision on one move (R.441-3 CCH)."""
 
     kind = RadioField("Décision", choices=[], validators=[InputRequired("Choisissez la décision.")])
-    reason = TextAreaField("Motif", validators=[DataRequired("Indiquez le motif de la décision."),
-                                               Length(max=2000, message="2 000 caractères au plus.")])
+    reason = TextAreaField(
+        "Motif",
+        validators=[
+            DataRequired("Indiquez le motif de la décision."),
+            Length(max=2000, message="2 000 caractères au plus."),
+        ],
+    )
     rank = IntegerField("Rang du candidat", validators=[Optional(), NumberRange(1, 99, "Entre 1 et 99.")])
-    condition = StringField("Pièce ou condition attendue",
-                            validators=[Optional(), Length(max=500, message="500 caractères au plus.")])
+    condition = StringField(
+        "Pièce ou condition attendue",
+        validators=[Optional(), Length(max=500, message="500 caractères au plus.")],
+    )
     condition_due = DateField("Date limite de la condition suspensive", validators=[Optional()])
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -101,8 +140,10 @@ class MinutesForm(FlaskForm):
 class ImportForm(FlaskForm):
     """A territory file in the interchange format (JSON)."""
 
-    document = FileField("Fichier du territoire (JSON, format bourse-echange/1)",
-                         validators=[FileRequired("Choisissez un fichier.")])
+    document = FileField(
+        "Fichier du territoire (JSON, format bourse-echange/1)",
+        validators=[FileRequired("Choisissez un fichier.")],
+    )
 
 
 class RunForm(FlaskForm):
@@ -146,8 +187,12 @@ def policy_form_class(defaults: dict[str, Any]) -> type[FlaskForm]:
         text = f"{label} ({unit})" if unit else label
         required = InputRequired("Indiquez une valeur.")
         if isinstance(value, int) and not isinstance(value, bool):
-            field: Any = IntegerField(text, validators=[required, NumberRange(0, 100000, "Valeur hors limites.")])
+            field: Any = IntegerField(
+                text, validators=[required, NumberRange(0, 100000, "Valeur hors limites.")]
+            )
         else:
-            field = DecimalField(text, places=2, validators=[required, NumberRange(0, 100000, "Valeur hors limites.")])
+            field = DecimalField(
+                text, places=2, validators=[required, NumberRange(0, 100000, "Valeur hors limites.")]
+            )
         setattr(PolicyForm, name, field)
     return PolicyForm

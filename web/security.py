@@ -74,8 +74,9 @@ def _error_page(exc: HTTPException) -> tuple[Any, int]:
     code = exc.code or 500
     if request.path.startswith("/api/"):
         return jsonify(error=ERROR_TITLES.get(code, exc.name), message=_message(exc)), code
-    return render_template("error.html", code=code, title=ERROR_TITLES.get(code, exc.name),
-                           message=_message(exc)), code
+    return render_template(
+        "error.html", code=code, title=ERROR_TITLES.get(code, exc.name), message=_message(exc)
+    ), code
 
 
 def _message(exc: HTTPException) -> str:

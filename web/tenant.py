@@ -11,7 +11,7 @@ from flask_login import current_user
 from exchange import portal
 from exchange.errors import ExchangeError, NotFound
 from web.db import get_session
-from web.forms import AnswerForm, RequestForm, choices
+from web.forms import AnswerForm, RequestForm, attach_errors, choices
 from web.security import role_required
 
 bp = Blueprint("tenant", __name__, url_prefix="/locataire")
@@ -34,8 +34,13 @@ def _account() -> Any:
 def home() -> Any:
     """The household, its criteria, its request and its current proposal."""
     overview = portal.tenant_overview(get_session(), _account())
-    return render_template("tenant/home.html", title="Mon espace", picture=overview.picture,
-                           req=overview.request, live=overview.live_proposal)
+    return render_template(
+        "tenant/home.html",
+        title="Mon espace",
+        picture=overview.picture,
+        req=overview.request,
+        live=overview.live_proposal,
+    )
 
 
 @bp.route("/demande", methods=["GET", "POST"])
@@ -45,7 +50,9 @@ def request_form() -> Any:
     session = get_session()
     overview = portal.tenant_overview(session, _account())
     form = RequestForm(data=_form_data(overview.request) if request.method == "GET" else None)
-    form.communes.choices = choices((c, c) for c in portal.territory_communes(session, _account().territory_id))
+    form.communes.choices = choices(
+        (c, c) for c in portal.territory_communes(session, _account().territory_id)
+    )
     if form.validate_on_submit():
         wishes = portal.Wishes(
             communes=tuple(form.communes.data or ()),
@@ -56,21 +63,34 @@ def request_form() -> Any:
         )
         try:
             created = portal.save_request(session, _account(), wishes)
+        except portal.InvalidInput as exc:
+            session.rollback()
+            for message in attach_errors(form, exc.messages):
+                flash(message, "error")
         except ExchangeError as exc:
+            session.rollback()
             flash(str(exc), "error")
         else:
             session.commit()
-            flash("Votre demande a été déposée." if created else "Votre demande a été mise à jour.", "success")
+            flash(
+                "Votre demande a été déposée." if created else "Votre demande a été mise à jour.", "success"
+            )
             return redirect(url_for("tenant.home"))
-    return render_template("tenant/request.html", title="Ma demande", form=form, picture=overview.picture,
-                           req=overview.request)
+    return render_template(
+        "tenant/request.html", title="Ma demande", form=form, picture=overview.picture, req=overview.request
+    )
 
 
 def _form_data(req: portal.RequestView | None) -> dict[str, Any]:
     if req is None:
         return {"accept_qpv": True}
-    return {"communes": list(req.communes), "min_rooms": req.min_rooms, "max_rooms": req.max_rooms,
-            "max_cost": Decimal(str(req.max_cost)), "accept_qpv": req.accept_qpv}
+    return {
+        "communes": list(req.communes),
+        "min_rooms": req.min_rooms,
+        "max_rooms": req.max_rooms,
+        "max_cost": Decimal(str(req.max_cost)),
+        "accept_qpv": req.accept_qpv,
+    }
 
 
 def _int_arg(name: str, low: int, high: int) -> int | None:
@@ -81,7 +101,7 @@ def _int_arg(name: str, low: int, high: int) -> int | None:
 @bp.get("/offres")
 @role_required("tenant")
 def offers() -> Any:
-    """Dwellings open to the exchange, anonymised, with filters, sorting, pagination and a compatibility mark."""
+    """Dwellings open to the exchange, anonymised: filters, sorting, pagination, a compatibility mark."""
     sort = request.args.get("sort", "cost")
     filters = portal.OfferFilters(
         commune=request.args.get("commune") or None,
@@ -100,9 +120,15 @@ def offers() -> Any:
         args = {k: v for k, v in request.args.items() if k != "page"}
         return url_for("tenant.offers", page=page, **args)
 
-    return render_template("tenant/offers.html", title="Offres d'échange", result=result, filters=filters,
-                           sorts=SORTS, communes=portal.territory_communes(session, _account().territory_id),
-                           page_url=page_url)
+    return render_template(
+        "tenant/offers.html",
+        title="Offres d'échange",
+        result=result,
+        filters=filters,
+        sorts=SORTS,
+        communes=portal.territory_communes(session, _account().territory_id),
+        page_url=page_url,
+    )
 
 
 @bp.get("/propositions")
@@ -126,15 +152,25 @@ def proposal(proposal_id: int) -> Any:
     form.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
     if detail.can_answer and form.validate_on_submit():
         try:
-            portal.answer(session, _account(), proposal_id, accepted=form.answer.data == "accept",
-                          reason=form.reason.data or None, comment=(form.comment.data or "").strip() or None)
+            portal.answer(
+                session,
+                _account(),
+                proposal_id,
+                accepted=form.answer.data == "accept",
+                reason=form.reason.data or None,
+                comment=(form.comment.data or "").strip() or None,
+            )
         except ExchangeError as exc:
             session.rollback()
             flash(str(exc), "error")
         else:
             session.commit()
-            flash("Vous avez accepté la proposition." if form.answer.data == "accept"
-                  else "Vous avez refusé la proposition.", "success")
+            flash(
+                "Vous avez accepté la proposition."
+                if form.answer.data == "accept"
+                else "Vous avez refusé la proposition.",
+                "success",
+            )
         return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
     if request.method == "POST" and not detail.can_answer:
         flash("Cette proposition n'attend plus votre réponse.", "error")

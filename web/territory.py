@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from exchange import portal
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound
+from exchange.policy import InvalidPolicy
 from web.db import get_session
 from web.forms import ImportForm, RunForm, policy_form_class
 from web.security import role_required
@@ -19,12 +20,27 @@ from web.security import role_required
 bp = Blueprint("territory", __name__, url_prefix="/territoire")
 
 POLICY_GROUPS = [
-    ("Surface minimale (décence)", ["surface_single_m2", "surface_couple_m2", "surface_per_extra_person_m2",
-                                    "surface_cap_m2"]),
+    (
+        "Surface minimale (décence)",
+        ["surface_single_m2", "surface_couple_m2", "surface_per_extra_person_m2", "surface_cap_m2"],
+    ),
     ("Critères", ["job_distance_km", "earth_radius_km"]),
-    ("Points", ["points_move", "points_autonomy", "points_overcrowding", "points_under_occupation",
-                "points_job_distance", "points_handicap", "points_violence", "points_unfit_housing", "points_dalo",
-                "points_per_month", "seniority_cap_months"]),
+    (
+        "Points",
+        [
+            "points_move",
+            "points_autonomy",
+            "points_overcrowding",
+            "points_under_occupation",
+            "points_job_distance",
+            "points_handicap",
+            "points_violence",
+            "points_unfit_housing",
+            "points_dalo",
+            "points_per_month",
+            "seniority_cap_months",
+        ],
+    ),
     ("Forme des propositions", ["max_cycle", "max_chain"]),
 ]
 
@@ -33,8 +49,11 @@ POLICY_GROUPS = [
 @role_required("admin")
 def home() -> Any:
     """Key figures of the territory."""
-    return render_template("territory/home.html", title="Territoire",
-                           info=portal.territory_overview(get_session(), current_user.account))
+    return render_template(
+        "territory/home.html",
+        title="Territoire",
+        info=portal.territory_overview(get_session(), current_user.account),
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -81,14 +100,13 @@ def policy() -> Any:
         values = {name: _plain(form[name].data) for name in defaults}
         try:
             portal.save_policy(session, current_user.account, values)
-        except ValueError as exc:
+        except InvalidPolicy as exc:
             session.rollback()
-            name, _, message = str(exc).partition(":")
-            target = form[name] if name in defaults else None
-            if target is not None:
-                target.errors = [*target.errors, _french_policy_error(message.strip())]
-            else:
-                flash(f"Configuration refusée : {exc}", "error")
+            for name, messages in exc.messages.items():
+                if name in defaults:
+                    form[name].errors = [*form[name].errors, *messages]
+                else:
+                    flash(f"Réglage refusé : {name} ({' '.join(messages)}).", "error")
             status = 422
         else:
             session.commit()
@@ -96,17 +114,17 @@ def policy() -> Any:
             return redirect(url_for("territory.policy"))
     elif request.method == "POST":
         status = 422
-    return render_template("territory/policy.html", title="Politique harmonisée", form=form,
-                           groups=POLICY_GROUPS, defaults=defaults), status
+    return render_template(
+        "territory/policy.html",
+        title="Politique harmonisée",
+        form=form,
+        groups=POLICY_GROUPS,
+        defaults=defaults,
+    ), status
 
 
 def _plain(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
-
-
-def _french_policy_error(message: str) -> str:
-    return (message.replace("must be between", "doit être compris entre").replace("and", "et")
-            .replace("must be", "doit être").replace("got", "reçu"))
 
 
 @bp.route("/appariements", methods=["GET", "POST"])
@@ -125,8 +143,12 @@ def runs() -> Any:
             session.commit()
             flash("L'appariement est terminé.", "success")
             return redirect(url_for("territory.run", run_id=run_id))
-    return render_template("territory/runs.html", title="Appariements", form=form,
-                           runs=portal.list_runs(session, current_user.account))
+    return render_template(
+        "territory/runs.html",
+        title="Appariements",
+        form=form,
+        runs=portal.list_runs(session, current_user.account),
+    )
 
 
 @bp.get("/appariements/<int:run_id>")
@@ -146,8 +168,9 @@ def stats() -> Any:
     """Figures for the housing conference, with charts."""
     year = request.args.get("year", type=int)
     view = portal.stats_view(get_session(), current_user.account, year=year)
-    return render_template("territory/stats.html", title="Statistiques", year=year, years=view.years,
-                           sections=view.sections)
+    return render_template(
+        "territory/stats.html", title="Statistiques", year=year, years=view.years, sections=view.sections
+    )
 
 
 @bp.get("/statistiques/<name>.svg")

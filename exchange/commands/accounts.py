@@ -10,25 +10,46 @@ from exchange.errors import ExchangeError
 
 @click.command("create-user")
 @click.argument("login")
-@click.option("--role", type=click.Choice(accounts.ROLES), required=True,
-              help="tenant (locataire), staff (agent de bailleur, CALEOL) ou admin (territoire).")
+@click.option(
+    "--role",
+    type=click.Choice(accounts.ROLES),
+    required=True,
+    help="tenant (locataire), staff (agent de bailleur, CALEOL) ou admin (territoire).",
+)
 @click.option("--territory", required=True, help="Code du territoire (ex. CACL).")
 @click.option("--household", default=None, help="Référence du ménage (rôle tenant).")
 @click.option("--landlord", default=None, help="Code du bailleur (rôle staff).")
 @click.option("--name", "display_name", default=None, help="Nom affiché dans le portail.")
 @click.password_option("--password", help="Mot de passe (8 caractères au moins) ; demandé s'il est absent.")
-def create_user(login: str, role: str, territory: str, household: str | None, landlord: str | None,
-                display_name: str | None, password: str) -> None:
+def create_user(
+    login: str,
+    role: str,
+    territory: str,
+    household: str | None,
+    landlord: str | None,
+    display_name: str | None,
+    password: str,
+) -> None:
     """Créer un compte du portail."""
     from exchange.db import session_scope
 
     try:
         with session_scope() as session:
-            account = accounts.create_user(session, login=login, password=password, role=role, territory=territory,
-                                           household=household, landlord=landlord, display_name=display_name)
+            account = accounts.create_user(
+                session,
+                login=login,
+                password=password,
+                role=role,
+                territory=territory,
+                household=household,
+                landlord=landlord,
+                display_name=display_name,
+            )
     except (ExchangeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Compte créé : {account.login} ({accounts.ROLE_LABELS[account.role]}, territoire {territory}).")
+    click.echo(
+        f"Compte créé : {account.login} ({accounts.ROLE_LABELS[account.role]}, territoire {territory})."
+    )
 
 
 @click.command("demo-accounts")

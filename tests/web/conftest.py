@@ -2,34 +2,56 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import portal_scenario as scenario
 import pytest
+from portal_helpers import PASSWORD
 from sqlalchemy.orm import Session
 
 from exchange import accounts
 from exchange.db import make_engine
 from exchange.models import Base
-import portal_scenario as scenario
 
-from portal_helpers import PASSWORD
+ACCOUNTS = [
+    ("h1", "tenant", {"household": "H1"}),
+    ("h2", "tenant", {"household": "H2"}),
+    ("h3", "tenant", {"household": "H3"}),
+    ("h4", "tenant", {"household": "H4"}),
+    ("h5", "tenant", {"household": "H5"}),
+    ("alpha", "staff", {"landlord": "ALPHA"}),
+    ("beta", "staff", {"landlord": "BETA"}),
+    ("admin", "admin", {}),
+]
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scenario territory and its accounts, written once per worker (argon2 is slow by design)."""
+    path = tmp_path_factory.mktemp("portal") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine) as session, session.begin():
+            scenario.write_document(session, scenario.document())
+            for login, role, extra in ACCOUNTS:
+                accounts.create_user(
+                    session, login=login, password=PASSWORD, role=role, territory="TWEB", **extra
+                )
+    finally:
+        engine.dispose()
+    return path
 
 
 @pytest.fixture
-def engine(tmp_path: Any) -> Iterator[Any]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'portal.db'}")
-    Base.metadata.create_all(engine)
-    with Session(engine) as session, session.begin():
-        scenario.write_document(session, scenario.document())
-        for login, role, extra in [
-            ("h1", "tenant", {"household": "H1"}), ("h2", "tenant", {"household": "H2"}),
-            ("h3", "tenant", {"household": "H3"}), ("h4", "tenant", {"household": "H4"}),
-            ("h5", "tenant", {"household": "H5"}),
-            ("alpha", "staff", {"landlord": "ALPHA"}), ("beta", "staff", {"landlord": "BETA"}),
-            ("admin", "admin", {}),
-        ]:
-            accounts.create_user(session, login=login, password=PASSWORD, role=role, territory="TWEB", **extra)
+def engine(template_db: Path, tmp_path: Path) -> Iterator[Any]:
+    """A fresh copy of the template database for one test."""
+    path = tmp_path / "portal.db"
+    shutil.copyfile(template_db, path)
+    engine = make_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     yield engine
     engine.dispose()
 
@@ -40,8 +62,16 @@ def app(engine: Any) -> Any:
     from web import create_app
 
     portal.clear_cache()
-    return create_app({"TESTING": True, "SECRET_KEY": "test", "ENGINE": engine, "DATABASE_URL": "sqlite://",
-                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "ENGINE": engine,
+            "DATABASE_URL": "sqlite://",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
 
 
 @pytest.fixture

@@ -26,8 +26,16 @@ def test_tenant_edits_request_and_db_changes(client, db):
     login(client, "h1")
     page = client.get("/locataire/demande").get_data(as_text=True)
     assert "Sous-occupation" in page and "Critère rempli" in page
-    response = client.post("/locataire/demande", data={"communes": ["Xville", "Yville"], "min_rooms": "1",
-                                                        "max_rooms": "3", "max_cost": "750", "accept_qpv": "y"})
+    response = client.post(
+        "/locataire/demande",
+        data={
+            "communes": ["Xville", "Yville"],
+            "min_rooms": "1",
+            "max_rooms": "3",
+            "max_cost": "750",
+            "accept_qpv": "y",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/locataire/"
     home = client.get("/locataire/").get_data(as_text=True)
     assert "Votre demande a été mise à jour." in home
@@ -68,11 +76,15 @@ def test_journey_accept_decide_confirm(client, engine, db):
     assert "40 points : le critère « sous-occupation » est résolu." in page
     response = client.post(f"/locataire/propositions/{proposal.id}", data={"answer": "accept"})
     assert response.status_code == 302
-    assert "Vous avez accepté la proposition." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Vous avez accepté la proposition." in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     client.post("/deconnexion")
     login(client, "h2")
     response = client.post(f"/locataire/propositions/{proposal.id}", data={"answer": "accept"})
-    assert "Vous avez accepté la proposition." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Vous avez accepté la proposition." in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     db.rollback()
     assert db.get(Proposal, proposal.id).status == "deciding"
     client.post("/deconnexion")
@@ -83,15 +95,18 @@ def test_journey_accept_decide_confirm(client, engine, db):
         assert f"Dossier n° {move.id}" in queue
         dossier = client.get(f"/caleol/mouvements/{move.id}").get_data(as_text=True)
         assert "Ressources mensuelles" in dossier
-        response = client.post(f"/caleol/mouvements/{move.id}", data={"kind": "attribution",
-                                                                     "reason": "Dossier complet."})
+        response = client.post(
+            f"/caleol/mouvements/{move.id}", data={"kind": "attribution", "reason": "Dossier complet."}
+        )
         assert response.status_code == 302
         client.post("/deconnexion")
     db.rollback()
     confirmed = db.get(Proposal, proposal.id)
     assert confirmed.status == "confirmed" and confirmed.move_date is not None
-    assert db.scalar(select(CommitteeDecision.kind).where(CommitteeDecision.move_id == _move(db, "H1").id)) == \
-        "attribution"
+    assert (
+        db.scalar(select(CommitteeDecision.kind).where(CommitteeDecision.move_id == _move(db, "H1").id))
+        == "attribution"
+    )
     login(client, "h1")
     page = client.get(f"/locataire/propositions/{proposal.id}").get_data(as_text=True)
     assert "Date du déménagement" in page and "confirmée" in page

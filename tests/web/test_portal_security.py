@@ -11,15 +11,23 @@ from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
 
 TENANT_PAGES = ["/locataire/", "/locataire/demande", "/locataire/offres", "/locataire/propositions"]
 STAFF_PAGES = ["/caleol/", "/caleol/proces-verbal"]
-ADMIN_PAGES = ["/territoire/", "/territoire/import", "/territoire/politique", "/territoire/appariements",
-               "/territoire/statistiques"]
+ADMIN_PAGES = [
+    "/territoire/",
+    "/territoire/import",
+    "/territoire/politique",
+    "/territoire/appariements",
+    "/territoire/statistiques",
+]
 
 
-@pytest.mark.parametrize(("user", "forbidden"), [
-    ("h1", STAFF_PAGES + ADMIN_PAGES),
-    ("alpha", TENANT_PAGES + ADMIN_PAGES),
-    ("admin", TENANT_PAGES + STAFF_PAGES),
-])
+@pytest.mark.parametrize(
+    ("user", "forbidden"),
+    [
+        ("h1", STAFF_PAGES + ADMIN_PAGES),
+        ("alpha", TENANT_PAGES + ADMIN_PAGES),
+        ("admin", TENANT_PAGES + STAFF_PAGES),
+    ],
+)
 def test_other_spaces_are_forbidden(client, user, forbidden):
     login(client, user)
     for url in forbidden:
@@ -33,8 +41,10 @@ def test_anonymous_goes_to_connexion(client, url):
 
 
 def _ids(db):
-    moves = {db.scalar(select(m.Household.ref).where(m.Household.id == mv.household_id)): mv
-             for mv in db.scalars(select(ProposalMove)).all()}
+    moves = {
+        db.scalar(select(m.Household.ref).where(m.Household.id == mv.household_id)): mv
+        for mv in db.scalars(select(ProposalMove)).all()
+    }
     return moves
 
 
@@ -59,10 +69,15 @@ def test_staff_cannot_open_or_decide_another_landlords_move(client, engine, db):
         client.post("/deconnexion")
     login(client, "alpha")  # H1 moves into BETA's D2: not ALPHA's to decide
     assert client.get(f"/caleol/mouvements/{moves['H1'].id}").status_code == 404
-    response = client.post(f"/caleol/mouvements/{moves['H1'].id}", data={"kind": "attribution", "reason": "x"})
+    response = client.post(
+        f"/caleol/mouvements/{moves['H1'].id}", data={"kind": "attribution", "reason": "x"}
+    )
     assert response.status_code == 404
     api = client.post(f"/api/v1/moves/{moves['H1'].id}/decision", json={"kind": "attribution", "reason": "x"})
-    assert api.status_code in (400, 404)  # session writes through the API need CSRF; either way nothing is done
+    assert api.status_code in (
+        400,
+        404,
+    )  # session writes through the API need CSRF; either way nothing is done
     db.rollback()
     assert db.scalar(select(CommitteeDecision.id)) is None
     queue = client.get("/caleol/").get_data(as_text=True)
@@ -81,8 +96,16 @@ def csrf_client(engine):
     from web import create_app
 
     portal.clear_cache()
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "ENGINE": engine, "DATABASE_URL": "sqlite://",
-                      "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3/minute"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "ENGINE": engine,
+            "DATABASE_URL": "sqlite://",
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "3/minute",
+        }
+    )
     return app.test_client()
 
 
@@ -111,8 +134,11 @@ def test_login_is_rate_limited(csrf_client):
     codes = []
     for _ in range(4):
         token = _token(csrf_client)
-        codes.append(csrf_client.post("/connexion", data={"login": "h1", "password": "faux-mot-de-passe",
-                                                          "csrf_token": token}).status_code)
+        codes.append(
+            csrf_client.post(
+                "/connexion", data={"login": "h1", "password": "faux-mot-de-passe", "csrf_token": token}
+            ).status_code
+        )
     assert codes == [200, 200, 200, 429]
 
 
@@ -124,7 +150,9 @@ def test_wrong_password_flashes_french_message(client):
 def test_session_cookie_flags(engine):
     from web import create_app
 
-    app = create_app({"SECRET_KEY": "s", "ENGINE": engine, "DATABASE_URL": "sqlite://", "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {"SECRET_KEY": "s", "ENGINE": engine, "DATABASE_URL": "sqlite://", "WTF_CSRF_ENABLED": False}
+    )
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
