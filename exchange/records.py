@@ -21,6 +21,8 @@ __all__ = [
     "count_star",
     "move_households",
     "open_request_criteria",
+    "pause_requests",
+    "reopen_request",
     "request_filed_on",
 ]
 
@@ -66,6 +68,41 @@ def close_requests(session: Session, household_ids: Iterable[int], *, on: date) 
     )
 
 
+def pause_requests(session: Session, household_ids: Iterable[int]) -> list[int]:
+    """Pause the open requests of these households (back to their landlord for review); returns their ids.
+
+    A paused request is left out of the runs until :func:`reopen_request`.
+    """
+    ids = list(
+        session.scalars(
+            select(Request.id).where(Request.household_id.in_(list(household_ids)), Request.status == "open")
+        ).all()
+    )
+    if ids:
+        session.execute(
+            update(Request)
+            .where(Request.id.in_(ids))
+            .values(status="paused")
+            .execution_options(synchronize_session="fetch")
+        )
+    return ids
+
+
+def reopen_request(session: Session, household_id: int) -> int | None:
+    """Reopen the household's paused request (its landlord reviewed it); returns its id, None if none."""
+    request_id = session.scalar(
+        select(Request.id).where(Request.household_id == household_id, Request.status == "paused")
+    )
+    if request_id is not None:
+        session.execute(
+            update(Request)
+            .where(Request.id == request_id)
+            .values(status="open")
+            .execution_options(synchronize_session="fetch")
+        )
+    return request_id
+
+
 def move_households(session: Session, moves: list[tuple[int, int]]) -> None:
     """Each (household, dwelling): the household now lives there; a filled offered vacancy is withdrawn.
 
@@ -108,7 +145,7 @@ def open_request_criteria(session: Session, code: str) -> list[list[str]]:
     config = policy_config(session, code)
     households = {h.ref: h for h in plain.households}
     dwellings = {d.ref: d for d in plain.dwellings}
-    result = []
+    result: list[list[str]] = []
     for request in plain.requests:
         household = households[request.household]
         assert household.dwelling is not None

@@ -8,22 +8,27 @@ suspensive condition fails the whole proposal: the refused pair becomes an exclu
 other households go back to the next run. Every transition writes an :class:`AuditEvent`.
 
 Services take the session, lock the proposal row (``FOR UPDATE`` on PostgreSQL) and never commit.
+Boundaries (CLI, web) run each step in :func:`write_transaction`, which on SQLite takes the database's
+write lock first: two staff deciding the same move at the same moment then queue up, and the second
+one gets :class:`AlreadyDecided` instead of a "database is locked" error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from exchange import records
 from exchange.deadlines import decision_deadline, next_working_day
 from exchange.errors import ExchangeError, NotFound
-from exchange.models import Dwelling, UserAccount
+from exchange.models import Dwelling, Household, UserAccount
 from exchange.models.workflow import (
     DECISION_KINDS,
     REFUSAL_REASONS,
@@ -54,7 +59,10 @@ __all__ = [
     "landlord_queue",
     "lift_condition",
     "proposals_of_household",
+    "reopen_request",
     "set_move_date",
+    "take_write_lock",
+    "write_transaction",
 ]
 
 REFUSAL_LABELS: dict[str, str] = {
@@ -103,6 +111,31 @@ class AlreadyDecided(WorkflowError):
 
 class NotAllowed(WorkflowError):
     """The user may not do this (not their household, not their landlord's dwelling)."""
+
+
+# Transactions -----------------------------------------------------------------------------------
+
+
+def take_write_lock(session: Session) -> None:
+    """On SQLite, take the database's write lock now (as ``BEGIN IMMEDIATE`` would); no-op elsewhere.
+
+    Call it first in a transaction that will write: SQLite cannot turn a transaction that has already
+    read into a writer once another writer has committed meanwhile, so it would fail instead of waiting.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE proposal SET id = id WHERE 1 = 0"))
+
+
+@contextmanager
+def write_transaction(bind: Engine) -> Iterator[Session]:
+    """A session in one transaction for one workflow step: committed at the end, rolled back on error.
+
+    On SQLite the write lock is taken first (:func:`take_write_lock`; the connection waits up to its
+    busy timeout for another writer); on PostgreSQL the services' row locks do the queuing.
+    """
+    with Session(bind, expire_on_commit=False) as session, session.begin():
+        take_write_lock(session)
+        yield session
 
 
 # Reading ----------------------------------------------------------------------------------------
@@ -454,7 +487,7 @@ def decide_move(
             "decision": kind,
             "reason": row.reason,
             "rank": row.rank,
-            "condition_due": condition_due.isoformat() if row.condition_due else None,
+            "condition_due": row.condition_due.isoformat() if row.condition_due else None,
         },
         at,
     )
@@ -472,7 +505,26 @@ def _settle(session: Session, proposal: Proposal, actor: UserAccount | None, at:
         failure = {"conditional": "condition_failed", "ranked": "not_ranked_first"}.get(
             decision.kind, decision.kind
         )
-        _fail(session, proposal, actor, failure, at, [m for m in refused if failure != "condition_failed"])
+        # A late document is no refusal, and an inadmissible demand is no verdict on the dwelling:
+        # only the other "no"s exclude their pair (DOMAIN.md §2.3, §2.5).
+        excluded = [
+            m for m in refused if m.decision is not None and m.decision.kind in ("non_attribution", "ranked")
+        ]
+        _fail(session, proposal, actor, failure, at, excluded)
+        inadmissible = [m for m in refused if m.decision is not None and m.decision.kind == "inadmissible"]
+        for move in inadmissible:
+            for request_id in records.pause_requests(session, [move.household_id]):
+                _audit(
+                    session,
+                    proposal,
+                    actor,
+                    "request.paused",
+                    "request",
+                    request_id,
+                    {"status": "open"},
+                    {"status": "paused", "why": "inadmissible"},
+                    at,
+                )
     elif all(attributed for _, attributed in outcomes):
         setting = session.get(TerritoryWorkflow, proposal.territory_id)
         notice = 30 if setting is None else setting.move_notice_days
@@ -552,6 +604,48 @@ def expire_conditions(session: Session, today: date, *, territory_id: int | None
         _settle(session, proposal, None, at)
         failed.append(proposal)
     return failed
+
+
+def reopen_request(
+    session: Session, household_id: int, user: UserAccount, *, now: datetime | None = None
+) -> int:
+    """The landlord reviewed a request paused after a rejection for inadmissibility: it is open again.
+
+    Allowed to the staff of the household's current landlord and to the territory's admins.
+    Raises :class:`NotAllowed` and :class:`WorkflowError` (no paused request); returns the request id.
+    """
+    at = now or datetime.now()
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound(f"ménage inconnu : {household_id}")
+    landlord_id = (
+        None
+        if household.dwelling_id is None
+        else session.scalar(select(Dwelling.landlord_id).where(Dwelling.id == household.dwelling_id))
+    )
+    allowed = (user.role == "admin" and user.territory_id == household.territory_id) or (
+        user.role == "staff" and user.landlord_id is not None and user.landlord_id == landlord_id
+    )
+    if not allowed:
+        raise NotAllowed("seul le bailleur du ménage ou le territoire peut rouvrir sa demande")
+    request_id = records.reopen_request(session, household_id)
+    if request_id is None:
+        raise WorkflowError("ce ménage n'a pas de demande en pause")
+    session.add(
+        AuditEvent(
+            territory_id=household.territory_id,
+            at=at,
+            actor_id=user.id,
+            actor=user.login,
+            action="request.reopened",
+            entity="request",
+            entity_id=request_id,
+            before={"status": "paused"},
+            after={"status": "open"},
+        )
+    )
+    session.flush()
+    return request_id
 
 
 # After confirmation -----------------------------------------------------------------------------

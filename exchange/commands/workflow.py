@@ -8,15 +8,21 @@ act for a signed-in user (``--as LOGIN``) from a terminal.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from sqlalchemy.orm import Session
 
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
 from matching.types import SolveParams
+
+if TYPE_CHECKING:
+    from exchange.models import UserAccount
 
 __all__ = ["register"]
 
@@ -31,16 +37,22 @@ _STAGE_LABELS = {
 
 def register(group: click.Group) -> None:
     """Add the run and workflow commands to the ``exchange`` group."""
-    for command in (run, stats, answer, decide, lift_condition, complete):
+    for command in (run, stats, answer, decide, lift_condition, complete, reopen_request):
         group.add_command(command)
 
 
-def _session():  # type: ignore[no-untyped-def]
-    from sqlalchemy.orm import Session
-
+def _session() -> Session:
     from exchange.db import get_engine
 
     return Session(get_engine())
+
+
+def _writing() -> AbstractContextManager[Session]:
+    """One committed transaction for one workflow step (write lock first on SQLite)."""
+    from exchange import workflow
+    from exchange.db import get_engine
+
+    return workflow.write_transaction(get_engine())
 
 
 def _day(value: datetime | None) -> date:
@@ -163,7 +175,7 @@ def stats(territory: str, year: int | None, fmt: str, charts: Path | None, outpu
         click.echo(f"{len(written)} graphique(s) écrit(s) dans {charts}", err=True)
 
 
-def _user(session, login: str):  # type: ignore[no-untyped-def]
+def _user(session: Session, login: str) -> UserAccount:
     from sqlalchemy import select
 
     from exchange.models import UserAccount
@@ -205,7 +217,7 @@ def answer(
     from exchange import workflow
 
     try:
-        with _session() as session, session.begin():
+        with _writing() as session:
             move = workflow.get_move(session, move_id)
             workflow.answer_move(
                 session,
@@ -254,7 +266,7 @@ def decide(
     from exchange import workflow
 
     try:
-        with _session() as session, session.begin():
+        with _writing() as session:
             move = workflow.get_move(session, move_id)
             workflow.decide_move(
                 session,
@@ -284,7 +296,7 @@ def lift_condition(move_id: int, login: str, when: datetime | None) -> None:
     from exchange import workflow
 
     try:
-        with _session() as session, session.begin():
+        with _writing() as session:
             move = workflow.get_move(session, move_id)
             workflow.lift_condition(session, move, _user(session, login), now=_now(when))
             status = move.proposal.status
@@ -304,7 +316,7 @@ def complete(proposal_id: int, login: str, when: datetime | None) -> None:
     from exchange.models.workflow import Proposal
 
     try:
-        with _session() as session, session.begin():
+        with _writing() as session:
             proposal = session.get(Proposal, proposal_id)
             if proposal is None:
                 raise NotFound(f"proposition inconnue : {proposal_id}")
@@ -312,3 +324,31 @@ def complete(proposal_id: int, login: str, when: datetime | None) -> None:
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"proposition {proposal_id} : déménagements effectués")
+
+
+@click.command("reopen-request")
+@click.argument("territory")
+@click.argument("household")
+@_AS
+@_DATE
+def reopen_request(territory: str, household: str, login: str, when: datetime | None) -> None:
+    """Rouvre la demande d'un ménage mise en pause après un rejet pour irrecevabilité."""
+    from sqlalchemy import select
+
+    from exchange import workflow
+    from exchange.errors import NotFound
+    from exchange.models import Household, Territory
+
+    try:
+        with _writing() as session:
+            household_id = session.scalar(
+                select(Household.id)
+                .join(Territory, Territory.id == Household.territory_id)
+                .where(Territory.code == territory, Household.ref == household)
+            )
+            if household_id is None:
+                raise NotFound(f"ménage inconnu : {household} (territoire {territory})")
+            workflow.reopen_request(session, household_id, _user(session, login), now=_now(when))
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"ménage {household} : demande rouverte ; elle entrera dans le prochain calcul")

@@ -158,20 +158,21 @@ def test_answer_after_the_deadline_and_silence(session, world):
 
 
 @pytest.mark.parametrize(
-    ("kind", "extra", "failure", "exclusion"),
+    ("kind", "extra", "failure"),
     [
-        ("non_attribution", {}, "non_attribution", "rejected"),
-        ("inadmissible", {}, "inadmissible", "rejected"),
-        ("ranked", {"rank": 2}, "not_ranked_first", "rejected"),
+        ("non_attribution", {}, "non_attribution"),
+        ("ranked", {"rank": 2}, "not_ranked_first"),
     ],
 )
-def test_a_committee_no_fails_the_proposal(session, world, kind, extra, failure, exclusion):
+def test_a_committee_no_fails_the_proposal(session, world, kind, extra, failure):
     proposal = _accept_all(session, world, "H1")
     workflow.decide_move(session, world["move"]["H1"], world["users"]["BETA"], kind=kind, reason="motif", now=DAY,
                          **extra)
     assert (proposal.status, proposal.failure) == ("failed", failure)
+    assert not any(m.live for m in proposal.moves)
     row = session.scalars(select(Exclusion).where(Exclusion.household_id == world["h"]["H1"])).one()
-    assert (row.dwelling_id, row.reason) == (world["d"]["D2"], exclusion)
+    assert (row.dwelling_id, row.reason) == (world["d"]["D2"], "rejected")
+    assert session.scalars(select(Exclusion).where(Exclusion.household_id == world["h"]["H2"])).all() == []
     with pytest.raises(ProposalClosed):
         workflow.decide_move(session, world["move"]["H2"], world["users"]["ALPHA"], kind="attribution",
                              reason="ok", now=DAY)
@@ -261,3 +262,36 @@ def test_household_views(session, world):
     assert workflow.get_move(session, world["move"]["H5"].id) is world["move"]["H5"]
     with pytest.raises(workflow.NotFound):
         workflow.get_move(session, 10**9)
+
+
+def test_inadmissibility_fails_and_pauses_the_request_until_its_landlord_reopens_it(session, world):
+    proposal = _accept_all(session, world, "H1")
+    users, h = world["users"], world["h"]
+    workflow.decide_move(session, world["move"]["H1"], users["BETA"], kind="inadmissible",
+                         reason="plafond de ressources dépassé", now=DAY)
+    assert (proposal.status, proposal.failure) == ("failed", "inadmissible")
+    assert session.scalars(select(Exclusion)).all() == []  # no verdict on the dwelling itself
+    status = {ref: session.scalars(select(Request.status).where(Request.household_id == h[ref])).one()
+              for ref in ("H1", "H2")}
+    assert status == {"H1": "paused", "H2": "open"}  # H2 goes back to the pool
+    paused = session.scalars(select(AuditEvent).where(AuditEvent.action == "request.paused")).one()
+    assert (paused.before, paused.after["status"], paused.actor) == ({"status": "open"}, "paused",
+                                                                     users["BETA"].login)
+    # The next run leaves H1 out; H2 is in again.
+    second = runs.run_territory(session, world["territory"].code, as_of=date(2026, 1, 8),
+                                now=datetime(2026, 1, 8, 2, 30))
+    assert (second.requests, second.skipped_households) == (2, 3)  # H2 and H6; H3..H5 still live
+    # H1 lives in D1, an ALPHA dwelling: BETA's staff may not reopen, ALPHA's may.
+    with pytest.raises(NotAllowed):
+        workflow.reopen_request(session, h["H1"], users["BETA"], now=DAY)
+    workflow.reopen_request(session, h["H1"], users["ALPHA"], now=DAY)
+    assert session.scalars(select(Request.status).where(Request.household_id == h["H1"])).one() == "open"
+    with pytest.raises(workflow.WorkflowError, match="pas de demande en pause"):
+        workflow.reopen_request(session, h["H1"], users["ALPHA"], now=DAY)
+
+
+def test_a_second_run_skips_live_households_and_dwellings(session, world):
+    again = runs.run_territory(session, world["territory"].code, as_of=RUN_DAY, now=datetime(2026, 1, 5, 3, 0))
+    # H1..H5 and the vacancy D9 are held by the first run's proposals; only H6 is left, alone.
+    assert (again.skipped_households, again.requests, again.vacancies) == (5, 1, 0)
+    assert (again.proposal_count, again.move_count, again.objective) == (0, 0, 0)
