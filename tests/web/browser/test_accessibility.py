@@ -1,0 +1,133 @@
+"""Automated accessibility check (axe-core, WCAG 2.x A/AA) of every main page, with a screenshot of each.
+
+The database is first brought to a state where every page has content: the swap H4 <-> H5 is accepted
+by both households and BETA's CALEOL has attributed H4's move (so ALPHA has a move to decide, and BETA's
+procès-verbal lists a decision); the swap H1 <-> H2 still waits for answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from browser_support import BLOCKING_IMPACTS, Visitor, format_violations, live_server
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+# (screenshot name, account or None for anonymous, path with {placeholders} filled from the ids)
+PAGES = [
+    ("connexion", None, "/connexion"),
+    ("locataire-accueil", "h1", "/locataire/"),
+    ("locataire-demande", "h1", "/locataire/demande"),
+    ("locataire-offres", "h1", "/locataire/offres"),
+    ("locataire-offres-filtrees", "h1", "/locataire/offres?commune=Yville&sort=-cost&compatible=1"),
+    ("locataire-propositions", "h1", "/locataire/propositions"),
+    ("locataire-proposition", "h1", "/locataire/propositions/{proposal_h1}"),
+    ("locataire-proposition-acceptee", "h4", "/locataire/propositions/{proposal_h4}"),
+    ("caleol-file", "alpha", "/caleol/"),
+    ("caleol-dossier", "alpha", "/caleol/mouvements/{move_h5}"),
+    ("caleol-dossier-decide", "beta", "/caleol/mouvements/{move_h4}"),
+    ("caleol-proces-verbal", "beta", "/caleol/proces-verbal"),
+    ("territoire-accueil", "admin", "/territoire/"),
+    ("territoire-import", "admin", "/territoire/import"),
+    ("territoire-politique", "admin", "/territoire/politique"),
+    ("territoire-appariements", "admin", "/territoire/appariements"),
+    ("territoire-appariement", "admin", "/territoire/appariements/{run}"),
+    ("territoire-statistiques", "admin", "/territoire/statistiques"),
+]
+
+
+def _prepare(ids: dict[str, int]) -> Any:
+    def prepare(client: Any) -> None:
+        from portal_helpers import login
+
+        from exchange import models as m
+        from exchange.models.workflow import Proposal, ProposalMove, Run
+
+        with Session(client.application.extensions["exchange_engine"]) as db:
+            hid = dict(db.execute(select(m.Household.ref, m.Household.id)).all())
+            moves = {ref: db.scalars(select(ProposalMove).where(ProposalMove.household_id == hid[ref])).one()
+                     for ref in ("H1", "H4", "H5")}
+            ids.update(proposal_h1=moves["H1"].proposal_id, proposal_h4=moves["H4"].proposal_id,
+                       move_h4=moves["H4"].id, move_h5=moves["H5"].id, run=db.scalar(select(Run.id)))
+        for name in ("h4", "h5"):
+            login(client, name)
+            assert client.post(f"/locataire/propositions/{ids['proposal_h4']}",
+                               data={"answer": "accept"}).status_code == 302
+            client.post("/deconnexion")
+        login(client, "beta")
+        assert client.post(f"/caleol/mouvements/{ids['move_h4']}",
+                           data={"kind": "attribution", "reason": "Dossier complet."}).status_code == 302
+        client.post("/deconnexion")
+        with Session(client.application.extensions["exchange_engine"]) as db:
+            assert db.get(Proposal, ids["proposal_h4"]).status == "deciding"
+
+    return prepare
+
+
+@pytest.fixture(scope="module")
+def a11y_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
+    ids: dict[str, int] = {}
+    with live_server(tmp_path_factory.mktemp("a11y"), _prepare(ids)) as base_url:
+        yield base_url, ids
+
+
+@pytest.fixture(scope="module")
+def visitors(browser: Any, screenshot_dir: Any, axe_source: str,
+             a11y_site: tuple[str, dict[str, int]]) -> Iterator[dict[str | None, Visitor]]:
+    """One browser context per account, signed in once."""
+    opened: dict[str | None, Visitor] = {}
+    for account in {a for _, a, _ in PAGES}:
+        visitor = Visitor(browser, a11y_site[0], screenshot_dir, axe_source)
+        opened[account] = visitor
+        if account is not None:
+            visitor.login(account)
+    yield opened
+    for visitor in opened.values():
+        visitor.close()
+
+
+def _check(visitor: Visitor, name: str) -> None:
+    visitor.screenshot(name)
+    blocking = [v for v in visitor.axe_violations() if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"{name} ({visitor.page.url}):\n{format_violations(blocking)}"
+    assert visitor.page.locator("html").get_attribute("lang") == "fr"
+    assert visitor.page.get_by_role("heading", level=1).count() == 1
+    assert visitor.console_errors == [], visitor.console_errors  # e.g. a CSP violation
+
+
+@pytest.mark.parametrize(("name", "account", "path"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_has_no_serious_accessibility_violation(visitors, a11y_site, name, account, path):
+    visitor = visitors[account]
+    visitor.goto(path.format(**a11y_site[1]))
+    _check(visitor, name)
+
+
+def test_forms_with_errors_are_accessible(visitors, a11y_site):
+    """The error states: a failed sign-in, and a request form rejected field by field."""
+    anonymous = visitors[None]
+    anonymous.goto("/connexion")
+    anonymous.page.get_by_role("button", name="Se connecter").click()
+    anonymous.page.wait_for_load_state()
+    assert anonymous.page.get_by_role("alert").count() == 1
+    _check(anonymous, "connexion-erreurs")
+
+    tenant = visitors["h1"]
+    tenant.goto("/locataire/demande")
+    tenant.page.get_by_label("Nombre de pièces minimum").fill("5")
+    tenant.page.get_by_label("Nombre de pièces maximum").fill("2")
+    tenant.page.get_by_label("Coût mensuel maximum").fill("")
+    tenant.page.get_by_role("button", name="Enregistrer ma demande").click()
+    tenant.page.wait_for_load_state()
+    assert tenant.page.locator("[aria-invalid=true]").count() >= 2
+    _check(tenant, "locataire-demande-erreurs")
+
+
+def test_error_page_is_accessible(visitors):
+    visitor = visitors["h1"]
+    visitor.goto("/locataire/propositions/999999", status=404)
+    visitor.console_errors.clear()  # the 404 itself is logged by Chromium
+    _check(visitor, "erreur-404")
