@@ -24,6 +24,7 @@ __all__ = [
     "pause_requests",
     "reopen_request",
     "request_filed_on",
+    "requests_filed",
 ]
 
 # Workflow failure → exclusion reason of the domain table.
@@ -135,8 +136,11 @@ def request_filed_on(session: Session, household_id: int, *, before: date) -> da
     )
 
 
-def open_request_criteria(session: Session, code: str) -> list[list[str]]:
-    """For each open request of the territory, its household's active criteria (no personal data)."""
+def open_request_criteria(session: Session, code: str) -> list[tuple[str, list[str]]]:
+    """For each open request of the territory: its household's landlord and active criteria.
+
+    No personal data: only the landlord's code and the criteria names.
+    """
     from exchange.interchange import load_territory
     from exchange.policy import policy_config
     from matching import policy
@@ -145,9 +149,18 @@ def open_request_criteria(session: Session, code: str) -> list[list[str]]:
     config = policy_config(session, code)
     households = {h.ref: h for h in plain.households}
     dwellings = {d.ref: d for d in plain.dwellings}
-    result: list[list[str]] = []
+    result: list[tuple[str, list[str]]] = []
     for request in plain.requests:
         household = households[request.household]
         assert household.dwelling is not None
-        result.append(sorted(policy.active_criteria(household, dwellings[household.dwelling], config)))
+        current = dwellings[household.dwelling]
+        result.append((current.landlord, sorted(policy.active_criteria(household, current, config))))
     return result
+
+
+def requests_filed(session: Session, territory_id: int, year: int | None) -> int:
+    """How many requests of the territory were filed in ``year`` (every year when None), any status."""
+    query = select(func.count()).select_from(Request).where(Request.territory_id == territory_id)
+    if year is not None:
+        query = query.where(Request.filed_on >= date(year, 1, 1), Request.filed_on <= date(year, 12, 31))
+    return int(session.scalar(query) or 0)

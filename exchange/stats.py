@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import extract, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, aliased
 
 from exchange import records
@@ -38,6 +38,7 @@ class Stats:
     year: int | None
     open_requests: int = 0
     open_requests_by_criterion: dict[str, int] = field(default_factory=dict)  # + "convenience"
+    requests_filed: int = 0  # filed during the year, whatever became of them
     proposals: dict[str, int] = field(
         default_factory=dict
     )  # made, accepted, confirmed, completed, failed, live
@@ -46,6 +47,8 @@ class Stats:
     answers: dict[str, int] = field(default_factory=dict)  # accepted, refused (incl. silences)
     refusal_reasons: dict[str, int] = field(default_factory=dict)
     silences: int = 0
+    first_proposals: dict[str, int] = field(default_factory=dict)  # households, answered, accepted
+    delay_request_to_first_proposal_days: dict[str, float | None] = field(default_factory=dict)
     decisions_by_kind: dict[str, int] = field(default_factory=dict)
     decisions_overdue: int = 0
     moves_completed: int = 0
@@ -74,25 +77,27 @@ def compute_stats(
     day = today or date.today()
     stats = Stats(territory=code, year=year)
     landlord_code = dict(
-        session.execute(
-            select(Landlord.id, Landlord.code).where(Landlord.territory_id == territory.id)
-        ).all()
+        session.execute(select(Landlord.id, Landlord.code).where(Landlord.territory_id == territory.id)).all()
     )
-    _requests(session, code, stats)
+    _requests(session, code, territory.id, year, stats)
     _proposals(session, territory.id, year, stats)
-    _answers(session, territory.id, year, stats)
+    _answers(session, territory.id, year, stats, landlord_code)
+    _first_proposals(session, territory.id, year, stats)
     _decisions(session, territory.id, year, day, stats, landlord_code)
     _moves(session, territory.id, year, stats, landlord_code)
     return stats
 
 
-def _requests(session: Session, code: str, stats: Stats) -> None:
+def _requests(session: Session, code: str, territory_id: int, year: int | None, stats: Stats) -> None:
+    """Open requests (today, whatever the year) by criterion and by landlord; requests filed in the year."""
     by_criterion = records.open_request_criteria(session, code)
     stats.open_requests = len(by_criterion)
     counts: Counter[str] = Counter()
-    for criteria in by_criterion:
+    for landlord, criteria in by_criterion:
         counts.update(criteria or ["convenience"])
+        stats.per_landlord.setdefault(landlord, _landlord_entry())["open_requests"] += 1
     stats.open_requests_by_criterion = {c: counts[c] for c in (*CRITERIA, "convenience")}
+    stats.requests_filed = records.requests_filed(session, territory_id, year)
 
 
 def _proposals(session: Session, territory_id: int, year: int | None, stats: Stats) -> None:
@@ -113,10 +118,13 @@ def _proposals(session: Session, territory_id: int, year: int | None, stats: Sta
     stats.failures = dict(sorted(Counter(r.failure for r in rows if r.status == "failed").items()))
 
 
-def _answers(session: Session, territory_id: int, year: int | None, stats: Stats) -> None:
+def _answers(
+    session: Session, territory_id: int, year: int | None, stats: Stats, landlords: dict[int, str]
+) -> None:
     rows = session.execute(
-        select(ProposalMove.answer, ProposalMove.refusal_reason)
+        select(ProposalMove.answer, ProposalMove.refusal_reason, Dwelling.landlord_id)
         .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .join(Dwelling, Dwelling.id == ProposalMove.to_dwelling_id)
         .where(
             Proposal.territory_id == territory_id,
             ProposalMove.answer.is_not(None),
@@ -128,6 +136,41 @@ def _answers(session: Session, territory_id: int, year: int | None, stats: Stats
         sorted(Counter(r.refusal_reason for r in rows if r.answer == "refused").items())
     )
     stats.silences = stats.refusal_reasons.get("no_answer", 0)
+    for r in rows:
+        if r.answer == "refused":  # refusals of the landlord's dwellings, silences included
+            stats.per_landlord.setdefault(landlords[r.landlord_id], _landlord_entry())["refusals_in"] += 1
+
+
+def _first_proposals(session: Session, territory_id: int, year: int | None, stats: Stats) -> None:
+    """Households whose first proposal came in the year: how many accepted it, and how long they waited."""
+    first = (
+        select(ProposalMove.household_id, func.min(ProposalMove.proposal_id).label("proposal_id"))
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(Proposal.territory_id == territory_id)
+        .group_by(ProposalMove.household_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProposalMove.household_id, ProposalMove.answer, Proposal.notified_on)
+        .join(
+            first,
+            (first.c.household_id == ProposalMove.household_id)
+            & (first.c.proposal_id == ProposalMove.proposal_id),
+        )
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(_year(Proposal.notified_on, year))
+    ).all()
+    stats.first_proposals = {
+        "households": len(rows),
+        "answered": sum(1 for r in rows if r.answer is not None),
+        "accepted": sum(1 for r in rows if r.answer == "accepted"),
+    }
+    delays = []
+    for r in rows:
+        filed = records.request_filed_on(session, r.household_id, before=r.notified_on)
+        if filed is not None:
+            delays.append((r.notified_on - filed).days)
+    stats.delay_request_to_first_proposal_days = _spread(delays)
 
 
 def _decisions(
@@ -171,7 +214,7 @@ def _decisions(
 
 
 def _landlord_entry() -> dict[str, int]:
-    return {"moves_out": 0, "moves_in": 0, "decisions": 0}
+    return {"open_requests": 0, "refusals_in": 0, "moves_out": 0, "moves_in": 0, "decisions": 0}
 
 
 def _moves(
@@ -283,6 +326,11 @@ _LABELS = {
     "into": "entrée en QPV",
     "within": "de QPV à QPV",
     "outside": "hors QPV",
+    "open_requests": "demandes ouvertes",
+    "refusals_in": "refus de ses logements",
+    "households": "ménages",
+    "answered": "ont répondu",
+    "filed": "déposées",
     "moves_out": "départs",
     "moves_in": "arrivées",
     "decisions": "décisions de CALEOL",
@@ -303,10 +351,30 @@ def _sections(stats: Stats) -> list[tuple[str, dict[str, Any]]]:
     delay = stats.delay_request_to_move_days
     return [
         ("Demandes ouvertes par critère", {"total": stats.open_requests, **stats.open_requests_by_criterion}),
+        ("Demandes déposées sur la période", {"filed": stats.requests_filed}),
         ("Propositions", {**stats.proposals, **stats.proposals_by_kind}),
         ("Causes d'échec", stats.failures),
-        ("Réponses des ménages", {**stats.answers, "silences": stats.silences}),
+        (
+            "Réponses des ménages",
+            {
+                "acceptations": stats.answers.get("accepted", 0),
+                "refus (silences compris)": stats.answers.get("refused", 0),
+                "silences": stats.silences,
+            },
+        ),
         ("Motifs de refus", stats.refusal_reasons),
+        (
+            "Première proposition faite à un ménage",
+            {
+                "ménages": stats.first_proposals.get("households", 0),
+                "ont répondu": stats.first_proposals.get("answered", 0),
+                "ont accepté": stats.first_proposals.get("accepted", 0),
+            },
+        ),
+        (
+            "Délai de la demande à la première proposition (jours)",
+            dict(stats.delay_request_to_first_proposal_days),
+        ),
         ("Décisions de CALEOL", {**stats.decisions_by_kind, "hors délai": stats.decisions_overdue}),
         (
             "Déménagements effectués par critère résolu",
@@ -354,7 +422,7 @@ def render(stats: Stats, fmt: str) -> str:
     else:
         lines.append("Aucun déménagement effectué.")
     lines += ["", "## Par bailleur", ""]
-    keys = sorted({k for e in stats.per_landlord.values() for k in e})
+    keys = _landlord_keys(stats)
     if keys:
         lines += ["| bailleur | " + " | ".join(_label(k) for k in keys) + " |", "|---|" + "---:|" * len(keys)]
         lines += [
@@ -364,6 +432,12 @@ def render(stats: Stats, fmt: str) -> str:
     else:
         lines.append("Aucune activité.")
     return "\n".join(lines) + "\n"
+
+
+def _landlord_keys(stats: Stats) -> list[str]:
+    """Columns of the per-landlord table: the common ones, then each decision kind met."""
+    base = list(_landlord_entry())
+    return base + sorted({k for e in stats.per_landlord.values() for k in e} - set(base))
 
 
 def _fmt(value: Any) -> str:
@@ -378,6 +452,7 @@ def write_charts(stats: Stats, directory: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -399,6 +474,7 @@ def write_charts(stats: Stats, directory: Path) -> list[Path]:
         ("motifs-de-refus", "Motifs de refus", stats.refusal_reasons),
         ("decisions-caleol", "Décisions de CALEOL", stats.decisions_by_kind),
         ("demandes-par-critere", "Demandes ouvertes par critère", stats.open_requests_by_criterion),
+        ("qpv", "Déménagements et QPV", stats.qpv),
     ]
     for name, title, values in bars:
         fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -407,6 +483,7 @@ def write_charts(stats: Stats, directory: Path) -> list[Path]:
         ax.invert_yaxis()
         ax.set_title(title)
         ax.set_xlabel("nombre")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         save(fig, name)
     codes = sorted(set(stats.flows) | {d for row in stats.flows.values() for d in row})
     fig, ax = plt.subplots(figsize=(5, 4.5))
@@ -417,8 +494,30 @@ def write_charts(stats: Stats, directory: Path) -> list[Path]:
         ax.set_yticks(range(len(codes)), codes)
         for i, row in enumerate(matrix):
             for j, n in enumerate(row):
-                ax.text(j, i, str(n), ha="center", va="center")
-        fig.colorbar(image, ax=ax)
+                dark = n > max(max(r) for r in matrix) / 2
+                ax.text(j, i, str(n), ha="center", va="center", color="white" if dark else "black")
+        ax.set_xlabel("bailleur d'arrivée")
+        ax.set_ylabel("bailleur de départ")
+        fig.colorbar(image, ax=ax).locator = MaxNLocator(integer=True)
     ax.set_title("Flux entre bailleurs (départ → arrivée)")
     save(fig, "flux-bailleurs")
+    landlords = list(stats.per_landlord)
+    fig, ax = plt.subplots(figsize=(7, 0.6 * len(landlords) + 2))
+    height = 0.4
+    for offset, key, color in ((-height / 2, "moves_out", "#000091"), (height / 2, "moves_in", "#e1000f")):
+        ax.barh(
+            [i + offset for i in range(len(landlords))],
+            [stats.per_landlord[c].get(key, 0) for c in landlords],
+            height=height,
+            label=_label(key),
+            color=color,
+        )
+    ax.set_yticks(range(len(landlords)), landlords)
+    ax.invert_yaxis()
+    ax.set_xlabel("déménagements effectués")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title("Départs et arrivées par bailleur")
+    if landlords:
+        ax.legend()
+    save(fig, "bailleurs")
     return written

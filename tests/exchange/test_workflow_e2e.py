@@ -108,12 +108,24 @@ def test_stats_match_the_story(session, story):
     assert figures.qpv == {"out_of": 1, "into": 1, "within": 0, "outside": 0}
     # H1 filed 2025-03-01 (355 days to 2026-02-19), H2 filed 2025-06-15 (249 days).
     assert figures.delay_request_to_move_days == {"n": 2, "median": 302.0, "q1": 275.5, "q3": 328.5}
+    # Open requests: H3, H4 live in ALPHA's D3, D4; H5, H6 in BETA's D5, D6. Refusals of BETA's
+    # dwellings: H4 refused D5, H3 stayed silent on D9.
     assert figures.per_landlord == {
-        "ALPHA": {"moves_out": 1, "moves_in": 1, "decisions": 1, "decision_conditional": 1},
-        "BETA": {"moves_out": 1, "moves_in": 1, "decisions": 1, "decision_attribution": 1},
+        "ALPHA": {"open_requests": 2, "refusals_in": 0, "moves_out": 1, "moves_in": 1, "decisions": 1,
+                  "decision_conditional": 1},
+        "BETA": {"open_requests": 2, "refusals_in": 2, "moves_out": 1, "moves_in": 1, "decisions": 1,
+                 "decision_attribution": 1},
     }
+    # First proposals: H1..H5 on 5 January, H6 on 16 January; H1, H2 accepted, H4 refused, H3 silent,
+    # H5 (its swap failed first) and H6 never answered.
+    assert figures.first_proposals == {"households": 6, "answered": 4, "accepted": 2}
+    # Days from filing to the first proposal: H6 57, H5 96, H3 126, H2 204, H1 310, H4 726.
+    assert figures.delay_request_to_first_proposal_days == {"n": 6, "median": 165.0, "q1": 103.5, "q3": 283.5}
+    assert figures.requests_filed == 0  # every request was filed in 2024 or 2025
     empty = stats.compute_stats(session, story["territory"].code, year=2025)
     assert empty.proposals["made"] == 0 and empty.moves_completed == 0 and empty.flows == {}
+    assert empty.requests_filed == 5 and empty.first_proposals == {"households": 0, "answered": 0, "accepted": 0}
+    assert stats.compute_stats(session, story["territory"].code).requests_filed == 6
 
 
 def test_stats_render_and_charts(session, story, tmp_path):
@@ -128,7 +140,9 @@ def test_stats_render_and_charts(session, story, tmp_path):
     for personal in ("H1", "D1", "tenant", "twf-"):  # aggregates only: no household, dwelling or login
         assert personal not in md and personal not in csv_text
     written = stats.write_charts(figures, tmp_path / "charts")
-    assert len(written) == 10
+    assert len(written) == 14 and {p.stem for p in written} == {
+        "propositions", "motifs-de-refus", "decisions-caleol", "demandes-par-critere", "qpv", "flux-bailleurs",
+        "bailleurs"}
     png = tmp_path / "charts" / "flux-bailleurs.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "charts" / "motifs-de-refus.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
