@@ -1422,6 +1422,13 @@ def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> No
     clear_cache(account.territory_code)
 
 
+RUN_STATUS_LABELS = {
+    "optimal": "optimal (meilleure solution prouvée)",
+    "feasible": "réalisable (temps de calcul épuisé avant la preuve d'optimalité)",
+    "unknown": "indéterminé",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RunRow:
     """One run in the list."""
@@ -1432,6 +1439,11 @@ class RunRow:
     proposal_count: int
     move_count: int
     objective: int
+
+    @property
+    def status_label(self) -> str:
+        """The solver status in French."""
+        return RUN_STATUS_LABELS.get(self.status, self.status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1485,7 +1497,7 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
     )
     facts = (
         ("Date de référence", run.as_of.strftime("%d/%m/%Y")),
-        ("Statut du solveur", run.status),
+        ("Statut du solveur", RUN_STATUS_LABELS.get(run.status, run.status)),
         ("Demandes examinées", str(run.requests)),
         ("Logements vacants proposés", str(run.vacancies)),
         ("Mouvements possibles (arcs)", str(run.arcs)),

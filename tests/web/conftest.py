@@ -16,6 +16,10 @@ from exchange import accounts
 from exchange.db import make_engine
 from exchange.models import Base
 
+# This file holds no doctest: with --doctest-modules pytest would import it a second time as the module
+# ``conftest``, a name tests/web/browser/conftest.py (collected first) already holds.
+collect_ignore = ["conftest.py"]
+
 ACCOUNTS = [
     ("h1", "tenant", {"household": "H1"}),
     ("h2", "tenant", {"household": "H2"}),

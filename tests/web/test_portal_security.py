@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from portal_helpers import PASSWORD, login, run_scenario
 from sqlalchemy import select
 
 from exchange import models as m
-from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
+from exchange.models.workflow import CommitteeDecision, ProposalMove
 
 TENANT_PAGES = ["/locataire/", "/locataire/demande", "/locataire/offres", "/locataire/propositions"]
 STAFF_PAGES = ["/caleol/", "/caleol/proces-verbal"]
@@ -119,7 +121,8 @@ def _token(client, url="/connexion"):
     import re
 
     page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', page).group(0)
+    return re.search(r'value="([^"]+)"', tag).group(1)
 
 
 def test_login_with_token_then_logout_needs_token(csrf_client):
@@ -157,7 +160,106 @@ def test_session_cookie_flags(engine):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
-def test_proposal_status_unchanged_for_other_proposal(client, engine, db):
+def test_set_cookie_headers_are_secure_outside_debug(engine):
+    from web import create_app
+
+    app = create_app(
+        {"SECRET_KEY": "s", "ENGINE": engine, "DATABASE_URL": "sqlite://", "WTF_CSRF_ENABLED": False}
+    )
+    response = app.test_client().post("/connexion", data={"login": "h1", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    debug = create_app({"SECRET_KEY": "s", "ENGINE": engine, "DATABASE_URL": "sqlite://", "DEBUG": True})
+    assert debug.config["SESSION_COOKIE_SECURE"] is False
+
+
+def _login_with_token(client, name):
+    response = client.post(
+        "/connexion", data={"login": name, "password": PASSWORD, "csrf_token": _token(client)}
+    )
+    home = {"h1": "/locataire/", "alpha": "/caleol/", "admin": "/territoire/"}[name]
+    assert response.status_code == 302 and response.headers["Location"] == home
+
+
+def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
     run_scenario(engine)
-    statuses = {p.id: p.status for p in db.scalars(select(Proposal)).all()}
-    assert set(statuses.values()) == {"proposed"}
+    moves = _ids(db)
+    forms = {
+        "h1": ["/locataire/demande", f"/locataire/propositions/{moves['H1'].proposal_id}", "/deconnexion"],
+        "alpha": [f"/caleol/mouvements/{moves['H2'].id}", "/deconnexion"],
+        "admin": ["/territoire/import", "/territoire/politique", "/territoire/appariements", "/deconnexion"],
+    }
+    for user, urls in forms.items():
+        _login_with_token(csrf_client, user)
+        for url in urls:
+            response = csrf_client.post(
+                url, data={"answer": "accept", "max_cost": "500", "kind": "attribution"}
+            )
+            assert response.status_code == 400, url
+            assert "jeton de sécurité" in response.get_data(as_text=True)
+            bad = csrf_client.post(url, data={"csrf_token": "faux", "answer": "accept"})
+            assert bad.status_code == 400, url
+        csrf_client.post("/deconnexion", data={"csrf_token": _token(csrf_client, "/page-inexistante")})
+    db.rollback()
+    assert db.get(ProposalMove, moves["H1"].id).answer is None
+    assert db.scalar(select(m.Territory.policy)) in ({}, None)
+
+
+def test_object_pages_of_other_roles_are_forbidden(client, engine, db):
+    run_scenario(engine)
+    moves = _ids(db)
+    pid, mid = moves["H1"].proposal_id, moves["H2"].id
+    checks = {
+        "h1": [
+            f"/caleol/mouvements/{mid}",
+            "/territoire/appariements/1",
+            "/territoire/statistiques/propositions.svg",
+        ],
+        "alpha": [f"/locataire/propositions/{pid}", "/territoire/appariements/1"],
+        "admin": [f"/locataire/propositions/{pid}", f"/caleol/mouvements/{mid}"],
+    }
+    for user, urls in checks.items():
+        login(client, user)
+        for url in urls:
+            assert client.get(url).status_code == 403, (user, url)
+            assert client.post(
+                url, data={"answer": "accept", "kind": "attribution", "reason": "x"}
+            ).status_code in (
+                403,
+                405,
+            ), (user, url)
+        client.post("/deconnexion")
+    db.rollback()
+    assert db.scalar(select(CommitteeDecision.id)) is None
+    assert db.get(ProposalMove, moves["H1"].id).answer is None
+
+
+@pytest.mark.parametrize(
+    ("user", "pages"),
+    [
+        (None, ["/connexion", "/page-inexistante"]),
+        ("h1", [*TENANT_PAGES, "/caleol/", "/locataire/propositions/999"]),
+        ("alpha", [*STAFF_PAGES, "/territoire/"]),
+        ("admin", ADMIN_PAGES),
+    ],
+)
+def test_every_page_is_french_with_a_skip_link(client, engine, db, user, pages):
+    run_scenario(engine)
+    if user:
+        login(client, user)
+    moves = _ids(db)
+    if user == "h1":
+        pages = [*pages, f"/locataire/propositions/{moves['H1'].proposal_id}"]
+    if user == "alpha":
+        pages = [*pages, f"/caleol/mouvements/{moves['H2'].id}"]
+    for url in pages:
+        page = client.get(url).get_data(as_text=True)
+        assert page.startswith('<!doctype html>\n<html lang="fr">'), url
+        assert '<a class="skip-link" href="#contenu">Aller au contenu</a>' in page and 'id="contenu"' in page
+        headings = [int(h) for h in re.findall(r"<h([1-6])[ >]", page)]
+        assert headings and headings[0] == 1 and headings.count(1) == 1, url
+        assert all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)), (url, headings)
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", page):
+            field_id = re.search(r'\bid="([^"]+)"', tag)
+            if 'type="hidden"' not in tag:
+                assert field_id and f'<label for="{field_id.group(1)}"' in page, (url, tag)

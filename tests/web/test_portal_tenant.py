@@ -1,0 +1,106 @@
+"""Tenant space: criteria explained, filing a new request, offers pages (filters, sorting, pagination)."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+from portal_helpers import login
+from sqlalchemy import select
+
+from exchange import models as m
+
+
+@pytest.fixture
+def paged_app(engine):
+    from exchange import portal
+    from web import create_app
+
+    portal.clear_cache()
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "ENGINE": engine,
+            "DATABASE_URL": "sqlite://",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "OFFERS_PER_PAGE": 2,
+        }
+    )
+
+
+def _rows(page):
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    return re.findall(r"<tr>(.*?)</tr>", body, re.S)
+
+
+def _costs(page):
+    return [
+        float(re.sub(r"[^\d,]", "", c).replace(",", "."))
+        for c in re.findall(r'<td class="num">([^<]*€) \+', page)
+    ]
+
+
+def test_offers_are_paginated_sorted_and_filtered(paged_app):
+    client = paged_app.test_client()
+    login(client, "h1")
+    first = client.get("/locataire/offres?sort=-cost").get_data(as_text=True)
+    assert "6 logements · page 1 sur 3" in first and len(_rows(first)) == 2
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    seen = []
+    for page in (1, 2, 3):
+        text = client.get(f"/locataire/offres?sort=-cost&page={page}").get_data(as_text=True)
+        assert len(_rows(text)) == 2
+        seen += re.findall(r"<td>T(\d)</td>", text)
+        if page == 3:
+            assert 'rel="next"' not in text and 'rel="prev"' in text
+    assert len(seen) == 6
+    rents = []
+    for page in (1, 2, 3):
+        rents += _costs(client.get(f"/locataire/offres?sort=-cost&page={page}").get_data(as_text=True))
+    assert rents == sorted(rents, reverse=True) and len(rents) == 6
+    beyond = client.get("/locataire/offres?page=99").get_data(as_text=True)
+    assert "page 3 sur 3" in beyond
+    t4 = client.get("/locataire/offres?rooms=4").get_data(as_text=True)
+    assert "2 logements" in t4 and set(re.findall(r"<td>T(\d)</td>", t4)) == {"4"}
+    cheap = client.get("/locataire/offres?max_cost=420").get_data(as_text=True)
+    assert "3 logements" in cheap  # D2, D3 and D5 at 400 € (D1, the tenant's own, is never listed)
+    none = client.get("/locataire/offres?commune=Zville&rooms=6").get_data(as_text=True)
+    assert "Aucun logement ne correspond à ces filtres." in none
+    odd = client.get("/locataire/offres?rooms=abc&page=-4&sort=drop").get_data(as_text=True)
+    assert "6 logements · page 1 sur 3" in odd
+
+
+def test_request_page_explains_criteria_in_french(client):
+    login(client, "h2")  # four people in a T2 of 50 m²
+    page = html.unescape(client.get("/locataire/demande").get_data(as_text=True))
+    assert "votre ménage de 4 personnes a besoin d'au moins 3 pièces" in page
+    assert re.search(r"Critère rempli</span>\s*<strong>Suroccupation</strong>", page)
+    assert "aucun lieu de travail n'est connu pour votre ménage." in page
+    assert '<label for="max_cost">' in page and 'aria-describedby="max_cost-aide"' in page
+
+
+def test_household_without_request_files_one(client, db):
+    hid = db.scalar(select(m.Household.id).where(m.Household.ref == "H3"))
+    request = db.scalars(select(m.Request).where(m.Request.household_id == hid)).one()
+    request.status, request.closed_on = "closed", date(2026, 1, 2)
+    db.commit()
+    login(client, "h3")
+    home = html.unescape(client.get("/locataire/").get_data(as_text=True))
+    assert "Vous n'avez pas de demande d'échange en cours." in home
+    page = html.unescape(client.get("/locataire/demande").get_data(as_text=True))
+    assert "Déposer une demande d'échange" in page
+    offers = client.get("/locataire/offres").get_data(as_text=True)
+    assert "Compatible avec votre ménage" not in offers  # no request, no wishes: nothing is marked
+    response = client.post("/locataire/demande", data={"communes": ["Zville"], "max_cost": "600"})
+    assert response.status_code == 302
+    assert "Votre demande a été déposée." in client.get("/locataire/").get_data(as_text=True)
+    db.expire_all()
+    rows = db.scalars(select(m.Request).where(m.Request.household_id == hid).order_by(m.Request.id)).all()
+    assert [r.status for r in rows] == ["closed", "open"]
+    assert rows[1].communes == ["Zville"] and rows[1].accept_qpv is False and rows[1].max_cost == 600.0
+    unknown = client.post("/locataire/demande", data={"communes": ["Atlantide"], "max_cost": "600"})
+    assert unknown.status_code == 200 and 'id="communes-erreur"' in unknown.get_data(as_text=True)
