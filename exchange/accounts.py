@@ -206,32 +206,56 @@ DEMO_PASSWORDS = {"tenant": "demo-locataire", "staff": "demo-caleol", "admin": "
 """Known passwords of the demo accounts (demo databases only)."""
 
 
-def _demo_tenant(session: Session, territory_id: int) -> Household | None:
-    """A household with an open request, preferably one waiting to answer a live proposal."""
-    from exchange.models import Request
+@dataclass(frozen=True, slots=True)
+class _DemoCase:
+    household: Household
+    proposal_id: int | None
+    landlords: tuple[str, ...]  # codes of the landlords whose CALEOL decides the proposal's moves
+    others: tuple[Household, ...] = ()  # the proposal's other households still to answer
+
+
+def _demo_tenant(session: Session, territory_id: int) -> _DemoCase | None:
+    """A household for the demo tenant account.
+
+    Preferably one waiting to answer a live proposal whose moves go into the dwellings of two
+    landlords or more (so that two CALEOLs must decide), the smallest such proposal first; else any
+    live proposal; else a household with an open request.
+    """
+    from exchange.models import Dwelling, Request
     from exchange.models.workflow import Proposal, ProposalMove
 
-    waiting = session.scalars(
-        select(Household)
-        .join(ProposalMove, ProposalMove.household_id == Household.id)
-        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
-        .where(
-            Proposal.territory_id == territory_id,
-            Proposal.status == "proposed",
-            ProposalMove.answer.is_(None),
-        )
-        .order_by(Proposal.points.desc(), Proposal.id, ProposalMove.position)
-        .limit(1)
-    ).first()
-    if waiting is not None:
-        return waiting
-    return session.scalars(
+    rows = session.execute(
+        select(Proposal.id, Proposal.points, ProposalMove.household_id, ProposalMove.answer, Landlord.code)
+        .join(ProposalMove, ProposalMove.proposal_id == Proposal.id)
+        .join(Dwelling, Dwelling.id == ProposalMove.to_dwelling_id)
+        .join(Landlord, Landlord.id == Dwelling.landlord_id)
+        .where(Proposal.territory_id == territory_id, Proposal.status == "proposed")
+        .order_by(Proposal.id, ProposalMove.position)
+    ).all()
+    proposals: dict[int, tuple[int, list[int], set[str], list[int]]] = {}
+    for pid, points, household_id, answer, landlord in rows:
+        _points, waiting, landlords, members = proposals.setdefault(pid, (points, [], set(), []))
+        landlords.add(landlord)
+        members.append(household_id)
+        if answer is None:
+            waiting.append(household_id)
+    candidates = sorted(
+        (p for p in proposals.items() if p[1][1]),
+        key=lambda p: (len(p[1][2]) < 2, len(p[1][3]), -p[1][0], p[0]),
+    )
+    if candidates:
+        pid, (_points, waiting, landlords, _members) = candidates[0]
+        households = [h for h in (session.get(Household, i) for i in waiting) if h is not None]
+        if households:
+            return _DemoCase(households[0], pid, tuple(sorted(landlords)), tuple(households[1:]))
+    household = session.scalars(
         select(Household)
         .join(Request, Request.household_id == Household.id)
         .where(Request.territory_id == territory_id, Request.status == "open")
         .order_by(Household.ref)
         .limit(1)
     ).first()
+    return None if household is None else _DemoCase(household, None, ())
 
 
 def _ensure(
@@ -257,19 +281,20 @@ def _ensure(
 def demo_accounts(session: Session, code: str) -> list[DemoAccount]:
     """Create or reset the demo accounts of a territory (idempotent).
 
-    One tenant, one staff member per landlord, one admin.
-
-    The tenant is a household waiting to answer a live proposal when there is one, else a
-    household with an open request.
+    One staff member per landlord, one admin, and a tenant: a household waiting to answer a live
+    proposal that two landlords' CALEOLs will decide when there is one (the proposal's other
+    households get accounts too, so the whole journey can be played), else a household with an
+    open request.
     """
     territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
     if territory is None:
         raise NotFound(f"territoire inconnu : {code}")
     slug = code.lower()
     out: list[DemoAccount] = []
-    household = _demo_tenant(session, territory.id)
-    if household is not None:
+    case = _demo_tenant(session, territory.id)
+    if case is not None:
         login = f"locataire.{slug}"
+        household = case.household
         # The tenant account follows the chosen household; free the link of any older demo tenant.
         _ensure(
             session,
@@ -279,9 +304,34 @@ def demo_accounts(session: Session, code: str) -> list[DemoAccount]:
             display_name=f"Ménage {household.ref}",
             household_id=household.id,
         )
-        out.append(
-            DemoAccount(login, DEMO_PASSWORDS["tenant"], "tenant", f"locataire du ménage {household.ref}")
-        )
+        text = f"locataire du ménage {household.ref}"
+        if case.proposal_id is not None:
+            deciders = ", ".join(f"caleol.{c.lower()}.{slug}" for c in case.landlords)
+            text += (
+                f", proposition n° {case.proposal_id} ; "
+                f"quand tous ses ménages ont accepté, décident : {deciders}"
+            )
+        else:
+            text += ", demande ouverte, pas encore de proposition"
+        out.append(DemoAccount(login, DEMO_PASSWORDS["tenant"], "tenant", text))
+        for number, other in enumerate(case.others, start=2):
+            login = f"locataire{number}.{slug}"
+            _ensure(
+                session,
+                login=login,
+                role="tenant",
+                territory_id=territory.id,
+                display_name=f"Ménage {other.ref}",
+                household_id=other.id,
+            )
+            text = f"locataire du ménage {other.ref}, même proposition n° {case.proposal_id}"
+            out.append(DemoAccount(login, DEMO_PASSWORDS["tenant"], "tenant", text))
+    printed = {a.login for a in out}
+    for stale in session.scalars(
+        select(UserAccount).where(UserAccount.login.like(f"locataire%.{slug}"), UserAccount.role == "tenant")
+    ).all():
+        if stale.login not in printed:  # an older demo tenant of another proposal
+            stale.active = False
     for landlord in session.scalars(
         select(Landlord).where(Landlord.territory_id == territory.id).order_by(Landlord.code)
     ).all():
