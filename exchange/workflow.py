@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from exchange import records
@@ -45,6 +45,7 @@ __all__ = [
     "REFUSAL_LABELS",
     "AlreadyAnswered",
     "AlreadyDecided",
+    "Busy",
     "DeadlinePassed",
     "NotAllowed",
     "ProposalClosed",
@@ -111,6 +112,18 @@ class AlreadyDecided(WorkflowError):
 
 class NotAllowed(WorkflowError):
     """The user may not do this (not their household, not their landlord's dwelling)."""
+
+
+class Busy(WorkflowError):
+    """SQLite only: another step wrote meanwhile and this transaction cannot write any more; retry it.
+
+    Never raised inside :func:`write_transaction`, which takes the write lock before reading.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "quelqu'un vient de modifier cette proposition en même temps que vous ; rechargez et réessayez"
+        )
 
 
 # Transactions -----------------------------------------------------------------------------------
@@ -193,7 +206,19 @@ def is_overdue(move: ProposalMove, today: date) -> bool:
 
 
 def _lock(session: Session, proposal_id: int) -> Proposal:
-    """The proposal row, locked until the end of the transaction and re-read from the database."""
+    """The proposal row, locked until the end of the transaction and re-read from the database.
+
+    On SQLite the lock is the database's write lock; a transaction that read before another one
+    committed cannot take it any more and gets :class:`Busy`.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        try:
+            with session.begin_nested():
+                take_write_lock(session)
+        except OperationalError as exc:
+            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                raise
+            raise Busy() from exc
     proposal = session.scalars(
         select(Proposal)
         .where(Proposal.id == proposal_id)

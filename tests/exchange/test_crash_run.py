@@ -23,8 +23,6 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from conftest import scratch_database
-
 from exchange import runs
 from exchange.cli import cli
 from exchange.db import make_engine, upgrade_to_head
@@ -42,7 +40,7 @@ def _url(engine: Engine) -> str:
 def engine(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database of this module's own: these tests commit, which the shared ``session`` never does."""
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
-    with scratch_database(backend, tmp_path_factory.mktemp("crash")) as url:
+    with scenario.scratch_database(backend, tmp_path_factory.mktemp("crash")) as url:
         eng = make_engine(url)
         upgrade_to_head(eng)
         yield eng
@@ -65,7 +63,10 @@ def _spawn(engine: Engine, code: str, pause: str | None) -> subprocess.Popen[str
         env[runs.PAUSE_ENV] = f"{pause}:120"
     return subprocess.Popen(
         [sys.executable, "-c", "from exchange.cli import main; main()", "run", code, "--as-of", AS_OF],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -116,10 +117,18 @@ def _counts(engine: Engine, code: str) -> tuple[int, int, int, int, int]:
             return session.scalar(select(func.count()).select_from(model).where(column == territory_id))
 
         moves = session.scalar(
-            select(func.count()).select_from(ProposalMove).join(Proposal).where(Proposal.territory_id == territory_id)
+            select(func.count())
+            .select_from(ProposalMove)
+            .join(Proposal)
+            .where(Proposal.territory_id == territory_id)
         )
-        return (count(Run, Run.territory_id), count(Proposal, Proposal.territory_id), moves,
-                count(AuditEvent, AuditEvent.territory_id), count(RunLock, RunLock.territory_id))
+        return (
+            count(Run, Run.territory_id),
+            count(Proposal, Proposal.territory_id),
+            moves,
+            count(AuditEvent, AuditEvent.territory_id),
+            count(RunLock, RunLock.territory_id),
+        )
 
 
 @pytest.mark.parametrize("stage", ["locked", "loaded", "built", "solved", "stored"])

@@ -35,8 +35,14 @@ def world(session):
     for proposal in run.proposals:
         for move in proposal.moves:
             by_household[_ref(households, move.household_id)] = move
-    return {"territory": territory, "users": accounts, "run": run, "h": households, "d": dwellings,
-            "move": by_household}
+    return {
+        "territory": territory,
+        "users": accounts,
+        "run": run,
+        "h": households,
+        "d": dwellings,
+        "move": by_household,
+    }
 
 
 def _ref(ids: dict[str, int], value: int) -> str:
@@ -55,9 +61,18 @@ def test_run_stores_the_hand_worked_optimum(session, world):
     run = world["run"]
     assert (run.proposal_count, run.move_count, run.objective, run.status) == (3, 5, 776, "optimal")
     assert (run.requests, run.vacancies, run.skipped_households) == (6, 1, 0)
-    pairs = {(_ref(world["h"], m.household_id), _ref(world["d"], m.to_dwelling_id), m.points)
-             for p in run.proposals for m in p.moves}
-    assert pairs == {("H1", "D2", 150), ("H2", "D1", 156), ("H3", "D9", 154), ("H4", "D5", 163), ("H5", "D4", 153)}
+    pairs = {
+        (_ref(world["h"], m.household_id), _ref(world["d"], m.to_dwelling_id), m.points)
+        for p in run.proposals
+        for m in p.moves
+    }
+    assert pairs == {
+        ("H1", "D2", 150),
+        ("H2", "D1", 156),
+        ("H3", "D9", 154),
+        ("H4", "D5", 163),
+        ("H5", "D4", 153),
+    }
     chain = world["move"]["H3"]
     assert chain.proposal.kind == "chain" and chain.proposal.points == 154
     assert chain.points_detail["criteria"] == {"overcrowding": 50}
@@ -66,7 +81,9 @@ def test_run_stores_the_hand_worked_optimum(session, world):
     assert world["move"]["H1"].criteria_before == ["under_occupation"]
     assert all(p.status == "proposed" and p.answer_deadline == date(2026, 1, 15) for p in run.proposals)
     assert all(m.live for p in run.proposals for m in p.moves)
-    events = session.scalars(select(AuditEvent.action).where(AuditEvent.territory_id == world["territory"].id)).all()
+    events = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.territory_id == world["territory"].id)
+    ).all()
     assert sorted(events) == ["proposal.proposed"] * 3 + ["run.stored"]
 
 
@@ -79,8 +96,16 @@ def test_all_accept_then_attribution_and_condition_confirm(session, world):
     into_d2, into_d1 = world["move"]["H1"], world["move"]["H2"]  # D2 is BETA's, D1 ALPHA's
     workflow.decide_move(session, into_d2, beta, kind="attribution", reason="dossier complet", now=DAY)
     assert proposal.status == "deciding"
-    workflow.decide_move(session, into_d1, alpha, kind="conditional", reason="avis d'imposition manquant",
-                         condition="avis d'imposition 2025", condition_due=date(2026, 1, 31), now=DAY)
+    workflow.decide_move(
+        session,
+        into_d1,
+        alpha,
+        kind="conditional",
+        reason="avis d'imposition manquant",
+        condition="avis d'imposition 2025",
+        condition_due=date(2026, 1, 31),
+        now=DAY,
+    )
     assert proposal.status == "deciding"
     workflow.lift_condition(session, into_d1, alpha, now=datetime(2026, 1, 20, 9, 0))
     assert proposal.status == "confirmed"
@@ -99,8 +124,15 @@ def test_refusal_fails_the_whole_proposal_and_excludes_the_pair(session, world):
         workflow.answer_move(session, move, world["users"]["H4"], accepted=False, reason="other", now=DAY)
     with pytest.raises(ValueError, match="no_answer"):
         workflow.answer_move(session, move, world["users"]["H4"], accepted=False, reason="no_answer", now=DAY)
-    workflow.answer_move(session, move, world["users"]["H4"], accepted=False, reason="location",
-                         note="trop loin de l'école", now=DAY)
+    workflow.answer_move(
+        session,
+        move,
+        world["users"]["H4"],
+        accepted=False,
+        reason="location",
+        note="trop loin de l'école",
+        now=DAY,
+    )
     proposal = move.proposal
     assert (proposal.status, proposal.failure) == ("failed", "refused")
     assert not any(m.live for m in proposal.moves)
@@ -109,7 +141,8 @@ def test_refusal_fails_the_whole_proposal_and_excludes_the_pair(session, world):
     with pytest.raises(ProposalClosed):
         workflow.answer_move(session, world["move"]["H5"], world["users"]["H5"], accepted=True, now=DAY)
     actions = session.scalars(
-        select(AuditEvent.action).where(AuditEvent.entity == "proposal", AuditEvent.entity_id == proposal.id)
+        select(AuditEvent.action)
+        .where(AuditEvent.entity == "proposal", AuditEvent.entity_id == proposal.id)
         .order_by(AuditEvent.id)
     ).all()
     assert actions == ["proposal.proposed", "proposal.failed"]
@@ -153,8 +186,10 @@ def test_answer_after_the_deadline_and_silence(session, world):
     excluded = set(session.execute(select(Exclusion.household_id, Exclusion.dwelling_id)).all())
     h, d = world["h"], world["d"]
     assert excluded == {(h["H2"], d["D1"]), (h["H3"], d["D9"]), (h["H4"], d["D5"]), (h["H5"], d["D4"])}
-    assert session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "move.refused")).all() == [
-        "system"] * 4
+    assert (
+        session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "move.refused")).all()
+        == ["system"] * 4
+    )
 
 
 @pytest.mark.parametrize(
@@ -166,25 +201,36 @@ def test_answer_after_the_deadline_and_silence(session, world):
 )
 def test_a_committee_no_fails_the_proposal(session, world, kind, extra, failure):
     proposal = _accept_all(session, world, "H1")
-    workflow.decide_move(session, world["move"]["H1"], world["users"]["BETA"], kind=kind, reason="motif", now=DAY,
-                         **extra)
+    workflow.decide_move(
+        session, world["move"]["H1"], world["users"]["BETA"], kind=kind, reason="motif", now=DAY, **extra
+    )
     assert (proposal.status, proposal.failure) == ("failed", failure)
     assert not any(m.live for m in proposal.moves)
     row = session.scalars(select(Exclusion).where(Exclusion.household_id == world["h"]["H1"])).one()
     assert (row.dwelling_id, row.reason) == (world["d"]["D2"], "rejected")
     assert session.scalars(select(Exclusion).where(Exclusion.household_id == world["h"]["H2"])).all() == []
     with pytest.raises(ProposalClosed):
-        workflow.decide_move(session, world["move"]["H2"], world["users"]["ALPHA"], kind="attribution",
-                             reason="ok", now=DAY)
+        workflow.decide_move(
+            session, world["move"]["H2"], world["users"]["ALPHA"], kind="attribution", reason="ok", now=DAY
+        )
 
 
 def test_ranked_first_attributes_and_condition_expiry_fails(session, world):
     proposal = _accept_all(session, world, "H1")
     users = world["users"]
-    workflow.decide_move(session, world["move"]["H1"], users["BETA"], kind="ranked", rank=1, reason="1er sur 3",
-                         now=DAY)
-    workflow.decide_move(session, world["move"]["H2"], users["ALPHA"], kind="conditional", reason="pièce",
-                         condition="justificatif de ressources", condition_due=date(2026, 1, 31), now=DAY)
+    workflow.decide_move(
+        session, world["move"]["H1"], users["BETA"], kind="ranked", rank=1, reason="1er sur 3", now=DAY
+    )
+    workflow.decide_move(
+        session,
+        world["move"]["H2"],
+        users["ALPHA"],
+        kind="conditional",
+        reason="pièce",
+        condition="justificatif de ressources",
+        condition_due=date(2026, 1, 31),
+        now=DAY,
+    )
     assert workflow.expire_conditions(session, date(2026, 1, 31)) == []
     assert workflow.expire_conditions(session, date(2026, 2, 1)) == [proposal]
     assert (proposal.status, proposal.failure) == ("failed", "condition_failed")
@@ -216,8 +262,9 @@ def test_overdue_moves_are_flagged_not_failed(session, world):
 
 def test_complete_moves_the_households(session, world):
     proposal = _accept_all(session, world, "H3")  # the chain H3 -> vacancy D9
-    workflow.decide_move(session, world["move"]["H3"], world["users"]["BETA"], kind="attribution", reason="ok",
-                         now=DAY)
+    workflow.decide_move(
+        session, world["move"]["H3"], world["users"]["BETA"], kind="attribution", reason="ok", now=DAY
+    )
     assert proposal.status == "confirmed"
     with pytest.raises(workflow.WorkflowError, match="prévu"):
         workflow.complete_proposal(session, proposal, world["users"]["admin"], now=DAY)
@@ -232,17 +279,37 @@ def test_complete_moves_the_households(session, world):
 
 def test_database_forbids_a_household_or_dwelling_in_two_live_proposals(session, world):
     move = world["move"]["H1"]
-    copy = dict(household_id=move.household_id, from_dwelling_id=move.from_dwelling_id,
-                to_dwelling_id=world["d"]["D6"], points=1)
-    other = Proposal(run_id=world["run"].id, territory_id=world["territory"].id, kind="chain", points=1,
-                     status="proposed", notified_on=RUN_DAY, answer_deadline=RUN_DAY)
+    copy = dict(
+        household_id=move.household_id,
+        from_dwelling_id=move.from_dwelling_id,
+        to_dwelling_id=world["d"]["D6"],
+        points=1,
+    )
+    other = Proposal(
+        run_id=world["run"].id,
+        territory_id=world["territory"].id,
+        kind="chain",
+        points=1,
+        status="proposed",
+        notified_on=RUN_DAY,
+        answer_deadline=RUN_DAY,
+    )
     session.add(other)
     session.flush()
     with pytest.raises(IntegrityError), session.begin_nested():
         session.add(ProposalMove(proposal_id=other.id, position=0, live=True, **copy))
     with pytest.raises(IntegrityError), session.begin_nested():  # D2 is already H1's destination
-        session.add(ProposalMove(proposal_id=other.id, position=0, live=True, household_id=world["h"]["H6"],
-                                 from_dwelling_id=world["d"]["D6"], to_dwelling_id=move.to_dwelling_id, points=1))
+        session.add(
+            ProposalMove(
+                proposal_id=other.id,
+                position=0,
+                live=True,
+                household_id=world["h"]["H6"],
+                from_dwelling_id=world["d"]["D6"],
+                to_dwelling_id=move.to_dwelling_id,
+                points=1,
+            )
+        )
     with session.begin_nested():  # a dead move does not count
         session.add(ProposalMove(proposal_id=other.id, position=0, live=False, **copy))
 
@@ -252,8 +319,16 @@ def test_database_forbids_a_second_decision(session, world):
     move = world["move"]["H1"]
     workflow.decide_move(session, move, world["users"]["BETA"], kind="attribution", reason="ok", now=DAY)
     with pytest.raises(IntegrityError), session.begin_nested():
-        session.add(CommitteeDecision(move_id=move.id, landlord_id=world["users"]["BETA"].landlord_id,
-                                      kind="non_attribution", reason="bis", decided_on=DAY.date(), decided_at=DAY))
+        session.add(
+            CommitteeDecision(
+                move_id=move.id,
+                landlord_id=world["users"]["BETA"].landlord_id,
+                kind="non_attribution",
+                reason="bis",
+                decided_on=DAY.date(),
+                decided_at=DAY,
+            )
+        )
 
 
 def test_household_views(session, world):
@@ -267,19 +342,31 @@ def test_household_views(session, world):
 def test_inadmissibility_fails_and_pauses_the_request_until_its_landlord_reopens_it(session, world):
     proposal = _accept_all(session, world, "H1")
     users, h = world["users"], world["h"]
-    workflow.decide_move(session, world["move"]["H1"], users["BETA"], kind="inadmissible",
-                         reason="plafond de ressources dépassé", now=DAY)
+    workflow.decide_move(
+        session,
+        world["move"]["H1"],
+        users["BETA"],
+        kind="inadmissible",
+        reason="plafond de ressources dépassé",
+        now=DAY,
+    )
     assert (proposal.status, proposal.failure) == ("failed", "inadmissible")
     assert session.scalars(select(Exclusion)).all() == []  # no verdict on the dwelling itself
-    status = {ref: session.scalars(select(Request.status).where(Request.household_id == h[ref])).one()
-              for ref in ("H1", "H2")}
+    status = {
+        ref: session.scalars(select(Request.status).where(Request.household_id == h[ref])).one()
+        for ref in ("H1", "H2")
+    }
     assert status == {"H1": "paused", "H2": "open"}  # H2 goes back to the pool
     paused = session.scalars(select(AuditEvent).where(AuditEvent.action == "request.paused")).one()
-    assert (paused.before, paused.after["status"], paused.actor) == ({"status": "open"}, "paused",
-                                                                     users["BETA"].login)
+    assert (paused.before, paused.after["status"], paused.actor) == (
+        {"status": "open"},
+        "paused",
+        users["BETA"].login,
+    )
     # The next run leaves H1 out; H2 is in again.
-    second = runs.run_territory(session, world["territory"].code, as_of=date(2026, 1, 8),
-                                now=datetime(2026, 1, 8, 2, 30))
+    second = runs.run_territory(
+        session, world["territory"].code, as_of=date(2026, 1, 8), now=datetime(2026, 1, 8, 2, 30)
+    )
     assert (second.requests, second.skipped_households) == (2, 3)  # H2 and H6; H3..H5 still live
     # H1 lives in D1, an ALPHA dwelling: BETA's staff may not reopen, ALPHA's may.
     with pytest.raises(NotAllowed):
@@ -291,7 +378,9 @@ def test_inadmissibility_fails_and_pauses_the_request_until_its_landlord_reopens
 
 
 def test_a_second_run_skips_live_households_and_dwellings(session, world):
-    again = runs.run_territory(session, world["territory"].code, as_of=RUN_DAY, now=datetime(2026, 1, 5, 3, 0))
+    again = runs.run_territory(
+        session, world["territory"].code, as_of=RUN_DAY, now=datetime(2026, 1, 5, 3, 0)
+    )
     # H1..H5 and the vacancy D9 are held by the first run's proposals; only H6 is left, alone.
     assert (again.skipped_households, again.requests, again.vacancies) == (5, 1, 0)
     assert (again.proposal_count, again.move_count, again.objective) == (0, 0, 0)

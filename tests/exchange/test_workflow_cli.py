@@ -53,9 +53,12 @@ def _moves(url: str, run_id: int) -> dict[str, tuple[int, str, int]]:
 
 def _last_run(url: str) -> int:
     with Session(get_engine(url)) as session:
-        return session.scalars(
-            select(Run.id).join(Territory).where(Territory.code == CODE).order_by(Run.id.desc())
-        ).first() or 0
+        return (
+            session.scalars(
+                select(Run.id).join(Territory).where(Territory.code == CODE).order_by(Run.id.desc())
+            ).first()
+            or 0
+        )
 
 
 def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: Path) -> None:
@@ -63,9 +66,13 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     document = tmp_path / "territoire.json"
     document.write_text(json.dumps(scenario.document(CODE)), encoding="utf-8")
     _ok("import", str(document))
-    accounts = [("h1", "tenant", "--household", "H1"), ("h2", "tenant", "--household", "H2"),
-                ("h4", "tenant", "--household", "H4"), ("alpha", "staff", "--landlord", "ALPHA"),
-                ("beta", "staff", "--landlord", "BETA")]
+    accounts = [
+        ("h1", "tenant", "--household", "H1"),
+        ("h2", "tenant", "--household", "H2"),
+        ("h4", "tenant", "--household", "H4"),
+        ("alpha", "staff", "--landlord", "ALPHA"),
+        ("beta", "staff", "--landlord", "BETA"),
+    ]
     for login, role, option, value in accounts:
         _ok("create-user", login, "--role", role, "--territory", CODE, option, value, "--password", PASSWORD)
     _ok("create-user", "admin", "--role", "admin", "--territory", CODE, "--password", PASSWORD)
@@ -74,31 +81,74 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     assert "3 proposition(s), 5 mouvement(s), 776 points, optimum prouvé" in first.stdout
     assert "propositions optimales calculées" in first.stderr  # progress, stage by stage
     moves = _moves(url, _last_run(url))
-    assert {h: d for h, (_, d, _) in moves.items()} == {"H1": "D2", "H2": "D1", "H3": "D9", "H4": "D5",
-                                                        "H5": "D4"}
+    assert {h: d for h, (_, d, _) in moves.items()} == {
+        "H1": "D2",
+        "H2": "D1",
+        "H3": "D9",
+        "H4": "D5",
+        "H5": "D4",
+    }
     move = {h: str(m) for h, (m, _, _) in moves.items()}
 
     # Xville: both accept. Yville: H4 refuses. Zville: H3 stays silent.
     _ok("answer", move["H1"], "--accept", "--as", "h1", "--date", "2026-01-07")
     out = _ok("answer", move["H2"], "--accept", "--as", "h2", "--date", "2026-01-07")
     assert "proposition : deciding" in out.output
-    refused = _ok("answer", move["H4"], "--refuse", "--reason", "location", "--note", "trop loin de l'école",
-                  "--as", "h4", "--date", "2026-01-07")
+    refused = _ok(
+        "answer",
+        move["H4"],
+        "--refuse",
+        "--reason",
+        "location",
+        "--note",
+        "trop loin de l'école",
+        "--as",
+        "h4",
+        "--date",
+        "2026-01-07",
+    )
     assert "proposition : failed" in refused.output
     assert "n'attend plus de réponse" in _fails("answer", move["H4"], "--accept", "--as", "h4").output
-    other = CliRunner().invoke(cli, ["answer", move["H1"], "--refuse", "--reason", "other", "--as", "h1",
-                                     "--date", "2026-01-07"])
+    other = CliRunner().invoke(
+        cli, ["answer", move["H1"], "--refuse", "--reason", "other", "--as", "h1", "--date", "2026-01-07"]
+    )
     assert other.exit_code == 2  # a usage error: « autre » needs a note, checked before anything else
 
     # The CALEOLs: BETA attributes D2, ALPHA attributes D1 under a suspensive condition.
-    _ok("decide", move["H1"], "--kind", "attribution", "--reason", "dossier complet", "--as", "beta",
-        "--date", "2026-01-12")
+    _ok(
+        "decide",
+        move["H1"],
+        "--kind",
+        "attribution",
+        "--reason",
+        "dossier complet",
+        "--as",
+        "beta",
+        "--date",
+        "2026-01-12",
+    )
     again = _fails("decide", move["H1"], "--kind", "non_attribution", "--reason", "bis", "--as", "beta")
     assert f"mouvement {move['H1']} : déjà décidé par la CALEOL" in again.output
-    assert "seule la CALEOL" in _fails("decide", move["H2"], "--kind", "attribution", "--reason", "x",
-                                       "--as", "beta").output
-    _ok("decide", move["H2"], "--kind", "conditional", "--reason", "pièce manquante", "--condition",
-        "avis d'imposition 2025", "--condition-due", "2026-01-31", "--as", "alpha", "--date", "2026-01-12")
+    assert (
+        "seule la CALEOL"
+        in _fails("decide", move["H2"], "--kind", "attribution", "--reason", "x", "--as", "beta").output
+    )
+    _ok(
+        "decide",
+        move["H2"],
+        "--kind",
+        "conditional",
+        "--reason",
+        "pièce manquante",
+        "--condition",
+        "avis d'imposition 2025",
+        "--condition-due",
+        "2026-01-31",
+        "--as",
+        "alpha",
+        "--date",
+        "2026-01-12",
+    )
 
     # Second run after the answer deadline (15 January): H3's silence fails the chain; H1, H2 are
     # still held (condition pending); H4 -> D5 is never proposed again.
@@ -126,8 +176,14 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     charts = tmp_path / "bilan"
     result = _ok("stats", CODE, "--year", "2026", "--format", "json", "--charts", str(charts))
     figures = json.loads(result.stdout)
-    assert figures["proposals"] == {"made": 4, "accepted": 1, "confirmed": 1, "completed": 1, "failed": 2,
-                                    "live": 1}
+    assert figures["proposals"] == {
+        "made": 4,
+        "accepted": 1,
+        "confirmed": 1,
+        "completed": 1,
+        "failed": 2,
+        "live": 1,
+    }
     assert figures["refusal_reasons"] == {"location": 1, "no_answer": 1} and figures["silences"] == 1
     assert figures["decisions_by_kind"] == {"attribution": 1, "conditional": 1}
     assert figures["moves_completed"] == 2

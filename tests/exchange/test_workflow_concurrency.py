@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import workflow_scenario as scenario
-from conftest import scratch_database
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -35,7 +34,7 @@ HOLD_S = 0.5  # the winner keeps its transaction open this long after deciding
 @pytest.fixture(scope="module")
 def engine(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
-    with scratch_database(backend, tmp_path_factory.mktemp("race")) as url:
+    with scenario.scratch_database(backend, tmp_path_factory.mktemp("race")) as url:
         eng = make_engine(url)
         upgrade_to_head(eng)
         yield eng
@@ -52,8 +51,13 @@ def deciding(engine: Engine) -> dict[str, Any]:
     with Session(engine) as session, session.begin():
         territory = scenario.load(session, code)
         users = scenario.users(session, territory)
-        second = UserAccount(login=f"{code.lower()}-staff-beta-2", password_hash="x", role="staff",
-                             territory_id=territory.id, landlord_id=users["BETA"].landlord_id)
+        second = UserAccount(
+            login=f"{code.lower()}-staff-beta-2",
+            password_hash="x",
+            role="staff",
+            territory_id=territory.id,
+            landlord_id=users["BETA"].landlord_id,
+        )
         session.add(second)
         run = runs.run_territory(session, code, as_of=date(2026, 1, 5), now=datetime(2026, 1, 5, 2, 30))
         refs = {i: ref for ref, i in scenario.ids(session, territory.id, Household).items()}
@@ -65,16 +69,33 @@ def deciding(engine: Engine) -> dict[str, Any]:
         return {"move": move.id, "proposal": move.proposal_id, "staff": [users["BETA"].id, second.id]}
 
 
-def _decide(engine: Engine, barrier: threading.Barrier, move_id: int, user_id: int, kind: str,
-            out: dict[str, Any]) -> None:
-    """One staff member's request: read the move, wait for the other, decide, commit."""
+def _decide(
+    engine: Engine,
+    barrier: threading.Barrier,
+    move_id: int,
+    user_id: int,
+    kind: str,
+    out: dict[str, Any],
+    boundary: bool,
+) -> None:
+    """One staff member's request: read the move, wait for the other, decide, commit.
+
+    With ``boundary`` it goes through :func:`workflow.write_transaction` as the CLI does (on SQLite the
+    barrier is then before the transaction: the write lock is its first statement).
+    """
     try:
-        if engine.dialect.name == "sqlite":
+        if boundary and engine.dialect.name == "sqlite":
             barrier.wait(timeout=30)
             with workflow.write_transaction(engine) as session:
                 move = workflow.get_move(session, move_id)
-                workflow.decide_move(session, move, session.get(UserAccount, user_id), kind=kind,
-                                     reason=f"motif {kind}", now=DAY)
+                workflow.decide_move(
+                    session,
+                    move,
+                    session.get(UserAccount, user_id),
+                    kind=kind,
+                    reason=f"motif {kind}",
+                    now=DAY,
+                )
                 time.sleep(HOLD_S)
         else:
             with Session(engine) as session, session.begin():
@@ -85,17 +106,20 @@ def _decide(engine: Engine, barrier: threading.Barrier, move_id: int, user_id: i
                 workflow.decide_move(session, move, user, kind=kind, reason=f"motif {kind}", now=DAY)
                 time.sleep(HOLD_S)
         out[kind] = "won"
-    except workflow.AlreadyDecided as exc:
+    except (workflow.AlreadyDecided, workflow.Busy) as exc:
         out[kind] = str(exc)
     except BaseException as exc:  # reported by the test
         out[kind] = exc
 
 
-def test_two_staff_deciding_the_same_move_at_once(engine, deciding):
+@pytest.mark.parametrize("boundary", [True, False], ids=["write_transaction", "plain_session"])
+def test_two_staff_deciding_the_same_move_at_once(engine, deciding, boundary):
     barrier = threading.Barrier(2)
     out: dict[str, Any] = {}
+    move_id = deciding["move"]
+    already = f"mouvement {move_id} : déjà décidé par la CALEOL"
     threads = [
-        threading.Thread(target=_decide, args=(engine, barrier, deciding["move"], user_id, kind, out))
+        threading.Thread(target=_decide, args=(engine, barrier, move_id, user_id, kind, out, boundary))
         for user_id, kind in zip(deciding["staff"], ("attribution", "non_attribution"), strict=True)
     ]
     started = time.monotonic()
@@ -109,15 +133,20 @@ def test_two_staff_deciding_the_same_move_at_once(engine, deciding):
     winners = [kind for kind, v in out.items() if v == "won"]
     assert len(winners) == 1, out
     (loser,) = set(out) - set(winners)
-    assert out[loser] == f"mouvement {deciding['move']} : déjà décidé par la CALEOL"
-    assert elapsed >= HOLD_S  # the loser waited for the winner's commit
+    if boundary or engine.dialect.name == "postgresql":
+        assert out[loser] == already
+        assert elapsed >= HOLD_S  # the loser waited for the winner's commit
+    else:  # SQLite, both read first: the loser cannot write any more and is told to retry
+        assert out[loser] in (already, str(workflow.Busy()))
     with Session(engine) as session:
-        move_id = deciding["move"]
         decisions = session.scalars(select(CommitteeDecision).where(CommitteeDecision.move_id == move_id))
         assert [d.kind for d in decisions] == winners
         events = session.scalars(
-            select(AuditEvent.action).where(AuditEvent.entity == "move", AuditEvent.entity_id == move_id,
-                                            AuditEvent.action.like("move.decided.%"))
+            select(AuditEvent.action).where(
+                AuditEvent.entity == "move",
+                AuditEvent.entity_id == move_id,
+                AuditEvent.action.like("move.decided.%"),
+            )
         ).all()
         assert events == [f"move.decided.{winners[0]}"]
         status = session.get(Proposal, deciding["proposal"]).status
@@ -131,8 +160,14 @@ def test_the_database_itself_refuses_a_second_decision_from_another_connection(e
         landlord_id = session.get(UserAccount, deciding["staff"][0]).landlord_id
 
     def row(kind: str) -> CommitteeDecision:
-        return CommitteeDecision(move_id=move_id, landlord_id=landlord_id, kind=kind, reason="r",
-                                 decided_on=DAY.date(), decided_at=DAY)
+        return CommitteeDecision(
+            move_id=move_id,
+            landlord_id=landlord_id,
+            kind=kind,
+            reason="r",
+            decided_on=DAY.date(),
+            decided_at=DAY,
+        )
 
     errors: list[BaseException] = []
     first_inserted = threading.Event()

@@ -153,12 +153,46 @@ def users(session: Any, territory: Any) -> dict[str, Any]:
     code = territory.code.lower()
     made: dict[str, Any] = {}
     for ref, household_id in ids(session, territory.id, Household).items():
-        made[ref] = UserAccount(login=f"{code}-tenant-{ref.lower()}", password_hash="x", role="tenant",
-                                territory_id=territory.id, household_id=household_id)
+        made[ref] = UserAccount(
+            login=f"{code}-tenant-{ref.lower()}",
+            password_hash="x",
+            role="tenant",
+            territory_id=territory.id,
+            household_id=household_id,
+        )
     for landlord, landlord_id in ids(session, territory.id, Landlord).items():
-        made[landlord] = UserAccount(login=f"{code}-staff-{landlord.lower()}", password_hash="x", role="staff",
-                                     territory_id=territory.id, landlord_id=landlord_id)
-    made["admin"] = UserAccount(login=f"{code}-admin", password_hash="x", role="admin", territory_id=territory.id)
+        made[landlord] = UserAccount(
+            login=f"{code}-staff-{landlord.lower()}",
+            password_hash="x",
+            role="staff",
+            territory_id=territory.id,
+            landlord_id=landlord_id,
+        )
+    made["admin"] = UserAccount(
+        login=f"{code}-admin", password_hash="x", role="admin", territory_id=territory.id
+    )
     session.add_all(made.values())
     session.flush()
     return made
+
+
+def scratch_database(backend: str, directory: Any) -> Any:
+    """``tests/conftest.py``'s ``scratch_database`` (a new database URL, dropped afterwards).
+
+    Loaded by path: ``tests/web`` has a ``conftest`` module too, and ``from conftest import`` gets
+    whichever was imported last.
+    """
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    name = "_exchange_tests_root_conftest"
+    module = sys.modules.get(name)
+    if module is None:
+        path = Path(__file__).resolve().parent.parent / "conftest.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return module.scratch_database(backend, directory)
