@@ -85,5 +85,5 @@ def minutes() -> Any:
     form.start.data, form.end.data = start, end
     record = portal.session_minutes(get_session(), current_user.account, start, end)
     return render_template(
-        "committee/minutes.html", title="Procès-verbal de CALEOL", form=form, record=record
+        "committee/minutes.html", title="Procès-verbal de CALEOL", form=form, record=record, today=today
     )

@@ -31,6 +31,7 @@ CSP = "; ".join(
 
 ERROR_TITLES = {
     400: "Requête invalide",
+    401: "Authentification requise",
     403: "Accès refusé",
     404: "Page introuvable",
     405: "Méthode non autorisée",
@@ -84,6 +85,8 @@ def _message(exc: HTTPException) -> str:
         return "Le jeton de sécurité du formulaire est absent ou périmé. Rechargez la page et recommencez."
     if exc.code == 429:
         return "Trop de tentatives de connexion. Patientez une minute avant de réessayer."
+    if exc.code == 401:
+        return "Authentifiez-vous : jeton « Authorization: Bearer » (POST /api/v1/tokens) ou session."
     if exc.code == 403:
         return "Vous n'avez pas le droit d'accéder à cette page."
     if exc.code == 404:

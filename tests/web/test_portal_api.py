@@ -40,7 +40,8 @@ def test_openapi_describes_every_route(app, client):
 
 
 def test_tokens_and_authentication(client):
-    assert client.get("/api/v1/me").status_code == 401
+    anonymous = client.get("/api/v1/me")
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"] == "Authentification requise"
     bad = client.post("/api/v1/tokens", json={"login": "h1", "password": "pas-le-bon"})
     assert bad.status_code == 401 and bad.get_json()["error"] == "Identifiant ou mot de passe incorrect."
     assert client.post("/api/v1/tokens", data="pas du json").status_code == 400

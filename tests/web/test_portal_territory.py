@@ -147,6 +147,9 @@ def test_minutes_list_the_sessions_decisions(client, engine, db):
         f"n° {h2.id}" in minutes and "Ressources insuffisantes." in minutes and "D1 (T4, Xville)" in minutes
     )
     assert f"n° {h1.id}" not in minutes  # BETA's move is not in ALPHA's minutes
-    assert "data-print" in minutes and 'class="filters no-print"' in minutes
+    assert "data-print" in minutes and 'class="filters no-print"' in minutes and "Signatures" in minutes
+    with client.get("/static/style.css") as response:
+        css = response.get_data(as_text=True)
+    assert "@media print" in css and ".no-print" in css.split("@media print")[1]
     empty = client.get("/caleol/proces-verbal?start=2020-01-01&end=2020-01-31").get_data(as_text=True)
     assert "Aucune décision sur cette période." in empty
