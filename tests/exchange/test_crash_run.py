@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import workflow_scenario as scenario
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from exchange import runs
 from exchange.cli import cli
 from exchange.db import make_engine, upgrade_to_head
-from exchange.models import Territory
+from exchange.models import Exclusion, Territory
 from exchange.models.workflow import AuditEvent, Proposal, ProposalMove, Run, RunLock
 
 AS_OF = "2026-01-05"
@@ -56,13 +56,13 @@ def committed(engine: Engine) -> Iterator[str]:
     yield code
 
 
-def _spawn(engine: Engine, code: str, pause: str | None) -> subprocess.Popen[str]:
+def _spawn(engine: Engine, code: str, pause: str | None, as_of: str = AS_OF) -> subprocess.Popen[str]:
     env = {**os.environ, "EXCHANGE_DATABASE_URL": _url(engine)}
     env.pop(runs.PAUSE_ENV, None)
     if pause:
         env[runs.PAUSE_ENV] = f"{pause}:120"
     return subprocess.Popen(
-        [sys.executable, "-c", "from exchange.cli import main; main()", "run", code, "--as-of", AS_OF],
+        [sys.executable, "-c", "from exchange.cli import main; main()", "run", code, "--as-of", as_of],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -146,6 +146,39 @@ def test_a_run_killed_at_any_stage_leaves_nothing(engine, committed, stage):
         stored = session.get(Run, run_id)
         assert stored is not None
         assert (stored.proposal_count, stored.move_count, stored.objective) == (3, 5, 776)
+
+
+@pytest.mark.parametrize("stage", ["loaded", "stored"])
+def test_a_run_killed_after_recording_silences_leaves_them_unrecorded(engine, committed, stage):
+    """The run of 16 January first records the silences of the run of 5 January, then solves."""
+    with Session(engine) as session, session.begin():
+        runs.run_territory(session, committed, as_of=date(2026, 1, 5), now=datetime(2026, 1, 5, 2, 30))
+    before = _counts(engine, committed)
+    assert before == (1, 3, 5, 4, 1)
+
+    def state() -> tuple[list[str], list[str | None], int]:
+        with Session(engine) as session:
+            tid = session.scalars(select(Territory.id).where(Territory.code == committed)).one()
+            statuses = session.scalars(select(Proposal.status).where(Proposal.territory_id == tid)).all()
+            answers = session.scalars(
+                select(ProposalMove.refusal_reason).join(Proposal).where(Proposal.territory_id == tid)
+            ).all()
+            excluded = session.scalar(
+                select(func.count()).select_from(Exclusion).where(Exclusion.territory_id == tid)
+            )
+            return sorted(statuses), sorted(answers, key=lambda a: a or ""), int(excluded or 0)
+
+    process = _spawn(engine, committed, stage, as_of="2026-01-16")
+    _wait_for_pause(process, stage)
+    _kill(process)
+    assert _counts(engine, committed) == before
+    assert state() == (["proposed"] * 3, [None] * 5, 0)  # no silence recorded, no exclusion
+    with Session(engine) as session, session.begin():
+        second = runs.run_territory(
+            session, committed, as_of=date(2026, 1, 16), now=datetime(2026, 1, 16, 2, 30)
+        )
+        assert (second.proposal_count, second.move_count) == (1, 2)  # H5 <-> H6, the only pair not excluded
+    assert state() == (["failed"] * 3 + ["proposed"], [None] * 2 + ["no_answer"] * 5, 5)
 
 
 def test_a_run_that_finishes_commits_everything(engine, committed):
