@@ -243,6 +243,11 @@ def answer(
 )
 @click.option("--reason", required=True, help="Motif de la décision.")
 @click.option("--rank", type=int, default=None, help="Rang du candidat (attribution avec classement).")
+@click.option(
+    "--partner-alone/--among-candidates",
+    default=None,
+    help="Candidat présenté seul (faute d'autres candidats) ou examiné parmi d'autres candidats.",
+)
 @click.option("--condition", default=None, help="Pièce ou condition attendue (condition suspensive).")
 @click.option(
     "--condition-due",
@@ -257,6 +262,7 @@ def decide(
     kind: str,
     reason: str,
     rank: int | None,
+    partner_alone: bool | None,
     condition: str | None,
     condition_due: datetime | None,
     login: str,
@@ -275,6 +281,7 @@ def decide(
                 kind=kind,
                 reason=reason,
                 rank=rank,
+                partner_alone=partner_alone,
                 condition=condition,
                 condition_due=condition_due.date() if condition_due else None,
                 now=_now(when),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from exchange.cli import cli
 from exchange.db import get_engine
 from exchange.models import Dwelling, Exclusion, Household, Request, Territory
-from exchange.models.workflow import Proposal, ProposalMove, Run
+from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove, Run
 
 CODE = "TCL"
 PASSWORD = "motdepasse-2026"
@@ -122,6 +122,7 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
         "attribution",
         "--reason",
         "dossier complet",
+        "--partner-alone",
         "--as",
         "beta",
         "--date",
@@ -172,6 +173,8 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
         assert list(closed) == ["closed", "closed"]
         excluded = set(session.execute(select(Exclusion.household_id, Exclusion.dwelling_id)).all())
         assert excluded == {(h["H4"], d["D5"]), (h["H3"], d["D9"])}
+        decisions = session.execute(select(CommitteeDecision.kind, CommitteeDecision.partner_alone)).all()
+        assert sorted(decisions) == [("attribution", True), ("conditional", None)]
 
     charts = tmp_path / "bilan"
     result = _ok("stats", CODE, "--year", "2026", "--format", "json", "--charts", str(charts))
