@@ -42,6 +42,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         # A random key per process: sessions do not survive a restart unless EXCHANGE_SECRET_KEY is set.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
+        if not app.testing:
+            app.logger.warning(
+                "EXCHANGE_SECRET_KEY absente : clé aléatoire ; les sessions ne survivront pas à un"
+                " redémarrage et ne seront pas partagées entre plusieurs processus."
+            )
     if app.config.get("COOKIE_SECURE") is None:
         # Secure cookies everywhere but in debug and tests (browsers accept them on http://127.0.0.1 too).
         app.config["COOKIE_SECURE"] = not (app.debug or app.testing)

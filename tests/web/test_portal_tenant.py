@@ -64,6 +64,8 @@ def test_offers_are_paginated_sorted_and_filtered(paged_app):
     assert rents == sorted(rents, reverse=True) and len(rents) == 6
     beyond = client.get("/locataire/offres?page=99").get_data(as_text=True)
     assert "page 3 sur 3" in beyond
+    links = re.findall(r'<a href="([^"]*page=(\d)[^"]*)"( aria-current="page")?><span class="visually-hidden">', beyond)
+    assert [(n, bool(current)) for _u, n, current in links] == [("1", False), ("2", False), ("3", True)]
     t4 = client.get("/locataire/offres?rooms=4").get_data(as_text=True)
     assert "2 logements" in t4 and set(re.findall(r"<td>T(\d)</td>", t4)) == {"4"}
     cheap = client.get("/locataire/offres?max_cost=420").get_data(as_text=True)
