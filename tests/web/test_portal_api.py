@@ -39,6 +39,12 @@ def test_openapi_describes_every_route(app, client):
                 assert any(p["name"] == name and p["in"] == "path" for p in op.get("parameters", [])), path
 
 
+def test_openapi_document_is_valid_openapi_3_1(client):
+    from openapi_spec_validator import validate
+
+    validate(client.get("/api/v1/openapi.json").get_json())
+
+
 def test_tokens_and_authentication(client):
     anonymous = client.get("/api/v1/me")
     assert anonymous.status_code == 401 and anonymous.get_json()["error"] == "Authentification requise"
