@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from exchange import accounts
 from web.db import get_session
 from web.extensions import limiter, login_manager
+from web.forms import FrenchForm
 from web.security import ROLE_HOME
 
 bp = Blueprint("auth", __name__)
@@ -29,7 +29,7 @@ class PortalUser(UserMixin):
         self.display_name = account.display_name
 
 
-class LoginForm(FlaskForm):
+class LoginForm(FrenchForm):
     login = StringField(
         "Identifiant",
         validators=[DataRequired("Indiquez votre identifiant."), Length(max=120)],

@@ -18,12 +18,23 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
     """WTForms choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class FrenchForm(FlaskForm):
+    """A Flask-WTF form whose built-in messages (« N'est pas un entier valide. ») are in French."""
+
+    class Meta:
+        locales = ["fr_FR", "fr"]
+
+        def get_translations(self, form: Any) -> Any:
+            return wtforms_translations(self.locales)
 
 
 def attach_errors(form: FlaskForm, messages: dict[str, list[str]]) -> list[str]:
@@ -39,7 +50,7 @@ def attach_errors(form: FlaskForm, messages: dict[str, list[str]]) -> list[str]:
     return left
 
 
-class RequestForm(FlaskForm):
+class RequestForm(FrenchForm):
     """Wishes of a mutation request (demande de mutation)."""
 
     communes = SelectMultipleField("Communes souhaitées", choices=[], validate_choice=True)
@@ -64,7 +75,7 @@ class RequestForm(FlaskForm):
             raise ValidationError("Le maximum doit être supérieur ou égal au minimum.")
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(FrenchForm):
     """A household's answer to a proposal."""
 
     answer = RadioField(
@@ -95,7 +106,7 @@ class AnswerForm(FlaskForm):
         return ok
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(FrenchForm):
     """A CALEOL decision on one move (R.441-3 CCH)."""
 
     kind = RadioField("Décision", choices=[], validators=[InputRequired("Choisissez la décision.")])
@@ -127,7 +138,7 @@ class DecisionForm(FlaskForm):
         return ok and not missing
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(FrenchForm):
     """Date range of a CALEOL session (séance)."""
 
     class Meta:
@@ -137,7 +148,7 @@ class MinutesForm(FlaskForm):
     end = DateField("Au", validators=[Optional()])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(FrenchForm):
     """A territory file in the interchange format (JSON)."""
 
     document = FileField(
@@ -146,7 +157,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class RunForm(FlaskForm):
+class RunForm(FrenchForm):
     """Start a matching run."""
 
     as_of = DateField("Date de référence", validators=[Optional()])
@@ -179,7 +190,7 @@ POLICY_LABELS: dict[str, tuple[str, str]] = {
 def policy_form_class(defaults: dict[str, Any]) -> type[FlaskForm]:
     """A form with one number field per policy setting (integers stay integers)."""
 
-    class PolicyForm(FlaskForm):
+    class PolicyForm(FrenchForm):
         pass
 
     for name, value in defaults.items():

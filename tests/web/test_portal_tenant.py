@@ -64,7 +64,9 @@ def test_offers_are_paginated_sorted_and_filtered(paged_app):
     assert rents == sorted(rents, reverse=True) and len(rents) == 6
     beyond = client.get("/locataire/offres?page=99").get_data(as_text=True)
     assert "page 3 sur 3" in beyond
-    links = re.findall(r'<a href="([^"]*page=(\d)[^"]*)"( aria-current="page")?><span class="visually-hidden">', beyond)
+    links = re.findall(
+        r'<a href="([^"]*page=(\d)[^"]*)"( aria-current="page")?><span class="visually-hidden">', beyond
+    )
     assert [(n, bool(current)) for _u, n, current in links] == [("1", False), ("2", False), ("3", True)]
     t4 = client.get("/locataire/offres?rooms=4").get_data(as_text=True)
     assert "2 logements" in t4 and set(re.findall(r"<td>T(\d)</td>", t4)) == {"4"}
@@ -106,3 +108,10 @@ def test_household_without_request_files_one(client, db):
     assert rows[1].communes == ["Zville"] and rows[1].accept_qpv is False and rows[1].max_cost == 600.0
     unknown = client.post("/locataire/demande", data={"communes": ["Atlantide"], "max_cost": "600"})
     assert unknown.status_code == 200 and 'id="communes-erreur"' in unknown.get_data(as_text=True)
+    assert "n&#39;est pas un choix valide" in unknown.get_data(as_text=True)
+    typo = html.unescape(
+        client.post("/locataire/demande", data={"min_rooms": "deux", "max_cost": "6OO"}).get_data(
+            as_text=True
+        )
+    )
+    assert "N'est pas un entier valide." in typo and "N'est pas une valeur décimale valide." in typo
