@@ -73,6 +73,24 @@ def _checkpoint(stage: str) -> None:
         time.sleep(float(seconds or 60))
 
 
+def _sqlite_write_lock(session: Session, code: str) -> None:
+    """SQLite: take the database's write lock before the run reads anything (waiting a few seconds).
+
+    A transaction that has read cannot become a writer once another one committed meanwhile, so the
+    run takes the lock first; raises :class:`RunInProgress` when another writer keeps it.
+    """
+    raw: Any = session.connection().connection.dbapi_connection
+    raw.execute(f"PRAGMA busy_timeout = {_SQLITE_LOCK_WAIT_MS}")
+    try:
+        session.execute(text("UPDATE run_lock SET locked_at = locked_at WHERE 1 = 0"))
+    except OperationalError as exc:
+        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+            raise RunInProgress(code) from exc
+        raise
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+
+
 def acquire_run_lock(session: Session, territory: Territory, *, now: datetime | None = None) -> None:
     """Take the territory's run lock until the end of the caller's transaction.
 
@@ -275,12 +293,14 @@ def run_territory(
     started = now or datetime.now()
     report = progress or (lambda stage: None)
     timings: dict[str, float] = {}
+    t0 = clock()
+    if session.get_bind().dialect.name == "sqlite":
+        _sqlite_write_lock(session, code)
     territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
     if territory is None:
         raise NotFound(f"territoire inconnu : {code}")
     day = as_of or started.date()
 
-    t0 = clock()
     acquire_run_lock(session, territory, now=started)
     timings["lock_s"] = clock() - t0
     report("locked")

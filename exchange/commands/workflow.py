@@ -99,16 +99,17 @@ def run(
     console = Console(stderr=True)
     day, now = _day(as_of), _now(as_of)
     try:
-        with _session() as session, session.begin():
+        with _session() as session:  # read apart: the run's transaction starts with its lock
             caps = runs.territory_caps(session, territory)
-            try:
-                params = SolveParams(
-                    max_cycle=caps[0] if max_cycle is None else max_cycle,
-                    max_chain=caps[1] if max_chain is None else max_chain,
-                    time_limit_s=time_limit,
-                )
-            except ValueError as exc:
-                raise click.BadParameter(str(exc)) from exc
+        try:
+            params = SolveParams(
+                max_cycle=caps[0] if max_cycle is None else max_cycle,
+                max_chain=caps[1] if max_chain is None else max_chain,
+                time_limit_s=time_limit,
+            )
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from exc
+        with _session() as session, session.begin():
             with console.status("calcul en cours…", spinner="dots") as status:
 
                 def progress(stage: str) -> None:
