@@ -249,7 +249,7 @@ class RequestView:
 import math  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Mapping, Sequence  # noqa: E402
+from collections.abc import Callable, Mapping, Sequence  # noqa: E402
 from datetime import datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -395,8 +395,19 @@ def _open_request_row(session: Session, household_id: int) -> Any:
 
 def load_household(session: Session, household_id: int) -> tuple[Household, Dwelling, Request | None]:
     """A household, its current dwelling and its open request (if any), as plain data."""
+    from sqlalchemy.orm import joinedload, selectinload
+
     m = _models()
-    row = session.get(m.Household, household_id)
+    dwelling = joinedload(m.Household.dwelling)
+    row = session.get(
+        m.Household,
+        household_id,
+        options=[
+            dwelling.joinedload(m.Dwelling.sector),
+            dwelling.joinedload(m.Dwelling.landlord),
+            selectinload(m.Household.members),
+        ],
+    )
     if row is None or row.dwelling is None:
         raise NotFound(f"ménage inconnu ou sans logement : {household_id}")
     household = plain_household(row)
@@ -708,6 +719,28 @@ def _excluded_refs(session: Session, household_id: int) -> frozenset[str]:
     )
 
 
+_Candidate = tuple[DwellingCard, Dwelling, bool]
+
+
+def _offer_checks(filters: OfferFilters, fits: frozenset[str]) -> list[Callable[[_Candidate], bool]]:
+    """One predicate per active filter of the offers list."""
+    checks: list[Callable[[_Candidate], bool]] = []
+    if filters.commune is not None:
+        commune = filters.commune
+        checks.append(lambda c: c[0].commune == commune)
+    if filters.rooms is not None:
+        rooms = filters.rooms
+        checks.append(lambda c: c[0].rooms == rooms or (rooms >= 6 and c[0].rooms >= 6))
+    if filters.max_cost is not None:
+        max_cost = filters.max_cost
+        checks.append(lambda c: c[0].cost <= max_cost)
+    if filters.accessible:
+        checks.append(lambda c: c[0].accessibility != "none" or c[0].floor == 0 or c[0].elevator)
+    if filters.compatible:
+        checks.append(lambda c: c[1].ref in fits)
+    return checks
+
+
 def list_offers(session: Session, account: Any, filters: OfferFilters) -> OfferPage:
     """Dwellings of requesting households and offered vacancies, anonymised, filtered, sorted, paged."""
     household, current, request, snap = _fresh_household(session, account)
@@ -716,16 +749,14 @@ def list_offers(session: Session, account: Any, filters: OfferFilters) -> OfferP
     rows: Sequence[tuple[DwellingCard, Dwelling, bool]] = snap.candidates
     if filters.sort != "cost":
         rows = sorted(rows, key=_SORT_KEYS.get(filters.sort, _SORT_KEYS["cost"]))
-    selected = [
-        c
-        for c in rows
-        if c[1].ref != current.ref
-        and (filters.commune is None or c[0].commune == filters.commune)
-        and (filters.rooms is None or c[0].rooms == filters.rooms or (filters.rooms >= 6 and c[0].rooms >= 6))
-        and (filters.max_cost is None or c[0].cost <= filters.max_cost)
-        and (not filters.accessible or c[0].accessibility != "none" or c[0].floor == 0 or c[0].elevator)
-        and (not filters.compatible or c[1].ref in fits)
-    ]
+    # Only the active filters are tested on each of the (thousands of) candidates: the default page
+    # (no filter) is the most requested one.
+    checks = _offer_checks(filters, fits)
+    own = current.ref
+    if checks:
+        selected = [c for c in rows if c[1].ref != own and all(check(c) for check in checks)]
+    else:
+        selected = [c for c in rows if c[1].ref != own]
     per_page = max(1, filters.per_page)
     pages = max(1, math.ceil(len(selected) / per_page))
     page = min(max(1, filters.page), pages)
