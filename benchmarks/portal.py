@@ -7,20 +7,27 @@ Steps:
    --seed S --dwellings N``) and import it into a scratch database: a SQLite file by default, a fresh
    PostgreSQL database with ``--postgresql URL`` (dropped at the end);
 2. create the demo accounts (``exchange demo-accounts``): the tenant is a household with an open request;
-3. serve ``web.create_app()`` on that database in a **separate process** (so that the clients' threads do
-   not share a GIL with the server), with werkzeug's threaded WSGI server on 127.0.0.1 (one thread per
-   connection, HTTP/1.1 keep-alive), not in debug or testing mode;
+3. serve ``web.create_app()`` on that database in **separate processes** (so that the clients' threads do
+   not share a GIL with the server): ``--workers`` processes (default 2, one per core of our 2-core
+   machines, as ``gunicorn -w 2`` would be deployed) each running werkzeug's threaded WSGI server (one
+   thread per connection, HTTP/1.1 keep-alive) on one listening socket of 127.0.0.1 that they share
+   (pre-fork style: the kernel hands each connection to one of them); not in debug or testing mode.
+   No new dependency: one threaded process is GIL-bound to one core whatever the server (waitress
+   included), so the processes are what matters;
 4. sign in as the tenant through ``/connexion`` (CSRF token and session cookie, as a browser does);
 5. time one cold request of ``/locataire/offres`` (first page, default filters: it builds the territory
    snapshot), a warm-up, then ``--requests`` requests spread over ``--clients`` threads, each with its
    own keep-alive connection (``http.client``). Every answer must be a 200 holding the offers table.
 
-It prints a markdown table: median, p90, p99 and max latency (ms) and throughput (requests/s).
+It prints a markdown table: median, p90, p99 and max latency (ms), throughput (requests/s) and the CPU
+time the server processes spent per request (Linux ``/proc``; the least noisy figure on a shared machine:
+with one worker, the median is about ``clients x CPU per request`` once that core is saturated).
 Target (issue 5): median < 100 ms at 20 concurrent clients.
 
 Usage::
 
     .venv/bin/python benchmarks/portal.py
+    .venv/bin/python benchmarks/portal.py --workers 1
     .venv/bin/python benchmarks/portal.py --dwellings 20000 --clients 20 --requests 2000 \\
         --postgresql postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
@@ -320,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000, help="timed requests, over all clients")
     parser.add_argument("--warmup", type=int, default=200, help="untimed requests after the cold one")
     parser.add_argument("--postgresql", metavar="URL", help="use a fresh database on this PostgreSQL server")
-    parser.add_argument("--workers", type=int, default=1,
+    parser.add_argument("--workers", type=int, default=2,
                         help="server processes sharing the listening socket (each one threaded)")
     parser.add_argument("--serve", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)
