@@ -15,7 +15,13 @@
   - ``offers`` set the ``offered`` flag; imported exclusions absent from the document are deleted,
     exclusions recorded by the workflow (refusals, committee rejections) are kept.
 
-* :func:`export_document` writes the document back (it imports to the same data).
+  - the territory's policy: ``territory.job_distance_km`` sets the job distance; the optional
+    ``territory.policy`` object (settings of :class:`matching.config.PolicyConfig` other than the
+    job distance) sets every other number, missing ones taking POLICY.md's defaults; without it
+    the stored settings (edited from the portal) stay.
+
+* :func:`export_document` writes the document back (it imports to the same data), with
+  ``territory.policy`` when the territory overrides some of POLICY.md's numbers.
 * :func:`load_territory` reads the territory for a matching run: open requests, offered vacant
   dwellings, exclusions. :func:`policy_config` gives the territory's policy.
 """
@@ -54,17 +60,22 @@ __all__ = [
     "import_document",
     "load_territory",
     "policy_config",
+    "read_document",
     "territory_from_document",
 ]
 
 ProgressCallback = Callable[[str, int, int], None]
-"""``progress(section, done, total)``: called as each section of an import advances."""
+"""``progress(section, done, total)``: called as each section of an import advances.
+
+Sections: ``validation`` (done 0 then 1, total 1), ``bailleurs``, ``sectors``, ``dwellings``,
+``households``, ``members``, ``requests``, ``exclusions``."""
 
 _CHUNK = 5000
 _IN_CHUNK = 900  # bound parameters per IN (...) list, well under SQLite's limits
 _T = TypeVar("_T")
 
 SECTIONS = ("bailleurs", "sectors", "dwellings", "households", "requests", "exclusions")
+# Progress sections, in order: "validation" (0 then 1 of 1), then each section as written, and "members".
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +117,29 @@ class ImportSummary:
 def territory_from_document(doc: Any) -> plain.Territory:
     """The plain territory of a FORMAT.md document; raises :class:`~exchange.errors.InvalidTerritory`."""
     return _plain_from_loaded(validate_territory_document(doc))
+
+
+def read_document(doc: Any) -> tuple[plain.Territory, PolicyConfig]:
+    """The plain territory of a document and its policy, without the database.
+
+    The policy is POLICY.md's defaults with the document's ``territory.policy`` settings and
+    ``territory.job_distance_km`` applied. Raises :class:`~exchange.errors.InvalidTerritory`.
+    """
+    data = validate_territory_document(doc)
+    return _plain_from_loaded(data), _document_policy(data["territory"], PolicyConfig())
+
+
+def _document_policy(info: dict[str, Any], config: PolicyConfig) -> PolicyConfig:
+    """``config`` (the stored policy) with the settings of a loaded ``territory`` object applied.
+
+    ``policy`` present: it sets every number but the job distance (missing ones: POLICY.md's);
+    absent: the stored settings stay (a document from another system knows nothing of them).
+    """
+    if info["policy"] is not None:
+        config = validate_policy({**info["policy"], "job_distance_km": config.job_distance_km})
+    if info["job_distance_km"] is not None:
+        config = validate_policy({"job_distance_km": info["job_distance_km"]}, config)
+    return config
 
 
 def _plain_from_loaded(data: dict[str, Any]) -> plain.Territory:
@@ -242,8 +276,11 @@ def import_document(session: Session, doc: Any, *, progress: ProgressCallback | 
 
     Raises :class:`~exchange.errors.InvalidTerritory` before writing anything if the document is invalid.
     """
+    writer = _Writer(session, progress)
+    writer.report("validation", 0, 1)
     data = validate_territory_document(doc)
-    return _write(session, data, _Writer(session, progress))
+    writer.report("validation", 1, 1)
+    return _write(session, data, writer)
 
 
 def _write(session: Session, data: dict[str, Any], writer: _Writer) -> ImportSummary:
@@ -251,8 +288,7 @@ def _write(session: Session, data: dict[str, Any], writer: _Writer) -> ImportSum
     territory = session.scalars(select(Territory).where(Territory.code == info["code"])).one_or_none()
     created = territory is None
     config = PolicyConfig() if territory is None else validate_policy(territory.policy or {})
-    if info["job_distance_km"] is not None:
-        config = validate_policy({"job_distance_km": info["job_distance_km"]}, config)
+    config = _document_policy(info, config)
     if territory is None:
         territory = Territory(code=info["code"], name=info["name"], as_of=data["as_of"], policy={})
         session.add(territory)
@@ -656,5 +692,8 @@ def export_document(session: Session, code: str) -> dict[str, Any]:
         ],
         "exclusions": [{"household": h, "dwelling": d} for h, d in sorted(snap.exclusions)],
     }
+    settings = {k: v for k, v in policy_overrides(config).items() if k != "job_distance_km"}
+    if settings:  # only then: a default territory exports a plain FORMAT.md document
+        data["territory"]["policy"] = settings
     dumped: dict[str, Any] = TerritoryDocumentSchema().dump(data)
     return dumped

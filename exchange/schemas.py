@@ -167,12 +167,39 @@ class _Strict(Schema):
 # ---------------------------------------------------------------- territory document
 
 
+class _Settings(fields.Dict):
+    default_error_messages = {**_COMMON, "invalid": "doit être un objet"}
+
+
 class TerritoryInfoSchema(_Strict):
-    """The ``territory`` object: code, name and the job-distance threshold of the policy."""
+    """The ``territory`` object: code, name, the job-distance threshold and the other policy settings.
+
+    ``policy`` (optional, an extension of FORMAT.md written by ``exchange export`` when the territory
+    overrides POLICY.md's numbers) maps a setting of :class:`matching.config.PolicyConfig` to its
+    value; ``job_distance_km`` has its own field and is refused there.
+    """
 
     code = _ref(required=True)
     name = _text(required=True)
     job_distance_km = _Num(load_default=None, allow_none=True, validate=_at_least(0))
+    policy = _Settings(keys=_Str(), load_default=None, allow_none=True)
+
+    @validates_schema
+    def _check_policy(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        from exchange.policy import InvalidPolicy, validate_policy
+
+        settings = data.get("policy")
+        if not settings:
+            return
+        messages: dict[str, list[str]] = {}
+        if "job_distance_km" in settings:
+            messages["job_distance_km"] = ["réglé par territory.job_distance_km, pas ici"]
+        try:
+            validate_policy({k: v for k, v in settings.items() if k != "job_distance_km"})
+        except InvalidPolicy as exc:
+            messages.update(exc.messages)
+        if messages:
+            raise ValidationError({"policy": messages})
 
 
 class BailleurSchema(_Strict):
@@ -464,8 +491,6 @@ def cross_reference_errors(doc: Mapping[str, Any]) -> dict[str, list[str]]:
 
     offered: dict[str, int] = {}
     for i, item in _items(doc, "offers"):
-        if item.get("dwelling") is not None and (ref := _str(item, "ref")) is not None:
-            housed.add(ref)  # an unknown or ill-typed dwelling is reported on its own path
         value = _str(item, "dwelling")
         if value is None:
             continue

@@ -16,16 +16,13 @@ from matching.territory import Territory
 
 def _from_document(path: Path) -> tuple[Territory, PolicyConfig]:
     """A territory interchange document (FORMAT.md) read directly, without the database."""
-    from exchange.interchange import territory_from_document
+    from exchange.interchange import read_document
 
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"{path} : lecture impossible ({exc})") from exc
-    territory: Territory = territory_from_document(doc)
-    job_distance = doc.get("territory", {}).get("job_distance_km")
-    config = PolicyConfig() if job_distance is None else PolicyConfig(job_distance_km=float(job_distance))
-    return territory, config
+    return read_document(doc)
 
 
 def _from_database(code: str | None) -> tuple[Territory, PolicyConfig]:

@@ -187,17 +187,14 @@ def _load_territory(path: Path) -> tuple[matching.Territory, PolicyConfig]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"{path} : lecture impossible ({exc})") from exc
     from exchange.errors import InvalidTerritory
-    from exchange.interchange import territory_from_document
+    from exchange.interchange import read_document
 
     try:
-        territory = territory_from_document(doc)
+        return read_document(doc)  # the territory and its policy (job distance, territory.policy)
     except InvalidTerritory as exc:
         raise click.ClickException(
             f"{path} : document invalide, rien n'a été calculé\n" + "\n".join(exc.lines())
         ) from exc
-    job_distance = doc["territory"].get("job_distance_km")
-    config = PolicyConfig() if job_distance is None else PolicyConfig(job_distance_km=float(job_distance))
-    return territory, config
 
 
 @click.command("match")

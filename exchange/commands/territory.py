@@ -19,6 +19,7 @@ __all__ = ["export_territory", "import_territory", "init_db", "register"]
 _PROGRESS_FROM = 5000
 
 _LABELS = {
+    "validation": "Vérification du document",
     "bailleurs": "Bailleurs",
     "sectors": "Secteurs",
     "dwellings": "Logements",
@@ -71,6 +72,12 @@ class _Bar:
         self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, section: str, done: int, total: int) -> None:
+        if section == "validation":  # one step of unknown length: a pulsing bar, then complete
+            if section not in self.tasks:
+                self.tasks[section] = self.progress.add_task(_LABELS[section], total=None)
+            if done:
+                self.progress.update(self.tasks[section], total=1, completed=1)
+            return
         if section not in self.tasks:
             self.tasks[section] = self.progress.add_task(_LABELS.get(section, section), total=max(total, 1))
         self.progress.update(self.tasks[section], completed=done if total else 1, total=max(total, 1))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from exchange import interchange
 from exchange.cli import cli
 from exchange.db import get_engine
-from exchange.errors import NotFound
+from exchange.errors import InvalidTerritory, NotFound
 from exchange.interchange import export_document, import_document, load_territory, territory_from_document
 from exchange.models import (
     Base,
@@ -31,6 +31,7 @@ from exchange.models import (
     UserAccount,
 )
 from exchange.policy import policy_config, update_policy
+from matching.config import PolicyConfig
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -112,6 +113,38 @@ def test_job_distance_goes_to_the_policy_and_other_settings_stay(session: Sessio
     config = policy_config(session, "TST")
     assert (config.job_distance_km, config.points_dalo) == (25.0, 45)
     assert export_document(session, "TST")["territory"]["job_distance_km"] == 25.0
+
+
+def test_the_policy_settings_are_exported_and_imported(session: Session) -> None:
+    import_document(session, make_document())
+    assert "policy" not in export_document(session, "TST")["territory"]  # defaults: plain FORMAT.md
+    update_policy(session, "TST", {"points_dalo": 45, "surface_couple_m2": 15.0, "job_distance_km": 20})
+    exported = export_document(session, "TST")
+    assert exported["territory"]["job_distance_km"] == 20.0
+    assert exported["territory"]["policy"] == {"surface_couple_m2": 15.0, "points_dalo": 45}
+    copy = json.loads(json.dumps(exported))
+    copy["territory"]["code"] = "TS2"
+    import_document(session, copy)
+    assert policy_config(session, "TS2") == policy_config(session, "TST")
+    assert export_document(session, "TS2")["territory"] == {**exported["territory"], "code": "TS2"}
+    _, config = interchange.read_document(copy)
+    assert config == policy_config(session, "TST")
+
+
+def test_a_document_policy_replaces_the_stored_settings(session: Session) -> None:
+    import_document(session, make_document())
+    update_policy(session, "TST", {"points_dalo": 45, "points_violence": 5, "job_distance_km": 20})
+    info = {"code": "TST", "name": "Territoire de test", "policy": {"points_violence": 7}}
+    import_document(session, make_document(territory=info))
+    config = policy_config(session, "TST")
+    # Listed: set; not listed: POLICY.md's default; the job distance has its own field (absent: kept).
+    assert (config.points_violence, config.points_dalo, config.job_distance_km) == (7, 30, 20.0)
+    info = {"code": "TST", "name": "Territoire de test", "policy": {}}
+    import_document(session, make_document(territory=info))
+    assert policy_config(session, "TST").to_dict() == {
+        **PolicyConfig().to_dict(),
+        "job_distance_km": 20.0,
+    }
 
 
 def test_load_territory_matches_the_document(session: Session) -> None:
@@ -368,3 +401,26 @@ def test_cli_import_shows_a_progress_bar_when_asked(fresh_db_url: str, tmp_path:
     )
     assert result.exit_code == 0, result.output
     assert "Logements" in result.output and "Ménages" in result.output
+    assert "Vérification du document" in result.output
+
+
+def test_import_reports_its_progress_section_by_section(session: Session) -> None:
+    calls: list[tuple[str, int, int]] = []
+    import_document(session, make_document(), progress=lambda *call: calls.append(call))
+    assert calls[:2] == [("validation", 0, 1), ("validation", 1, 1)]
+    finals = {section: (done, total) for section, done, total in calls}
+    assert finals["dwellings"] == (4, 4) and finals["households"] == (3, 3) and finals["members"] == (7, 7)
+    order = list(dict.fromkeys(section for section, _, _ in calls))
+    assert order == [
+        "validation",
+        "bailleurs",
+        "sectors",
+        "dwellings",
+        "households",
+        "members",
+        "requests",
+        "exclusions",
+    ]
+    with pytest.raises(InvalidTerritory):
+        import_document(session, make_document(format="x"), progress=lambda *call: calls.append(call))
+    assert calls[-1] == ("validation", 0, 1)  # refused before writing: no section reported

@@ -117,6 +117,38 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ("format", _set("format", "bourse-echange/2"), "format", "doit valoir bourse-echange/1"),
     ("bailleurs_not_list", _set("bailleurs", {"code": "SIGUY"}), "bailleurs", "doit être une liste"),
     ("territory_missing", _drop("territory"), "territory", "champ obligatoire"),
+    # the territory's policy settings (territory.policy)
+    (
+        "policy_not_object",
+        _set("territory.policy", [1]),
+        "territory.policy",
+        "doit être un objet",
+    ),
+    (
+        "policy_unknown",
+        _set("territory.policy", {"points_vip": 10}),
+        "territory.policy.points_vip",
+        "réglage inconnu",
+    ),
+    (
+        "policy_integer",
+        _set("territory.policy", {"points_dalo": 12.5}),
+        "territory.policy.points_dalo",
+        "points de la priorité DALO : doit être un nombre entier (reçu : 12.5)",
+    ),
+    (
+        "policy_range",
+        _set("territory.policy", {"max_cycle": 9}),
+        "territory.policy.max_cycle",
+        "doit être compris entre 2 et 5",
+    ),
+    (
+        "policy_job_distance",
+        _set("territory.policy", {"job_distance_km": 20}),
+        "territory.policy.job_distance_km",
+        "réglé par territory.job_distance_km",
+    ),
+    ("job_distance_string", _set("territory.job_distance_km", "30"), "territory.job_distance_km", "nombre"),
     # unknown keys
     ("unknown_top", _set("comment", "x"), "comment", "champ inconnu"),
     (
