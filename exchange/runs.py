@@ -59,8 +59,15 @@ _ADVISORY_NAMESPACE = 0x45584348  # "EXCH": first key of the PostgreSQL advisory
 class RunInProgress(ExchangeError):
     """Another run of the same territory holds the lock."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(f"un calcul est déjà en cours pour le territoire {code} ; réessayez plus tard")
+    def __init__(self, code: str, *, whole_database: bool = False) -> None:
+        if whole_database:  # SQLite: one write lock for the whole file, whoever holds it
+            message = (
+                f"la base est occupée par un autre calcul ou une autre écriture : le calcul du territoire "
+                f"{code} n'a pas démarré ; réessayez plus tard"
+            )
+        else:
+            message = f"un calcul est déjà en cours pour le territoire {code} ; réessayez plus tard"
+        super().__init__(message)
 
 
 def _checkpoint(stage: str) -> None:
@@ -85,7 +92,7 @@ def _sqlite_write_lock(session: Session, code: str) -> None:
         session.execute(text("UPDATE run_lock SET locked_at = locked_at WHERE 1 = 0"))
     except OperationalError as exc:
         if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-            raise RunInProgress(code) from exc
+            raise RunInProgress(code, whole_database=True) from exc
         raise
     finally:
         raw.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
