@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_login import current_user
 
-from exchange import accounts, portal
+from exchange import accounts, portal, portal_followup
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
 from web.db import get_session
@@ -313,6 +313,60 @@ def decision(move_id: int) -> Any:
     return jsonify(to_json(portal.move_dossier(session, g.account, move_id)))
 
 
+def _iso_date(data: dict[str, Any], key: str) -> date | None:
+    try:
+        return date.fromisoformat(str(data[key]))
+    except (KeyError, ValueError):
+        return None
+
+
+def _follow(action: Any) -> tuple[Any, int] | None:
+    """Run a follow-up action; None when done (committed), else the error response."""
+    session = get_session()
+    try:
+        action(session)
+    except NotFound:
+        abort(404)
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    return None
+
+
+@bp.post("/moves/<int:move_id>/condition-met")
+@api_role("staff")
+def condition_met(move_id: int) -> Any:
+    """The suspensive condition of the CALEOL's decision on this move is met."""
+    refused = _follow(lambda session: portal_followup.lift_condition(session, g.account, move_id))
+    if refused is not None:
+        return refused
+    return jsonify(to_json(portal_followup.move_followup(get_session(), g.account, move_id)))
+
+
+@bp.put("/moves/<int:move_id>/move-date")
+@api_role("staff")
+def move_move_date(move_id: int) -> Any:
+    """Change the common move date of this move's confirmed proposal (``{"move_date": "AAAA-MM-JJ"}``)."""
+    day = _iso_date(_body(), "move_date")
+    if day is None:
+        return _invalid({"move_date": ["date AAAA-MM-JJ attendue."]})
+    try:
+        proposal_id = portal.move_dossier(get_session(), g.account, move_id).proposal_id
+    except NotFound:
+        abort(404)
+    refused = _follow(lambda session: portal_followup.set_move_date(session, g.account, proposal_id, day))
+    if refused is not None:
+        return refused
+    return jsonify(to_json(portal_followup.move_followup(get_session(), g.account, move_id)))
+
+
+@bp.get("/planned-moves")
+@api_role("staff", "admin")
+def planned_moves() -> Any:
+    """Confirmed proposals (the territory's, or those involving the staff's landlord), by move date."""
+    return jsonify(planned=to_json(portal_followup.planned_moves(get_session(), g.account)))
+
+
 @bp.get("/minutes")
 @api_role("staff")
 def minutes() -> Any:
@@ -419,3 +473,26 @@ def run(run_id: int) -> Any:
 def stats() -> Any:
     """Figures for the housing conference (``year`` optional)."""
     return jsonify(portal.stats_data(get_session(), g.account, year=request.args.get("year", type=int)))
+
+
+@bp.put("/territory/proposals/<int:proposal_id>/move-date")
+@api_role("admin")
+def territory_move_date(proposal_id: int) -> Any:
+    """Change the common move date of a confirmed proposal (``{"move_date": "AAAA-MM-JJ"}``)."""
+    day = _iso_date(_body(), "move_date")
+    if day is None:
+        return _invalid({"move_date": ["date AAAA-MM-JJ attendue."]})
+    refused = _follow(lambda session: portal_followup.set_move_date(session, g.account, proposal_id, day))
+    if refused is not None:
+        return refused
+    return jsonify(planned=to_json(portal_followup.planned_moves(get_session(), g.account)))
+
+
+@bp.post("/territory/proposals/<int:proposal_id>/complete")
+@api_role("admin")
+def territory_complete(proposal_id: int) -> Any:
+    """Record that the moves of a confirmed proposal took place."""
+    refused = _follow(lambda session: portal_followup.complete(session, g.account, proposal_id))
+    if refused is not None:
+        return refused
+    return jsonify(completed=proposal_id)

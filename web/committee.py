@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from exchange import portal
+from exchange import portal, portal_followup
 from exchange.errors import ExchangeError, NotFound
 from web.db import get_session
-from web.forms import DecisionForm, MinutesForm, attach_errors, choices
+from web.forms import ConfirmForm, DecisionForm, MinutesForm, MoveDateForm, attach_errors, choices
 from web.security import role_required
 
 bp = Blueprint("committee", __name__, url_prefix="/caleol")
@@ -36,6 +36,12 @@ def dossier(move_id: int) -> Any:
         abort(404)
     form = DecisionForm()
     form.kind.choices = choices(portal.decision_kinds())
+    followup = portal_followup.move_followup(session, current_user.account, move_id)
+    extra = {
+        "followup": followup,
+        "lift_form": ConfirmForm(),
+        "date_form": MoveDateForm(formdata=None, data={"move_date": followup.move_date}),
+    }
     if request.method == "POST":
         if not dossier.can_decide:
             flash("Ce mouvement ne peut plus être décidé.", "error")
@@ -57,7 +63,11 @@ def dossier(move_id: int) -> Any:
                 for message in attach_errors(form, exc.messages):
                     flash(message, "error")
                 return render_template(
-                    "committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form
+                    "committee/dossier.html",
+                    title="Dossier du mouvement",
+                    dossier=dossier,
+                    form=form,
+                    **extra,
                 ), 422
             except ExchangeError as exc:
                 session.rollback()
@@ -67,9 +77,11 @@ def dossier(move_id: int) -> Any:
                 flash("La décision de la CALEOL est enregistrée.", "success")
             return redirect(url_for("committee.dossier", move_id=move_id))
         return render_template(
-            "committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form
+            "committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form, **extra
         ), 422
-    return render_template("committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form)
+    return render_template(
+        "committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form, **extra
+    )
 
 
 @bp.get("/proces-verbal")
@@ -87,3 +99,66 @@ def minutes() -> Any:
     return render_template(
         "committee/minutes.html", title="Procès-verbal de CALEOL", form=form, record=record, today=today
     )
+
+
+def _follow(move_id: int, action: Any, done: str) -> Any:
+    """Run one follow-up action of the dossier, then come back to it with a French message."""
+    session = get_session()
+    try:
+        action(session)
+    except NotFound:
+        abort(404)
+    except portal.InvalidInput as exc:
+        session.rollback()
+        for messages in exc.messages.values():
+            for message in messages:
+                flash(message, "error")
+    except ExchangeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(done, "success")
+    return redirect(url_for("committee.dossier", move_id=move_id))
+
+
+@bp.post("/mouvements/<int:move_id>/condition")
+@role_required("staff")
+def lift_condition(move_id: int) -> Any:
+    """Record that the suspensive condition of the CALEOL's decision is met."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _follow(
+        move_id,
+        lambda session: portal_followup.lift_condition(session, current_user.account, move_id),
+        "La condition suspensive est levée : le logement est attribué.",
+    )
+
+
+@bp.post("/mouvements/<int:move_id>/date")
+@role_required("staff")
+def move_date(move_id: int) -> Any:
+    """Change the common move date of the confirmed proposal of this move."""
+    form = MoveDateForm()
+    if not form.validate_on_submit():
+        try:
+            portal_followup.move_followup(get_session(), current_user.account, move_id)
+        except NotFound:
+            abort(404)
+        for message in form.move_date.errors:
+            flash(str(message), "error")
+        return redirect(url_for("committee.dossier", move_id=move_id))
+
+    def action(session: Any) -> None:
+        proposal_id = portal.move_dossier(session, current_user.account, move_id).proposal_id
+        portal_followup.set_move_date(session, current_user.account, proposal_id, form.move_date.data)
+
+    return _follow(move_id, action, "La date du déménagement est enregistrée.")
+
+
+@bp.get("/demenagements")
+@role_required("staff")
+def planned() -> Any:
+    """Confirmed proposals with a move into this landlord's dwellings, by move date."""
+    items = portal_followup.planned_moves(get_session(), current_user.account)
+    return render_template("committee/planned.html", title="Déménagements programmés", items=items)

@@ -138,6 +138,18 @@ class DecisionForm(FrenchForm):
         return ok and not missing
 
 
+class ConfirmForm(FrenchForm):
+    """A single button that changes a state (only the CSRF token)."""
+
+
+class MoveDateForm(FrenchForm):
+    """The common move date of a confirmed proposal."""
+
+    move_date = DateField(
+        "Date du déménagement", validators=[InputRequired("Indiquez la date du déménagement.")]
+    )
+
+
 class MinutesForm(FrenchForm):
     """Date range of a CALEOL session (séance)."""
 

@@ -89,6 +89,12 @@ DECISION = {
     },
 }
 
+MOVE_DATE = {
+    "type": "object",
+    "required": ["move_date"],
+    "properties": {"move_date": {"type": "string", "format": "date"}},
+}
+
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document."""
@@ -191,6 +197,41 @@ def openapi_document() -> dict[str, Any]:
                     "CALEOL",
                     params=[_path_id("move_id")],
                     body=DECISION,
+                    responses=ok_422,
+                )
+            },
+            "/moves/{move_id}/condition-met": {
+                "post": _op(
+                    "La condition suspensive de la décision est remplie",
+                    "CALEOL",
+                    params=[_path_id("move_id")],
+                    responses=ok_422,
+                )
+            },
+            "/moves/{move_id}/move-date": {
+                "put": _op(
+                    "Changer la date du déménagement de la proposition confirmée",
+                    "CALEOL",
+                    params=[_path_id("move_id")],
+                    body=MOVE_DATE,
+                    responses=ok_422,
+                )
+            },
+            "/planned-moves": {"get": _op("Déménagements programmés (propositions confirmées)", "suivi")},
+            "/territory/proposals/{proposal_id}/move-date": {
+                "put": _op(
+                    "Changer la date du déménagement d'une proposition confirmée",
+                    "territoire",
+                    params=[_path_id("proposal_id")],
+                    body=MOVE_DATE,
+                    responses=ok_422,
+                )
+            },
+            "/territory/proposals/{proposal_id}/complete": {
+                "post": _op(
+                    "Enregistrer les déménagements faits d'une proposition confirmée",
+                    "territoire",
+                    params=[_path_id("proposal_id")],
                     responses=ok_422,
                 )
             },

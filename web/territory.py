@@ -10,11 +10,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from exchange import portal
+from exchange import portal, portal_followup
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
 from web.db import get_session
-from web.forms import ImportForm, RunForm, policy_form_class
+from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, policy_form_class
 from web.security import role_required
 
 bp = Blueprint("territory", __name__, url_prefix="/territoire")
@@ -183,3 +183,62 @@ def chart(name: str) -> Any:
     except NotFound:
         abort(404)
     return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/demenagements")
+@role_required("admin")
+def planned() -> Any:
+    """Confirmed proposals of the territory: change the move date, record the moves once done."""
+    items = portal_followup.planned_moves(get_session(), current_user.account)
+    return render_template(
+        "territory/planned.html", title="Déménagements programmés", items=items, form=ConfirmForm()
+    )
+
+
+def _follow(action: Any, done: str) -> Any:
+    session = get_session()
+    try:
+        action(session)
+    except NotFound:
+        abort(404)
+    except portal.InvalidInput as exc:
+        session.rollback()
+        for messages in exc.messages.values():
+            for message in messages:
+                flash(message, "error")
+    except ExchangeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(done, "success")
+    return redirect(url_for("territory.planned"))
+
+
+@bp.post("/demenagements/<int:proposal_id>/date")
+@role_required("admin")
+def move_date(proposal_id: int) -> Any:
+    """Change the common move date of a confirmed proposal."""
+    form = MoveDateForm()
+    if not form.validate_on_submit():
+        for message in form.move_date.errors:
+            flash(str(message), "error")
+        return redirect(url_for("territory.planned"))
+    return _follow(
+        lambda session: portal_followup.set_move_date(
+            session, current_user.account, proposal_id, form.move_date.data
+        ),
+        f"La date du déménagement de la proposition n° {proposal_id} est enregistrée.",
+    )
+
+
+@bp.post("/demenagements/<int:proposal_id>/effectue")
+@role_required("admin")
+def complete(proposal_id: int) -> Any:
+    """Record that the moves of a confirmed proposal took place: each household now lives in its new home."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _follow(
+        lambda session: portal_followup.complete(session, current_user.account, proposal_id),
+        f"Les déménagements de la proposition n° {proposal_id} sont enregistrés.",
+    )

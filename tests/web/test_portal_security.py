@@ -12,13 +12,14 @@ from exchange import models as m
 from exchange.models.workflow import CommitteeDecision, ProposalMove
 
 TENANT_PAGES = ["/locataire/", "/locataire/demande", "/locataire/offres", "/locataire/propositions"]
-STAFF_PAGES = ["/caleol/", "/caleol/proces-verbal"]
+STAFF_PAGES = ["/caleol/", "/caleol/proces-verbal", "/caleol/demenagements"]
 ADMIN_PAGES = [
     "/territoire/",
     "/territoire/import",
     "/territoire/politique",
     "/territoire/appariements",
     "/territoire/statistiques",
+    "/territoire/demenagements",
 ]
 
 
@@ -186,8 +187,20 @@ def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
     moves = _ids(db)
     forms = {
         "h1": ["/locataire/demande", f"/locataire/propositions/{moves['H1'].proposal_id}", "/deconnexion"],
-        "alpha": [f"/caleol/mouvements/{moves['H2'].id}", "/deconnexion"],
-        "admin": ["/territoire/import", "/territoire/politique", "/territoire/appariements", "/deconnexion"],
+        "alpha": [
+            f"/caleol/mouvements/{moves['H2'].id}",
+            f"/caleol/mouvements/{moves['H2'].id}/condition",
+            f"/caleol/mouvements/{moves['H2'].id}/date",
+            "/deconnexion",
+        ],
+        "admin": [
+            "/territoire/import",
+            "/territoire/politique",
+            "/territoire/appariements",
+            f"/territoire/demenagements/{moves['H1'].proposal_id}/date",
+            f"/territoire/demenagements/{moves['H1'].proposal_id}/effectue",
+            "/deconnexion",
+        ],
     }
     for user, urls in forms.items():
         _login_with_token(csrf_client, user)

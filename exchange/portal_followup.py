@@ -1,0 +1,184 @@
+"""Portal services after the CALEOL decisions (suivi) : suspensive conditions, move date, completed moves.
+
+Each function checks that the account owns what it touches (as :mod:`exchange.portal` does: what is
+not theirs is :class:`NotFound`), then calls :mod:`exchange.workflow`. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange.errors import NotFound
+from exchange.portal import KIND_LABELS, InvalidInput, _staff_move, _user_row, clear_cache
+
+__all__ = [
+    "MoveFollowup",
+    "PlannedMove",
+    "complete",
+    "lift_condition",
+    "move_followup",
+    "planned_moves",
+    "set_move_date",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MoveFollowup:
+    """What the destination CALEOL may still do on a decided move."""
+
+    condition_pending: bool
+    condition: str | None
+    condition_due: date | None
+    can_lift: bool
+    proposal_status: str
+    move_date: date | None
+    can_set_date: bool
+
+
+def move_followup(session: Session, account: Any, move_id: int, *, today: date | None = None) -> MoveFollowup:
+    """The follow-up state of a move into the staff's landlord's dwelling; :class:`NotFound` otherwise."""
+    day = today or date.today()
+    move = _staff_move(session, account, move_id)
+    proposal, decision = move.proposal, move.decision
+    pending = decision is not None and decision.condition_status == "pending"
+    return MoveFollowup(
+        condition_pending=pending,
+        condition=decision.condition if decision is not None else None,
+        condition_due=decision.condition_due if decision is not None else None,
+        can_lift=bool(
+            pending
+            and proposal.status == "deciding"
+            and decision is not None
+            and decision.condition_due is not None
+            and day <= decision.condition_due
+        ),
+        proposal_status=proposal.status,
+        move_date=proposal.move_date,
+        can_set_date=proposal.status == "confirmed",
+    )
+
+
+def _workflow_call(call: Any, *args: Any, **kwargs: Any) -> None:
+    try:
+        call(*args, **kwargs)
+    except ValueError as exc:
+        name, _, message = str(exc).partition(":")
+        raise InvalidInput({name.strip(): [message.strip() or str(exc)]}) from exc
+
+
+def lift_condition(session: Session, account: Any, move_id: int, *, now: datetime | None = None) -> None:
+    """The staff's CALEOL records that the suspensive condition of its decision is met."""
+    from exchange import workflow
+
+    move = _staff_move(session, account, move_id)
+    _workflow_call(workflow.lift_condition, session, move, _user_row(session, account), now=now)
+    clear_cache(account.territory_code)
+
+
+def _proposal_of(session: Session, account: Any, proposal_id: int) -> Any:
+    """A proposal of the admin's territory, or one with a move into the staff's landlord's dwellings."""
+    from exchange import models as m
+    from exchange.models.workflow import Proposal, ProposalMove
+
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.territory_id != account.territory_id:
+        raise NotFound(f"proposition inconnue : {proposal_id}")
+    if account.role == "admin":
+        return proposal
+    if account.role == "staff":
+        mine = session.scalar(
+            select(ProposalMove.id)
+            .join(m.Dwelling, m.Dwelling.id == ProposalMove.to_dwelling_id)
+            .where(ProposalMove.proposal_id == proposal_id, m.Dwelling.landlord_id == account.landlord_id)
+            .limit(1)
+        )
+        if mine is not None:
+            return proposal
+    raise NotFound(f"proposition inconnue : {proposal_id}")
+
+
+def set_move_date(
+    session: Session, account: Any, proposal_id: int, move_date: date, *, now: datetime | None = None
+) -> None:
+    """Change the common move date of a confirmed proposal (admin, or staff of a landlord involved)."""
+    from exchange import workflow
+
+    proposal = _proposal_of(session, account, proposal_id)
+    _workflow_call(workflow.set_move_date, session, proposal, _user_row(session, account), move_date, now=now)
+
+
+def complete(session: Session, account: Any, proposal_id: int, *, now: datetime | None = None) -> None:
+    """The territory records that the moves of a confirmed proposal took place (admin only)."""
+    from exchange import workflow
+
+    if account.role != "admin":
+        raise NotFound(f"proposition inconnue : {proposal_id}")
+    proposal = _proposal_of(session, account, proposal_id)
+    _workflow_call(workflow.complete_proposal, session, proposal, _user_row(session, account), now=now)
+    clear_cache(account.territory_code)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMove:
+    """A confirmed proposal waiting for its move date."""
+
+    proposal_id: int
+    kind_label: str
+    size: int
+    confirmed_on: date | None
+    move_date: date | None
+    landlords: tuple[str, ...]
+    can_complete: bool
+    my_moves: tuple[int, ...] = ()  # staff: the moves into their landlord's dwellings (their dossiers)
+
+
+def planned_moves(session: Session, account: Any, *, today: date | None = None) -> list[PlannedMove]:
+    """Confirmed proposals of the admin's territory (or involving the staff's landlord), by move date."""
+    from exchange import models as m
+    from exchange.models.workflow import Proposal, ProposalMove
+
+    day = today or date.today()
+    query = select(Proposal).where(
+        Proposal.territory_id == account.territory_id, Proposal.status == "confirmed"
+    )
+    if account.role == "staff":
+        query = query.where(
+            Proposal.id.in_(
+                select(ProposalMove.proposal_id)
+                .join(m.Dwelling, m.Dwelling.id == ProposalMove.to_dwelling_id)
+                .where(m.Dwelling.landlord_id == account.landlord_id)
+            )
+        )
+    elif account.role != "admin":
+        return []
+    proposals = session.scalars(query.order_by(Proposal.move_date, Proposal.id)).all()
+    dwelling_ids = {mv.to_dwelling_id for p in proposals for mv in p.moves}
+    rows = session.execute(
+        select(m.Dwelling.id, m.Landlord.name, m.Dwelling.landlord_id)
+        .join(m.Landlord, m.Landlord.id == m.Dwelling.landlord_id)
+        .where(m.Dwelling.id.in_(dwelling_ids))
+    ).all()
+    names = {dwelling: str(name) for dwelling, name, _landlord in rows}
+    owner = {dwelling: landlord for dwelling, _name, landlord in rows}
+    return [
+        PlannedMove(
+            proposal_id=p.id,
+            kind_label=KIND_LABELS.get(p.kind, p.kind),
+            size=len(p.moves),
+            confirmed_on=p.confirmed_on,
+            move_date=p.move_date,
+            landlords=tuple(sorted({names[mv.to_dwelling_id] for mv in p.moves})),
+            can_complete=account.role == "admin" and p.move_date is not None and p.move_date <= day,
+            my_moves=tuple(
+                mv.id
+                for mv in p.moves
+                if account.role == "staff" and owner.get(mv.to_dwelling_id) == account.landlord_id
+            ),
+        )
+        for p in proposals
+    ]
