@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -184,6 +185,71 @@ def test_job_distance_criterion_at_30_km(dlat: float, far: bool) -> None:
 )
 def test_haversine(lat2: float, lon2: float, km: float) -> None:
     assert haversine_km(4.93, -52.33, lat2, lon2) == pytest.approx(km, abs=5e-5)
+
+
+def _north_of_origin(km: float) -> Point:
+    """A workplace due north of (0, 0) at ``km`` on the 6371 km sphere (haversine gives ``km`` exactly)."""
+    return Point(math.degrees(km / 6371.0), 0.0)
+
+
+@pytest.mark.parametrize(
+    ("config", "km", "far"),
+    [
+        (PolicyConfig(), 29.99, False),
+        (PolicyConfig(), 30.0, False),  # "greater than 30 km": 30 km is not too far
+        (PolicyConfig(), 30.01, True),
+        (PolicyConfig(job_distance_km=25.0), 25.0, False),
+        (PolicyConfig(job_distance_km=25.0), 25.01, True),
+        (PolicyConfig(job_distance_km=25.0), 30.0, True),
+        (PolicyConfig(job_distance_km=40.0), 30.01, False),
+    ],
+)
+def test_job_distance_30_km_against_30_01_km(config: PolicyConfig, km: float, far: bool) -> None:
+    at_origin = dwelling(2, 40.0, lat=0.0, lon=0.0)
+    workplace = _north_of_origin(km)
+    assert haversine_km(0.0, 0.0, workplace.lat, workplace.lon) == pytest.approx(km, abs=1e-9)
+    h = household(PARTNER, workplace=workplace)
+    assert ("job_distance" in criteria_in(h, at_origin, config)) is far
+    # A move from a dwelling 100 km away solves the criterion only if the target is within the threshold.
+    away = dwelling(1, 8.0, ref="D0", lat=math.degrees(100 / 6371.0) * 2, lon=0.0)
+    p = points(h, request(), away, at_origin, date(2026, 1, 1), config)
+    assert (("job_distance", 30) in p.criteria) is not far
+
+
+@pytest.mark.parametrize(
+    ("config", "n", "surface", "overcrowded"),
+    [
+        (PolicyConfig(surface_single_m2=12.0), 1, 12.0, False),
+        (PolicyConfig(surface_single_m2=12.0), 1, 11.9, True),
+        (PolicyConfig(surface_couple_m2=18.0), 2, 18.0, False),
+        (PolicyConfig(surface_couple_m2=18.0), 2, 17.9, True),
+        (PolicyConfig(surface_per_extra_person_m2=10.0), 3, 26.0, False),
+        (PolicyConfig(surface_per_extra_person_m2=10.0), 3, 25.9, True),
+        (PolicyConfig(surface_cap_m2=50.0), 8, 50.0, False),
+        (PolicyConfig(surface_cap_m2=50.0), 8, 49.9, True),
+    ],
+)
+def test_custom_surface_thresholds(config: PolicyConfig, n: int, surface: float, overcrowded: bool) -> None:
+    others = (PARTNER, *(kid(10) for _ in range(n - 2))) if n >= 2 else ()
+    roomy = dwelling(10, surface)  # rooms never the reason here
+    assert ("overcrowding" in criteria_in(household(*others), roomy, config)) is overcrowded
+
+
+@pytest.mark.parametrize(
+    ("config", "filed_on", "seniority"),
+    [
+        (PolicyConfig(seniority_cap_months=12), date(2025, 1, 1), 12),
+        (PolicyConfig(seniority_cap_months=12), date(2025, 1, 2), 11),
+        (PolicyConfig(points_per_month=2, seniority_cap_months=12), date(2025, 1, 1), 24),
+        (PolicyConfig(points_per_month=2, seniority_cap_months=12), date(2025, 1, 2), 22),
+        (PolicyConfig(points_per_month=0), date(2020, 1, 1), 0),
+    ],
+)
+def test_custom_seniority(config: PolicyConfig, filed_on: date, seniority: int) -> None:
+    p = points(
+        household(PARTNER), request(filed_on=filed_on), CRAMPED, dwelling(2, 40.0), date(2026, 1, 1), config
+    )
+    assert p.seniority == seniority
 
 
 def test_no_workplace_is_never_too_far() -> None:
