@@ -350,7 +350,10 @@ def _label(key: str) -> str:
 def _sections(stats: Stats) -> list[tuple[str, dict[str, Any]]]:
     delay = stats.delay_request_to_move_days
     return [
-        ("Demandes ouvertes par critère", {"total": stats.open_requests, **stats.open_requests_by_criterion}),
+        (
+            "Demandes ouvertes aujourd'hui, par critère",
+            {"total": stats.open_requests, **stats.open_requests_by_criterion},
+        ),
         ("Demandes déposées sur la période", {"filed": stats.requests_filed}),
         ("Propositions", {**stats.proposals, **stats.proposals_by_kind}),
         ("Causes d'échec", stats.failures),

@@ -302,7 +302,8 @@ def _fail(
     """Fail the whole proposal; each move of ``excluded`` becomes an exclusion (household, dwelling)."""
     proposal.failure = failure
     proposal.closed_on = at.date()
-    _set_status(session, proposal, "failed", actor, at, failure=failure)
+    pairs = [[m.household_id, m.to_dwelling_id] for m in excluded]
+    _set_status(session, proposal, "failed", actor, at, failure=failure, excluded=pairs)
     for move in excluded:
         records.add_exclusion(session, move.household_id, move.to_dwelling_id, reason=failure)
 

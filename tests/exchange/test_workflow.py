@@ -148,6 +148,7 @@ def test_refusal_fails_the_whole_proposal_and_excludes_the_pair(session, world):
     assert actions == ["proposal.proposed", "proposal.failed"]
     failed = session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.failed")).one()
     assert failed.before["status"] == "proposed" and failed.after["status"] == "failed"
+    assert failed.after["excluded"] == [[world["h"]["H4"], world["d"]["D5"]]]
     assert failed.actor == world["users"]["H4"].login and failed.actor_id == world["users"]["H4"].id
 
 
