@@ -2,7 +2,8 @@
 
 The database is first brought to a state where every page has content: the swap H4 <-> H5 is accepted
 by both households and BETA's CALEOL has attributed H4's move (so ALPHA has a move to decide, and BETA's
-procès-verbal lists a decision); the swap H1 <-> H2 still waits for answers.
+procès-verbal lists a decision); the chain H3 -> D9 is accepted and attributed by BETA (a confirmed,
+planned move); the swap H1 <-> H2 still waits for answers.
 """
 
 from __future__ import annotations
@@ -30,13 +31,16 @@ PAGES = [
     ("caleol-file", "alpha", "/caleol/"),
     ("caleol-dossier", "alpha", "/caleol/mouvements/{move_h5}"),
     ("caleol-dossier-decide", "beta", "/caleol/mouvements/{move_h4}"),
+    ("caleol-dossier-confirme", "beta", "/caleol/mouvements/{move_h3}"),
     ("caleol-proces-verbal", "beta", "/caleol/proces-verbal"),
+    ("caleol-demenagements", "beta", "/caleol/demenagements"),
     ("territoire-accueil", "admin", "/territoire/"),
     ("territoire-import", "admin", "/territoire/import"),
     ("territoire-politique", "admin", "/territoire/politique"),
     ("territoire-appariements", "admin", "/territoire/appariements"),
     ("territoire-appariement", "admin", "/territoire/appariements/{run}"),
     ("territoire-statistiques", "admin", "/territoire/statistiques"),
+    ("territoire-demenagements", "admin", "/territoire/demenagements"),
 ]
 
 
@@ -50,20 +54,23 @@ def _prepare(ids: dict[str, int]) -> Any:
         with Session(client.application.extensions["exchange_engine"]) as db:
             hid = dict(db.execute(select(m.Household.ref, m.Household.id)).all())
             moves = {ref: db.scalars(select(ProposalMove).where(ProposalMove.household_id == hid[ref])).one()
-                     for ref in ("H1", "H4", "H5")}
+                     for ref in ("H1", "H3", "H4", "H5")}
             ids.update(proposal_h1=moves["H1"].proposal_id, proposal_h4=moves["H4"].proposal_id,
-                       move_h4=moves["H4"].id, move_h5=moves["H5"].id, run=db.scalar(select(Run.id)))
-        for name in ("h4", "h5"):
+                       proposal_h3=moves["H3"].proposal_id, move_h3=moves["H3"].id, move_h4=moves["H4"].id,
+                       move_h5=moves["H5"].id, run=db.scalar(select(Run.id)))
+        for name, proposal in (("h4", "proposal_h4"), ("h5", "proposal_h4"), ("h3", "proposal_h3")):
             login(client, name)
-            assert client.post(f"/locataire/propositions/{ids['proposal_h4']}",
+            assert client.post(f"/locataire/propositions/{ids[proposal]}",
                                data={"answer": "accept"}).status_code == 302
             client.post("/deconnexion")
         login(client, "beta")
-        assert client.post(f"/caleol/mouvements/{ids['move_h4']}",
-                           data={"kind": "attribution", "reason": "Dossier complet."}).status_code == 302
+        for move in ("move_h4", "move_h3"):
+            assert client.post(f"/caleol/mouvements/{ids[move]}",
+                               data={"kind": "attribution", "reason": "Dossier complet."}).status_code == 302
         client.post("/deconnexion")
         with Session(client.application.extensions["exchange_engine"]) as db:
             assert db.get(Proposal, ids["proposal_h4"]).status == "deciding"
+            assert db.get(Proposal, ids["proposal_h3"]).status == "confirmed"
 
     return prepare
 
