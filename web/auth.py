@@ -68,10 +68,20 @@ def index() -> Any:
     return redirect(url_for(ROLE_HOME[current_user.role]))
 
 
+def _login_key() -> str:
+    return "compte:" + (request.form.get("login") or "").strip().lower()
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    key_func=_login_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 200,  # a failed attempt shows the form again
+)
 def login() -> Any:
-    """Sign in with a login and a password (rate limited per address)."""
+    """Sign in with a login and a password (attempts limited per address, failures per account)."""
     next_url = _safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for(ROLE_HOME[current_user.role]))

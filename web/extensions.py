@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
+# Storage from RATELIMIT_STORAGE_URI (EXCHANGE_RATELIMIT_STORAGE_URI, e.g. redis:// for several processes).
+limiter = Limiter(key_func=get_remote_address)
 
 __all__ = ["csrf", "limiter", "login_manager"]

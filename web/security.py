@@ -84,7 +84,7 @@ def _message(exc: HTTPException) -> str:
     if isinstance(exc, CSRFError):
         return "Le jeton de sécurité du formulaire est absent ou périmé. Rechargez la page et recommencez."
     if exc.code == 429:
-        return "Trop de tentatives de connexion. Patientez une minute avant de réessayer."
+        return "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."
     if exc.code == 401:
         return "Authentifiez-vous : jeton « Authorization: Bearer » (POST /api/v1/tokens) ou session."
     if exc.code == 403:

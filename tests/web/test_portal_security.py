@@ -146,6 +146,32 @@ def test_login_is_rate_limited(csrf_client):
     assert codes == [200, 200, 200, 429]
 
 
+def test_failed_sign_ins_are_limited_per_account(engine):
+    from exchange import portal
+    from web import create_app
+
+    portal.clear_cache()
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "ENGINE": engine,
+            "DATABASE_URL": "sqlite://",
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "100/minute",
+            "LOGIN_ACCOUNT_RATE_LIMIT": "3/hour",
+        }
+    )
+    client = app.test_client()
+    assert login(client, "h2").status_code == 302  # successes do not count
+    client.post("/deconnexion")
+    codes = [login(client, "h1", "faux-mot-de-passe").status_code for _ in range(3)]
+    assert codes == [200, 200, 200]
+    locked = login(client, "h1")  # even the right password waits now
+    assert locked.status_code == 429 and "Trop de tentatives" in locked.get_data(as_text=True)
+    assert login(client, "h2").status_code == 302  # other accounts are not locked
+
+
 def test_wrong_password_flashes_french_message(client):
     page = login(client, "h1", "mauvais-mot-de-passe").get_data(as_text=True)
     assert "Identifiant ou mot de passe incorrect." in page
