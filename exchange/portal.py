@@ -306,12 +306,15 @@ _cache_lock = threading.Lock()
 
 
 def clear_cache(code: str | None = None) -> None:
-    """Forget the cached plain data of one territory (or of all)."""
+    """Forget the cached plain data and statistics of one territory (or of all)."""
     with _cache_lock:
         if code is None:
             _cache.clear()
+            _stats_cache.clear()
         else:
             _cache.pop(code, None)
+            for key in [k for k in _stats_cache if k[0] == code]:
+                _stats_cache.pop(key, None)
 
 
 def _models() -> Any:
@@ -1603,6 +1606,21 @@ def _stat_label(key: str) -> str:
     return label or key.replace("_", " ")
 
 
+_stats_cache: dict[tuple[str, int | None], tuple[float, Any]] = {}
+
+
+def _figures(session: Session, code: str, year: int | None) -> Any:
+    """The territory's statistics, reused for a few seconds (the page and its charts ask together)."""
+    from exchange import stats as stats_module
+
+    hit = _stats_cache.get((code, year))
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    figures = stats_module.compute_stats(session, code, year=year)
+    _stats_cache[(code, year)] = (time.monotonic(), figures)
+    return figures
+
+
 def _chart_series(stats: Any) -> dict[str, tuple[str, Mapping[str, Any]]]:
     return {
         "propositions": (
@@ -1617,10 +1635,9 @@ def _chart_series(stats: Any) -> dict[str, tuple[str, Mapping[str, Any]]]:
 
 def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView:
     """Tables of the housing conference's figures, with chart names."""
-    from exchange import stats as stats_module
     from exchange.models.workflow import Proposal
 
-    figures = stats_module.compute_stats(session, account.territory_code, year=year)
+    figures = _figures(session, account.territory_code, year)
     years = sorted(
         {
             d.year
@@ -1701,9 +1718,8 @@ def stats_chart(session: Session, account: Any, name: str, *, year: int | None) 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from exchange import stats as stats_module
 
-    figures = stats_module.compute_stats(session, account.territory_code, year=year)
+    figures = _figures(session, account.territory_code, year)
     series = _chart_series(figures)
     if name not in series:
         raise NotFound(f"graphique inconnu : {name}")

@@ -110,6 +110,7 @@ def set_move_date(
 
     proposal = _proposal_of(session, account, proposal_id)
     _workflow_call(workflow.set_move_date, session, proposal, _user_row(session, account), move_date, now=now)
+    clear_cache(account.territory_code)
 
 
 def complete(session: Session, account: Any, proposal_id: int, *, now: datetime | None = None) -> None:
