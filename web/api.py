@@ -106,8 +106,20 @@ def openapi() -> Any:
     return jsonify(openapi_document())
 
 
+def _token_login_key() -> str:
+    data = request.get_json(silent=True)
+    login = data.get("login") if isinstance(data, dict) else None
+    return "compte:" + (str(login) if login is not None else "").strip().lower()
+
+
 @bp.post("/tokens")
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@limiter.shared_limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    scope="echecs-de-connexion",
+    key_func=_token_login_key,
+    deduct_when=lambda response: response.status_code == 401,
+)
 def create_token() -> Any:
     """Exchange a login and password for a bearer token (the previous token of the account stops working)."""
     data = _body()

@@ -74,8 +74,9 @@ def _login_key() -> str:
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(
+@limiter.shared_limit(
     lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    scope="echecs-de-connexion",  # shared with POST /api/v1/tokens
     key_func=_login_key,
     methods=["POST"],
     deduct_when=lambda response: response.status_code == 200,  # a failed attempt shows the form again

@@ -170,6 +170,9 @@ def test_failed_sign_ins_are_limited_per_account(engine):
     locked = login(client, "h1")  # even the right password waits now
     assert locked.status_code == 429 and "Trop de tentatives" in locked.get_data(as_text=True)
     assert login(client, "h2").status_code == 302  # other accounts are not locked
+    # The API's token endpoint counts the same failures of the same account.
+    assert client.post("/api/v1/tokens", json={"login": "h1", "password": PASSWORD}).status_code == 429
+    assert client.post("/api/v1/tokens", json={"login": "h2", "password": PASSWORD}).status_code == 201
 
 
 def test_wrong_password_flashes_french_message(client):
