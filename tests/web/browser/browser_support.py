@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,24 +42,16 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-@contextmanager
-def live_server(directory: Path, prepare: Callable[[Any], None] | None = None) -> Iterator[str]:
-    """Serve a portal on a fresh scenario database; yield its base URL (``http://127.0.0.1:<port>``).
-
-    ``prepare`` gets a Flask test client (CSRF off) on the same database to bring it to a state before
-    the server starts.
-    """
+def build_scenario_db(path: Path) -> Path:
+    """Write the scenario database (territory, accounts, run) to the SQLite file ``path``."""
     from portal_helpers import PASSWORD, run_scenario
     from portal_scenario import write_document
-    from werkzeug.serving import make_server
 
-    from exchange import accounts, portal
+    from exchange import accounts
     from exchange.db import make_engine
     from exchange.models import Base
-    from web import create_app
 
-    url = f"sqlite:///{directory / 'portal.db'}"
-    engine = make_engine(url, connect_args={"check_same_thread": False})
+    engine = make_engine(f"sqlite:///{path}")
     try:
         Base.metadata.create_all(engine)
         with Session(engine) as session, session.begin():
@@ -67,6 +60,34 @@ def live_server(directory: Path, prepare: Callable[[Any], None] | None = None) -
                 accounts.create_user(session, login=login, password=PASSWORD, role=role, territory="TWEB",
                                      **extra)
         run_scenario(engine)
+    finally:
+        engine.dispose()
+    return path
+
+
+@contextmanager
+def live_server(directory: Path, prepare: Callable[[Any], None] | None = None,
+                template: Path | None = None) -> Iterator[str]:
+    """Serve a portal on a fresh scenario database; yield its base URL (``http://127.0.0.1:<port>``).
+
+    The database is a copy of ``template`` (a :func:`build_scenario_db` file: building it hashes every
+    password, so the tests build it once) or is built here. ``prepare`` gets a Flask test client (CSRF
+    off) on the same database to bring it to a state before the server starts.
+    """
+    from werkzeug.serving import make_server
+
+    from exchange import portal
+    from exchange.db import make_engine
+    from web import create_app
+
+    db_path = directory / "portal.db"
+    if template is not None:
+        shutil.copyfile(template, db_path)
+    else:
+        build_scenario_db(db_path)
+    url = f"sqlite:///{db_path}"
+    engine = make_engine(url, connect_args={"check_same_thread": False})
+    try:
         config = {"TESTING": True, "SECRET_KEY": "browser-tests", "ENGINE": engine, "DATABASE_URL": url,
                   "LOGIN_RATE_LIMIT": "1000/minute"}
         portal.clear_cache()

@@ -13,6 +13,7 @@ the real forms.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import AXE_PATH, SCREENSHOTS, Visitor, live_server
+from browser_support import AXE_PATH, SCREENSHOTS, Visitor, build_scenario_db, live_server
 
 
 def _unavailable(message: str) -> None:
@@ -66,10 +67,16 @@ def screenshot_dir() -> Path:
     return SCREENSHOTS
 
 
+@pytest.fixture(scope="session")
+def scenario_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scenario database, built once per test process and copied for each live server."""
+    return build_scenario_db(tmp_path_factory.mktemp("scenario") / "template.db")
+
+
 @pytest.fixture
-def serve() -> Callable[..., Any]:
-    """:func:`live_server`, for the tests."""
-    return live_server
+def serve(scenario_template: Path) -> Callable[..., Any]:
+    """:func:`live_server` on a copy of the scenario template."""
+    return functools.partial(live_server, template=scenario_template)
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from browser_support import BLOCKING_IMPACTS, Visitor, format_violations, live_s
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+# One Chromium per xdist worker would do; but with pytest 9.2 --dist loadgroup no longer groups
+# (pytest-xdist issue #1386), so both workers may run some of these tests, each with its own fixtures.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 # (screenshot name, account or None for anonymous, path with {placeholders} filled from the ids)
@@ -76,9 +78,10 @@ def _prepare(ids: dict[str, int]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def a11y_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
+def a11y_site(tmp_path_factory: pytest.TempPathFactory,
+              scenario_template: Any) -> Iterator[tuple[str, dict[str, int]]]:
     ids: dict[str, int] = {}
-    with live_server(tmp_path_factory.mktemp("a11y"), _prepare(ids)) as base_url:
+    with live_server(tmp_path_factory.mktemp("a11y"), _prepare(ids), template=scenario_template) as base_url:
         yield base_url, ids
 
 

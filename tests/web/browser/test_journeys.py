@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+# One Chromium per xdist worker would do; but with pytest 9.2 --dist loadgroup no longer groups
+# (pytest-xdist issue #1386), so both workers may run some of these tests, each with its own fixtures.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
