@@ -1,8 +1,17 @@
-"""OpenAPI 3 description of ``/api/v1/`` (hand-written; tests check it lists every API route)."""
+"""OpenAPI 3.1 description of ``/api/v1/``.
+
+The operations are written by hand (tests check that they list every API route); the schemas of
+the answers are derived from the service dataclasses that the API serialises (tests validate real
+answers against them).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import types
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 
 def _op(
@@ -96,8 +105,164 @@ MOVE_DATE = {
 }
 
 
+def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of what :func:`web.api.to_json` makes of a value of type ``tp``.
+
+    Dataclasses become named components (their fields and public properties, all required).
+    """
+    origin, args = get_origin(tp), get_args(tp)
+    if tp is Any:
+        return {}
+    if tp is type(None):
+        return {"type": "null"}
+    if origin in (Union, types.UnionType):
+        return {"anyOf": [schema_of(a, components) for a in args]}
+    simple = {bool: "boolean", int: "integer", float: "number", str: "string", timedelta: "integer"}
+    if tp in simple:
+        return {"type": simple[tp]}
+    if tp is datetime:
+        return {"type": "string", "format": "date-time"}
+    if tp is date:
+        return {"type": "string", "format": "date"}
+    if origin in (tuple, list):
+        if origin is list or (len(args) == 2 and args[1] is Ellipsis):
+            return {"type": "array", "items": schema_of(args[0], components)}
+        return {
+            "type": "array",
+            "prefixItems": [schema_of(a, components) for a in args],
+            "minItems": len(args),
+            "maxItems": len(args),
+        }
+    if origin in (dict, Mapping):
+        return {"type": "object", "additionalProperties": schema_of(args[1], components)}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        name = tp.__name__
+        if name not in components:
+            components[name] = {}  # placeholder against recursion
+            hints = get_type_hints(tp)
+            props = {f.name: schema_of(hints[f.name], components) for f in dataclasses.fields(tp)}
+            for attr, value in vars(tp).items():
+                if isinstance(value, property) and not attr.startswith("_") and value.fget is not None:
+                    props[attr] = schema_of(get_type_hints(value.fget)["return"], components)
+            doc = (tp.__doc__ or "").strip().splitlines()
+            components[name] = {
+                "type": "object",
+                "description": doc[0] if doc else name,
+                "properties": props,
+                "required": sorted(props),
+            }
+        return {"$ref": f"#/components/schemas/{name}"}
+    raise TypeError(f"no JSON schema for {tp!r}")
+
+
+def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """(path, method) -> (success status, schema of the answer)."""
+    from exchange import portal, portal_followup
+
+    def ref(tp: Any) -> dict[str, Any]:
+        return schema_of(tp, components)
+
+    def obj(**props: Any) -> dict[str, Any]:
+        return {"type": "object", "properties": props, "required": sorted(props)}
+
+    def many(tp: Any) -> dict[str, Any]:
+        return {"type": "array", "items": ref(tp)}
+
+    numbers = {"type": "object", "additionalProperties": {"type": "number"}}
+    return {
+        ("/openapi.json", "get"): ("200", {"type": "object"}),
+        ("/tokens", "post"): ("201", obj(token={"type": "string"}, role={"type": "string"})),
+        ("/me", "get"): (
+            "200",
+            obj(
+                login={"type": "string"},
+                role={"type": "string", "enum": ["tenant", "staff", "admin"]},
+                display_name={"type": "string"},
+                territory={"type": "string"},
+                landlord={"type": ["string", "null"]},
+            ),
+        ),
+        ("/request", "get"): (
+            "200",
+            obj(household=ref(portal.HouseholdPicture), request=ref(portal.RequestView | None)),
+        ),
+        ("/request", "put"): ("200", obj(request=ref(portal.RequestView))),
+        ("/offers", "get"): ("200", ref(portal.OfferPage)),
+        ("/proposals", "get"): ("200", obj(proposals=many(portal.ProposalSummary))),
+        ("/proposals/{proposal_id}", "get"): ("200", ref(portal.ProposalDetail)),
+        ("/proposals/{proposal_id}/answer", "post"): ("200", ref(portal.ProposalDetail)),
+        ("/moves", "get"): ("200", obj(moves=many(portal.QueueItem))),
+        ("/moves/{move_id}", "get"): ("200", ref(portal.Dossier)),
+        ("/moves/{move_id}/decision", "post"): ("200", ref(portal.Dossier)),
+        ("/moves/{move_id}/condition-met", "post"): ("200", ref(portal_followup.MoveFollowup)),
+        ("/moves/{move_id}/move-date", "put"): ("200", ref(portal_followup.MoveFollowup)),
+        ("/planned-moves", "get"): ("200", obj(planned=many(portal_followup.PlannedMove))),
+        ("/minutes", "get"): ("200", ref(portal.Minutes)),
+        ("/territory", "get"): ("200", ref(portal.TerritoryInfo)),
+        ("/territory/import", "post"): ("200", obj(summary={"type": "string"})),
+        ("/territory/policy", "get"): ("200", numbers),
+        ("/territory/policy", "put"): ("200", numbers),
+        ("/territory/runs", "get"): ("200", obj(runs=many(portal.RunRow))),
+        ("/territory/runs", "post"): ("201", ref(portal.RunReport)),
+        ("/territory/runs/{run_id}", "get"): ("200", ref(portal.RunReport)),
+        ("/territory/stats", "get"): ("200", {"type": "object"}),
+        ("/territory/proposals/{proposal_id}/move-date", "put"): (
+            "200",
+            obj(planned=many(portal_followup.PlannedMove)),
+        ),
+        ("/territory/proposals/{proposal_id}/complete", "post"): ("200", obj(completed={"type": "integer"})),
+    }
+
+
+ERROR = {
+    "type": "object",
+    "description": "Une erreur, en français",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "messages": {
+            "type": "object",
+            "description": "messages par champ (422)",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+
+def _attach_schemas(doc: dict[str, Any]) -> dict[str, Any]:
+    components: dict[str, Any] = {"Erreur": ERROR}
+    answers = _answer_schemas(components)
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            status, schema = answers[(path, method)]
+            responses = op["responses"]
+            if status != "200":
+                responses.pop("200", None)
+            responses.setdefault(status, {"description": "Succès"})
+            if method != "get":
+                responses.setdefault(
+                    "400", {"description": "Corps JSON attendu, ou jeton CSRF absent (session)"}
+                )
+            if (path, method) == ("/request", "put"):
+                responses["201"] = {"description": "Demande déposée"}
+            for code, response in responses.items():
+                if code.startswith("2"):
+                    response["content"] = {"application/json": {"schema": schema}}
+                elif code.startswith("4"):
+                    response["content"] = {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Erreur"}}
+                    }
+    doc["components"]["schemas"] = dict(sorted(components.items()))
+    return doc
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document."""
+    return _attach_schemas(_document())
+
+
+def _document() -> dict[str, Any]:
     ok_422 = {
         "200": "Succès",
         "401": "Non authentifié",

@@ -79,6 +79,43 @@ def app(engine: Any) -> Any:
 
 
 @pytest.fixture
+def api_conformance(app: Any) -> Iterator[list[str]]:
+    """Check every /api/v1/ answer of the test against the served OpenAPI document (status and schema)."""
+    import re
+
+    from flask import request
+    from jsonschema import Draft202012Validator
+
+    from web.openapi import openapi_document
+
+    doc = openapi_document()
+    problems: list[str] = []
+    checked: list[str] = []
+
+    @app.after_request
+    def _check(response: Any) -> Any:
+        rule = request.url_rule
+        if rule is None or not rule.rule.startswith("/api/v1/"):
+            return response
+        path = re.sub(r"<(?:int:)?([a-z_]+)>", r"{\1}", rule.rule[len("/api/v1") :])
+        where = f"{request.method} {path} -> {response.status_code}"
+        declared = doc["paths"][path][request.method.lower()]["responses"].get(str(response.status_code))
+        if declared is None:
+            problems.append(f"{where}: statut non décrit")
+            return response
+        schema = declared.get("content", {}).get("application/json", {}).get("schema")
+        if schema is not None:
+            validator = Draft202012Validator({**schema, "components": doc["components"]})
+            for error in validator.iter_errors(response.get_json()):
+                problems.append(f"{where}: {list(error.absolute_path)} {error.message}")
+        checked.append(where)
+        return response
+
+    yield checked
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
 

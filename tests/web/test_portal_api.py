@@ -11,6 +11,8 @@ from sqlalchemy import select
 from exchange import models as m
 from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
 
+pytestmark = pytest.mark.usefixtures("api_conformance")
+
 
 def _token(client, name):
     response = client.post("/api/v1/tokens", json={"login": name, "password": PASSWORD})

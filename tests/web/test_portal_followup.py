@@ -5,11 +5,14 @@ from __future__ import annotations
 import html
 from datetime import date, timedelta
 
+import pytest
 from portal_helpers import PASSWORD, login, run_scenario
 from sqlalchemy import select
 
 from exchange import models as m
 from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
+
+pytestmark = pytest.mark.usefixtures("api_conformance")
 
 
 def _moves(db):
