@@ -49,7 +49,7 @@ def register(group: click.Group) -> None:
     help="Fichier JSON à écrire (format d'échange bourse-echange/1).",
 )
 def generate(seed: int, dwellings: int, requests_share: float, output: Path) -> None:
-    """Génère un territoire fictif « Centre Littoral » (données de démonstration, aucune personne réelle)."""
+    """Générer un territoire fictif « Centre Littoral » (données de démonstration, aucune personne réelle)."""
     from fixtures.generate import generate_territory
 
     console = Console(stderr=True)

@@ -86,7 +86,9 @@ class _Bar:
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--progress/--no-progress", default=None, help="Barre de progression (par défaut : gros fichiers)."
+    "--progress/--no-progress",
+    default=None,
+    help="Barre de progression (par défaut : à partir de 5 000 logements).",
 )
 def import_territory(file: Path, progress: bool | None) -> None:
     """Importer un document territoire JSON (FORMAT.md) : tout ou rien, dans une seule transaction."""
