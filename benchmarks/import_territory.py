@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{rows['dwellings']} / {rows['households']} / {rows['members']} |"
         )
     slowest = max(max(r["first"], r["cli"]) for r in results)
+    # Other processes slow every figure down: the load average says how busy the machine was.
+    print(f"\nCPUs: {os.cpu_count()}; load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print(
         f"\nTarget: first import < 60 s — {'met' if slowest < 60 else 'NOT met'} (slowest {slowest:.1f} s)."
     )
