@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -42,6 +42,7 @@ from exchange.models.workflow import (
 
 __all__ = [
     "DECISION_LABELS",
+    "Delays",
     "REFUSAL_LABELS",
     "AlreadyAnswered",
     "AlreadyDecided",
@@ -55,12 +56,14 @@ __all__ = [
     "decide_move",
     "expire_conditions",
     "expire_deadlines",
+    "get_delays",
     "get_move",
     "is_overdue",
     "landlord_queue",
     "lift_condition",
     "proposals_of_household",
     "reopen_request",
+    "set_delays",
     "set_move_date",
     "take_write_lock",
     "write_transaction",
@@ -672,6 +675,117 @@ def reopen_request(
     )
     session.flush()
     return request_id
+
+
+# Settings ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Delays:
+    """A territory's workflow delays: answer (≥ 10 days), notice before the move, each CALEOL's delay.
+
+    ``decision_days`` maps a landlord's code to its committee delay in days; None means one month.
+    """
+
+    answer_days: int
+    move_notice_days: int
+    decision_days: dict[str, int | None]
+
+
+def _territory_row(session: Session, code: str) -> Any:
+    from exchange.models import Territory
+
+    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
+    if territory is None:
+        raise NotFound(f"territoire inconnu : {code}")
+    return territory
+
+
+def get_delays(session: Session, code: str) -> Delays:
+    """The workflow delays of territory ``code`` (defaults: 10 days, 30 days, one month)."""
+    from exchange.models import Landlord
+
+    territory = _territory_row(session, code)
+    row = session.get(TerritoryWorkflow, territory.id)
+    landlords = session.execute(
+        select(Landlord.code, LandlordWorkflow.decision_days)
+        .outerjoin(LandlordWorkflow, LandlordWorkflow.landlord_id == Landlord.id)
+        .where(Landlord.territory_id == territory.id)
+        .order_by(Landlord.code)
+    ).all()
+    return Delays(
+        answer_days=10 if row is None else row.answer_days,
+        move_notice_days=30 if row is None else row.move_notice_days,
+        decision_days={c: days for c, days in landlords},
+    )
+
+
+def set_delays(
+    session: Session,
+    code: str,
+    *,
+    answer_days: int | None = None,
+    move_notice_days: int | None = None,
+    decision_days: dict[str, int | None] | None = None,
+    actor: UserAccount | None = None,
+    now: datetime | None = None,
+) -> Delays:
+    """Change some of the territory's delays (the others are kept); one audit event with before/after.
+
+    New delays apply to proposals notified (answer) or accepted (committee) from now on. Raises
+    ``ValueError`` (answer delay under 10 days, negative notice, committee delay under 1 day, unknown
+    landlord) and :class:`NotFound`.
+    """
+    from exchange.deadlines import MIN_ANSWER_DAYS
+    from exchange.models import Landlord
+
+    at = now or datetime.now()
+    territory = _territory_row(session, code)
+    if answer_days is not None and answer_days < MIN_ANSWER_DAYS:
+        raise ValueError(f"answer_days: au moins {MIN_ANSWER_DAYS} jours (R.441-10 CCH), reçu {answer_days}")
+    if move_notice_days is not None and move_notice_days < 0:
+        raise ValueError(f"move_notice_days: un nombre de jours positif ou nul, reçu {move_notice_days}")
+    ids = dict(
+        session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
+    )
+    for landlord, days in (decision_days or {}).items():
+        if landlord not in ids:
+            raise ValueError(f"decision_days: bailleur inconnu dans {code} : {landlord}")
+        if days is not None and days < 1:
+            raise ValueError(f"decision_days: au moins 1 jour pour {landlord}, reçu {days}")
+    before = get_delays(session, code)
+    row = session.get(TerritoryWorkflow, territory.id)
+    if row is None:
+        row = TerritoryWorkflow(territory_id=territory.id, answer_days=10, move_notice_days=30)
+        session.add(row)
+    if answer_days is not None:
+        row.answer_days = answer_days
+    if move_notice_days is not None:
+        row.move_notice_days = move_notice_days
+    for landlord, days in (decision_days or {}).items():
+        setting = session.get(LandlordWorkflow, ids[landlord])
+        if setting is None:
+            session.add(LandlordWorkflow(landlord_id=ids[landlord], decision_days=days))
+        else:
+            setting.decision_days = days
+    session.flush()
+    after = get_delays(session, code)
+    if after != before:
+        session.add(
+            AuditEvent(
+                territory_id=territory.id,
+                at=at,
+                actor_id=None if actor is None else actor.id,
+                actor=SYSTEM if actor is None else actor.login,
+                action="territory.delays",
+                entity="territory",
+                entity_id=territory.id,
+                before=asdict(before),
+                after=asdict(after),
+            )
+        )
+        session.flush()
+    return after
 
 
 # After confirmation -----------------------------------------------------------------------------

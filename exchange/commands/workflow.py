@@ -37,7 +37,7 @@ _STAGE_LABELS = {
 
 def register(group: click.Group) -> None:
     """Add the run and workflow commands to the ``exchange`` group."""
-    for command in (run, stats, answer, decide, lift_condition, complete, reopen_request):
+    for command in (run, stats, answer, decide, lift_condition, complete, reopen_request, delays):
         group.add_command(command)
 
 
@@ -360,3 +360,67 @@ def reopen_request(territory: str, household: str, login: str, when: datetime | 
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"ménage {household} : demande rouverte ; elle entrera dans le prochain calcul")
+
+
+def _decision_days(values: tuple[str, ...]) -> dict[str, int | None]:
+    parsed: dict[str, int | None] = {}
+    for value in values:
+        landlord, sep, days = value.partition("=")
+        if not sep or not landlord.strip():
+            raise click.BadParameter(f"attendu BAILLEUR=JOURS ou BAILLEUR=mois, reçu {value!r}")
+        if days.strip().lower() == "mois":
+            parsed[landlord.strip()] = None
+        elif days.strip().isdigit():
+            parsed[landlord.strip()] = int(days)
+        else:
+            raise click.BadParameter(
+                f"nombre de jours ou « mois » attendu pour {landlord.strip()}, reçu {days!r}"
+            )
+    return parsed
+
+
+@click.command("delays")
+@click.argument("territory")
+@click.option(
+    "--answer-days", type=int, default=None, help="Délai de réponse des ménages, en jours (10 au moins)."
+)
+@click.option(
+    "--move-notice-days",
+    type=int,
+    default=None,
+    help="Jours entre la confirmation et la date du déménagement.",
+)
+@click.option(
+    "--decision-days",
+    "decision_days",
+    multiple=True,
+    metavar="BAILLEUR=JOURS",
+    help="Délai de décision de la CALEOL d'un bailleur (JOURS, ou « mois » pour un mois) ; répétable.",
+)
+def delays(
+    territory: str, answer_days: int | None, move_notice_days: int | None, decision_days: tuple[str, ...]
+) -> None:
+    """Affiche (et modifie) les délais du suivi des propositions d'un territoire."""
+    from exchange import workflow
+
+    try:
+        with _writing() as session:
+            if answer_days is None and move_notice_days is None and not decision_days:
+                current = workflow.get_delays(session, territory)
+            else:
+                current = workflow.set_delays(
+                    session,
+                    territory,
+                    answer_days=answer_days,
+                    move_notice_days=move_notice_days,
+                    decision_days=_decision_days(decision_days),
+                )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Délais du territoire {territory} :")
+    click.echo(f"  réponse des ménages : {current.answer_days} jours (le silence vaut refus)")
+    click.echo(f"  préavis avant le déménagement : {current.move_notice_days} jours")
+    for landlord, days in current.decision_days.items():
+        click.echo(f"  décision de la CALEOL {landlord} : {'un mois' if days is None else f'{days} jours'}")

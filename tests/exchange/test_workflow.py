@@ -385,3 +385,38 @@ def test_a_second_run_skips_live_households_and_dwellings(session, world):
     # H1..H5 and the vacancy D9 are held by the first run's proposals; only H6 is left, alone.
     assert (again.skipped_households, again.requests, again.vacancies) == (5, 1, 0)
     assert (again.proposal_count, again.move_count, again.objective) == (0, 0, 0)
+
+
+def test_delays_are_configurable_but_never_under_ten_days(session):
+    territory = scenario.load(session)
+    defaults = workflow.get_delays(session, territory.code)
+    assert defaults == workflow.Delays(10, 30, {"ALPHA": None, "BETA": None})
+    with pytest.raises(ValueError, match="au moins 10 jours"):
+        workflow.set_delays(session, territory.code, answer_days=9)
+    with pytest.raises(ValueError, match="bailleur inconnu"):
+        workflow.set_delays(session, territory.code, decision_days={"GAMMA": 30})
+    changed = workflow.set_delays(
+        session, territory.code, answer_days=15, decision_days={"BETA": 42}, now=DAY
+    )
+    assert changed == workflow.Delays(15, 30, {"ALPHA": None, "BETA": 42})
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "territory.delays")).one()
+    assert (
+        event.before["answer_days"],
+        event.after["answer_days"],
+        event.after["decision_days"]["BETA"],
+    ) == (
+        10,
+        15,
+        42,
+    )
+    run = runs.run_territory(session, territory.code, as_of=RUN_DAY, now=datetime(2026, 1, 5, 2, 30))
+    assert {p.answer_deadline for p in run.proposals} == {date(2026, 1, 20)}  # 5 January + 15 days
+    accounts = scenario.users(session, territory)
+    households = {v: k for k, v in scenario.ids(session, territory.id, Household).items()}
+    dwellings = {v: k for k, v in scenario.ids(session, territory.id, Dwelling).items()}
+    xville = next(p for p in run.proposals if any(households[m.household_id] == "H1" for m in p.moves))
+    for move in xville.moves:
+        workflow.answer_move(session, move, accounts[households[move.household_id]], accepted=True, now=DAY)
+    due = {dwellings[m.to_dwelling_id]: m.decision_due for m in xville.moves}
+    # D2 is BETA's (42 days: Wednesday 18 February), D1 ALPHA's (one month: Saturday 7 -> Monday 9 February)
+    assert due == {"D2": date(2026, 2, 18), "D1": date(2026, 2, 9)}

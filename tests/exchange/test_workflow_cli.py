@@ -204,3 +204,28 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     _ok("stats", CODE, "--year", "2026", "-o", str(markdown))
     assert "| ALPHA | 0 | 1 |" in markdown.read_text(encoding="utf-8")
     assert "territoire inconnu : NOPE" in _fails("stats", "NOPE").output
+
+
+def test_delays_command(fresh_db_url: str, tmp_path: Path) -> None:
+    document = tmp_path / "territoire.json"
+    document.write_text(json.dumps(scenario.document(CODE)), encoding="utf-8")
+    _ok("import", str(document))
+    shown = _ok("delays", CODE).output
+    assert "réponse des ménages : 10 jours" in shown and "décision de la CALEOL BETA : un mois" in shown
+    for bad in (["--answer-days", "9"], ["--decision-days", "BETA"], ["--decision-days", "BETA=vite"]):
+        result = CliRunner().invoke(cli, ["delays", CODE, *bad])
+        assert result.exit_code == 2, (bad, result.output)
+    assert "au moins 10 jours" in CliRunner().invoke(cli, ["delays", CODE, "--answer-days", "9"]).output
+    changed = _ok(
+        "delays", CODE, "--answer-days", "14", "--decision-days", "BETA=42", "--move-notice-days", "45"
+    )
+    assert "réponse des ménages : 14 jours" in changed.output
+    assert "préavis avant le déménagement : 45 jours" in changed.output
+    assert "décision de la CALEOL BETA : 42 jours" in changed.output
+    back = _ok("delays", CODE, "--decision-days", "BETA=mois").output
+    assert "décision de la CALEOL BETA : un mois" in back and "réponse des ménages : 14 jours" in back
+    run = _ok("run", CODE, "--as-of", "2026-01-05")
+    assert "3 proposition(s)" in run.stdout
+    with Session(get_engine(fresh_db_url)) as session:
+        deadlines = set(session.scalars(select(Proposal.answer_deadline)).all())
+    assert [d.isoformat() for d in deadlines] == ["2026-01-19"]  # 5 January + 14 days, a Monday
