@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         LOGIN_RATE_LIMIT="5/minute",  # sign-in attempts per address
         LOGIN_ACCOUNT_RATE_LIMIT="10/hour",  # failed sign-ins per account, whatever the address
+        RATELIMIT_ENABLED=True,  # explicit: Flask-Limiter would otherwise keep the previous app's setting
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         OFFERS_PER_PAGE=20,

@@ -32,8 +32,19 @@ ACCOUNTS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[Any]:
+    """Cheap argon2id parameters for the tests (the portal's default costs 64 MiB and ~0.1 s a hash)."""
+    from argon2 import PasswordHasher
+
+    saved = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield saved
+    accounts._hasher = saved
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template_db(fast_password_hashing: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The scenario territory and its accounts, written once per worker (argon2 is slow by design)."""
     path = tmp_path_factory.mktemp("portal") / "template.db"
     engine = make_engine(f"sqlite:///{path}")

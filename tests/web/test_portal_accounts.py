@@ -25,6 +25,14 @@ def test_passwords_are_argon2id_hashes(db):
         accounts.hash_password("court")
 
 
+def test_the_portal_hashes_with_argon2id_default_costs(fast_password_hashing):
+    from argon2 import Type
+
+    production = fast_password_hashing  # the tests swap in cheaper parameters
+    assert production.type is Type.ID and production.memory_cost >= 64 * 1024 and production.time_cost >= 2
+    assert production.hash("un-mot-de-passe").startswith("$argon2id$v=19$m=65536")
+
+
 def test_inactive_account_cannot_sign_in(client, db):
     db.scalars(select(UserAccount).where(UserAccount.login == "h1")).one().active = False
     db.commit()

@@ -151,6 +151,8 @@ def test_failed_sign_ins_are_limited_per_account(engine):
     from web import create_app
 
     portal.clear_cache()
+    # An app without rate limiting first: its setting must not leak into the next app (shared Limiter).
+    create_app({"TESTING": True, "SECRET_KEY": "t", "ENGINE": engine, "RATELIMIT_ENABLED": False})
     app = create_app(
         {
             "TESTING": True,
