@@ -9,6 +9,7 @@ from matching.check import verify
 from matching.config import PolicyConfig
 from matching.graph import build_instance, to_networkx
 from matching.policy import Points, criteria_in, move_allowed, points, reference_instance
+from matching.solve import solve
 from matching.territory import (
     CRITERIA,
     PRIORITIES,
@@ -19,7 +20,6 @@ from matching.territory import (
     Request,
     Territory,
 )
-from matching.solve import solve
 from matching.types import Instance, Move, Proposal, Solution, SolveParams
 
 __all__ = [

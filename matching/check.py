@@ -65,7 +65,9 @@ def problems(instance: Instance, solution: Solution, params: SolveParams | None 
             for i in range(1, len(moves)):
                 previous = moves[i - 1].household
                 if freed.get(previous) != moves[i].dwelling:
-                    found.append(f"{where}: {moves[i].household} does not take the dwelling freed by {previous}")
+                    found.append(
+                        f"{where}: {moves[i].household} does not take the dwelling freed by {previous}"
+                    )
         else:
             found.append(f"{where}: unknown kind")
     if total != solution.objective:

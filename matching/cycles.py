@@ -155,7 +155,9 @@ def chain_depths(graph: Graph, max_chain: int) -> list[int]:
     return depth
 
 
-def enumerate_cycles(graph: Graph, max_length: int, comp: list[int] | None = None) -> Iterator[tuple[int, ...]]:
+def enumerate_cycles(
+    graph: Graph, max_length: int, comp: list[int] | None = None
+) -> Iterator[tuple[int, ...]]:
     """Yield each cycle of 2 to ``max_length`` households once, starting at its smallest index.
 
     Only arcs inside one strongly connected component can lie on a cycle, and a path is extended
@@ -205,14 +207,26 @@ def enumerate_cycles(graph: Graph, max_length: int, comp: list[int] | None = Non
 
 
 def _extend(
-    graph: Graph, comp: list[int], dist: list[int], root: int, path: list[int], on_path: set[int], max_length: int
+    graph: Graph,
+    comp: list[int],
+    dist: list[int],
+    root: int,
+    path: list[int],
+    on_path: set[int],
+    max_length: int,
 ) -> Iterator[tuple[int, ...]]:
     u = path[-1]
     left = max_length - len(path)
     for v, _ in graph.succ[u]:
         if v == root and len(path) >= 2:
             yield tuple(path)
-        elif v > root and v < graph.n_households and v not in on_path and comp[v] == comp[root] and dist[v] <= left:
+        elif (
+            v > root
+            and v < graph.n_households
+            and v not in on_path
+            and comp[v] == comp[root]
+            and dist[v] <= left
+        ):
             path.append(v)
             on_path.add(v)
             yield from _extend(graph, comp, dist, root, path, on_path, max_length)

@@ -13,7 +13,9 @@ __all__ = ["solve"]
 _ORDER = {"optimal": 0, "feasible": 1, "unknown": 2, "infeasible": 3}
 
 
-def solve(instance: Instance, params: SolveParams | None = None, *, backend: str = "CBC") -> Solution:
+def solve(
+    instance: Instance, params: SolveParams | None = None, *, backend: str = "CBC", lp_backend: str = "GLOP"
+) -> Solution:
     """Choose the cycles and chains of maximal total points, with a proven bound.
 
     Arcs that can lie neither on a cycle (both ends in one strongly connected component) nor on a
@@ -85,7 +87,18 @@ def solve(instance: Instance, params: SolveParams | None = None, *, backend: str
     status = "optimal"
     for i in range(len(parts)):
         left = max(0.05, deadline - clock())
-        result = solve_component(cycles_of[i], arcs_of[i], time_limit_s=left, seed=params.seed, backend=backend)
+        result = solve_component(
+            cycles_of[i],
+            arcs_of[i],
+            time_limit_s=left,
+            seed=params.seed,
+            workers=params.workers,
+            backend=backend,
+            lp_backend=lp_backend,
+        )
+        for key, value in (result.stats or {}).items():
+            if key in ("variables", "kept", "lp_s", "incumbent_s", "mip_s"):
+                timings[key] = timings.get(key, 0.0) + value
         objective += result.objective
         bound += result.bound
         if _ORDER[result.status] > _ORDER[status]:
