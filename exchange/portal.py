@@ -1718,7 +1718,6 @@ def stats_chart(session: Session, account: Any, name: str, *, year: int | None) 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-
     figures = _figures(session, account.territory_code, year)
     series = _chart_series(figures)
     if name not in series:
