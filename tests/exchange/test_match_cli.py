@@ -104,6 +104,16 @@ def test_solve_graph_two_cycle_by_hand(tmp_path: Path) -> None:
     assert no_chain["objective"] == 7
 
 
+@needs_kidney
+def test_solve_graph_options_reach_the_solver() -> None:
+    path = str(KIDNEY / "preflib-00036/00036-00000011.wmd")
+    data = _solve_graph(path, "--max-cycle", "2", "--max-chain", "0", "--time-limit", "20", "--seed", "3")
+    assert (data["max_cycle"], data["max_chain"], data["chains"]) == (2, 0, 0)
+    assert data["status"] == "optimal" and data["bound"] == data["objective"]
+    wider = _solve_graph(path, "--max-cycle", "3", "--max-chain", "1", "--time-limit", "20")
+    assert wider["objective"] == 10 > data["objective"]  # README: peer (3,2) = 10 transplants
+
+
 # -- match ----------------------------------------------------------------------------------------
 
 
