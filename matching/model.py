@@ -9,13 +9,18 @@ it); each vacancy starts at most one chain; a household passes its dwelling on a
 
 Solved in three exact steps (weights are integers, so every solution's value is an integer):
 
-1. the LP relaxation (GLOP): its value ``z`` bounds the optimum, ``floor(z)`` too; when its
-   solution is integral it is optimal;
-2. an incumbent: the MIP restricted to the variables the LP uses (its support), solved fast;
+1. the LP relaxation (GLOP) by column generation: a small restricted master, every column priced
+   at once with numpy, the best columns of positive reduced cost added until none is left; its
+   value ``z`` bounds the optimum, ``floor(z)`` too; when its solution is integral it is optimal;
+2. incumbents: short MIPs over the LP's support, then over its integral part plus the columns of
+   zero reduced cost that touch none of its households; a solution worth ``floor(z)`` is optimal;
 3. reduced-cost fixing: a variable of reduced cost ``d`` (for a maximisation, ``d <= 0`` at its
    lower bound) is in no solution worth more than ``z + d``; every variable with
    ``z + d < incumbent + 1`` is dropped, and the MIP over what is left (its weakly connected parts,
    each on its own) either finds a better solution or proves the incumbent optimal.
+
+MIP solvers' own statuses are not trusted: a solution is reported optimal only when the solver's
+best bound, rounded down, does not exceed it.
 
 References
 ----------
@@ -25,11 +30,16 @@ EC 2016. Nemhauser, Wolsey, *Integer and Combinatorial Optimization*, 1988 (redu
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 
 __all__ = ["ChainArc", "ComponentResult", "solve_component"]
@@ -64,15 +74,23 @@ _STATUS = {
     pywraplp.Solver.NOT_SOLVED: "unknown",
 }
 _INTEGRAL = 1e-6
+_HIGHS_GAP = 1e-9
 
 
 @dataclass(slots=True)
 class _Model:
-    """Sparse columns: variable ``j`` has weight ``weights[j]`` and entries ``(row, coef)`` in ``cols[j]``."""
+    """Sparse columns: variable ``j`` has weight ``weights[j]`` and entries ``(row, coef)`` in ``cols[j]``.
+
+    The same columns as dense numpy arrays for pricing: ``rows[j, :]`` (padded with the dummy row
+    ``len(rhs)``, whose dual is 0) and ``coefs[j, :]``.
+    """
 
     weights: list[int]
     cols: list[list[tuple[int, float]]]
     rhs: list[float]
+    rows: npt.NDArray[np.int64]
+    coefs: npt.NDArray[np.float64]
+    w: npt.NDArray[np.float64]
 
 
 def _model(cycles: Sequence[tuple[tuple[int, ...], int]], arcs: Sequence[ChainArc]) -> _Model:
@@ -103,7 +121,20 @@ def _model(cycles: Sequence[tuple[tuple[int, ...], int]], arcs: Sequence[ChainAr
         if (a.target, a.position + 1) in passes_on:
             col.append((row(("flow", a.target, a.position + 1), 0.0), -1.0))
         cols.append(col)
-    return _Model(weights, cols, rhs)
+    width = max((len(c) for c in cols), default=1)
+    dense_rows = np.full((len(cols), width), len(rhs), dtype=np.int64)
+    dense_coefs = np.zeros((len(cols), width), dtype=np.float64)
+    for j, col in enumerate(cols):
+        for i, (r, coef) in enumerate(col):
+            dense_rows[j, i] = r
+            dense_coefs[j, i] = coef
+    return _Model(weights, cols, rhs, dense_rows, dense_coefs, np.asarray(weights, dtype=np.float64))
+
+
+def _reduced_costs(model: _Model, duals: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``w_j - sum_r a_rj * pi_r`` for every column (``duals`` has one extra 0 for the dummy row)."""
+    reduced: npt.NDArray[np.float64] = model.w - (model.coefs * duals[model.rows]).sum(axis=1)
+    return reduced
 
 
 def _build(
@@ -129,9 +160,131 @@ def _build(
     return solver, variables
 
 
+@dataclass(slots=True)
+class _Relaxation:
+    """The LP optimum over every column: value, column values, reduced costs (all <= 0)."""
+
+    value: float
+    values: npt.NDArray[np.float64]
+    reduced: npt.NDArray[np.float64]
+    columns: int  # how many columns the restricted master ended with
+    iterations: int
+
+
+def _column_generation(model: _Model, backend: str, deadline: float) -> _Relaxation | None:
+    """Solve the LP relaxation by column generation over the enumerated columns.
+
+    The restricted master starts with the heaviest columns; each round prices every column at once
+    (numpy) with the master's duals and adds those of positive reduced cost (the best first, at most
+    half as many as there are rows per round, at least 200). When none is left the master's
+    optimum is the full LP's, and its duals give every column's reduced cost. ``None`` when the LP
+    solver fails or time runs out.
+    """
+    n = len(model.weights)
+    n_rows = len(model.rhs)
+    solver = pywraplp.Solver.CreateSolver(backend)
+    if solver is None:
+        raise ValueError(f"lp_backend: OR-Tools solver {backend!r} is not available")
+    constraints = [solver.Constraint(-solver.infinity(), b) for b in model.rhs]
+    objective = solver.Objective()
+    objective.SetMaximization()
+    in_master = np.zeros(n, dtype=bool)
+    variables: dict[int, pywraplp.Variable] = {}
+
+    def add(columns: npt.NDArray[np.int64]) -> None:
+        for j in columns.tolist():
+            var = solver.NumVar(0.0, solver.infinity(), "")  # x <= 1 follows from its household's row
+            variables[j] = var
+            objective.SetCoefficient(var, model.weights[j])
+            for r, coef in model.cols[j]:
+                constraints[r].SetCoefficient(var, coef)
+        in_master[columns] = True
+
+    # Start: the best few columns of every row (by weight), so that each household has options.
+    per_round = max(200, n_rows // 2)
+    if backend == "GLOP":  # keep the basis between rounds (presolve would start afresh each time)
+        solver.SetSolverSpecificParametersAsString("use_preprocessing:false")
+    order = np.argsort(-model.w, kind="stable")
+    first = order[: min(n, per_round)]
+    add(np.sort(first))
+    duals = np.zeros(n_rows + 1)
+    iterations = 0
+    while True:
+        iterations += 1
+        solver.SetTimeLimit(max(1, int(max(0.05, deadline - time.perf_counter()) * 1000)))
+        with _native_output_silenced():
+            solved = solver.Solve()
+        if solved != pywraplp.Solver.OPTIMAL:
+            return None
+        duals[:n_rows] = [c.dual_value() for c in constraints]
+        reduced = _reduced_costs(model, duals)
+        candidates = np.flatnonzero((reduced > 1e-7) & ~in_master)
+        if candidates.size == 0:
+            break
+        if time.perf_counter() > deadline:
+            return None
+        if candidates.size > per_round:
+            candidates = candidates[np.argpartition(-reduced[candidates], per_round)[:per_round]]
+        add(np.sort(candidates))
+    values = np.zeros(n)
+    for j, var in variables.items():
+        values[j] = var.solution_value()
+    # The dual objective (rhs are 1 or 0) is the bound reduced-cost fixing relies on.
+    value = float(np.dot(duals[:n_rows], np.asarray(model.rhs)))
+    return _Relaxation(value, values, np.minimum(reduced, 0.0), int(in_master.sum()), iterations)
+
+
+def _around_integral(
+    model: _Model, values: npt.NDArray[np.float64], slack: npt.NDArray[np.float64], eps: float
+) -> list[int]:
+    """The LP's columns at 1, and the columns of zero reduced cost that touch none of their households.
+
+    A search set, not a proof: it keeps the LP's integral part and lets the MIP repair the rest.
+    """
+    at_one = values > 1 - _INTEGRAL
+    rhs = np.append(np.asarray(model.rhs), 0.0)
+    covered = np.zeros(len(rhs), dtype=bool)
+    used = model.rows[at_one]
+    covered[used[(model.coefs[at_one] > 0) & (rhs[used] > 0)]] = True
+    covered[-1] = False
+    touches = ((model.coefs > 0) & covered[model.rows]).any(axis=1)
+    return np.flatnonzero(at_one | ((slack >= -eps) & ~touches)).tolist()
+
+
+@contextlib.contextmanager
+def _native_output_silenced() -> Iterator[None]:
+    """Send what native solvers print (CBC's "N slacks added", CLP's "row inf") to /dev/null.
+
+    Python's own ``sys.stdout``/``sys.stderr`` objects are flushed first and keep working; only the
+    process-level descriptors 1 and 2 point elsewhere while the block runs.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    try:
+        saved = [os.dup(1), os.dup(2)]
+    except OSError:  # no descriptors to redirect (embedded interpreter)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+
+
 def _set_limits(solver: pywraplp.Solver, backend: str, seconds: float, seed: int, workers: int) -> None:
     solver.SetTimeLimit(max(1, int(seconds * 1000)))
-    if backend == "SCIP":
+    if backend == "HIGHS":  # its default 1e-4 relative gap would stop short of the optimum
+        solver.SetSolverSpecificParametersAsString(
+            f"mip_rel_gap={_HIGHS_GAP}\nmip_abs_gap=0.5\nrandom_seed={seed}\noutput_flag=false\n"
+        )
+    elif backend == "SCIP":
         solver.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {seed}")
     elif backend == "CP_SAT":
         solver.SetSolverSpecificParametersAsString(f"random_seed:{seed} num_workers:{max(1, workers)}")
@@ -185,13 +338,17 @@ def _mip(
     total = sum(abs(model.weights[j]) for j in active)
     parameters = pywraplp.MPSolverParameters()
     parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, 0.5 / (total + 1))
-    name = _STATUS.get(solver.Solve(parameters), "unknown")
+    with _native_output_silenced():
+        name = _STATUS.get(solver.Solve(parameters), "unknown")
     if name not in ("optimal", "feasible"):
         return [], float(total), name
     chosen = [j for j, var in zip(active, variables, strict=True) if var.solution_value() > 0.5]
     value = sum(model.weights[j] for j in chosen)
+    # Trust the solver's bound, not its status: a backend may stop at its own default gap.
     best_bound = solver.Objective().BestBound()
-    bound = float(value) if name == "optimal" else max(float(value), math.floor(best_bound + 1e-6))
+    if not math.isfinite(best_bound):
+        best_bound = float(total)
+    bound = max(float(value), math.floor(best_bound + 1e-6))
     return chosen, bound, "optimal" if bound <= value else "feasible"
 
 
@@ -242,68 +399,91 @@ def solve_component(
     every = range(n)
     stats: dict[str, float] = {"variables": n}
 
-    # 1. LP relaxation.
-    lp, lp_vars = _build(lp_backend, model, every, integer=False)
-    lp.SetTimeLimit(max(1, int(max(0.05, deadline - time.perf_counter()) * 1000)))
-    lp_status = lp.Solve()
+    # 1. LP relaxation, by column generation.
+    relaxation = _column_generation(model, lp_backend, deadline)
     stats["lp_s"] = time.perf_counter() - start
-    if lp_status != pywraplp.Solver.OPTIMAL:  # no LP bound: plain MIP
+    if relaxation is None:  # no LP bound: plain MIP
         plain, plain_bound, name = _mip(
             model, every, backend=backend, seconds=deadline - time.perf_counter(), seed=seed, workers=workers
         )
         return _result(model, cycles, arcs, plain, plain_bound, name, stats)
-    z = lp.Objective().Value()
+    z = relaxation.value
     eps = 1e-7 * abs(z) + 1e-6
     top = math.floor(z + eps)  # integral weights: no solution is worth more
-    values = [v.solution_value() for v in lp_vars]
-    reduced = [v.reduced_cost() for v in lp_vars]
+    values = relaxation.values
+    slack = relaxation.reduced
     stats["lp_bound"] = z
-    if all(val < _INTEGRAL or val > 1 - _INTEGRAL for val in values):
-        rounded = [j for j in every if values[j] > 0.5]
+    stats["lp_columns"] = relaxation.columns
+    stats["lp_iterations"] = relaxation.iterations
+    support = np.flatnonzero(values > _INTEGRAL)
+    if bool(np.all(values[support] > 1 - _INTEGRAL)):
+        rounded = support.tolist()
         if sum(model.weights[j] for j in rounded) >= top:
             stats["stage"] = 1
             return _result(model, cycles, arcs, rounded, float(top), "optimal", stats)
 
-    # 2. MIPs over growing sets of variables of small reduced cost. A solution using a variable of
-    # reduced cost d < -delta is worth less than z - delta (an integer), so once the best solution
-    # found over the kept set is worth z - delta - 1 or more, it is optimal. delta grows (x4) until
-    # then; at z - best - 1 this is exact reduced-cost fixing with the best solution as incumbent.
-    slack = [min(0.0, d) for d in reduced]
+    # 2. Search: MIPs over small sets that usually hold an optimal solution, each with a short time
+    # budget (their proofs are not needed): the LP's support, then its integral part plus the columns
+    # of zero reduced cost around it.
     chosen: list[int] = []
     best = 0
-    delta = eps
     rounds = 0
-    while True:
+    for name, keep in (("support", support.tolist()), ("around", None)):
+        if best >= top:
+            break
+        if keep is None:
+            keep = _around_integral(model, values, slack, eps)
         rounds += 1
-        delta = min(delta, z - best - 1 + eps)
-        keep = [j for j in every if slack[j] >= -delta - eps]
-        found: list[int] = []
-        bound = 0.0
-        status = "optimal"
-        for group in _components(model, keep):
-            left = deadline - time.perf_counter()
-            if left <= 0.01:
-                status = "feasible"
-                bound += sum(model.weights[j] for j in group if model.weights[j] > 0)
-                continue
-            part, part_bound, name = _mip(
-                model, group, backend=backend, seconds=left, seed=seed, workers=workers
-            )
-            found.extend(part)
-            bound += part_bound
-            if name != "optimal":
-                status = "feasible"
+        budget = max(0.5, 0.05 * (deadline - time.perf_counter()))
+        until = min(deadline, time.perf_counter() + budget)
+        found, _, _ = _mip_parts(model, keep, backend, until, seed, workers)
         value = sum(model.weights[j] for j in found)
         if value > best:
             best, chosen = value, found
-        stats[f"round{rounds}_kept"] = len(keep)
+        stats[f"round{rounds}_{name}_kept"] = len(keep)
         stats[f"round{rounds}_s"] = time.perf_counter() - start
-        if best + 1 >= z - delta - eps:  # outside the kept set: integers below z - delta, so <= best
-            return _done(model, cycles, arcs, chosen, float(best), "optimal", stats, rounds)
-        if status != "optimal":  # out of time: what is outside the kept set is worth at most z - delta
-            proven = min(float(top), max(float(best), bound, math.floor(z - delta + eps)))
-            return _done(model, cycles, arcs, chosen, proven, "feasible", stats, rounds)
-        delta = max(1.0, 4 * delta)
+    if best >= top:
+        return _done(model, cycles, arcs, chosen, float(best), "optimal", stats, rounds)
+
+    # 3. Proof: exact reduced-cost fixing. A solution using a variable of reduced cost d < -delta is
+    # worth less than z - delta; with delta = z - best - 1 such solutions are worth no more than
+    # best, so the optimum over the variables kept (reduced cost >= -delta) is the optimum.
+    rounds += 1
+    delta = z - best - 1 + eps
+    keep = np.flatnonzero(slack >= -delta - eps).tolist()
+    found, bound, status = _mip_parts(model, keep, backend, deadline, seed, workers)
+    value = sum(model.weights[j] for j in found)
+    if value > best:
+        best, chosen = value, found
+    stats[f"round{rounds}_proof_kept"] = len(keep)
+    stats[f"round{rounds}_s"] = time.perf_counter() - start
+    if status == "optimal":
+        return _done(model, cycles, arcs, chosen, float(best), "optimal", stats, rounds)
+    # Out of time: what is outside the kept set is worth at most best.
+    proven = min(float(top), max(float(best), bound))
+    final = "optimal" if proven <= best else "feasible"
+    return _done(model, cycles, arcs, chosen, proven, final, stats, rounds)
+
+
+def _mip_parts(
+    model: _Model, keep: Sequence[int], backend: str, deadline: float, seed: int, workers: int
+) -> tuple[list[int], float, str]:
+    """The MIP over ``keep``, one independent part after the other: (chosen, bound, status)."""
+    found: list[int] = []
+    bound = 0.0
+    status = "optimal"
+    for group in _components(model, keep):
+        left = deadline - time.perf_counter()
+        if left <= 0.01:
+            status = "feasible"
+            bound += sum(model.weights[j] for j in group if model.weights[j] > 0)
+            continue
+        part, part_bound, name = _mip(model, group, backend=backend, seconds=left, seed=seed, workers=workers)
+        found.extend(part)
+        bound += part_bound
+        if name != "optimal":
+            status = "feasible"
+    return found, bound, status
 
 
 def _done(

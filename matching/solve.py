@@ -97,7 +97,9 @@ def solve(
             lp_backend=lp_backend,
         )
         for key, value in (result.stats or {}).items():
-            if key in ("variables", "kept", "lp_s", "incumbent_s", "mip_s"):
+            if key == "stage" or key == "rounds":
+                timings[key] = max(timings.get(key, 0.0), value)
+            elif key != "lp_bound":
                 timings[key] = timings.get(key, 0.0) + value
         objective += result.objective
         bound += result.bound
