@@ -28,8 +28,18 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 _hasher = PasswordHasher()
-# Verified against when the login is unknown, so that both paths cost one argon2 hash.
-_DUMMY_HASH = _hasher.hash("compte-inexistant")
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """A hash verified against when the login is unknown, so that both paths cost one argon2 hash.
+
+    Computed on first use (not at import: every CLI command would pay for it).
+    """
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("compte-inexistant")
+    return _dummy_hash
 
 
 class AccountExists(ExchangeError):
@@ -95,7 +105,7 @@ def authenticate(session: Session, login: str, password: str) -> Account | None:
     """The active account whose login and password match, or None (same cost either way)."""
     row = session.scalars(select(UserAccount).where(UserAccount.login == login.strip().lower())).one_or_none()
     if row is None or not row.active:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy(), password)
         return None
     if not verify_password(row.password_hash, password):
         return None

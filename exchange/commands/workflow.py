@@ -234,7 +234,7 @@ def answer(
         raise click.BadParameter(str(exc)) from exc
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"mouvement {move_id} : {'accepté' if accept else 'refusé'} ; proposition : {status}")
+    click.echo(f"mouvement {move_id} : {'accepté' if accept else 'refusé'} ; proposition : {_status(status)}")
 
 
 @click.command("decide")
@@ -292,7 +292,10 @@ def decide(
         raise click.BadParameter(str(exc)) from exc
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"mouvement {move_id} : décision « {kind} » enregistrée ; proposition : {status}")
+    from exchange.workflow import DECISION_LABELS
+
+    label = DECISION_LABELS.get(kind, kind)
+    click.echo(f"mouvement {move_id} : décision « {label} » enregistrée ; proposition : {_status(status)}")
 
 
 @click.command("lift-condition")
@@ -310,7 +313,7 @@ def lift_condition(move_id: int, login: str, when: datetime | None) -> None:
             status = move.proposal.status
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"mouvement {move_id} : condition levée ; proposition : {status}")
+    click.echo(f"mouvement {move_id} : condition levée ; proposition : {_status(status)}")
 
 
 @click.command("complete")
@@ -424,3 +427,11 @@ def delays(
     click.echo(f"  préavis avant le déménagement : {current.move_notice_days} jours")
     for landlord, days in current.decision_days.items():
         click.echo(f"  décision de la CALEOL {landlord} : {'un mois' if days is None else f'{days} jours'}")
+
+
+def _status(status: str) -> str:
+    """A proposal's status as the portal shows it, with its code (« abandonnée (failed) »)."""
+    from exchange.portal import STATUS_LABELS
+
+    label = STATUS_LABELS.get(status)
+    return f"{label} ({status})" if label else status

@@ -93,7 +93,7 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     # Xville: both accept. Yville: H4 refuses. Zville: H3 stays silent.
     _ok("answer", move["H1"], "--accept", "--as", "h1", "--date", "2026-01-07")
     out = _ok("answer", move["H2"], "--accept", "--as", "h2", "--date", "2026-01-07")
-    assert "proposition : deciding" in out.output
+    assert "proposition : en attente des décisions des CALEOL (deciding)" in out.output
     refused = _ok(
         "answer",
         move["H4"],
@@ -107,7 +107,7 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
         "--date",
         "2026-01-07",
     )
-    assert "proposition : failed" in refused.output
+    assert "proposition : abandonnée (failed)" in refused.output
     assert "n'attend plus de réponse" in _fails("answer", move["H4"], "--accept", "--as", "h4").output
     other = CliRunner().invoke(
         cli, ["answer", move["H1"], "--refuse", "--reason", "other", "--as", "h1", "--date", "2026-01-07"]
@@ -159,7 +159,7 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     assert {h: d for h, (_, d, _) in second_moves.items()} == {"H5": "D6", "H6": "D5"}
 
     confirmed = _ok("lift-condition", move["H2"], "--as", "alpha", "--date", "2026-01-20")
-    assert "proposition : confirmed" in confirmed.output
+    assert "proposition : confirmée, déménagement programmé (confirmed)" in confirmed.output
     xville = str(moves["H1"][2])
     assert "prévu le 19/02/2026" in _fails("complete", xville, "--as", "admin", "--date", "2026-02-18").output
     _ok("complete", xville, "--as", "admin", "--date", "2026-02-19")
