@@ -30,6 +30,7 @@ import argparse
 import fnmatch
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -107,7 +108,7 @@ def _run(cmd: list[str], timeout: float) -> Run:
     """Run ``cmd``; parse the last stdout line as JSON; measure wall time and peak RSS of the child."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, start_new_session=True)
         deadline = t0 + timeout
         status, usage = 0, None
         while True:
@@ -115,7 +116,7 @@ def _run(cmd: list[str], timeout: float) -> Run:
             if pid:
                 break
             if time.perf_counter() > deadline:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)  # the peer's CBC runs in a child process: kill them all
                 _, status, usage = os.wait4(proc.pid, 0)
                 proc.returncode = -9
                 return Run(
@@ -257,7 +258,9 @@ def _fmt_obj(run: Run | None) -> str:
         flag = " (non prouvé)" if run.data.get("mip_sol_status") == 2 else ""
         return f"{run.data['transplants']}{flag}"
     obj = run.data["objective"]
-    return f"{obj}" + ("" if run.data["status"] == "optimal" else f" ({run.data['status']})")
+    if run.data["status"] == "optimal":
+        return f"{obj}"
+    return f"{obj} ({run.data['status']}, bound {run.data['bound']:g})"
 
 
 def _fmt_s(run: Run | None) -> str:

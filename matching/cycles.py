@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from matching.types import Instance
 
-__all__ = ["Graph", "chain_depths", "components", "enumerate_cycles", "graph_of", "strong_components"]
+__all__ = [
+    "Graph",
+    "chain_depths",
+    "components",
+    "enumerate_cycles",
+    "graph_of",
+    "strong_components",
+    "weighted_cycles",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +166,23 @@ def chain_depths(graph: Graph, max_chain: int) -> list[int]:
 def enumerate_cycles(
     graph: Graph, max_length: int, comp: list[int] | None = None
 ) -> Iterator[tuple[int, ...]]:
-    """Yield each cycle of 2 to ``max_length`` households once, starting at its smallest index.
+    """Yield each cycle of 2 to ``max_length`` households once (see :func:`weighted_cycles`).
+
+    >>> from matching.types import Instance, Move
+    >>> moves = (Move("A", "dB", 1), Move("B", "dA", 1), Move("B", "dC", 1), Move("C", "dA", 1))
+    >>> g = graph_of(Instance({"A": "dA", "B": "dB", "C": "dC"}, (), moves))
+    >>> sorted(enumerate_cycles(g, 3))
+    [(0, 1), (0, 2, 1)]
+    """
+    for cycle, _ in weighted_cycles(graph, max_length, comp):
+        yield cycle
+
+
+def weighted_cycles(
+    graph: Graph, max_length: int, comp: list[int] | None = None
+) -> Iterator[tuple[tuple[int, ...], int]]:
+    """Yield each cycle of 2 to ``max_length`` households once, starting at its smallest index,
+    with its points (the sum of its arcs' weights).
 
     Only arcs inside one strongly connected component can lie on a cycle, and a path is extended
     only when the root is still reachable in the moves left (distances to the root, found by a
@@ -169,8 +193,8 @@ def enumerate_cycles(
     >>> from matching.types import Instance, Move
     >>> moves = (Move("A", "dB", 1), Move("B", "dA", 1), Move("B", "dC", 1), Move("C", "dA", 1))
     >>> g = graph_of(Instance({"A": "dA", "B": "dB", "C": "dC"}, (), moves))
-    >>> sorted(enumerate_cycles(g, 3))
-    [(0, 1), (0, 2, 1)]
+    >>> sorted(weighted_cycles(g, 3))
+    [((0, 1), 2), ((0, 2, 1), 3)]
 
     References
     ----------
@@ -201,7 +225,7 @@ def enumerate_cycles(
             frontier = nxt
         path = [root]
         on_path = {root}
-        yield from _extend(graph, comp, dist, root, path, on_path, max_length)
+        yield from _extend(graph, comp, dist, root, path, on_path, max_length, 0)
         for x in touched:
             dist[x] = max_length + 1
 
@@ -214,12 +238,13 @@ def _extend(
     path: list[int],
     on_path: set[int],
     max_length: int,
-) -> Iterator[tuple[int, ...]]:
+    points: int,
+) -> Iterator[tuple[tuple[int, ...], int]]:
     u = path[-1]
     left = max_length - len(path)
-    for v, _ in graph.succ[u]:
+    for v, w in graph.succ[u]:
         if v == root and len(path) >= 2:
-            yield tuple(path)
+            yield tuple(path), points + w
         elif (
             v > root
             and v < graph.n_households
@@ -229,7 +254,7 @@ def _extend(
         ):
             path.append(v)
             on_path.add(v)
-            yield from _extend(graph, comp, dist, root, path, on_path, max_length)
+            yield from _extend(graph, comp, dist, root, path, on_path, max_length, points + w)
             path.pop()
             on_path.discard(v)
 

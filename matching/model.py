@@ -75,6 +75,7 @@ _STATUS = {
 }
 _INTEGRAL = 1e-6
 _HIGHS_GAP = 1e-9
+_SMALL = 1000  # search MIPs up to this many variables go to CP-SAT
 
 
 @dataclass(slots=True)
@@ -436,7 +437,7 @@ def solve_component(
         rounds += 1
         budget = max(0.5, 0.05 * (deadline - time.perf_counter()))
         until = min(deadline, time.perf_counter() + budget)
-        found, _, _ = _mip_parts(model, keep, backend, until, seed, workers)
+        found, _, _ = _mip_parts(model, keep, backend, until, seed, workers, search=True)
         value = sum(model.weights[j] for j in found)
         if value > best:
             best, chosen = value, found
@@ -466,9 +467,20 @@ def solve_component(
 
 
 def _mip_parts(
-    model: _Model, keep: Sequence[int], backend: str, deadline: float, seed: int, workers: int
+    model: _Model,
+    keep: Sequence[int],
+    backend: str,
+    deadline: float,
+    seed: int,
+    workers: int,
+    *,
+    search: bool = False,
 ) -> tuple[list[int], float, str]:
-    """The MIP over ``keep``, one independent part after the other: (chosen, bound, status)."""
+    """The MIP over ``keep``, one independent part after the other: (chosen, bound, status).
+
+    With ``search``, parts of at most ``_SMALL`` variables go to CP-SAT on one worker
+    (deterministic; a few milliseconds where CBC spends 10-60 ms getting started).
+    """
     found: list[int] = []
     bound = 0.0
     status = "optimal"
@@ -478,7 +490,15 @@ def _mip_parts(
             status = "feasible"
             bound += sum(model.weights[j] for j in group if model.weights[j] > 0)
             continue
-        part, part_bound, name = _mip(model, group, backend=backend, seconds=left, seed=seed, workers=workers)
+        small = search and len(group) <= _SMALL
+        part, part_bound, name = _mip(
+            model,
+            group,
+            backend="CP_SAT" if small else backend,
+            seconds=left,
+            seed=seed,
+            workers=1 if small else workers,
+        )
         found.extend(part)
         bound += part_bound
         if name != "optimal":

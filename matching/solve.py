@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from matching.cycles import Graph, chain_depths, components, enumerate_cycles, graph_of, strong_components
+from matching.cycles import Graph, chain_depths, components, graph_of, strong_components, weighted_cycles
 from matching.model import ChainArc, solve_component
 from matching.types import Instance, Move, Proposal, Solution, SolveParams
 
@@ -66,8 +66,8 @@ def solve(
     for i, nodes in enumerate(parts):
         for x in nodes:
             part_of[x] = i
-    for cycle in enumerate_cycles(graph, params.max_cycle, comp):
-        cycles_of[part_of[cycle[0]]].append((cycle, _cycle_points(graph, cycle)))
+    for cycle, points in weighted_cycles(graph, params.max_cycle, comp):
+        cycles_of[part_of[cycle[0]]].append((cycle, points))
     arcs_of: list[list[ChainArc]] = [[] for _ in parts]
     for u in range(graph.n_nodes):
         if depth[u] >= params.max_chain:
@@ -114,10 +114,6 @@ def solve(
         status = "unknown"
     proposals.sort(key=lambda p: (p.kind, p.moves[0].household))
     return Solution(tuple(proposals), objective, max(bound, float(objective)), status, timings)  # type: ignore[arg-type]
-
-
-def _cycle_points(graph: Graph, cycle: tuple[int, ...]) -> int:
-    return sum(graph.weight(cycle[i - 1], cycle[i]) for i in range(len(cycle)))
 
 
 def _cycle_proposal(graph: Graph, cycle: tuple[int, ...]) -> Proposal:
