@@ -75,7 +75,8 @@ _STATUS = {
 }
 _INTEGRAL = 1e-6
 _HIGHS_GAP = 1e-9
-_SMALL = 1000  # search MIPs up to this many variables go to CP-SAT
+_SMALL = 1000  # search MIPs up to this many variables go to CP-SAT,
+_SMALL_SECONDS = 0.5  # for at most this long each (CP-SAT finds fast but may prove slowly)
 
 
 @dataclass(slots=True)
@@ -495,7 +496,7 @@ def _mip_parts(
             model,
             group,
             backend="CP_SAT" if small else backend,
-            seconds=left,
+            seconds=min(left, _SMALL_SECONDS) if small else left,
             seed=seed,
             workers=1 if small else workers,
         )
