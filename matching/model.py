@@ -447,24 +447,35 @@ def solve_component(
     if best >= top:
         return _done(model, cycles, arcs, chosen, float(best), "optimal", stats, rounds)
 
-    # 3. Proof: exact reduced-cost fixing. A solution using a variable of reduced cost d < -delta is
-    # worth less than z - delta; with delta = z - best - 1 such solutions are worth no more than
-    # best, so the optimum over the variables kept (reduced cost >= -delta) is the optimum.
-    rounds += 1
-    delta = z - best - 1 + eps
-    keep = np.flatnonzero(slack >= -delta - eps).tolist()
-    found, bound, status = _mip_parts(model, keep, backend, deadline, seed, workers)
-    value = sum(model.weights[j] for j in found)
-    if value > best:
-        best, chosen = value, found
-    stats[f"round{rounds}_proof_kept"] = len(keep)
-    stats[f"round{rounds}_s"] = time.perf_counter() - start
-    if status == "optimal":
-        return _done(model, cycles, arcs, chosen, float(best), "optimal", stats, rounds)
-    # Out of time: what is outside the kept set is worth at most best.
-    proven = min(float(top), max(float(best), bound))
-    final = "optimal" if proven <= best else "feasible"
-    return _done(model, cycles, arcs, chosen, proven, final, stats, rounds)
+    # 3. Proof by reduced-cost fixing. A solution using a variable of reduced cost d < -delta is
+    # worth less than z - delta (so at most ceil(z - delta) - 1, an integer). With delta = z - best - 1
+    # such solutions are worth no more than best: the optimum over the variables kept (reduced cost
+    # >= -delta) is the optimum. When that set is much larger than the zero-reduced-cost one (a poor
+    # incumbent on a big instance), delta starts at 0 and grows (x4) instead: smaller MIPs that
+    # often find the optimum, then prove it.
+    exact = z - best - 1 + eps
+    zero = int(np.count_nonzero(slack >= -eps))
+    delta = exact if int(np.count_nonzero(slack >= -exact - eps)) <= max(3 * zero, 50_000) else eps
+    while True:
+        rounds += 1
+        delta = min(delta, z - best - 1 + eps)
+        keep = np.flatnonzero(slack >= -delta - eps).tolist()
+        found, bound, status = _mip_parts(model, keep, backend, deadline, seed, workers)
+        value = sum(model.weights[j] for j in found)
+        if value > best:
+            best, chosen = value, found
+        stats[f"round{rounds}_proof_kept"] = len(keep)
+        stats[f"round{rounds}_s"] = time.perf_counter() - start
+        # A dropped variable has reduced cost below -delta - eps (eps covers rounding), so a solution
+        # using it is worth less than z - delta: at most this integer.
+        outside = math.ceil(z - delta) - 1
+        if best >= top or (status == "optimal" and best >= outside):
+            return _done(model, cycles, arcs, chosen, float(best), "optimal", stats, rounds)
+        if status != "optimal":  # out of time
+            proven = min(float(top), max(float(best), bound, float(outside)))
+            final = "optimal" if proven <= best else "feasible"
+            return _done(model, cycles, arcs, chosen, proven, final, stats, rounds)
+        delta = max(1.0, 4 * delta)
 
 
 def _mip_parts(
