@@ -10,6 +10,7 @@ import secrets
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import db, filters
 from web.extensions import csrf, limiter, login_manager
@@ -36,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         OFFERS_PER_PAGE=20,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        TRUSTED_PROXIES=0,  # reverse proxies in front of the app whose X-Forwarded-* headers are believed
     )
     if test_config is None:
         app.config.from_prefixed_env("EXCHANGE")
@@ -55,6 +57,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = app.config["COOKIE_SECURE"]
     if app.config["DATABASE_URL"].startswith("sqlite:///") and ":memory:" not in app.config["DATABASE_URL"]:
         os.makedirs(os.path.dirname(app.config["DATABASE_URL"][len("sqlite:///") :]) or ".", exist_ok=True)
+
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies < 0:
+        raise ValueError("EXCHANGE_TRUSTED_PROXIES : nombre de mandataires inverses (0 ou plus)")
+    if proxies:
+        # Client address, scheme and host as the proxies saw them: the sign-in limit per address then
+        # counts each client, not the proxy. Only set it when such proxies really are in front.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     db.init_app(app)
     filters.init_app(app)

@@ -307,3 +307,35 @@ def test_every_page_is_french_with_a_skip_link(client, engine, db, user, pages):
             field_id = re.search(r'\bid="([^"]+)"', tag)
             if 'type="hidden"' not in tag:
                 assert field_id and f'<label for="{field_id.group(1)}"' in page, (url, tag)
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [(0, [200, 200, 429]), (1, [200, 200, 200])])
+def test_sign_in_limit_per_client_behind_a_trusted_proxy(engine, proxies, expected):
+    """Behind one trusted proxy, two clients (X-Forwarded-For) each get their own sign-in limit."""
+    from exchange import portal
+    from web import create_app
+
+    portal.clear_cache()
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "ENGINE": engine,
+            "DATABASE_URL": "sqlite://",
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "2/minute",
+            "LOGIN_ACCOUNT_RATE_LIMIT": "100/hour",
+            "TRUSTED_PROXIES": proxies,
+        }
+    )
+    client = app.test_client()
+    codes = [
+        client.post(
+            "/connexion",
+            data={"login": "h1", "password": "faux-mot-de-passe"},
+            headers={"X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        ).status_code
+        for address in ("203.0.113.1", "203.0.113.1", "203.0.113.2")
+    ]
+    assert codes == expected
