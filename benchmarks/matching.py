@@ -98,7 +98,8 @@ class Row:
         if self.peer is None or not (self.ours.ok and self.peer.ok):
             return None
         peer_s = float(self.peer.data["seconds"])
-        return float(self.ours.data["seconds"]) / peer_s if peer_s > 0 else None
+        # Recorded peer times have 2 decimals: below 0.01 s a ratio means nothing.
+        return float(self.ours.data["seconds"]) / peer_s if peer_s >= 0.01 else None
 
 
 # -- child processes ----------------------------------------------------------------------------
@@ -282,14 +283,15 @@ def render(rows: list[Row], args: argparse.Namespace, total_s: float) -> str:
     lines = [
         f"# Matching benchmark, {date.today().isoformat()}",
         "",
-        f"Ours: `exchange solve-graph` (CP-SAT/OR-Tools, {args.workers} workers, time limit "
+        f"Ours: `exchange solve-graph` (OR-Tools: GLOP column generation, CP-SAT/CBC MIPs, time limit "
         f"{args.time_limit:g} s). Peer: kep_solver via `shared/tools/peer_kep.py FILE C K "
         f"--model {args.peer_model}` (CBC bundled with PuLP, separate venv), killed after "
         f"{args.timeout:g} s. Peak RSS of a child includes the benchmark process's own size at spawn.",
         "Caps: `C/L` = max households per cycle / max moves per chain (ours); the peer gets K = L + 1",
         "(donors incl. the altruist). kep_solver maximises transplants, so `unit` rows compare counts",
         "of moves (peer column = its `transplants`); `points` rows solve the policy points (ours only).",
-        "Seconds exclude reading the file (ours: solve; peer: model build + solve). Ratio = ours / peer.",
+        "Seconds exclude reading the file (ours: solve; peer: model build + solve). Ratio = ours / peer",
+        "(none when the peer took under 0.01 s; `< x` when only ours finished, proving its optimum).",
         "",
         "| instance | pairs | altr. | arcs | caps | weights | objective ours | objective peer | same | "
         "s ours | s peer | ratio | RSS MB ours/peer | note |",
@@ -297,7 +299,8 @@ def render(rows: list[Row], args: argparse.Namespace, total_s: float) -> str:
     ]
     for r in rows:
         ratio = f"{r.ratio:.3f}" if r.ratio is not None else ""
-        if r.ratio is None and r.peer is not None and not r.peer.ok and r.ours.ok:
+        proven = r.ours.ok and r.ours.data.get("status") == "optimal"
+        if r.ratio is None and r.peer is not None and not r.peer.ok and proven:
             ratio = f"< {float(r.ours.data['seconds']) / r.peer.wall:.3f}"
         rss = f"{r.ours.max_rss_mb:.0f}/" + (f"{r.peer.max_rss_mb:.0f}" if r.peer else "—")
         lines.append(
