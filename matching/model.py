@@ -140,8 +140,9 @@ def _reduced_costs(model: _Model, duals: npt.NDArray[np.float64]) -> npt.NDArray
 
 
 def _build(
-    backend: str, model: _Model, active: Sequence[int], *, integer: bool, rhs: Sequence[float] | None = None
+    backend: str, model: _Model, active: Sequence[int]
 ) -> tuple[pywraplp.Solver, list[pywraplp.Variable]]:
+    """The integer programme over the columns ``active`` (binary variables, in that order)."""
     solver = pywraplp.Solver.CreateSolver(backend)
     if solver is None:
         raise ValueError(f"backend: OR-Tools solver {backend!r} is not available")
@@ -150,13 +151,13 @@ def _build(
     objective = solver.Objective()
     variables = []
     for j in active:
-        var = solver.IntVar(0.0, 1.0, "") if integer else solver.NumVar(0.0, 1.0, "")
+        var = solver.IntVar(0.0, 1.0, "")
         variables.append(var)
         objective.SetCoefficient(var, float(model.weights[j]))
         for r, coef in model.cols[j]:
             c = constraints.get(r)
             if c is None:
-                c = constraints[r] = solver.Constraint(-infinity, (rhs or model.rhs)[r])
+                c = constraints[r] = solver.Constraint(-infinity, model.rhs[r])
             c.SetCoefficient(var, coef)
     objective.SetMaximization()
     return solver, variables
@@ -326,7 +327,6 @@ def _mip(
     seconds: float,
     seed: int,
     workers: int,
-    rhs: Sequence[float] | None = None,
 ) -> tuple[list[int], float, str]:
     """Solve the MIP over ``active``; (chosen variables, proven bound, status).
 
@@ -335,7 +335,7 @@ def _mip(
     """
     if not active:
         return [], 0.0, "optimal"
-    solver, variables = _build(backend, model, active, integer=True, rhs=rhs)
+    solver, variables = _build(backend, model, active)
     _set_limits(solver, backend, seconds, seed, workers)
     total = sum(abs(model.weights[j]) for j in active)
     parameters = pywraplp.MPSolverParameters()
