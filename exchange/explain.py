@@ -57,7 +57,7 @@ _MOBILITY_LABELS = {
     "reduced": "mobilité réduite",
     "wheelchair": "fauteuil roulant",
 }
-_MONTHS = (
+MONTHS = (  # French month names, also used by the portal's date filter
     "janvier",
     "février",
     "mars",
@@ -101,7 +101,7 @@ def long_date(day: date) -> str:
     ('1er mars 2026', '3 juin 2025')
     """
     first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 
 def floor_label(floor: int) -> str:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from exchange import portal, portal_followup
 from exchange.errors import ExchangeError, NotFound
-from web.db import get_session
+from web.db import get_session, write_and_flash
 from web.forms import ConfirmForm, DecisionForm, MinutesForm, MoveDateForm, attach_errors, choices
 from web.security import role_required
 
@@ -103,22 +103,7 @@ def minutes() -> Any:
 
 def _follow(move_id: int, action: Any, done: str) -> Any:
     """Run one follow-up action of the dossier, then come back to it with a French message."""
-    session = get_session()
-    try:
-        action(session)
-    except NotFound:
-        abort(404)
-    except portal.InvalidInput as exc:
-        session.rollback()
-        for messages in exc.messages.values():
-            for message in messages:
-                flash(message, "error")
-    except ExchangeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash(done, "success")
+    write_and_flash(action, done)
     return redirect(url_for("committee.dossier", move_id=move_id))
 
 

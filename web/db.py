@@ -6,6 +6,8 @@ environment). Views never write SQL: they pass :func:`get_session` to the servic
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,3 +47,29 @@ def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def write_and_flash(action: Callable[[Session], object], done: str) -> None:
+    """Run one portal write in the request session: commit and flash ``done``, or roll back and flash
+    each French error; a missing object is a 404."""
+    from flask import abort, flash
+
+    from exchange import portal
+    from exchange.errors import ExchangeError, NotFound
+
+    session = get_session()
+    try:
+        action(session)
+    except NotFound:
+        abort(404)
+    except portal.InvalidInput as exc:
+        session.rollback()
+        for messages in exc.messages.values():
+            for message in messages:
+                flash(message, "error")
+    except ExchangeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(done, "success")

@@ -13,7 +13,7 @@ from flask_login import current_user
 from exchange import portal, portal_followup
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
-from web.db import get_session
+from web.db import get_session, write_and_flash
 from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, policy_form_class
 from web.security import role_required
 
@@ -196,22 +196,8 @@ def planned() -> Any:
 
 
 def _follow(action: Any, done: str) -> Any:
-    session = get_session()
-    try:
-        action(session)
-    except NotFound:
-        abort(404)
-    except portal.InvalidInput as exc:
-        session.rollback()
-        for messages in exc.messages.values():
-            for message in messages:
-                flash(message, "error")
-    except ExchangeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash(done, "success")
+    """Run one follow-up action on a planned move, then come back to the list with a French message."""
+    write_and_flash(action, done)
     return redirect(url_for("territory.planned"))
 
 
