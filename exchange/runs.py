@@ -4,27 +4,43 @@ One run per territory at a time: :func:`acquire_run_lock` takes a transaction-sc
 (``pg_try_advisory_xact_lock`` on PostgreSQL; on SQLite the write lock of the database, taken by
 writing the territory's ``run_lock`` row). Everything a run writes happens in the caller's single
 transaction, so a run killed at any point leaves nothing behind.
+
+Runs started from the portal are *jobs* (:class:`~exchange.models.workflow.RunJob`): :func:`claim_job`
+commits a ``running`` row first (one per territory, held by a partial unique index, so every web
+worker sees it), then :func:`execute_job` solves in the background and commits the run together with
+the job's ``finished`` status, or records ``failed`` with a French reason and nothing else. A job left
+``running`` by a server that died counts as failed after ``stale_after`` (its time limit plus
+:data:`JOB_STALE_MARGIN`). The nightly ``exchange run`` calls :func:`run_territory` directly.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound
 from exchange.models import Dwelling, Household, Territory
-from exchange.models.workflow import AuditEvent, Proposal, ProposalMove, Run, RunLock, TerritoryWorkflow
+from exchange.models.workflow import (
+    AuditEvent,
+    Proposal,
+    ProposalMove,
+    Run,
+    RunJob,
+    RunLock,
+    TerritoryWorkflow,
+)
 from matching import policy
 from matching.config import PolicyConfig
 from matching.graph import build_instance
@@ -32,11 +48,20 @@ from matching.territory import Territory as PlainTerritory
 from matching.types import Instance, Solution, SolveParams
 
 __all__ = [
+    "JOB_STALE_MARGIN",
+    "INTERNAL_REASON",
     "PAUSE_ENV",
     "STAGES",
+    "STALE_REASON",
+    "JobInProgress",
+    "JobView",
     "RunInProgress",
     "acquire_run_lock",
     "answer_days",
+    "claim_job",
+    "execute_job",
+    "get_job",
+    "list_jobs",
     "list_runs",
     "live_refs",
     "run_count",
@@ -51,6 +76,10 @@ PAUSE_ENV = "EXCHANGE_RUN_PAUSE_AT"
 """Crash tests only: ``STAGE`` or ``STAGE:SECONDS`` makes the run print ``pause:STAGE`` on stderr and
 sleep there (default 60 s), so that a test can kill the process at a known point."""
 
+JOB_STALE_MARGIN = timedelta(minutes=15)
+"""A portal job still ``running`` this long after its solver's time limit is taken for dead."""
+
+_log = logging.getLogger(__name__)
 _SQLITE_LOCK_WAIT_MS = 3_000
 _SQLITE_BUSY_MS = 30_000  # exchange.db's default
 _ADVISORY_NAMESPACE = 0x45584348  # "EXCH": first key of the PostgreSQL advisory lock
@@ -401,3 +430,189 @@ def run_count(session: Session, territory_id: int) -> int:
     return int(
         session.scalar(select(func.count()).select_from(Run).where(Run.territory_id == territory_id)) or 0
     )
+
+
+# Portal jobs: a run started from the portal, solved in the background --------------------------
+
+STALE_REASON = (
+    "le calcul a été interrompu (serveur arrêté ou redémarré pendant le calcul) ; rien n'a été "
+    "enregistré : relancez l'appariement"
+)
+INTERNAL_REASON = (
+    "erreur interne pendant le calcul ; rien n'a été enregistré : relancez l'appariement, et prévenez "
+    "l'exploitant si l'erreur se répète (détail dans le journal du portail)"
+)
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%d/%m/%Y} à {moment.hour} h {moment.minute:02d}"
+
+
+class JobInProgress(ExchangeError):
+    """A portal job of the territory is still running (committed, so seen by every web worker)."""
+
+    def __init__(self, started_at: datetime | None = None) -> None:
+        since = "" if started_at is None else f" (lancé le {_when(started_at)})"
+        super().__init__(
+            f"un appariement est déjà en cours pour ce territoire{since} : attendez qu'il se termine "
+            "avant d'en lancer un autre"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A portal job as its territory's staff see it; a ``running`` job past ``stale_after`` is ``failed``."""
+
+    id: int
+    as_of: date
+    requested_by: str | None
+    status: str  # running, finished or failed
+    started_at: datetime
+    finished_at: datetime | None
+    run_id: int | None
+    error: str | None
+
+
+def _view(job: RunJob, now: datetime) -> JobView:
+    status, error = job.status, job.error
+    if status == "running" and job.stale_after < now:
+        status, error = "failed", STALE_REASON
+    return JobView(
+        job.id, job.as_of, job.requested_by, status, job.started_at, job.finished_at, job.run_id, error
+    )
+
+
+def _territory(session: Session, code: str) -> Territory:
+    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
+    if territory is None:
+        raise NotFound(f"territoire inconnu : {code}")
+    return territory
+
+
+def claim_job(
+    session: Session,
+    code: str,
+    *,
+    as_of: date,
+    requested_by: str | None = None,
+    time_limit_s: float | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Record a ``running`` job for the territory in the caller's transaction (commit it before solving).
+
+    A job left ``running`` past its ``stale_after`` is first recorded as failed. ``time_limit_s``
+    (the solver's, default :class:`SolveParams`'s) plus :data:`JOB_STALE_MARGIN` gives ``stale_after``.
+    Raises :class:`JobInProgress` when another job of the territory is running, even one claimed by
+    another process at the same moment (the partial unique index refuses the second row), and, on
+    SQLite, :class:`RunInProgress` when the database's write lock stays taken (a run of any territory).
+    """
+    stamp = now or datetime.now()
+    territory = _territory(session, code)
+    territory_id = territory.id
+    limit = SolveParams().time_limit_s if time_limit_s is None else time_limit_s
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    raw: Any = session.connection().connection.dbapi_connection if sqlite else None
+    if raw is not None:  # a run elsewhere may hold SQLite's write lock for minutes: do not hang the request
+        raw.execute(f"PRAGMA busy_timeout = {_SQLITE_LOCK_WAIT_MS}")
+    try:
+        # Read first: while a job runs, its run may hold SQLite's write lock, and the answer is known.
+        running = session.scalars(
+            select(RunJob).where(RunJob.territory_id == territory_id, RunJob.status == "running")
+        ).all()
+        live = [job for job in running if job.stale_after >= stamp]
+        if live:
+            raise JobInProgress(live[0].started_at)
+        if running:  # left by a server that died: no longer blocks
+            session.execute(
+                update(RunJob)
+                .where(RunJob.id.in_([job.id for job in running]), RunJob.status == "running")
+                .values(status="failed", finished_at=stamp, error=STALE_REASON)
+            )
+        job = RunJob(
+            territory_id=territory_id,
+            as_of=as_of,
+            requested_by=requested_by,
+            status="running",
+            started_at=stamp,
+            stale_after=stamp + timedelta(seconds=limit) + JOB_STALE_MARGIN,
+        )
+        try:
+            with session.begin_nested():
+                session.add(job)
+        except IntegrityError as exc:  # claimed by another worker since our read
+            raise JobInProgress() from exc
+    except OperationalError as exc:
+        if sqlite and ("locked" in str(exc).lower() or "busy" in str(exc).lower()):
+            raise RunInProgress(code, whole_database=True) from exc
+        raise
+    finally:
+        if raw is not None:
+            raw.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+    return int(job.id)
+
+
+def _fail_job(engine: Engine, job_id: int, reason: str) -> None:
+    try:
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(RunJob)
+                .where(RunJob.id == job_id)
+                .values(status="failed", finished_at=datetime.now(), error=reason)
+            )
+    except Exception:  # the database itself is gone: the job turns stale
+        _log.exception("appariement n° %s : échec non enregistré", job_id)
+
+
+def execute_job(engine: Engine, job_id: int, *, params: SolveParams | None = None) -> str:
+    """Solve a claimed job in a session of its own; its final status (``finished`` or ``failed``).
+
+    The run and the job's ``finished`` status are committed in the run's single transaction. Any
+    error rolls the run back whole and records the job ``failed`` with a French reason (the
+    exception's message for an :class:`ExchangeError`, a generic one, logged in full, otherwise).
+    Never raises for a failed run: it is meant to be the body of a background thread.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            job = session.get(RunJob, job_id)
+            if job is None or job.status != "running":
+                return "failed" if job is None else job.status
+            code = session.scalars(select(Territory.code).where(Territory.id == job.territory_id)).one()
+            as_of = job.as_of
+            session.rollback()  # end the read: on SQLite the run must open its transaction with a write
+            run = run_territory(session, code, as_of=as_of, params=params)
+            session.execute(
+                update(RunJob)
+                .where(RunJob.id == job_id)
+                .values(status="finished", run_id=run.id, finished_at=datetime.now(), error=None)
+            )
+            session.commit()
+            return "finished"
+        except Exception as exc:
+            session.rollback()
+            if isinstance(exc, ExchangeError):
+                reason = str(exc)
+                _log.warning("appariement n° %s en échec : %s", job_id, reason)
+            else:
+                reason = INTERNAL_REASON
+                _log.exception("appariement n° %s en échec", job_id)
+    _fail_job(engine, job_id, reason)
+    return "failed"
+
+
+def list_jobs(
+    session: Session, territory_id: int, *, limit: int = 10, now: datetime | None = None
+) -> list[JobView]:
+    """The territory's latest portal jobs, newest first."""
+    stamp = now or datetime.now()
+    rows = session.scalars(
+        select(RunJob).where(RunJob.territory_id == territory_id).order_by(RunJob.id.desc()).limit(limit)
+    ).all()
+    return [_view(job, stamp) for job in rows]
+
+
+def get_job(session: Session, territory_id: int, job_id: int, *, now: datetime | None = None) -> JobView:
+    """One portal job of the territory; :class:`NotFound` for a job of another territory."""
+    job = session.get(RunJob, job_id)
+    if job is None or job.territory_id != territory_id:
+        raise NotFound(f"appariement inconnu : {job_id}")
+    return _view(job, now or datetime.now())

@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OFFERS_PER_PAGE=20,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         TRUSTED_PROXIES=0,  # reverse proxies in front of the app whose X-Forwarded-* headers are believed
+        RUNS_IN_BACKGROUND=True,  # portal runs solve in a thread (web/background.py); False: in the request
     )
     if test_config is None:
         app.config.from_prefixed_env("EXCHANGE")

@@ -11,8 +11,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from exchange import portal, portal_followup
+from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
+from web import background
 from web.db import get_session, write_and_flash
 from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, policy_form_class
 from web.security import role_required
@@ -130,25 +132,48 @@ def _plain(value: Any) -> Any:
 @bp.route("/appariements", methods=["GET", "POST"])
 @role_required("admin")
 def runs() -> Any:
-    """Start a matching run; list past runs."""
+    """Start a matching run (solved in the background); list the latest jobs and past runs."""
     session = get_session()
     form = RunForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            run_id = portal.start_run(session, current_user.account, as_of=form.as_of.data or date.today())
+            job_id = background.start_run(current_user.account, as_of=form.as_of.data or date.today())
         except ExchangeError as exc:
             session.rollback()
-            flash(str(exc), "error")
+            flash(f"Appariement non lancé : {exc}.", "error")
+            status = 409
         else:
-            session.commit()
-            flash("L'appariement est terminé.", "success")
-            return redirect(url_for("territory.run", run_id=run_id))
+            flash(
+                "L'appariement est lancé : le calcul se poursuit en arrière-plan, vous pouvez quitter "
+                "cette page.",
+                "success",
+            )
+            return redirect(url_for("territory.job", job_id=job_id))
+    elif request.method == "POST":
+        status = 422
+    jobs = run_jobs.list_jobs(session, current_user.account.territory_id)
     return render_template(
         "territory/runs.html",
         title="Appariements",
         form=form,
+        jobs=jobs,
+        running=next((j for j in jobs if j.status == "running"), None),
         runs=portal.list_runs(session, current_user.account),
-    )
+    ), status
+
+
+@bp.get("/appariements/lancements/<int:job_id>")
+@role_required("admin")
+def job(job_id: int) -> Any:
+    """One run started from the portal: in progress, failed (with its reason), or its report once done."""
+    try:
+        view = run_jobs.get_job(get_session(), current_user.account.territory_id, job_id)
+    except NotFound:
+        abort(404)
+    if view.status == "finished" and view.run_id is not None:
+        return redirect(url_for("territory.run", run_id=view.run_id))
+    return render_template("territory/job.html", title=f"Lancement n° {job_id}", job=view)
 
 
 @bp.get("/appariements/<int:run_id>")

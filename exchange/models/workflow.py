@@ -46,6 +46,8 @@ __all__ = [
     "Proposal",
     "ProposalMove",
     "Run",
+    "RUN_JOB_STATUSES",
+    "RunJob",
     "RunLock",
     "TerritoryWorkflow",
 ]
@@ -145,6 +147,44 @@ class Run(Base):
     timings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     proposals: Mapped[list[Proposal]] = relationship(back_populates="run", order_by="Proposal.id")
+
+
+RUN_JOB_STATUSES = ("running", "finished", "failed")
+"""running: solving in the background; finished: its run is stored (``run_id``); failed: nothing stored
+(``error`` says why)."""
+
+
+class RunJob(Base):
+    """A run started from the portal (lancement), solved in the background.
+
+    Committed before the solve starts, so that every web worker sees it: the partial unique index
+    ``uq_run_job_running`` allows one ``running`` job per territory. The run itself and the job's
+    ``finished`` status are committed together; a job whose server died stays ``running`` until
+    ``stale_after``, then counts as failed.
+    """
+
+    __tablename__ = "run_job"
+    __table_args__ = (
+        CheckConstraint(_in("status", RUN_JOB_STATUSES), name="status"),
+        Index(
+            "uq_run_job_running",
+            "territory_id",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    requested_by: Mapped[str | None] = mapped_column(String(254), nullable=True)  # account login
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    stale_after: Mapped[datetime] = mapped_column(DateTime)  # still running then: its server died
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id", ondelete="SET NULL"), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # French reason of a failure
 
 
 class Proposal(Base):

@@ -85,6 +85,7 @@ def app(engine: Any) -> Any:
             "DATABASE_URL": "sqlite://",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            "RUNS_IN_BACKGROUND": False,  # solve within the request (test_portal_runs.py tests the thread)
         }
     )
 

@@ -95,9 +95,14 @@ def test_admin_starts_a_run_and_reads_its_report(client, db):
     login(client, "admin")
     response = client.post("/territoire/appariements", data={"as_of": "2026-01-05"})
     assert response.status_code == 302
+    job_page = response.headers["Location"]
+    assert job_page.startswith("/territoire/appariements/lancements/")
     run_id = db.scalar(select(Run.id))
-    assert response.headers["Location"] == f"/territoire/appariements/{run_id}"
-    report = client.get(response.headers["Location"]).get_data(as_text=True)
+    finished = client.get(job_page)  # solved within the request here (RUNS_IN_BACKGROUND off)
+    assert (
+        finished.status_code == 302 and finished.headers["Location"] == f"/territoire/appariements/{run_id}"
+    )
+    report = client.get(finished.headers["Location"]).get_data(as_text=True)
     assert "Rapport de l'appariement" in report and "optimal" in report
     proposals = db.scalar(select(func.count()).select_from(Proposal).where(Proposal.run_id == run_id))
     assert proposals >= 1
