@@ -190,8 +190,8 @@ def explain_household(
         request=request,
         as_of=territory.as_of,
         n=n,
-        bedrooms_needed=policy.bedrooms_needed(household),
-        rooms_needed=policy.rooms_needed(household),
+        bedrooms_needed=policy.bedrooms_needed(household, config),
+        rooms_needed=policy.rooms_needed(household, config),
         min_surface=policy.min_surface(n, config),
         active=frozenset() if current is None else policy.active_criteria(household, current, config),
         distance_km=None if current is None else policy.work_distance_km(household, current, config),
@@ -215,7 +215,7 @@ def criterion_figures(explanation: Explanation, criterion: Criterion) -> str:
             f"{_rooms(d.rooms)} pour {e.rooms_needed} nécessaire{'s' if e.rooms_needed > 1 else ''}"
         )
     if criterion == "under_occupation":
-        return f"{_rooms(d.rooms)} pour {_people(e.n)}, au plus {e.n + 1}"
+        return f"{_rooms(d.rooms)} pour {_people(e.n)}, au plus {e.n + e.config.under_occupation_extra_rooms}"
     if criterion == "autonomy":
         if h.mobility == "wheelchair":
             return f"fauteuil roulant, logement non adapté (accès : {_ACCESSIBILITY_LABELS[d.accessibility]})"
@@ -268,7 +268,8 @@ def format_explanation(explanation: Explanation, limit: int | None = 10) -> str:
     ]
     lines.append(
         f"Besoins : {e.bedrooms_needed} chambre{'s' if e.bedrooms_needed > 1 else ''}, "
-        f"{_rooms(e.rooms_needed)} au moins, {e.n + 1} au plus, surface minimale {decimal(e.min_surface)} m²"
+        f"{_rooms(e.rooms_needed)} au moins, {e.n + e.config.max_extra_rooms} au plus, "
+        f"surface minimale {decimal(e.min_surface)} m²"
     )
     if e.dwelling is None:
         lines.append("Logement actuel : aucun logement du territoire")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exchange.errors import ExchangeError, NotFound
-from matching.config import PolicyConfig
+from matching.config import RANGES, PolicyConfig
 from matching.policy import (
     Points,
     Rule,
@@ -59,12 +59,18 @@ __all__ = [
 ]
 
 SETTING_LABELS: dict[str, str] = {
+    "adult_age": "âge à partir duquel un enfant ou autre membre a sa propre chambre (ans)",
+    "minors_per_bedroom": "nombre de mineurs par chambre partagée",
+    "rooms_single_or_couple": "pièces nécessaires à une personne seule ou un couple",
+    "living_rooms": "pièces de séjour ajoutées aux chambres des autres ménages",
     "surface_single_m2": "surface minimale pour une personne seule (m²)",
     "surface_couple_m2": "surface minimale pour deux personnes (m²)",
     "surface_per_extra_person_m2": "surface supplémentaire par personne au-delà de deux (m²)",
     "surface_cap_m2": "plafond de la surface minimale (m²)",
+    "under_occupation_extra_rooms": "sous-occupation : pièces au-delà du nombre de personnes",
     "job_distance_km": "distance maximale au lieu de travail (km)",
     "earth_radius_km": "rayon terrestre du calcul de distance (km)",
+    "max_extra_rooms": "pièces au-delà du nombre de personnes admises dans le logement proposé",
     "points_move": "points de tout mouvement",
     "points_autonomy": "points du critère perte d'autonomie résolu",
     "points_overcrowding": "points du critère suroccupation résolu",
@@ -83,7 +89,6 @@ SETTING_LABELS: dict[str, str] = {
 
 _DEFAULTS = PolicyConfig()
 _INTEGER = {f.name for f in fields(PolicyConfig) if isinstance(getattr(_DEFAULTS, f.name), int)}
-_RANGES = {"max_cycle": (2, 5), "max_chain": (0, 6)}
 
 
 class InvalidPolicy(ExchangeError):
@@ -105,8 +110,8 @@ def _check(name: str, value: object) -> str | None:
             return "doit être un nombre entier"
     elif isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
         return "doit être un nombre"
-    if name in _RANGES:
-        low, high = _RANGES[name]
+    if name in RANGES:
+        low, high = RANGES[name]
         if not low <= value <= high:
             return f"doit être compris entre {low} et {high}"
         return None

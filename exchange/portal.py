@@ -130,13 +130,13 @@ class HouseholdPicture:
         return sum(1 for c in self.criteria if c.active)
 
 
-def composition_text(household: Household) -> str:
-    """``2 adultes et 2 enfants (4 personnes)`` from the members' roles and ages."""
-    adults = sum(1 for m in household.members if m.age >= 18)
+def composition_text(household: Household, config: PolicyConfig = rules.DEFAULT_CONFIG) -> str:
+    """``2 adultes et 2 enfants (4 personnes)`` from the members' ages (adults: ``config.adult_age``)."""
+    adults = sum(1 for m in household.members if m.age >= config.adult_age)
     minors = len(household.members) - adults
     parts = [f"{adults} adulte{'s' if adults > 1 else ''}"]
     if minors:
-        parts.append(f"{minors} enfant{'s' if minors > 1 else ''} de moins de 18 ans")
+        parts.append(f"{minors} enfant{'s' if minors > 1 else ''} de moins de {config.adult_age} ans")
     n = len(household.members)
     return f"{' et '.join(parts)} ({n} personne{'s' if n > 1 else ''})"
 
@@ -153,7 +153,8 @@ def explain_criteria(
     [('overcrowding', True), ('under_occupation', False)]
     """
     n = rules.household_size(household)
-    need_rooms = rules.rooms_needed(household)
+    need_rooms = rules.rooms_needed(household, config)
+    most_rooms = n + config.under_occupation_extra_rooms
     need_surface = rules.min_surface(n, config)
     active = rules.active_criteria(household, current, config)
     texts = {
@@ -163,7 +164,7 @@ def explain_criteria(
             f"{current.rooms} pièce{'s' if current.rooms > 1 else ''} et {_num(current.surface_m2)} m²."
         ),
         "under_occupation": (
-            f"un logement est sous-occupé quand il a plus de {n + 1} pièces pour {n} "
+            f"un logement est sous-occupé quand il a plus de {most_rooms} pièces pour {n} "
             f"personne{'s' if n > 1 else ''} ; le vôtre en a {current.rooms}."
         ),
         "autonomy": _autonomy_text(household, current),
@@ -199,10 +200,10 @@ def household_picture(
     """The household's view of itself from plain data."""
     n = rules.household_size(household)
     return HouseholdPicture(
-        composition=composition_text(household),
+        composition=composition_text(household, config),
         size=n,
-        rooms_needed=rules.rooms_needed(household),
-        max_rooms=n + 1,
+        rooms_needed=rules.rooms_needed(household, config),
+        max_rooms=n + config.max_extra_rooms,
         min_surface=rules.min_surface(n, config),
         current=card,
         criteria=explain_criteria(household, current, config),

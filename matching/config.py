@@ -9,19 +9,39 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+RANGES: dict[str, tuple[int, int]] = {
+    "adult_age": (0, 120),
+    "minors_per_bedroom": (1, 10),
+    "rooms_single_or_couple": (1, 10),
+    "living_rooms": (0, 10),
+    "under_occupation_extra_rooms": (0, 10),
+    "max_extra_rooms": (0, 10),
+    "max_cycle": (2, 5),
+    "max_chain": (0, 6),
+}
+"""Allowed range (both ends included) of the settings that have one; the others must be >= 0."""
+
 
 @dataclass(frozen=True, slots=True)
 class PolicyConfig:
     """Thresholds and weights of the harmonised mutation policy (politique harmonisée)."""
 
+    # §1 household measures: bedrooms and rooms needed.
+    adult_age: int = 18  # other members (child, other) this old or older get a bedroom each
+    minors_per_bedroom: int = 2  # younger other members share a bedroom by this many
+    rooms_single_or_couple: int = 1  # rooms needed by a head alone or a head and a partner
+    living_rooms: int = 1  # rooms added to bedrooms_needed for any other household
     # §1 household measures: decency surface threshold (seuil de décence).
     surface_single_m2: float = 9.0
     surface_couple_m2: float = 16.0
     surface_per_extra_person_m2: float = 9.0
     surface_cap_m2: float = 70.0
     # §2 criteria.
+    under_occupation_extra_rooms: int = 1  # under-occupation: more than n + this many rooms
     job_distance_km: float = 30.0
     earth_radius_km: float = 6371.0
+    # §3 allowed moves, rule 3: at most n + this many rooms in the new dwelling.
+    max_extra_rooms: int = 1
     # §4 points.
     points_move: int = 100
     points_autonomy: int = 60
@@ -43,10 +63,10 @@ class PolicyConfig:
             value = getattr(self, f.name)
             if value < 0:
                 raise ValueError(f"{f.name}: must be >= 0, got {value!r}")
-        if not 2 <= self.max_cycle <= 5:
-            raise ValueError(f"max_cycle: must be between 2 and 5, got {self.max_cycle!r}")
-        if not 0 <= self.max_chain <= 6:
-            raise ValueError(f"max_chain: must be between 0 and 6, got {self.max_chain!r}")
+        for name, (low, high) in RANGES.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"{name}: must be between {low} and {high}, got {value!r}")
         if self.earth_radius_km <= 0:
             raise ValueError(f"earth_radius_km: must be > 0, got {self.earth_radius_km!r}")
 

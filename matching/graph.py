@@ -3,7 +3,7 @@
 :func:`build_instance` gives exactly the moves of :func:`matching.policy.reference_instance`
 (POLICY.md §3 and §4) without looking at every (household, dwelling) pair: candidate
 dwellings are indexed by (commune, rooms) and by rooms, so that a household only meets the
-dwellings of its admissible room range ``[rooms_needed, n + 1]`` (narrowed by its
+dwellings of its admissible room range ``[rooms_needed, n + max_extra_rooms]`` (narrowed by its
 ``min_rooms``/``max_rooms`` wishes) in its wished communes; the remaining rules are then
 tested on those few candidates at once with numpy.
 """
@@ -122,7 +122,7 @@ def _household_moves(
 ) -> tuple[IntArray, IntArray]:
     """Allowed candidates (indices in ref order) of one household and their points, before exclusions."""
     n = policy.household_size(household)
-    lo, hi = policy.rooms_needed(household), n + 1  # rules 2 and 3 on rooms
+    lo, hi = policy.rooms_needed(household, config), n + config.max_extra_rooms  # rules 2 and 3 on rooms
     if request.min_rooms is not None:  # rule 6, rooms wish
         lo = max(lo, request.min_rooms)
     if request.max_rooms is not None:
@@ -137,8 +137,10 @@ def _household_moves(
     keep &= cands.mobility_ok[household.mobility][idx]  # rule 4
     keep &= cands.owner[idx] != index  # rule 1
     idx = idx[keep]
-    # Rule 7. Rules 2-4 already make overcrowding, under-occupation and autonomy false in the
-    # new dwelling (POLICY.md §3), so every active criterion is solved except, maybe, job_distance.
+    # Rule 7. Rules 2 and 4 already make overcrowding and autonomy false in the new dwelling
+    # (POLICY.md §3); so does rule 3 for under-occupation unless the territory admits more extra
+    # rooms (max_extra_rooms) than its under-occupation threshold. What may stay true in the new
+    # dwelling is under-occupation then, and job_distance.
     active = policy.active_criteria(household, current, config)
     _, seniority = policy.seniority_points(request, as_of, config)
     base = (
@@ -147,12 +149,22 @@ def _household_moves(
         + sum(config.priority_points(f) for f in household.priority)
         + seniority
     )
-    far = cands.too_far(idx, household, config)
-    if "job_distance" in active and len(active) > 1:
-        pts = base - far.astype(np.int64) * config.points_job_distance
-    else:  # job_distance would be a new criterion, or the only active one left unsolved
-        idx = idx[~far]
-        pts = np.full(idx.size, base, dtype=np.int64)
+    stays = {
+        "under_occupation": cands.rooms[idx] > n + config.under_occupation_extra_rooms,
+        "job_distance": cands.too_far(idx, household, config),
+    }
+    keep = np.ones(idx.size, dtype=np.bool_)
+    unsolved = np.zeros(idx.size, dtype=np.int64)  # active criteria still true in the new dwelling
+    pts = np.full(idx.size, base, dtype=np.int64)
+    for criterion, true_after in stays.items():
+        if criterion in active:
+            unsolved += true_after
+            pts -= true_after.astype(np.int64) * config.criterion_points(criterion)
+        else:  # it would be a new criterion
+            keep &= ~true_after
+    if active:  # at least one active criterion must be solved
+        keep &= unsolved < len(active)
+    idx, pts = idx[keep], pts[keep]
     order = np.argsort(idx, kind="stable")
     return idx[order], pts[order]
 

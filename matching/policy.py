@@ -72,11 +72,12 @@ def household_size(household: Household) -> int:
     return len(household.members)
 
 
-def bedrooms_needed(household: Household) -> int:
+def bedrooms_needed(household: Household, config: PolicyConfig = DEFAULT_CONFIG) -> int:
     """Bedrooms the household needs (POLICY.md §1).
 
     One for the head (with a partner if any), one for each other member (``child``
-    or ``other``) aged 18 or more, and one for every two other members under 18.
+    or ``other``) aged ``adult_age`` (18) or more, and one for every ``minors_per_bedroom``
+    (two) other members under that age, rounded up.
 
     >>> from matching.territory import Member
     >>> kids = (Member("head", 40), Member("partner", 38), Member("child", 12), Member("child", 9))
@@ -84,13 +85,15 @@ def bedrooms_needed(household: Household) -> int:
     2
     """
     others = [m for m in household.members if m.role in ("child", "other")]
-    adults = sum(1 for m in others if m.age >= 18)
+    adults = sum(1 for m in others if m.age >= config.adult_age)
     minors = len(others) - adults
-    return 1 + adults + (minors + 1) // 2
+    return 1 + adults + -(-minors // config.minors_per_bedroom)
 
 
-def rooms_needed(household: Household) -> int:
+def rooms_needed(household: Household, config: PolicyConfig = DEFAULT_CONFIG) -> int:
     """Main rooms the household needs: 1 for a head alone or a couple, else bedrooms + living room.
+
+    The numbers are ``rooms_single_or_couple`` (1) and ``living_rooms`` (1).
 
     >>> from matching.territory import Member
     >>> rooms_needed(Household("H1", "D1", (Member("head", 40), Member("partner", 38)), 1800.0))
@@ -99,8 +102,8 @@ def rooms_needed(household: Household) -> int:
     3
     """
     if all(m.role in ("head", "partner") for m in household.members):
-        return 1
-    return bedrooms_needed(household) + 1
+        return config.rooms_single_or_couple
+    return bedrooms_needed(household, config) + config.living_rooms
 
 
 def min_surface(n: int, config: PolicyConfig = DEFAULT_CONFIG) -> float:
@@ -119,7 +122,9 @@ def min_surface(n: int, config: PolicyConfig = DEFAULT_CONFIG) -> float:
 # §2 Criteria -----------------------------------------------------------------------------------
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float, radius_km: float = 6371.0) -> float:
+def haversine_km(
+    lat1: float, lon1: float, lat2: float, lon2: float, radius_km: float = DEFAULT_CONFIG.earth_radius_km
+) -> float:
     """Great-circle distance in km between two points given in decimal degrees.
 
     >>> round(haversine_km(0.0, 0.0, 0.0, 1.0), 3)
@@ -146,12 +151,17 @@ def work_distance_km(
 def is_overcrowded(household: Household, dwelling: Dwelling, config: PolicyConfig = DEFAULT_CONFIG) -> bool:
     """Criterion ``overcrowding`` (suroccupation): too small a surface or too few rooms."""
     n = household_size(household)
-    return dwelling.surface_m2 < min_surface(n, config) or dwelling.rooms < rooms_needed(household)
+    return dwelling.surface_m2 < min_surface(n, config) or dwelling.rooms < rooms_needed(household, config)
 
 
-def is_under_occupied(household: Household, dwelling: Dwelling) -> bool:
-    """Criterion ``under_occupation`` (sous-occupation, art. L.621-2 CCH): more than n + 1 rooms."""
-    return dwelling.rooms > household_size(household) + 1
+def is_under_occupied(
+    household: Household, dwelling: Dwelling, config: PolicyConfig = DEFAULT_CONFIG
+) -> bool:
+    """Criterion ``under_occupation`` (sous-occupation, art. L.621-2 CCH): more than n + 1 rooms.
+
+    The 1 is ``under_occupation_extra_rooms``.
+    """
+    return dwelling.rooms > household_size(household) + config.under_occupation_extra_rooms
 
 
 def lacks_autonomy(household: Household, dwelling: Dwelling) -> bool:
@@ -185,7 +195,7 @@ def criteria_in(
     true: set[Criterion] = set()
     if is_overcrowded(household, dwelling, config):
         true.add("overcrowding")
-    if is_under_occupied(household, dwelling):
+    if is_under_occupied(household, dwelling, config):
         true.add("under_occupation")
     if lacks_autonomy(household, dwelling):
         true.add("autonomy")
@@ -242,9 +252,11 @@ def move_allowed(
     n = household_size(household)
     if dwelling.ref == current.ref:  # rule 1
         failed.append("same_dwelling")
-    if dwelling.surface_m2 < min_surface(n, config) or dwelling.rooms < rooms_needed(household):  # rule 2
+    if dwelling.surface_m2 < min_surface(n, config) or dwelling.rooms < rooms_needed(
+        household, config
+    ):  # rule 2
         failed.append("overcrowding")
-    if dwelling.rooms > n + 1:  # rule 3
+    if dwelling.rooms > n + config.max_extra_rooms:  # rule 3
         failed.append("under_occupation")
     if not mobility_allows(household, dwelling):  # rule 4
         failed.append("mobility")

@@ -177,12 +177,27 @@ class RunForm(FrenchForm):
 
 # French label and unit of each setting of matching.config.PolicyConfig (POLICY.md).
 POLICY_LABELS: dict[str, tuple[str, str]] = {
+    "adult_age": ("Âge à partir duquel un enfant ou un autre membre a sa propre chambre", "ans"),
+    "minors_per_bedroom": ("Enfants plus jeunes que cet âge par chambre partagée", "enfants"),
+    "rooms_single_or_couple": ("Pièces nécessaires à une personne seule ou à un couple", "pièces"),
+    "living_rooms": (
+        "Pièces de séjour ajoutées aux chambres (ménages avec enfants ou autres membres)",
+        "pièces",
+    ),
     "surface_single_m2": ("Surface minimale pour une personne seule", "m²"),
     "surface_couple_m2": ("Surface minimale pour deux personnes", "m²"),
     "surface_per_extra_person_m2": ("Surface en plus par personne supplémentaire", "m²"),
     "surface_cap_m2": ("Plafond de la surface minimale", "m²"),
+    "under_occupation_extra_rooms": (
+        "Sous-occupation : pièces tolérées en plus du nombre de personnes (au-delà, logement trop grand)",
+        "pièces",
+    ),
     "job_distance_km": ("Distance maximale au lieu de travail (à vol d'oiseau)", "km"),
     "earth_radius_km": ("Rayon terrestre du calcul de distance", "km"),
+    "max_extra_rooms": (
+        "Logement proposé : nombre maximal de pièces en plus du nombre de personnes",
+        "pièces",
+    ),
     "points_move": ("Points de base de chaque mouvement", "points"),
     "points_autonomy": ("Points : logement inadapté à la perte d'autonomie résolu", "points"),
     "points_overcrowding": ("Points : suroccupation résolue", "points"),

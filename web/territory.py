@@ -23,10 +23,15 @@ bp = Blueprint("territory", __name__, url_prefix="/territoire")
 
 POLICY_GROUPS = [
     (
+        "Besoins du ménage (chambres et pièces)",
+        ["adult_age", "minors_per_bedroom", "rooms_single_or_couple", "living_rooms"],
+    ),
+    (
         "Surface minimale (décence)",
         ["surface_single_m2", "surface_couple_m2", "surface_per_extra_person_m2", "surface_cap_m2"],
     ),
-    ("Critères", ["job_distance_km", "earth_radius_km"]),
+    ("Critères", ["under_occupation_extra_rooms", "job_distance_km", "earth_radius_km"]),
+    ("Mouvements autorisés", ["max_extra_rooms"]),
     (
         "Points",
         [

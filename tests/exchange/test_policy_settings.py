@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, String, create_engine, event
+from sqlalchemy import JSON, Engine, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from exchange import policy
@@ -61,6 +61,17 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
         ({"max_chain": 7}, "max_chain", "doit être compris entre 0 et 6"),
         ({"earth_radius_km": 0.0}, "earth_radius_km", "doit être strictement positif"),
         ({"bonus": 3}, "bonus", "réglage inconnu"),
+        ({"adult_age": 17.5}, "adult_age", "ans) : doit être un nombre entier"),
+        ({"adult_age": 121}, "adult_age", "doit être compris entre 0 et 120 (reçu : 121)"),
+        (
+            {"minors_per_bedroom": 0},
+            "minors_per_bedroom",
+            "chambre partagée : doit être compris entre 1 et 10",
+        ),
+        ({"rooms_single_or_couple": 0}, "rooms_single_or_couple", "doit être compris entre 1 et 10"),
+        ({"living_rooms": -1}, "living_rooms", "pièces de séjour"),
+        ({"under_occupation_extra_rooms": 11}, "under_occupation_extra_rooms", "sous-occupation"),
+        ({"max_extra_rooms": True}, "max_extra_rooms", "logement proposé : doit être un nombre entier"),
     ],
 )
 def test_bad_settings_are_refused_with_a_french_message(
@@ -80,6 +91,12 @@ def test_bad_settings_are_refused_with_a_french_message(
         ({"job_distance_km": 25}, "job_distance_km", 25.0),
         ({"points_dalo": 0}, "points_dalo", 0),
         ({}, "surface_couple_m2", 16.0),
+        ({"adult_age": 16}, "adult_age", 16),
+        ({"minors_per_bedroom": 1}, "minors_per_bedroom", 1),
+        ({"rooms_single_or_couple": 2}, "rooms_single_or_couple", 2),
+        ({"living_rooms": 0}, "living_rooms", 0),
+        ({"under_occupation_extra_rooms": 0}, "under_occupation_extra_rooms", 0),
+        ({"max_extra_rooms": 3}, "max_extra_rooms", 3),
     ],
 )
 def test_good_settings_apply(changes: dict[str, Any], attribute: str, value: object) -> None:
@@ -131,3 +148,60 @@ def test_unknown_territory(session: Session) -> None:
 def test_stored_settings_that_became_invalid_are_reported(session: Session) -> None:
     with pytest.raises(policy.InvalidPolicy, match="1 réglage"):
         policy.policy_config(session, "OLD")
+
+
+ROOM_SETTINGS = {
+    "adult_age": 16,
+    "minors_per_bedroom": 3,
+    "rooms_single_or_couple": 2,
+    "living_rooms": 0,
+    "under_occupation_extra_rooms": 2,
+    "max_extra_rooms": 3,
+}
+
+
+def test_room_and_age_settings_are_stored_and_read_back(session: Session) -> None:
+    config = policy.update_policy(session, "CACL", ROOM_SETTINGS)
+    assert config == PolicyConfig(**ROOM_SETTINGS)
+    session.flush()
+    session.expire_all()
+    assert session.get(_TerritoryRow, "CACL").policy == ROOM_SETTINGS  # type: ignore[union-attr]
+    assert policy.policy_config(session, "CACL") == PolicyConfig(**ROOM_SETTINGS)
+
+
+def test_room_and_age_settings_travel_in_territory_policy(engine: Engine) -> None:
+    """Import, export and read a document: ``territory.policy`` carries the new settings like the others."""
+    from factories import make_document
+
+    from exchange.interchange import export_document, import_document, read_document
+
+    info = {"code": "TST", "name": "Territoire de test", "job_distance_km": 30, "policy": ROOM_SETTINGS}
+    doc = make_document(territory=info)
+    assert read_document(doc)[1] == PolicyConfig(**ROOM_SETTINGS)
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as db:
+            import_document(db, doc)
+            db.flush()
+            assert policy.policy_config(db, "TST") == PolicyConfig(**ROOM_SETTINGS)
+            assert export_document(db, "TST")["territory"]["policy"] == ROOM_SETTINGS
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+def test_a_bad_room_setting_in_a_document_names_its_path() -> None:
+    from factories import make_document
+
+    from exchange.errors import InvalidTerritory
+    from exchange.interchange import read_document
+
+    info = {"code": "TST", "name": "Territoire de test", "policy": {"minors_per_bedroom": 0}}
+    with pytest.raises(InvalidTerritory) as caught:
+        read_document(make_document(territory=info))
+    assert list(caught.value.messages) == ["territory.policy.minors_per_bedroom"]
+    assert (
+        "doit être compris entre 1 et 10 (reçu : 0)"
+        in caught.value.messages["territory.policy.minors_per_bedroom"][0]
+    )

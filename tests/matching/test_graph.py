@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -109,13 +110,38 @@ def territories(draw: st.DrawFn) -> Territory:
     )
 
 
-CONFIGS = st.sampled_from(
+BASE_CONFIGS = st.sampled_from(
     (
         PolicyConfig(),
         PolicyConfig(job_distance_km=12.5, surface_couple_m2=15.9, points_job_distance=7, points_per_month=2),
         PolicyConfig(surface_cap_m2=30.0, seniority_cap_months=6, points_dalo=0, points_move=10),
     )
 )
+
+
+@st.composite
+def configs(draw: st.DrawFn) -> PolicyConfig:
+    """POLICY.md's defaults half of the time, else other room and age rules on one of the base configs.
+
+    ``max_extra_rooms`` above ``under_occupation_extra_rooms`` lets under-occupation stay true in
+    the new dwelling (rule 7 must then see it); below it, rule 3 is the stricter one.
+    """
+    base = draw(BASE_CONFIGS)
+    if draw(st.booleans()):
+        return base
+    return replace(
+        base,
+        adult_age=draw(st.sampled_from((18, 0, 10, 16, 21, 25))),
+        minors_per_bedroom=draw(st.sampled_from((2, 1, 3))),
+        rooms_single_or_couple=draw(st.sampled_from((1, 2))),
+        living_rooms=draw(st.sampled_from((1, 0, 2))),
+        under_occupation_extra_rooms=draw(st.sampled_from((1, 0, 2))),
+        max_extra_rooms=draw(st.sampled_from((1, 0, 2, 3))),
+        points_under_occupation=draw(st.sampled_from((40, 7))),
+    )
+
+
+CONFIGS = configs()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -244,3 +270,32 @@ def test_distance_boundary_in_both_implementations(
     expected = () if points is None else (Move("H1", "V1", points),)
     assert build_instance(territory).moves == expected
     assert reference_instance(territory).moves == expected
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (PolicyConfig(), ()),  # rule 3: a single person gets at most 2 rooms
+        # Rule 3 admits the T4, still too big (under-occupation stays) but near work: 100 + 30.
+        (PolicyConfig(max_extra_rooms=3), (Move("H1", "V1", 130),)),
+        (PolicyConfig(max_extra_rooms=3, under_occupation_extra_rooms=2), (Move("H1", "V1", 130),)),
+        # Under-occupied only beyond 4 rooms: the T4 solves both criteria, 100 + 40 + 30.
+        (PolicyConfig(max_extra_rooms=3, under_occupation_extra_rooms=3), (Move("H1", "V1", 170),)),
+        # Not under-occupied in the T5 either: the T4 solves the distance only.
+        (
+            PolicyConfig(max_extra_rooms=3, under_occupation_extra_rooms=4, points_job_distance=9),
+            (Move("H1", "V1", 109),),
+        ),
+    ],
+)
+def test_under_occupation_left_unsolved_in_both_implementations(
+    config: PolicyConfig, expected: tuple[Move, ...]
+) -> None:
+    household = Household("H1", "D1", (Member("head", 70),), 900.0, workplace=Point(4.93, -52.33))
+    territory = _swap_territory(
+        dwellings=(_flat("D1", 5, lat=5.60), _flat("V1", 4)),
+        households=(household,),
+        requests=(Request("H1", date(2026, 1, 1), 500.0),),
+    )
+    assert build_instance(territory, config).moves == expected
+    assert reference_instance(territory, config).moves == expected

@@ -541,3 +541,139 @@ def test_household_moves_lists_candidates_best_first() -> None:
     )
     moves = household_moves(territory, "H1")
     assert [(d.ref, p.total) for d, p in moves] == [("D2", 162), ("V2", 162)]
+
+
+# Custom household measures and room rules -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("config", "others", "bedrooms", "rooms"),
+    [
+        (PolicyConfig(), (kid(16), kid(17)), 2, 3),  # two minors share
+        (PolicyConfig(adult_age=16), (kid(16), kid(17)), 3, 4),  # now two adults: a bedroom each
+        (PolicyConfig(adult_age=21), (kid(18), kid(20)), 2, 3),  # under 21: they share
+        (PolicyConfig(), (kid(5), kid(7), kid(9)), 3, 4),  # ceil(3 / 2)
+        (PolicyConfig(minors_per_bedroom=1), (kid(5), kid(7), kid(9)), 4, 5),
+        (PolicyConfig(minors_per_bedroom=3), (kid(5), kid(7), kid(9)), 2, 3),
+        (PolicyConfig(minors_per_bedroom=3), (kid(5), kid(7), kid(9), kid(11)), 3, 4),  # ceil(4 / 3)
+        (PolicyConfig(rooms_single_or_couple=2), (PARTNER,), 1, 2),
+        (PolicyConfig(rooms_single_or_couple=2), (), 1, 2),
+        (PolicyConfig(rooms_single_or_couple=2), (kid(5),), 2, 3),  # not a couple: bedrooms + living room
+        (PolicyConfig(living_rooms=0), (kid(5),), 2, 2),
+        (PolicyConfig(living_rooms=2), (PARTNER, kid(5)), 2, 4),
+        (PolicyConfig(living_rooms=2), (PARTNER,), 1, 1),  # a couple needs rooms_single_or_couple
+    ],
+)
+def test_custom_bedrooms_and_rooms_needed(
+    config: PolicyConfig, others: tuple[Member, ...], bedrooms: int, rooms: int
+) -> None:
+    h = household(*others)
+    assert (bedrooms_needed(h, config), rooms_needed(h, config)) == (bedrooms, rooms)
+
+
+@pytest.mark.parametrize(
+    ("config", "rooms", "under_occupied"),
+    [
+        (PolicyConfig(), 2, False),  # a single person: at most 1 + 1 rooms
+        (PolicyConfig(), 3, True),
+        (PolicyConfig(under_occupation_extra_rooms=0), 1, False),
+        (PolicyConfig(under_occupation_extra_rooms=0), 2, True),
+        (PolicyConfig(under_occupation_extra_rooms=2), 3, False),
+        (PolicyConfig(under_occupation_extra_rooms=2), 4, True),
+    ],
+)
+def test_custom_under_occupation_threshold(config: PolicyConfig, rooms: int, under_occupied: bool) -> None:
+    found = criteria_in(household(), dwelling(rooms, 80.0), config)
+    assert ("under_occupation" in found) is under_occupied
+
+
+@pytest.mark.parametrize(
+    ("config", "rooms", "failed"),
+    [
+        (PolicyConfig(), 3, []),  # a couple: at most 2 + 1 rooms
+        (PolicyConfig(), 4, ["under_occupation", "no_worse"]),
+        (PolicyConfig(max_extra_rooms=0), 3, ["under_occupation"]),  # at most 2 rooms, not under-occupied
+        (PolicyConfig(max_extra_rooms=0), 2, []),
+        # Rule 3 admits up to 5 rooms, but the couple would be under-occupied in a T4 (rule 7).
+        (PolicyConfig(max_extra_rooms=3), 4, ["no_worse"]),
+        (PolicyConfig(max_extra_rooms=3, under_occupation_extra_rooms=2), 4, []),
+        (
+            PolicyConfig(max_extra_rooms=3, under_occupation_extra_rooms=2),
+            6,
+            ["under_occupation", "no_worse"],
+        ),
+    ],
+)
+def test_custom_rule_3(config: PolicyConfig, rooms: int, failed: list[str]) -> None:
+    h = household(PARTNER)
+    assert move_allowed(h, request(), CRAMPED, dwelling(rooms, 90.0), config) == failed
+
+
+def test_a_move_may_leave_under_occupation_unsolved_when_rule_3_admits_it() -> None:
+    """Under-occupied and too far from work: a smaller dwelling still too big but near work solves one."""
+    config = PolicyConfig(max_extra_rooms=3)
+    h = household(workplace=Point(4.93, -52.33))  # a single person
+    current = dwelling(5, 90.0, ref="D0", lat=5.60)
+    assert active_criteria(h, current, config) == {"under_occupation", "job_distance"}
+    target = dwelling(4, 80.0)
+    assert move_allowed(h, request(), current, target, config) == []
+    assert move_allowed(h, request(), current, target) == ["under_occupation"]
+    p = points(h, request(), current, target, date(2026, 1, 1), config)
+    assert p.criteria == (("job_distance", 30),)
+    assert p.total == 130
+
+
+def _two_teenagers_territory() -> Territory:
+    """A head with children of 16 and 17 in a cramped T1, and an offered T3 and T4."""
+    family = household(kid(16), kid(17), dwelling="D0")
+    return Territory(
+        code="T",
+        as_of=date(2026, 1, 1),
+        dwellings=(CRAMPED, dwelling(3, 80.0, ref="V3"), dwelling(4, 80.0, ref="V4")),
+        households=(family,),
+        requests=(request(),),
+        offers=("V3", "V4"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "targets"),
+    [
+        (PolicyConfig(), ["V3", "V4"]),  # 3 rooms needed, at most 4
+        (PolicyConfig(adult_age=16), ["V4"]),  # two adults: 4 rooms needed
+        (PolicyConfig(living_rooms=0, max_extra_rooms=0), ["V3"]),  # 2 rooms needed, at most 3
+        (PolicyConfig(minors_per_bedroom=1, max_extra_rooms=0), []),  # 4 needed, at most 3
+    ],
+)
+def test_room_settings_change_the_arcs(config: PolicyConfig, targets: list[str]) -> None:
+    from matching.graph import build_instance
+    from matching.policy import reference_instance
+
+    territory = _two_teenagers_territory()
+    assert [d.ref for d, _ in household_moves(territory, "H1", config)] == targets
+    assert [m.dwelling for m in reference_instance(territory, config).moves] == targets
+    assert [m.dwelling for m in build_instance(territory, config).moves] == targets
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"adult_age": -1}, "adult_age"),
+        ({"adult_age": 121}, "adult_age"),
+        ({"minors_per_bedroom": 0}, "minors_per_bedroom"),
+        ({"rooms_single_or_couple": 0}, "rooms_single_or_couple"),
+        ({"living_rooms": 11}, "living_rooms"),
+        ({"under_occupation_extra_rooms": -1}, "under_occupation_extra_rooms"),
+        ({"max_extra_rooms": 11}, "max_extra_rooms"),
+    ],
+)
+def test_room_settings_out_of_range_are_refused(changes: dict[str, int], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PolicyConfig(**changes)
+
+
+def test_defaults_are_policy_md() -> None:
+    config = PolicyConfig()
+    assert (config.adult_age, config.minors_per_bedroom) == (18, 2)
+    assert (config.rooms_single_or_couple, config.living_rooms) == (1, 1)
+    assert (config.under_occupation_extra_rooms, config.max_extra_rooms) == (1, 1)
