@@ -205,3 +205,32 @@ def test_a_bad_room_setting_in_a_document_names_its_path() -> None:
         "doit être compris entre 1 et 10 (reçu : 0)"
         in caught.value.messages["territory.policy.minors_per_bedroom"][0]
     )
+
+
+def test_the_explanation_uses_the_room_settings() -> None:
+    """``exchange explain``: needs and under-occupation figures follow the territory's numbers."""
+    from datetime import date
+
+    from exchange.explain import explain_household, format_explanation
+    from matching.territory import Dwelling, Household, Member, Request, Territory
+
+    def flat(ref: str, rooms: int) -> Dwelling:
+        return Dwelling(ref, "L", "S", "C", False, rooms, 100.0, 0, False, "none", 300.0, 50.0, 4.9, -52.3)
+
+    family = Household("H1", "D1", (Member("head", 40), Member("child", 17), Member("child", 16)), 1800.0)
+    single = Household("H2", "D2", (Member("head", 70),), 900.0)
+    territory = Territory(
+        "T",
+        date(2026, 1, 1),
+        (flat("D1", 2), flat("D2", 5)),
+        (family, single),
+        (Request("H1", date(2025, 1, 1), 900.0), Request("H2", date(2025, 1, 1), 900.0)),
+    )
+    default = format_explanation(explain_household(territory, "H1"))
+    assert "Besoins : 2 chambres, 3 pièces au moins, 4 au plus" in default
+    config = PolicyConfig(**ROOM_SETTINGS)  # adults from 16, living rooms 0, up to n + 3 rooms
+    custom = format_explanation(explain_household(territory, "H1", config))
+    assert "Besoins : 3 chambres, 3 pièces au moins, 6 au plus" in custom
+    single_text = format_explanation(explain_household(territory, "H2", config))
+    assert "sous-occupation : 5 pièces pour 1 personne, au plus 3" in single_text
+    assert "Besoins : 1 chambre, 2 pièces au moins, 4 au plus" in single_text
