@@ -612,7 +612,7 @@ def list_jobs(
 
 def get_job(session: Session, territory_id: int, job_id: int, *, now: datetime | None = None) -> JobView:
     """One portal job of the territory; :class:`NotFound` for a job of another territory."""
-    job = session.get(RunJob, job_id)
+    job = session.get(RunJob, job_id, populate_existing=True)  # another session may have finished it
     if job is None or job.territory_id != territory_id:
         raise NotFound(f"appariement inconnu : {job_id}")
     return _view(job, now or datetime.now())

@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 
 from exchange import accounts, portal, portal_followup
+from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
+from web import background
 from web.db import get_session
 from web.extensions import csrf, limiter
 from web.openapi import openapi_document
@@ -455,7 +457,8 @@ def runs() -> Any:
 @bp.post("/territory/runs")
 @api_role("admin")
 def start_run() -> Any:
-    """Start a run now (``{"as_of": "YYYY-MM-DD"}`` optional); answers its report."""
+    """Start a run (``{"as_of": "YYYY-MM-DD"}`` optional), solved in the background: 202 with its
+    lancement, to follow at ``Location`` until ``status`` is ``finished`` (``run_id``) or ``failed``."""
     data = request.get_json(silent=True) or {}
     session = get_session()
     try:
@@ -463,11 +466,21 @@ def start_run() -> Any:
     except (TypeError, ValueError):
         return _invalid({"as_of": ["date AAAA-MM-JJ attendue."]})
     try:
-        run_id = portal.start_run(session, g.account, as_of=as_of)
+        job_id = background.start_run(g.account, as_of=as_of)
     except ExchangeError as exc:
         return _refused(session, exc)
-    session.commit()
-    return jsonify(to_json(portal.run_report(session, g.account, run_id))), 201
+    job = run_jobs.get_job(session, g.account.territory_id, job_id)
+    return jsonify(to_json(job)), 202, {"Location": url_for("api.run_job", job_id=job_id)}
+
+
+@bp.get("/territory/runs/jobs/<int:job_id>")
+@api_role("admin")
+def run_job(job_id: int) -> Any:
+    """A lancement: ``running``, ``finished`` (its report at ``/territory/runs/{run_id}``) or ``failed``."""
+    try:
+        return jsonify(to_json(run_jobs.get_job(get_session(), g.account.territory_id, job_id)))
+    except NotFound:
+        abort(404)
 
 
 @bp.get("/territory/runs/<int:run_id>")

@@ -157,7 +157,7 @@ def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
 
 def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
     """(path, method) -> (success status, schema of the answer)."""
-    from exchange import portal, portal_followup
+    from exchange import portal, portal_followup, runs
 
     def ref(tp: Any) -> dict[str, Any]:
         return schema_of(tp, components)
@@ -203,8 +203,9 @@ def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[s
         ("/territory/policy", "get"): ("200", numbers),
         ("/territory/policy", "put"): ("200", numbers),
         ("/territory/runs", "get"): ("200", obj(runs=many(portal.RunRow))),
-        ("/territory/runs", "post"): ("201", ref(portal.RunReport)),
+        ("/territory/runs", "post"): ("202", ref(runs.JobView)),
         ("/territory/runs/{run_id}", "get"): ("200", ref(portal.RunReport)),
+        ("/territory/runs/jobs/{job_id}", "get"): ("200", ref(runs.JobView)),
         ("/territory/stats", "get"): ("200", {"type": "object"}),
         ("/territory/proposals/{proposal_id}/move-date", "put"): (
             "200",
@@ -434,12 +435,24 @@ def _document() -> dict[str, Any]:
                     "Lancer un appariement",
                     "territoire",
                     body={"type": "object", "properties": {"as_of": {"type": "string", "format": "date"}}},
-                    responses={**ok_422, "201": "Rapport de l'appariement"},
+                    responses={
+                        **ok_422,
+                        "202": "Lancé : le calcul se poursuit en arrière-plan ; suivre l'adresse donnée"
+                        " par l'en-tête Location jusqu'à l'état finished (run_id) ou failed (error)",
+                    },
                 ),
             },
             "/territory/runs/{run_id}": {
                 "get": _op(
                     "Rapport d'un appariement", "territoire", params=[_path_id("run_id")], responses=ok_422
+                )
+            },
+            "/territory/runs/jobs/{job_id}": {
+                "get": _op(
+                    "État d'un lancement (running, finished, failed)",
+                    "territoire",
+                    params=[_path_id("job_id")],
+                    responses=ok_422,
                 )
             },
             "/territory/stats": {

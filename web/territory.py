@@ -56,10 +56,13 @@ POLICY_GROUPS = [
 @role_required("admin")
 def home() -> Any:
     """Key figures of the territory."""
+    session = get_session()
+    latest = run_jobs.list_jobs(session, current_user.account.territory_id, limit=1)
     return render_template(
         "territory/home.html",
         title="Territoire",
-        info=portal.territory_overview(get_session(), current_user.account),
+        info=portal.territory_overview(session, current_user.account),
+        running=next((job for job in latest if job.status == "running"), None),
     )
 
 

@@ -81,6 +81,7 @@ FORBIDDEN = {
         ("get", "/api/v1/territory/runs"),
         ("post", "/api/v1/territory/runs"),
         ("get", "/api/v1/territory/runs/1"),
+        ("get", "/api/v1/territory/runs/jobs/1"),
         ("get", "/api/v1/territory/stats"),
     ],
     "alpha": [
@@ -217,13 +218,26 @@ def test_api_territory_policy_and_runs(client, db):
     assert bad.status_code == 422 and set(bad.get_json()["messages"]) == {"max_cycle", "inconnu"}
     ok = client.put("/api/v1/territory/policy", headers=admin, json={"points_dalo": 75})
     assert ok.status_code == 200 and ok.get_json()["points_dalo"] == 75
-    run = client.post("/api/v1/territory/runs", headers=admin, json={"as_of": "2026-01-05"})
-    assert run.status_code == 201 and len(run.get_json()["proposals"]) >= 1
-    run_id = run.get_json()["id"]
-    assert client.get(f"/api/v1/territory/runs/{run_id}", headers=admin).status_code == 200
-    assert client.get(f"/api/v1/territory/runs/{run_id + 99}", headers=admin).status_code == 404
+    started = client.post("/api/v1/territory/runs", headers=admin, json={"as_of": "2026-01-05"})
+    assert started.status_code == 202  # solved within the request in these tests (RUNS_IN_BACKGROUND off)
+    job = client.get(started.headers["Location"], headers=admin).get_json()
+    assert job == started.get_json()
+    assert (job["status"], job["as_of"], job["requested_by"], job["error"]) == (
+        "finished",
+        "2026-01-05",
+        "admin",
+        None,
+    )
+    run = client.get(f"/api/v1/territory/runs/{job['run_id']}", headers=admin)
+    assert run.status_code == 200 and len(run.get_json()["proposals"]) >= 1
+    assert client.get(f"/api/v1/territory/runs/{job['run_id'] + 99}", headers=admin).status_code == 404
+    assert client.get(f"/api/v1/territory/runs/jobs/{job['id'] + 99}", headers=admin).status_code == 404
     stats = client.get("/api/v1/territory/stats", headers=admin).get_json()
     assert stats["proposals"]["made"] == len(run.get_json()["proposals"])
+    bad_date = client.post("/api/v1/territory/runs", headers=admin, json={"as_of": "05/01/2026"})
+    assert bad_date.status_code == 422 and bad_date.get_json()["messages"] == {
+        "as_of": ["date AAAA-MM-JJ attendue."]
+    }
     invalid = client.post(
         "/api/v1/territory/import", headers=admin, data="{", content_type="application/json"
     )

@@ -9,7 +9,7 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
-from portal_helpers import login
+from portal_helpers import PASSWORD, login
 from sqlalchemy import func, select
 
 from exchange import models as m
@@ -48,6 +48,8 @@ def test_a_run_solves_in_a_thread_and_a_second_one_is_refused_meanwhile(app, cli
             release.wait(timeout=60)
 
     monkeypatch.setattr(runs, "_checkpoint", hold)
+    token = client.post("/api/v1/tokens", json={"login": "admin", "password": PASSWORD}).get_json()["token"]
+    api = {"Authorization": f"Bearer {token}"}  # taken before: on SQLite the run holds the write lock
     login(client, "admin")
     try:
         response = client.post("/territoire/appariements", data={"as_of": "2026-01-05"})
@@ -60,10 +62,20 @@ def test_a_run_solves_in_a_thread_and_a_second_one_is_refused_meanwhile(app, cli
         assert f"{date.today().year} à" in page  # « Lancé le lundi 23 novembre 2026 à 14 h 05 »
         listing = client.get("/territoire/appariements").get_data(as_text=True)
         assert "Un appariement est en cours depuis le" in listing and "<td>en cours</td>" in listing
+        home = _text(client.get("/territoire/"))
+        assert f'<dt>Appariement en cours</dt><dd><a href="{job_page}">lancé le' in home
         second = client.post("/territoire/appariements", data={"as_of": "2026-01-05"})
         assert second.status_code == 409
         text = _text(second)
         assert "Appariement non lancé : un appariement est déjà en cours pour ce territoire (lancé le" in text
+        job_id = int(job_page.rsplit("/", 1)[1])
+        api_job = client.get(f"/api/v1/territory/runs/jobs/{job_id}", headers=api).get_json()
+        assert (api_job["status"], api_job["run_id"], api_job["finished_at"]) == ("running", None, None)
+        api_second = client.post("/api/v1/territory/runs", headers=api, json={})
+        assert api_second.status_code == 409
+        assert api_second.get_json()["error"].startswith(
+            "un appariement est déjà en cours pour ce territoire"
+        )
         assert _count(db, RunJob) == 1 and _count(db, Run) == 0
     finally:
         release.set()
@@ -82,6 +94,7 @@ def test_a_run_solves_in_a_thread_and_a_second_one_is_refused_meanwhile(app, cli
     listing = client.get("/territoire/appariements").get_data(as_text=True)
     assert f'terminé : <a href="/territoire/appariements/{run_id}">appariement n° {run_id}</a>' in listing
     assert "Un appariement est en cours" not in listing
+    assert "Appariement en cours" not in _text(client.get("/territoire/"))
 
 
 @pytest.mark.parametrize(
