@@ -11,15 +11,22 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from matching.types import Instance
+
+IntArray = npt.NDArray[np.int64]
 
 __all__ = [
     "Graph",
+    "arc_arrays",
     "chain_depths",
-    "components",
+    "cycle_arrays",
     "enumerate_cycles",
     "graph_of",
     "strong_components",
+    "weak_components",
     "weighted_cycles",
 ]
 
@@ -259,28 +266,120 @@ def _extend(
             on_path.discard(v)
 
 
-def components(graph: Graph, keep: list[list[tuple[int, int]]]) -> list[list[int]]:
-    """Weakly connected components of the kept arcs (``keep[u]`` = arcs out of ``u``), sorted.
+def arc_arrays(graph: Graph) -> tuple[IntArray, IntArray, IntArray]:
+    """Every arc as three arrays ``(source, target, weight)``, sorted by source then target."""
+    counts = np.fromiter((len(s) for s in graph.succ), dtype=np.int64, count=graph.n_nodes)
+    total = int(counts.sum())
+    src = np.repeat(np.arange(graph.n_nodes, dtype=np.int64), counts)
+    flat = np.fromiter((x for s in graph.succ for a in s for x in a), dtype=np.int64, count=2 * total)
+    return src, flat[0::2].copy(), flat[1::2].copy()
 
-    Nodes without a kept arc are left out: they cannot be part of any proposal.
+
+_CHUNK = 2_000_000  # two-move paths expanded at once when closing 3-cycles (bounds memory)
+_DENSE = 4_000_000  # up to this many (source, target) pairs, arcs are found in a dense index
+
+
+def cycle_arrays(graph: Graph, max_length: int, comp: list[int] | None = None) -> tuple[IntArray, IntArray]:
+    """The cycles of :func:`weighted_cycles`, in the same order, as arrays.
+
+    Returns ``(members, points)``: ``members[i]`` lists cycle ``i``'s households from its smallest
+    index, padded with ``-1`` to ``max_length`` columns. Cycles of 2 and 3 households are found
+    with numpy joins over the sorted arcs (``u -> v`` then ``v -> w``, closed when ``w -> u``
+    exists); longer caps fall back to the depth-first search.
+
+    Examples
+    --------
+    >>> from matching.types import Instance, Move
+    >>> moves = (Move("A", "dB", 1), Move("B", "dA", 1), Move("B", "dC", 1), Move("C", "dA", 1))
+    >>> members, points = cycle_arrays(graph_of(Instance({"A": "dA", "B": "dB", "C": "dC"}, (), moves)), 3)
+    >>> members.tolist(), points.tolist()
+    ([[0, 1, -1], [0, 2, 1]], [2, 3])
     """
-    parent = list(range(graph.n_nodes))
+    if comp is None:
+        comp = strong_components(graph)
+    if max_length > 3:
+        found = list(weighted_cycles(graph, max_length, comp))
+        members = np.full((len(found), max_length), -1, dtype=np.int64)
+        for i, (cycle, _) in enumerate(found):
+            members[i, : len(cycle)] = cycle
+        return members, np.fromiter((p for _, p in found), dtype=np.int64, count=len(found))
+    n = graph.n_households
+    src, dst, w = arc_arrays(graph)
+    labels = np.asarray(comp, dtype=np.int64)
+    inside = (src < n) & (dst < n)
+    inside[inside] = labels[src[inside]] == labels[dst[inside]]
+    src, dst, w = src[inside], dst[inside], w[inside]
+    key = src * n + dst  # sorted: arcs come by source, then target
+    ptr = np.searchsorted(src, np.arange(n + 1, dtype=np.int64))
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    if n * n <= _DENSE:  # arc index by (source, target) in a matrix: O(1) lookups
+        index = np.full(n * n, -1, dtype=np.int64)
+        index[key] = np.arange(len(key))
 
-    used = [False] * graph.n_nodes
-    for u, arcs in enumerate(keep):
-        for v, _ in arcs:
-            used[u] = used[v] = True
-            ru, rv = find(u), find(v)
-            if ru != rv:
-                parent[max(ru, rv)] = min(ru, rv)
-    groups: dict[int, list[int]] = {}
-    for x in range(graph.n_nodes):
-        if used[x]:
-            groups.setdefault(find(x), []).append(x)
-    return sorted(groups.values())
+        def find(keys: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+            pos = index[keys]
+            return pos, pos >= 0
+
+    else:
+
+        def find(keys: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+            pos = np.minimum(np.searchsorted(key, keys), max(len(key) - 1, 0))
+            return pos, (key[pos] == keys) if len(key) else np.zeros(len(keys), dtype=bool)
+
+    up = np.flatnonzero(src < dst)  # first move of a cycle: from its smallest household upwards
+    back, ok = find(dst[up] * n + src[up])
+    two_first = up[ok]
+    rows = [np.stack([src[two_first], dst[two_first], np.full(len(two_first), -1)], axis=1)]
+    pts = [w[two_first] + w[back[ok]]]
+    if max_length == 3 and len(up):
+        r, a = src[up], dst[up]
+        lo = np.searchsorted(key, a * n + r + 1)  # second moves a -> b with b > r
+        counts = ptr[a + 1] - lo
+        ends = np.cumsum(counts)
+        start = 0
+        while start < len(up):
+            stop = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + _CHUNK, side="right"))
+            stop = max(stop, start + 1)
+            c = counts[start:stop]
+            first = np.repeat(np.arange(start, stop), c)
+            offset = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
+            second = lo[first] + offset
+            closing, ok = find(dst[second] * n + r[first])
+            first, second, closing = first[ok], second[ok], closing[ok]
+            rows.append(np.stack([r[first], a[first], dst[second]], axis=1))
+            pts.append(w[up[first]] + w[second] + w[closing])
+            start = stop
+    members = np.concatenate(rows) if rows else np.zeros((0, 3), dtype=np.int64)
+    points = np.concatenate(pts) if pts else np.zeros(0, dtype=np.int64)
+    order = np.lexsort((members[:, 2], members[:, 1], members[:, 0]))
+    return members[order, :max_length], points[order]
+
+
+def weak_components(n_nodes: int, source: IntArray, target: IntArray) -> IntArray:
+    """Weakly connected component of each node over the given arcs, numbered by smallest node.
+
+    Nodes touched by no arc get ``-1`` (they cannot be part of any proposal). Label propagation
+    with pointer jumping, in numpy.
+
+    >>> weak_components(5, np.array([0, 3]), np.array([2, 4])).tolist()
+    [0, -1, 0, 1, 1]
+    """
+    label = np.arange(n_nodes, dtype=np.int64)
+    while len(source):
+        lo = np.minimum(label[source], label[target])
+        np.minimum.at(label, label[source], lo)
+        np.minimum.at(label, label[target], lo)
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
+        if np.array_equal(label[source], label[target]):
+            break
+    used = np.zeros(n_nodes, dtype=bool)
+    used[source] = True
+    used[target] = True
+    roots, numbered = np.unique(label[used], return_inverse=True)
+    part = np.full(n_nodes, -1, dtype=np.int64)
+    part[used] = numbered.ravel()
+    return part

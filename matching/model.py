@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 
-__all__ = ["ChainArc", "ComponentResult", "solve_component"]
+__all__ = ["ChainArc", "Columns", "ComponentResult", "solve_component"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,58 +79,112 @@ _SMALL = 1000  # search MIPs up to this many variables go to CP-SAT,
 _SMALL_SECONDS = 0.5  # for at most this long each (CP-SAT finds fast but may prove slowly)
 
 
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """One component's candidate columns as arrays.
+
+    Cycles: ``members[i]`` lists cycle ``i``'s households (padded with ``-1``), worth ``points[i]``.
+    Chain arcs: ``source[k] -> target[k]`` worth ``weight[k]`` as the ``position[k]``-th move.
+    """
+
+    members: IntArray
+    points: IntArray
+    source: IntArray
+    target: IntArray
+    weight: IntArray
+    position: IntArray
+
+    @classmethod
+    def of(cls, cycles: Sequence[tuple[tuple[int, ...], int]], arcs: Sequence[ChainArc]) -> Columns:
+        """From lists of ``(households, points)`` and :class:`ChainArc`."""
+        width = max((len(c) for c, _ in cycles), default=2)
+        members = np.full((len(cycles), width), -1, dtype=np.int64)
+        for i, (c, _) in enumerate(cycles):
+            members[i, : len(c)] = c
+        table = np.asarray([(a.source, a.target, a.weight, a.position) for a in arcs], dtype=np.int64)
+        table = table.reshape(len(arcs), 4)
+        points = np.asarray([p for _, p in cycles], dtype=np.int64)
+        return cls(members, points, table[:, 0], table[:, 1], table[:, 2], table[:, 3])
+
+    @property
+    def n_cycles(self) -> int:
+        """How many cycle columns come first."""
+        return len(self.points)
+
+    def arc(self, k: int) -> ChainArc:
+        """Chain arc ``k`` as a :class:`ChainArc`."""
+        return ChainArc(int(self.source[k]), int(self.target[k]), int(self.weight[k]), int(self.position[k]))
+
+
 @dataclass(slots=True)
 class _Model:
-    """Sparse columns: variable ``j`` has weight ``weights[j]`` and entries ``(row, coef)`` in ``cols[j]``.
-
-    The same columns as dense numpy arrays for pricing: ``rows[j, :]`` (padded with the dummy row
-    ``len(rhs)``, whose dual is 0) and ``coefs[j, :]``.
+    """Columns as dense numpy arrays: variable ``j`` has weight ``w[j]`` and entries
+    ``(rows[j, i], coefs[i, j])``, padded with the dummy row ``len(rhs)`` (coefficient 0, dual 0).
     """
 
     weights: list[int]
-    cols: list[list[tuple[int, float]]]
     rhs: list[float]
-    rows: npt.NDArray[np.int64]
+    rows: IntArray
     coefs: npt.NDArray[np.float64]
     w: npt.NDArray[np.float64]
+    _lists: tuple[list[list[int]], list[list[float]]] | None = None
+
+    def col(self, j: int) -> list[tuple[int, float]]:
+        """The non-zero entries ``(row, coef)`` of column ``j``."""
+        if self._lists is None:
+            self._lists = (self.rows.tolist(), self.coefs.tolist())
+        pad = len(self.rhs)
+        return [(r, c) for r, c in zip(self._lists[0][j], self._lists[1][j], strict=True) if r != pad]
 
 
-def _model(cycles: Sequence[tuple[tuple[int, ...], int]], arcs: Sequence[ChainArc]) -> _Model:
-    rows: dict[tuple[str, int, int], int] = {}
-    rhs: list[float] = []
+def _model(columns: Columns) -> _Model:
+    """Rows numbered in order of first use (cycles' households, then each arc's entries).
 
-    def row(key: tuple[str, int, int], bound: float) -> int:
-        r = rows.get(key)
-        if r is None:
-            r = rows[key] = len(rhs)
-            rhs.append(bound)
-        return r
+    Row kinds: a household moves at most once (``<= 1``), a vacancy starts one chain at most
+    (``<= 1``), a household passes its dwelling on at position ``k + 1`` only if it moved in at
+    position ``k`` (``y_out - y_in <= 0``). Keys encode ``(kind, node, position)``.
+    """
+    members = columns.members
+    n_c = len(members)
+    src, dst, pos = columns.source, columns.target, columns.position
+    n_a = len(src)
+    top = int(max(members.max(initial=0), src.max(initial=0), dst.max(initial=0))) + 1
+    levels = int(pos.max(initial=1)) + 2
 
-    weights: list[int] = []
-    cols: list[list[tuple[int, float]]] = []
-    for members, w in cycles:
-        weights.append(w)
-        cols.append([(row(("once", h, 0), 1.0), 1.0) for h in members])
-    # Position 1 arcs leave a vacancy; later ones leave a household, which must have moved in just before.
-    passes_on = {(a.source, a.position) for a in arcs if a.position > 1}
-    for a in arcs:
-        weights.append(a.weight)
-        col = [(row(("once", a.target, 0), 1.0), 1.0)]
-        if a.position == 1:  # a vacancy starts one chain at most
-            col.append((row(("vacancy", a.source, 0), 1.0), 1.0))
-        else:
-            col.append((row(("flow", a.source, a.position), 0.0), 1.0))
-        if (a.target, a.position + 1) in passes_on:
-            col.append((row(("flow", a.target, a.position + 1), 0.0), -1.0))
-        cols.append(col)
-    width = max((len(c) for c in cols), default=1)
-    dense_rows = np.full((len(cols), width), len(rhs), dtype=np.int64)
-    dense_coefs = np.zeros((len(cols), width), dtype=np.float64)
-    for j, col in enumerate(cols):
-        for i, (r, coef) in enumerate(col):
-            dense_rows[j, i] = r
-            dense_coefs[j, i] = coef
-    return _Model(weights, cols, rhs, dense_rows, dense_coefs, np.asarray(weights, dtype=np.float64))
+    def key(kind: int, node: IntArray, level: IntArray | int) -> IntArray:
+        return (kind * top + node) * levels + level
+
+    width = max(members.shape[1], 3)
+    keys = np.full((n_c + n_a, width), -1, dtype=np.int64)
+    coefs = np.zeros((n_c + n_a, width), dtype=np.float64)
+    real = members >= 0
+    keys[:n_c, : members.shape[1]] = np.where(real, key(0, np.maximum(members, 0), 0), -1)
+    coefs[:n_c, : members.shape[1]] = real
+    if n_a:
+        keys[n_c:, 0] = key(0, dst, 0)
+        first = pos == 1
+        keys[n_c:, 1] = np.where(first, key(1, src, 0), key(2, src, pos))
+        flows = np.unique(keys[n_c:, 1][~first])
+        onward = key(2, dst, pos + 1)
+        passes = np.isin(onward, flows)
+        keys[n_c:, 2] = np.where(passes, onward, -1)
+        coefs[n_c:, :2] = 1.0
+        coefs[n_c:, 2] = np.where(passes, -1.0, 0.0)
+    flat = keys.ravel()
+    used = flat >= 0
+    uniq, first_at, inverse = np.unique(flat[used], return_index=True, return_inverse=True)
+    order = np.argsort(first_at, kind="stable")  # rows in order of first appearance
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[order] = np.arange(len(uniq))
+    rows = np.full(flat.shape, len(uniq), dtype=np.int64)
+    rows[used] = rank[inverse.ravel()]
+    kinds = uniq[order] // levels // top
+    rhs = np.where(kinds == 2, 0.0, 1.0).tolist()
+    weights = np.concatenate([columns.points, columns.weight]).astype(np.int64)
+    return _Model(weights.tolist(), rhs, rows.reshape(keys.shape), coefs, weights.astype(np.float64))
 
 
 def _reduced_costs(model: _Model, duals: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -154,7 +208,7 @@ def _build(
         var = solver.IntVar(0.0, 1.0, "")
         variables.append(var)
         objective.SetCoefficient(var, float(model.weights[j]))
-        for r, coef in model.cols[j]:
+        for r, coef in model.col(j):
             c = constraints.get(r)
             if c is None:
                 c = constraints[r] = solver.Constraint(-infinity, model.rhs[r])
@@ -199,7 +253,7 @@ def _column_generation(model: _Model, backend: str, deadline: float) -> _Relaxat
             var = solver.NumVar(0.0, solver.infinity(), "")  # x <= 1 follows from its household's row
             variables[j] = var
             objective.SetCoefficient(var, model.weights[j])
-            for r, coef in model.cols[j]:
+            for r, coef in model.col(j):
                 constraints[r].SetCoefficient(var, coef)
         in_master[columns] = True
 
@@ -306,7 +360,7 @@ def _components(model: _Model, active: Sequence[int]) -> list[list[int]]:
         return root
 
     for j in active:
-        rs = [r for r, _ in model.cols[j]]
+        rs = [r for r, _ in model.col(j)]
         first = find(rs[0])
         for r in rs[1:]:
             other = find(r)
@@ -315,7 +369,7 @@ def _components(model: _Model, active: Sequence[int]) -> list[list[int]]:
                 first = min(first, other)
     groups: dict[int, list[int]] = {}
     for j in active:
-        groups.setdefault(find(model.cols[j][0][0]), []).append(j)
+        groups.setdefault(find(model.col(j)[0][0]), []).append(j)
     return sorted(groups.values())
 
 
@@ -336,6 +390,7 @@ def _mip(
     if not active:
         return [], 0.0, "optimal"
     solver, variables = _build(backend, model, active)
+
     _set_limits(solver, backend, seconds, seed, workers)
     total = sum(abs(model.weights[j]) for j in active)
     parameters = pywraplp.MPSolverParameters()
@@ -355,8 +410,8 @@ def _mip(
 
 
 def solve_component(
-    cycles: Sequence[tuple[tuple[int, ...], int]],
-    arcs: Sequence[ChainArc],
+    cycles: Columns | Sequence[tuple[tuple[int, ...], int]],
+    arcs: Sequence[ChainArc] = (),
     *,
     time_limit_s: float,
     backend: str = "CBC",
@@ -369,7 +424,8 @@ def solve_component(
     Parameters
     ----------
     cycles
-        ``(households, points)`` for each candidate cycle.
+        ``(households, points)`` for each candidate cycle, or every column at once as
+        :class:`Columns` (then ``arcs`` is ignored).
     arcs
         Position-indexed chain arcs; a vacancy is any source that never appears as a target.
     time_limit_s
@@ -394,9 +450,10 @@ def solve_component(
     """
     start = time.perf_counter()
     deadline = start + time_limit_s
-    if not cycles and not arcs:
+    columns = cycles if isinstance(cycles, Columns) else Columns.of(cycles, arcs)
+    if columns.n_cycles + len(columns.source) == 0:
         return ComponentResult((), (), 0, 0.0, "optimal")
-    model = _model(cycles, arcs)
+    model = _model(columns)
     n = len(model.weights)
     every = range(n)
     stats: dict[str, float] = {"variables": n}
@@ -408,7 +465,7 @@ def solve_component(
         plain, plain_bound, name = _mip(
             model, every, backend=backend, seconds=deadline - time.perf_counter(), seed=seed, workers=workers
         )
-        return _result(model, cycles, arcs, plain, plain_bound, name, stats)
+        return _result(model, columns, plain, plain_bound, name, stats)
     z = relaxation.value
     eps = 1e-7 * abs(z) + 1e-6
     top = math.floor(z + eps)  # integral weights: no solution is worth more
@@ -422,7 +479,7 @@ def solve_component(
         rounded = support.tolist()
         if sum(model.weights[j] for j in rounded) >= top:
             stats["stage"] = 1
-            return _result(model, cycles, arcs, rounded, float(top), "optimal", stats)
+            return _result(model, columns, rounded, float(top), "optimal", stats)
 
     # 2. Search: MIPs over small sets that usually hold an optimal solution, each with a short time
     # budget (their proofs are not needed): the LP's support, then its integral part plus the columns
@@ -445,7 +502,7 @@ def solve_component(
         stats[f"round{rounds}_{name}_kept"] = len(keep)
         stats[f"round{rounds}_s"] = time.perf_counter() - start
     if best >= top:
-        return _done(model, cycles, arcs, chosen, float(best), "optimal", stats, rounds)
+        return _done(model, columns, chosen, float(best), "optimal", stats, rounds)
 
     # 3. Proof by reduced-cost fixing. A solution using a variable of reduced cost d < -delta is
     # worth less than z - delta (so at most ceil(z - delta) - 1, an integer). With delta = z - best - 1
@@ -470,11 +527,11 @@ def solve_component(
         # using it is worth less than z - delta: at most this integer.
         outside = math.ceil(z - delta) - 1
         if best >= top or (status == "optimal" and best >= outside):
-            return _done(model, cycles, arcs, chosen, float(best), "optimal", stats, rounds)
+            return _done(model, columns, chosen, float(best), "optimal", stats, rounds)
         if status != "optimal":  # out of time
             proven = min(float(top), max(float(best), bound, float(outside)))
             final = "optimal" if proven <= best else "feasible"
-            return _done(model, cycles, arcs, chosen, proven, final, stats, rounds)
+            return _done(model, columns, chosen, proven, final, stats, rounds)
         delta = max(1.0, 4 * delta)
 
 
@@ -520,8 +577,7 @@ def _mip_parts(
 
 def _done(
     model: _Model,
-    cycles: Sequence[tuple[tuple[int, ...], int]],
-    arcs: Sequence[ChainArc],
+    columns: Columns,
     chosen: Sequence[int],
     bound: float,
     status: str,
@@ -530,26 +586,25 @@ def _done(
 ) -> ComponentResult:
     stats["stage"] = 2
     stats["rounds"] = rounds
-    return _result(model, cycles, arcs, chosen, bound, status, stats)
+    return _result(model, columns, chosen, bound, status, stats)
 
 
 def _result(
     model: _Model,
-    cycles: Sequence[tuple[tuple[int, ...], int]],
-    arcs: Sequence[ChainArc],
+    columns: Columns,
     chosen: Sequence[int],
     bound: float,
     status: str,
     stats: dict[str, float],
 ) -> ComponentResult:
-    n_cycles = len(cycles)
+    n_cycles = columns.n_cycles
     chosen = sorted(chosen)
     value = sum(model.weights[j] for j in chosen)
     if status not in ("optimal", "feasible"):
         status = "feasible" if chosen else status
     return ComponentResult(
         tuple(j for j in chosen if j < n_cycles),
-        tuple(arcs[j - n_cycles] for j in chosen if j >= n_cycles),
+        tuple(columns.arc(j - n_cycles) for j in chosen if j >= n_cycles),
         value,
         max(bound, float(value)),
         status,
