@@ -9,6 +9,7 @@ planned move); the swap H1 <-> H2 still waits for answers.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -41,6 +42,7 @@ PAGES = [
     ("territoire-politique", "admin", "/territoire/politique"),
     ("territoire-appariements", "admin", "/territoire/appariements"),
     ("territoire-appariement", "admin", "/territoire/appariements/{run}"),
+    ("territoire-lancement-echec", "admin", "/territoire/appariements/lancements/{job}"),
     ("territoire-statistiques", "admin", "/territoire/statistiques"),
     ("territoire-demenagements", "admin", "/territoire/demenagements"),
 ]
@@ -51,7 +53,8 @@ def _prepare(ids: dict[str, int]) -> Any:
         from portal_helpers import login
 
         from exchange import models as m
-        from exchange.models.workflow import Proposal, ProposalMove, Run
+        from exchange.models.workflow import Proposal, ProposalMove, Run, RunJob
+        from exchange.runs import STALE_REASON
 
         with Session(client.application.extensions["exchange_engine"]) as db:
             hid = dict(db.execute(select(m.Household.ref, m.Household.id)).all())
@@ -73,6 +76,15 @@ def _prepare(ids: dict[str, int]) -> Any:
         with Session(client.application.extensions["exchange_engine"]) as db:
             assert db.get(Proposal, ids["proposal_h4"]).status == "deciding"
             assert db.get(Proposal, ids["proposal_h3"]).status == "confirmed"
+            # A lancement that failed and one that finished: the runs page lists them, the first has a page.
+            run = db.get(Run, ids["run"])
+            started = run.started_at - timedelta(minutes=5)
+            for status, run_id, error in (("failed", None, STALE_REASON), ("finished", run.id, None)):
+                db.add(RunJob(territory_id=run.territory_id, as_of=run.as_of, requested_by="admin",
+                              status=status, started_at=started, stale_after=started + timedelta(minutes=25),
+                              finished_at=started + timedelta(minutes=1), run_id=run_id, error=error))
+            db.commit()
+            ids["job"] = db.scalar(select(RunJob.id).where(RunJob.status == "failed"))
 
     return prepare
 
