@@ -39,6 +39,9 @@ def register(group: click.Group) -> None:
 @contextmanager
 def _step(console: Console, label: str) -> Iterator[None]:
     """Show a spinner on stderr while a long step runs (nothing when stderr is not a terminal)."""
+    if not console.is_terminal:  # no spinner machinery at all: solve-graph's "seconds" stay the solve's
+        yield
+        return
     with console.status(label, spinner="dots"):
         yield
 
