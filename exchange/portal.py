@@ -1501,15 +1501,6 @@ class RunReport:
     proposals: tuple[ProposalRow, ...]
 
 
-def start_run(session: Session, account: Any, *, as_of: date) -> int:
-    """Run the matching of the admin's territory now; the new run's id."""
-    from exchange import runs
-
-    run = runs.run_territory(session, account.territory_code, as_of=as_of)
-    clear_cache(account.territory_code)
-    return int(run.id)
-
-
 def list_runs(session: Session, account: Any) -> list[RunRow]:
     """The territory's latest runs."""
     from exchange import runs
