@@ -88,7 +88,7 @@ def _solve(instance: Instance, params: SolveParams, backend: str, lp_backend: st
     n = graph.n_households
     src, dst, weight = arc_arrays(graph)
     labels = np.asarray(comp, dtype=np.int64)
-    on_cycle = (src < n) & (labels[src] == labels[np.minimum(dst, n - 1) if n else dst])
+    on_cycle = (src < n) & (labels[src] == labels[dst])  # arcs never enter a vacancy: dst < n
     on_chain = depth[src] < params.max_chain
     part_of = weak_components(graph.n_nodes, src[on_cycle | on_chain], dst[on_cycle | on_chain])
     n_parts = int(part_of.max(initial=-1)) + 1
