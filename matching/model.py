@@ -254,7 +254,7 @@ def _build(
 
 @dataclass(slots=True)
 class _Relaxation:
-    """The LP optimum over every column: value, column values, reduced costs (all <= 0)."""
+    """The LP optimum over every column: a proven bound, column values, reduced costs (all <= 0)."""
 
     value: float
     values: npt.NDArray[np.float64]
@@ -334,8 +334,13 @@ def _column_generation(model: _Model, backend: str, deadline: float) -> _Relaxat
     values = np.zeros(n)
     for j, var in variables.items():
         values[j] = var.solution_value()
-    # The dual objective (rhs are 1 or 0) is the bound reduced-cost fixing relies on.
-    value = float(np.dot(duals[:n_rows], np.asarray(model.rhs)))
+    # The bound reduced-cost fixing relies on, valid whatever the LP solver's tolerances: for duals
+    # pi >= 0 and any solution x in [0, 1] (every column has a household row, so x <= 1),
+    # w.x = pi.A x + (w - pi A).x <= pi.b + sum of the positive reduced costs, and a solution using
+    # column j is worth at most that plus j's (negative) reduced cost.
+    duals = np.maximum(duals, 0.0)
+    reduced = _reduced_costs(model, duals)
+    value = float(np.dot(duals[:n_rows], np.asarray(model.rhs)) + reduced[reduced > 0].sum())
     return _Relaxation(value, values, np.minimum(reduced, 0.0), int(in_master.sum()), iterations)
 
 
