@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -332,3 +334,35 @@ def test_shared_kidney_instances_reach_the_readme_optimum(name: str, max_chain: 
     assert solution.status == "optimal"
     assert solution.objective == optimum
     assert solution.bound == pytest.approx(optimum)
+
+
+_NO_IMPORTS = """
+import sys
+from matching.kep import read_instance
+from matching.solve import solve
+from matching.types import SolveParams
+for name in sys.argv[1:]:
+    instance = read_instance(name, unit_weights=True)
+    before = set(sys.modules)
+    solution = solve(instance, SolveParams(max_cycle=3, max_chain=2))
+    print(solution.timings.get("stage"), solution.timings.get("rounds", 0), sorted(set(sys.modules) - before))
+"""
+
+
+@needs_kidney
+def test_a_fresh_process_imports_nothing_while_solving() -> None:
+    """Every stage (LP only; search rounds; proof round) runs without importing a module on first use.
+
+    A lazy import inside a solve (``np.unique``/``np.union1d`` load ``numpy.ma``) cost 17-30 ms, more
+    than the whole solve of a small file.
+    """
+    files = [
+        KIDNEY / "klimentova-pedroso-small/20_01.input.gz",  # LP alone
+        KIDNEY / "preflib-00036/00036-00000071.wmd",  # search rounds
+        KIDNEY / "generated-uk2022/uk2022-band-pra0-500-ndd0.05-s1.kep.json",  # a proof round
+    ]
+    out = subprocess.run(
+        [sys.executable, "-c", _NO_IMPORTS, *map(str, files)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert [line.split(" ", 2)[2] for line in out] == ["[]", "[]", "[]"]
+    assert {line.split(" ", 2)[0] for line in out} >= {"1", "2"}
