@@ -19,6 +19,9 @@ Solved in three exact steps (weights are integers, so every solution's value is 
    ``z + d < incumbent + 1`` is dropped, and the MIP over what is left (its weakly connected parts,
    each on its own) either finds a better solution or proves the incumbent optimal.
 
+No MIP is built over more than ``_MIP_MAX`` variables (the LP bound is then reported as is): on such
+sizes CBC does not stop at its time limit.
+
 MIP solvers' own statuses are not trusted: a solution is reported optimal only when the solver's
 best bound, rounded down, does not exceed it.
 
@@ -79,6 +82,8 @@ _SMALL = 2000  # search MIPs up to this many variables go to CP-SAT,
 _SMALL_SECONDS = 0.5  # for at most this long each (CP-SAT finds fast but may prove slowly)
 _SEARCH_SECONDS = 5.0  # a search round's budget, unless the time limit is tight (see _search_budget)
 _SEED_PER_ROW = 3  # columns per household row in the first restricted master
+_MIP_MAX = 150_000  # no MIP over more variables: CBC does not stop on time (613k: 191 s for 57 s)
+_AROUND_MAX = 20_000  # columns of the second search round at most (see _around_integral)
 _TINY = 8  # parts of at most this many variables are enumerated (no solver start-up)
 
 
@@ -348,11 +353,13 @@ def _column_generation(model: _Model, backend: str, deadline: float) -> _Relaxat
 
 
 def _around_integral(
-    model: _Model, values: npt.NDArray[np.float64], slack: npt.NDArray[np.float64], eps: float
+    model: _Model, values: npt.NDArray[np.float64], slack: npt.NDArray[np.float64], eps: float, seed: int
 ) -> list[int]:
     """The LP's columns at 1, and the columns of zero reduced cost that touch none of their households.
 
-    A search set, not a proof: it keeps the LP's integral part and lets the MIP repair the rest.
+    A search set, not a proof: it keeps the LP's integral part and lets the MIP repair the rest. When
+    there are more than ``_AROUND_MAX`` (unit weights on 2,000 pairs: 222,946, on which CBC found
+    worse than on the LP's support alone), the LP's support plus a sample of the others (``seed``).
     """
     at_one = values > 1 - _INTEGRAL
     rhs = np.append(np.asarray(model.rhs), 0.0)
@@ -361,7 +368,14 @@ def _around_integral(
     covered[used[(model.coefs[at_one] > 0) & (rhs[used] > 0)]] = True
     covered[-1] = False
     touches = ((model.coefs > 0) & covered[model.rows]).any(axis=1)
-    return np.flatnonzero(at_one | ((slack >= -eps) & ~touches)).tolist()
+    around = np.flatnonzero(at_one | ((slack >= -eps) & ~touches))
+    if len(around) > _AROUND_MAX:
+        support = values > _INTEGRAL
+        others = around[~support[around]]
+        size = min(len(others), max(0, _AROUND_MAX - int(support.sum())))
+        sample = np.random.default_rng(seed).choice(others, size, replace=False)
+        around = np.sort(np.concatenate([np.flatnonzero(support), sample]))
+    return around.tolist()
 
 
 @contextlib.contextmanager
@@ -455,9 +469,10 @@ def _mip(
     """
     if not active:
         return [], 0.0, "optimal"
+    until = time.perf_counter() + seconds
     solver, variables = _build(backend, model, active)
-
-    _set_limits(solver, backend, seconds, seed, workers, search=search)
+    # The clock runs while the model is built (seconds on hundreds of thousands of columns).
+    _set_limits(solver, backend, max(0.01, until - time.perf_counter()), seed, workers, search=search)
     total = sum(abs(model.weights[j]) for j in active)
     parameters = pywraplp.MPSolverParameters()
     parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, 0.5 / (total + 1))
@@ -557,14 +572,16 @@ def solve_component(
         if best >= top:
             break
         if keep is None:
-            keep = _around_integral(model, values, slack, eps)
+            keep = _around_integral(model, values, slack, eps, seed)
         rounds += 1
+        stats[f"round{rounds}_{name}_kept"] = len(keep)
+        if len(keep) > _MIP_MAX:
+            continue
         until = min(deadline, time.perf_counter() + _search_budget(deadline - time.perf_counter()))
         found, _, _ = _mip_parts(model, keep, backend, until, seed, workers, search=True)
         value = sum(model.weights[j] for j in found)
         if value > best:
             best, chosen = value, found
-        stats[f"round{rounds}_{name}_kept"] = len(keep)
         stats[f"round{rounds}_s"] = time.perf_counter() - start
     if best >= top:
         return _done(model, columns, chosen, float(best), "optimal", stats, rounds)
@@ -578,15 +595,23 @@ def solve_component(
     exact = z - best - 1 + eps
     zero = int(np.count_nonzero(slack >= -eps))
     delta = exact if int(np.count_nonzero(slack >= -exact - eps)) <= max(3 * zero, 50_000) else eps
+    proven = float(top)  # the best bound so far
     while True:
         rounds += 1
         delta = min(delta, z - best - 1 + eps)
         keep = np.flatnonzero(slack >= -delta - eps).tolist()
+        stats[f"round{rounds}_proof_kept"] = len(keep)
+        if len(keep) > _MIP_MAX:  # hopeless, and the solver would not stop on time: search instead
+            pool = np.flatnonzero(slack >= -eps)
+            chosen = _neighbourhoods(model, chosen, pool, top, deadline, backend, seed, workers)
+            best = sum(model.weights[j] for j in chosen)
+            stats[f"round{rounds}_s"] = time.perf_counter() - start
+            final = "optimal" if best >= top else "feasible"
+            return _done(model, columns, chosen, max(proven, float(best)), final, stats, rounds)
         found, bound, status = _mip_parts(model, keep, backend, deadline, seed, workers)
         value = sum(model.weights[j] for j in found)
         if value > best:
             best, chosen = value, found
-        stats[f"round{rounds}_proof_kept"] = len(keep)
         stats[f"round{rounds}_s"] = time.perf_counter() - start
         # A dropped variable has reduced cost below -delta - eps (eps covers rounding), so a solution
         # using it is worth less than z - delta: at most this integer.
@@ -594,10 +619,43 @@ def solve_component(
         if best >= top or (status == "optimal" and best >= outside):
             return _done(model, columns, chosen, float(best), "optimal", stats, rounds)
         if status != "optimal":  # out of time
-            proven = min(float(top), max(float(best), bound, float(outside)))
+            proven = min(proven, max(float(best), bound, float(outside)))
             final = "optimal" if proven <= best else "feasible"
             return _done(model, columns, chosen, proven, final, stats, rounds)
+        proven = min(proven, float(max(best, outside)))  # no solution beats the kept set's optimum
         delta = max(1.0, 4 * delta)
+
+
+def _neighbourhoods(
+    model: _Model,
+    chosen: list[int],
+    pool: IntArray,
+    top: int,
+    deadline: float,
+    backend: str,
+    seed: int,
+    workers: int,
+) -> list[int]:
+    """Improve ``chosen`` until the deadline (or ``top``): MIPs over it plus random samples of ``pool``.
+
+    For models too large for a proof MIP (the 2,000-pair file's 613,495 columns), so that the time
+    left still serves. Deterministic for a seed up to the solvers' time limits.
+    """
+    rng = np.random.default_rng(seed)
+    best = sum(model.weights[j] for j in chosen)
+    while best < top and deadline - time.perf_counter() > 1.0:
+        left = deadline - time.perf_counter()
+        sample = rng.choice(pool, min(len(pool), _AROUND_MAX), replace=False)
+        kept = np.zeros(len(model.weights), dtype=bool)
+        kept[sample] = True
+        kept[chosen] = True
+        keep = np.flatnonzero(kept).tolist()
+        until = min(deadline, time.perf_counter() + _search_budget(left))
+        found, _, _ = _mip_parts(model, keep, backend, until, seed, workers, search=True)
+        value = sum(model.weights[j] for j in found)
+        if value > best:
+            best, chosen = value, found
+    return chosen
 
 
 def _search_budget(left: float) -> float:

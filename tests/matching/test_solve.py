@@ -366,3 +366,26 @@ def test_a_fresh_process_imports_nothing_while_solving() -> None:
     ).stdout.splitlines()
     assert [line.split(" ", 2)[2] for line in out] == ["[]", "[]", "[]"]
     assert {line.split(" ", 2)[0] for line in out} >= {"1", "2"}
+
+
+@needs_kidney
+@pytest.mark.parametrize(("mip_max", "around_max"), [(100, 60), (10**9, 60)])
+def test_capped_search_sets_stay_valid(
+    monkeypatch: pytest.MonkeyPatch, mip_max: int, around_max: int
+) -> None:
+    """Models too big for a proof MIP (``_MIP_MAX``) and sampled search sets (``_AROUND_MAX``), forced
+    small on a 500-pair file of known optimum 287: valid solutions, honest bounds and statuses."""
+    import matching.model as model_module
+
+    monkeypatch.setattr(model_module, "_MIP_MAX", mip_max)
+    monkeypatch.setattr(model_module, "_AROUND_MAX", around_max)
+    instance = read_instance(
+        KIDNEY / "generated-uk2022/uk2022-band-pra0-500-ndd0.05-s1.kep.json", unit_weights=True
+    )
+    params = SolveParams(max_cycle=3, max_chain=2, time_limit_s=4)
+    solution = solve(instance, params)
+    verify(instance, solution, params)
+    assert solution.objective <= 287 <= solution.bound
+    assert (solution.status == "optimal") == (solution.objective == solution.bound)
+    if mip_max == 10**9:  # the sampled search only: the proof rounds still prove the optimum
+        assert solution.status == "optimal"
