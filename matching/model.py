@@ -9,9 +9,10 @@ it); each vacancy starts at most one chain; a household passes its dwelling on a
 
 Solved in three exact steps (weights are integers, so every solution's value is an integer):
 
-1. the LP relaxation (GLOP) by column generation: a small restricted master, every column priced
-   at once with numpy, the best columns of positive reduced cost added until none is left; its
-   value ``z`` bounds the optimum, ``floor(z)`` too; when its solution is integral it is optimal;
+1. the LP relaxation (GLOP) by column generation: a restricted master seeded with the heaviest
+   columns and each household's three heaviest, every column priced at once with numpy, the best
+   columns of positive reduced cost added until none is left; its value ``z`` bounds the optimum,
+   ``floor(z)`` too; when its solution is integral it is optimal;
 2. incumbents: short MIPs over the LP's support, then over its integral part plus the columns of
    zero reduced cost that touch none of its households; a solution worth ``floor(z)`` is optimal;
 3. reduced-cost fixing: a variable of reduced cost ``d`` (for a maximisation, ``d <= 0`` at its
@@ -19,8 +20,9 @@ Solved in three exact steps (weights are integers, so every solution's value is 
    ``z + d < incumbent + 1`` is dropped, and the MIP over what is left (its weakly connected parts,
    each on its own) either finds a better solution or proves the incumbent optimal.
 
-No MIP is built over more than ``_MIP_MAX`` variables (the LP bound is then reported as is): on such
-sizes CBC does not stop at its time limit.
+No MIP is built over more than ``_MIP_MAX`` variables: on such sizes CBC does not stop at its time
+limit. When step 3 would need one, the time left goes to MIPs over the incumbent plus random samples
+of the columns of zero reduced cost, and the LP bound is reported.
 
 MIP solvers' own statuses are not trusted: a solution is reported optimal only when the solver's
 best bound, rounded down, does not exceed it.
@@ -83,7 +85,7 @@ _SMALL_SECONDS = 0.5  # for at most this long each (CP-SAT finds fast but may pr
 _SEARCH_SECONDS = 5.0  # a search round's budget, unless the time limit is tight (see _search_budget)
 _SEED_PER_ROW = 3  # columns per household row in the first restricted master
 _MIP_MAX = 150_000  # no MIP over more variables: CBC does not stop on time (613k: 191 s for 57 s)
-_AROUND_MAX = 20_000  # columns of the second search round at most (see _around_integral)
+_AROUND_MAX = 60_000  # columns of the second search round at most (see _around_integral)
 _TINY = 8  # parts of at most this many variables are enumerated (no solver start-up)
 
 
