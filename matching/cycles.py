@@ -279,8 +279,15 @@ _CHUNK = 2_000_000  # two-move paths expanded at once when closing 3-cycles (bou
 _DENSE = 4_000_000  # up to this many (source, target) pairs, arcs are found in a dense index
 
 
-def cycle_arrays(graph: Graph, max_length: int, comp: list[int] | None = None) -> tuple[IntArray, IntArray]:
+def cycle_arrays(
+    graph: Graph,
+    max_length: int,
+    comp: list[int] | None = None,
+    arcs: tuple[IntArray, IntArray, IntArray] | None = None,
+) -> tuple[IntArray, IntArray]:
     """The cycles of :func:`weighted_cycles`, in the same order, as arrays.
+
+    ``arcs`` is :func:`arc_arrays` of the graph when the caller has it already.
 
     Returns ``(members, points)``: ``members[i]`` lists cycle ``i``'s households from its smallest
     index, padded with ``-1`` to ``max_length`` columns. Cycles of 2 and 3 households are found
@@ -304,7 +311,7 @@ def cycle_arrays(graph: Graph, max_length: int, comp: list[int] | None = None) -
             members[i, : len(cycle)] = cycle
         return members, np.fromiter((p for _, p in found), dtype=np.int64, count=len(found))
     n = graph.n_households
-    src, dst, w = arc_arrays(graph)
+    src, dst, w = arcs if arcs is not None else arc_arrays(graph)
     labels = np.asarray(comp, dtype=np.int64)
     inside = (src < n) & (dst < n)
     inside[inside] = labels[src[inside]] == labels[dst[inside]]

@@ -95,7 +95,7 @@ def _solve(instance: Instance, params: SolveParams, backend: str, lp_backend: st
     timings = {"graph_s": clock() - start}
 
     t0 = clock()
-    members, points = cycle_arrays(graph, params.max_cycle, comp)
+    members, points = cycle_arrays(graph, params.max_cycle, comp, (src, dst, weight))
     # Chain arcs: out of a vacancy at position 1 only; out of a household at depth d, at d+1 .. max_chain.
     a_src, a_dst, a_w = src[on_chain], dst[on_chain], weight[on_chain]
     first = np.where(a_src >= n, 1, depth[a_src] + 1)
