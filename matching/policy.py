@@ -252,9 +252,7 @@ def move_allowed(
     n = household_size(household)
     if dwelling.ref == current.ref:  # rule 1
         failed.append("same_dwelling")
-    if dwelling.surface_m2 < min_surface(n, config) or dwelling.rooms < rooms_needed(
-        household, config
-    ):  # rule 2
+    if is_overcrowded(household, dwelling, config):  # rule 2
         failed.append("overcrowding")
     if dwelling.rooms > n + config.max_extra_rooms:  # rule 3
         failed.append("under_occupation")
