@@ -307,6 +307,13 @@ def _store(
     session.flush()
 
 
+def _territory(session: Session, code: str) -> Territory:
+    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
+    if territory is None:
+        raise NotFound(f"territoire inconnu : {code}")
+    return territory
+
+
 def run_territory(
     session: Session,
     code: str,
@@ -332,9 +339,7 @@ def run_territory(
     t0 = clock()
     if session.get_bind().dialect.name == "sqlite":
         _sqlite_write_lock(session, code)
-    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
-    if territory is None:
-        raise NotFound(f"territoire inconnu : {code}")
+    territory = _territory(session, code)
     day = as_of or started.date()
 
     acquire_run_lock(session, territory, now=started)
@@ -409,10 +414,7 @@ def run_territory(
 
 def territory_caps(session: Session, code: str) -> tuple[int, int]:
     """The territory's (max_cycle, max_chain) from its policy configuration."""
-    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
-    if territory is None:
-        raise NotFound(f"territoire inconnu : {code}")
-    config = _policy_config(session, territory)
+    config = _policy_config(session, _territory(session, code))
     return config.max_cycle, config.max_chain
 
 
@@ -480,13 +482,6 @@ def _view(job: RunJob, now: datetime) -> JobView:
     return JobView(
         job.id, job.as_of, job.requested_by, status, job.started_at, job.finished_at, job.run_id, error
     )
-
-
-def _territory(session: Session, code: str) -> Territory:
-    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
-    if territory is None:
-        raise NotFound(f"territoire inconnu : {code}")
-    return territory
 
 
 def claim_job(
