@@ -88,6 +88,8 @@ _SEARCH_SECONDS = 5.0  # a search round's budget, unless the time limit is tight
 _SEED_PER_ROW = 3  # columns per household row in the first restricted master
 _MIP_MAX = 150_000  # no MIP over more variables: CBC does not stop on time (613k: 191 s for 57 s)
 _AROUND_MAX = 60_000  # columns of the second search round at most (see _around_integral)
+_PROOF_DIRECT = 50_000  # straight to the incumbent's proof MIP up to this many columns (see step 3),
+_PROOF_GROWTH = 1.25  # or up to this many times as many as the next target's
 _TINY = 8  # parts of at most this many variables are enumerated (no solver start-up)
 
 
@@ -602,14 +604,17 @@ def solve_component(
     def kept(target: int) -> IntArray:
         return np.flatnonzero(slack >= -(z - target) - eps)
 
-    n_top = len(kept(top))
-    target = best + 1 if len(kept(best + 1)) <= max(50_000, 1.25 * n_top) else top
+    target = top
     proven = float(top)  # the best bound so far
     previous: tuple[int, int] | None = None  # (columns kept, optimum over them) of the last proof MIP
     while True:
         rounds += 1
         target = max(target, best + 1)
         keep = kept(target).tolist()
+        if target > best + 1:  # straight to the proof when it costs little more than the next step
+            last = kept(best + 1).tolist()
+            if len(last) <= max(_PROOF_DIRECT, _PROOF_GROWTH * len(keep)):
+                target, keep = best + 1, last
         stats[f"round{rounds}_proof_kept"] = len(keep)
         if len(keep) > _MIP_MAX:  # hopeless, and the solver would not stop on time: search instead
             pool = np.flatnonzero(slack >= -eps)

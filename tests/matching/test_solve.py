@@ -389,3 +389,35 @@ def test_capped_search_sets_stay_valid(
     assert (solution.status == "optimal") == (solution.objective == solution.bound)
     if mip_max == 10**9:  # the sampled search only: the proof rounds still prove the optimum
         assert solution.status == "optimal"
+
+
+@needs_kidney
+@pytest.mark.parametrize(
+    ("name", "unit", "optimum"),
+    [
+        ("generated-uk2022/uk2022-band-pra0-250-ndd0.10-s1.kep.json", True, 113),
+        ("kidneyexchange-jl/heterogeneous_128_19_1.wmd", True, 96),
+        ("trimble-kidney-solver/100-random-weights.input", False, None),
+    ],
+)
+def test_proof_by_descending_targets_from_no_incumbent(
+    monkeypatch: pytest.MonkeyPatch, name: str, unit: bool, optimum: int | None
+) -> None:
+    """No search rounds and no direct proof: the proof MIPs start at target floor(z) and go down
+    (floor(z), floor(z) - 1, floor(z) - 4, ...) from an empty incumbent, and still reach the optimum
+    of the default path, proven, with an honest status."""
+    import matching.model as model_module
+
+    instance = read_instance(KIDNEY / name, unit_weights=unit)
+    params = SolveParams(max_cycle=3, max_chain=2, time_limit_s=60)
+    reference = solve(instance, params)
+    assert reference.status == "optimal"
+    monkeypatch.setattr(model_module, "_PROOF_DIRECT", -1)
+    monkeypatch.setattr(model_module, "_PROOF_GROWTH", 0.0)
+    monkeypatch.setattr(model_module, "_search_budget", lambda left: 0.0)  # search rounds find nothing
+    solution = solve(instance, params)
+    verify(instance, solution, params)
+    assert solution.status == "optimal"
+    assert solution.objective == solution.bound == reference.objective
+    if optimum is not None:
+        assert solution.objective == optimum
