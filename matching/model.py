@@ -90,6 +90,8 @@ _MIP_MAX = 150_000  # no MIP over more variables: CBC does not stop on time (613
 _AROUND_MAX = 60_000  # columns of the second search round at most (see _around_integral)
 _PROOF_DIRECT = 50_000  # straight to the incumbent's proof MIP up to this many columns (see step 3),
 _PROOF_GROWTH = 1.25  # or up to this many times as many as the next target's
+_REGION = 300  # households freed by one large-neighbourhood round (see _neighbourhoods)
+_REGION_SECONDS = 3.0  # and its MIP's budget
 _TINY = 8  # parts of at most this many variables are enumerated (no solver start-up)
 
 
@@ -652,26 +654,62 @@ def _neighbourhoods(
     seed: int,
     workers: int,
 ) -> list[int]:
-    """Improve ``chosen`` until the deadline (or ``top``): MIPs over it plus random samples of ``pool``.
+    """Improve ``chosen`` until the deadline (or ``top``) by large-neighbourhood search.
 
     For models too large for a proof MIP (the 2,000-pair file's 613,495 columns), so that the time
-    left still serves. Deterministic for a seed up to the solvers' time limits.
+    left still serves. Each round picks a region of about ``_REGION`` households around a random
+    column of ``pool``, grown along shared households, and solves the MIP over ``chosen`` plus the
+    pool's columns that touch the region and otherwise only households ``chosen`` leaves unmoved: it
+    may undo the region's moves and redo them better. (2,000 pairs, 40 s from 1489: 1529; MIPs over
+    ``chosen`` plus random samples of 60,000 pool columns, as before: still 1489.) Deterministic for
+    a seed up to the solvers' time limits.
     """
     rng = np.random.default_rng(seed)
+    n_rows = len(model.rhs)
+    rhs = np.append(np.asarray(model.rhs), 0.0)
+    packing = (model.coefs > 0) & (rhs[model.rows] > 0)  # household and vacancy entries
+    pool_rows = np.where(packing[pool], model.rows[pool], n_rows)  # padded with the dummy row
     best = sum(model.weights[j] for j in chosen)
-    while best < top and deadline - time.perf_counter() > 1.0:
-        left = deadline - time.perf_counter()
-        sample = rng.choice(pool, min(len(pool), _AROUND_MAX), replace=False)
+    while best < top and deadline - time.perf_counter() > 1.0 and len(pool):
+        mine = np.asarray(chosen, dtype=np.int64)
+        covered = np.zeros(n_rows + 1, dtype=bool)
+        covered[np.where(packing[mine], model.rows[mine], n_rows)] = True
+        region = _region(pool_rows, pool_rows[rng.integers(len(pool))], rng, n_rows)
+        allowed = ~covered | region
+        allowed[n_rows] = True
+        inside = np.flatnonzero(allowed[pool_rows].all(axis=1) & region[pool_rows].any(axis=1))
+        if len(inside) > _AROUND_MAX:
+            inside = rng.choice(inside, _AROUND_MAX, replace=False)
         kept = np.zeros(len(model.weights), dtype=bool)
-        kept[sample] = True
-        kept[chosen] = True
-        keep = np.flatnonzero(kept).tolist()
-        until = min(deadline, time.perf_counter() + _search_budget(left))
-        found, _, _ = _mip_parts(model, keep, backend, until, seed, workers, search=True)
+        kept[pool[inside]] = True
+        kept[mine] = True
+        until = min(deadline, time.perf_counter() + _REGION_SECONDS)
+        found, _, _ = _mip_parts(
+            model, np.flatnonzero(kept).tolist(), backend, until, seed, workers, search=True
+        )
         value = sum(model.weights[j] for j in found)
         if value > best:
             best, chosen = value, found
     return chosen
+
+
+def _region(
+    pool_rows: IntArray, start: IntArray, rng: np.random.Generator, n_rows: int
+) -> npt.NDArray[np.bool_]:
+    """About ``_REGION`` household rows reached from ``start`` through the columns of ``pool_rows``."""
+    region = np.zeros(n_rows + 1, dtype=bool)
+    frontier = start[start < n_rows]
+    while frontier.size:
+        room = _REGION - int(region.sum())
+        if frontier.size >= room:
+            region[rng.choice(frontier, room, replace=False)] = True
+            break
+        region[frontier] = True
+        reached = np.zeros(n_rows + 1, dtype=bool)
+        reached[pool_rows[region[pool_rows].any(axis=1)]] = True
+        reached[n_rows] = False
+        frontier = np.flatnonzero(reached & ~region)
+    return region
 
 
 def _search_budget(left: float) -> float:
