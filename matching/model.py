@@ -42,8 +42,9 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -789,7 +790,9 @@ def _enumerate(model: _Model, group: Sequence[int]) -> list[int]:
     def feasible() -> bool:
         return all(v <= rhs[r] + 1e-9 for r, v in load.items())
 
-    def visit(k: int, value: int) -> None:
+    # visit gets itself as an argument: a closure naming itself would be a reference cycle, left for
+    # the cyclic collector that solves pause (one per call, thousands per neighbourhood round)
+    def visit(k: int, value: int, again: Callable[[int, int, Any], None]) -> None:
         nonlocal best, best_value
         if value + rest[k] <= best_value:
             return
@@ -803,13 +806,13 @@ def _enumerate(model: _Model, group: Sequence[int]) -> list[int]:
             for r, c in entries:
                 load[r] = load.get(r, 0.0) + c
             chosen.append(group[order[k]])
-            visit(k + 1, value + weight)
+            again(k + 1, value + weight, again)
             chosen.pop()
             for r, c in entries:
                 load[r] -= c
-        visit(k + 1, value)
+        again(k + 1, value, again)
 
-    visit(0, 0)
+    visit(0, 0, visit)
     return best
 
 

@@ -131,3 +131,23 @@ def test_odd_triangles_descend_from_the_lp_bound() -> None:
     assert result.stats is not None and result.stats["lp_bound"] == pytest.approx(15.0)
     # two search rounds, then targets 15 (proves <= 14), 14 (the same columns: not solved again), 11
     assert result.stats["rounds"] == 5
+
+
+def test_enumeration_leaves_no_reference_cycles() -> None:
+    """Solves run with the cyclic collector paused (matching.solve): the recursive closure of
+    ``_enumerate`` must not leave a cycle per call (the incumbent's thousands of tiny parts in each
+    large-neighbourhood round kept 1.1 GB alive on the 20,000-dwelling territory, 0.46 GB with the
+    collector on)."""
+    import gc
+
+    model = _model(Columns.of([((0, 1), 3), ((1, 2), 2), ((0, 2), 2)], []))
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(10):
+            assert _enumerate(model, [0, 1, 2]) == [0]
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
