@@ -23,8 +23,9 @@ Solved in three exact steps (weights are integers, so every solution's value is 
    down.
 
 No MIP is built over more than ``_MIP_MAX`` variables: on such sizes CBC does not stop at its time
-limit. When step 3 would need one, the time left goes to MIPs over the incumbent plus random samples
-of the columns of zero reduced cost, and the LP bound is reported.
+limit. When step 3 would need one, the time left goes to large-neighbourhood search (MIPs over the
+incumbent plus the zero-reduced-cost columns around a region of households), and the LP bound is
+reported.
 
 MIP solvers' own statuses are not trusted: a solution is reported optimal only when the solver's
 best bound, rounded down, does not exceed it.
@@ -277,10 +278,23 @@ class _Relaxation:
     iterations: int
 
 
+def _packing(model: _Model) -> npt.NDArray[np.bool_]:
+    """Which entries ``(j, i)`` of ``model.rows`` are household or vacancy rows (``<= 1``, coefficient 1)."""
+    rhs = np.append(np.asarray(model.rhs), 0.0)
+    packing: npt.NDArray[np.bool_] = (model.coefs > 0) & (rhs[model.rows] > 0)
+    return packing
+
+
+def _covered(model: _Model, packing: npt.NDArray[np.bool_], columns: IntArray) -> npt.NDArray[np.bool_]:
+    """The household and vacancy rows that ``columns`` use (one flag per row, the dummy row's False)."""
+    covered = np.zeros(len(model.rhs) + 1, dtype=bool)
+    covered[model.rows[columns][packing[columns]]] = True
+    return covered
+
+
 def _best_per_row(model: _Model, k: int) -> IntArray:
     """The ``k`` heaviest columns of each household and vacancy row (ties: lowest index first)."""
-    rhs = np.append(np.asarray(model.rhs), 0.0)
-    entry = (model.coefs > 0) & (rhs[model.rows] > 0)
+    entry = _packing(model)
     column = np.broadcast_to(np.arange(len(model.w))[:, None], model.rows.shape)[entry]
     row = model.rows[entry]
     order = np.lexsort((-model.w[column], row))
@@ -371,11 +385,7 @@ def _around_integral(
     worse than on the LP's support alone), the LP's support plus a sample of the others (``seed``).
     """
     at_one = values > 1 - _INTEGRAL
-    rhs = np.append(np.asarray(model.rhs), 0.0)
-    covered = np.zeros(len(rhs), dtype=bool)
-    used = model.rows[at_one]
-    covered[used[(model.coefs[at_one] > 0) & (rhs[used] > 0)]] = True
-    covered[-1] = False
+    covered = _covered(model, _packing(model), np.flatnonzero(at_one))
     touches = ((model.coefs > 0) & covered[model.rows]).any(axis=1)
     around = np.flatnonzero(at_one | ((slack >= -eps) & ~touches))
     if len(around) > _AROUND_MAX:
@@ -609,7 +619,7 @@ def solve_component(
 
     target = top
     proven = float(top)  # the best bound so far
-    previous: tuple[int, int] | None = None  # (columns kept, optimum over them) of the last proof MIP
+    solved = -1  # how many columns the last proof MIP kept
     while True:
         rounds += 1
         target = max(target, best + 1)
@@ -626,14 +636,14 @@ def solve_component(
             stats[f"round{rounds}_s"] = time.perf_counter() - start
             final = "optimal" if best >= proven else "feasible"
             return _done(model, columns, chosen, max(proven, float(best)), final, stats, rounds)
-        if previous is not None and previous[0] == len(keep):  # same columns: same optimum, known
+        if len(keep) == solved:  # the same (nested) set as the last MIP: its optimum is known
             status = "optimal"
         else:
             found, bound, status = _mip_parts(model, keep, backend, deadline, seed, workers)
             value = sum(model.weights[j] for j in found)
             if value > best:
                 best, chosen = value, found
-            previous = (len(keep), value)
+            solved = len(keep)
         stats[f"round{rounds}_s"] = time.perf_counter() - start
         if best >= top or (status == "optimal" and best >= target - 1):
             return _done(model, columns, chosen, float(best), "optimal", stats, rounds)
@@ -667,14 +677,12 @@ def _neighbourhoods(
     """
     rng = np.random.default_rng(seed)
     n_rows = len(model.rhs)
-    rhs = np.append(np.asarray(model.rhs), 0.0)
-    packing = (model.coefs > 0) & (rhs[model.rows] > 0)  # household and vacancy entries
+    packing = _packing(model)
     pool_rows = np.where(packing[pool], model.rows[pool], n_rows)  # padded with the dummy row
     best = sum(model.weights[j] for j in chosen)
     while best < top and deadline - time.perf_counter() > 1.0 and len(pool):
         mine = np.asarray(chosen, dtype=np.int64)
-        covered = np.zeros(n_rows + 1, dtype=bool)
-        covered[np.where(packing[mine], model.rows[mine], n_rows)] = True
+        covered = _covered(model, packing, mine)
         region = _region(pool_rows, pool_rows[rng.integers(len(pool))], rng, n_rows)
         allowed = ~covered | region
         allowed[n_rows] = True
