@@ -18,6 +18,7 @@ from matching.model import (
     _column_generation,
     _enumerate,
     _mip,
+    _mip_parts,
     _model,
     _proto,
     solve_component,
@@ -56,6 +57,7 @@ def test_enumeration_finds_the_mip_optimum(cols: Columns) -> None:
     model = _model(cols)
     group = list(range(len(model.weights)))
     chosen = _enumerate(model, group)
+    assert chosen is not None  # choosing nothing meets every row
     # feasible
     x = np.zeros(len(model.weights))
     x[chosen] = 1.0
@@ -129,8 +131,67 @@ def test_odd_triangles_descend_from_the_lp_bound() -> None:
         result = solve_component(cycles, time_limit_s=30)
     assert (result.objective, result.bound, result.status) == (10, 10.0, "optimal")
     assert result.stats is not None and result.stats["lp_bound"] == pytest.approx(15.0)
-    # two search rounds, then targets 15 (proves <= 14), 14 (the same columns: not solved again), 11
+    # two search rounds, then targets 15 (every row an equality: refuted at once), 14 (no equality
+    # left: worth 10 at best), 11 (the same programme: not solved again)
     assert result.stats["rounds"] == 5
+
+
+@settings(max_examples=150, deadline=None)
+@given(cols=columns(), target_offset=st.integers(0, 3))
+def test_a_solution_reaching_a_target_leaves_no_slack_in_rows_of_large_dual(
+    cols: Columns, target_offset: int
+) -> None:
+    """The premise of the proof MIPs: a solution worth ``target`` or more uses only columns of reduced
+    cost >= -(z - target) and fills every row whose dual exceeds z - target."""
+    model = _model(cols)
+    relaxation = _column_generation(model, "GLOP", time.perf_counter() + 60)
+    assert relaxation is not None
+    z = relaxation.value
+    rhs = np.asarray(model.rhs)
+    for subset, value in _feasible_subsets(model):
+        target = value - target_offset
+        load = np.zeros(len(rhs) + 1)
+        for j in subset:
+            np.add.at(load, model.rows[j], model.coefs[j])
+        tight = relaxation.duals[:-1] > (z - target) + 1e-6
+        assert np.allclose(load[:-1][tight], rhs[tight])
+        assert all(relaxation.reduced[j] >= -(z - target) - 1e-6 for j in subset)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cols=columns(), data=st.data())
+def test_equalities_are_met_or_refuted_alike_by_enumeration_and_mip(
+    cols: Columns, data: st.DataObject
+) -> None:
+    model = _model(cols)
+    n_rows = len(model.rhs)
+    exact = np.asarray(data.draw(st.lists(st.booleans(), min_size=n_rows + 1, max_size=n_rows + 1)))
+    exact[n_rows] = False
+    group = list(range(len(model.weights)))
+    rhs = np.asarray(model.rhs)
+    best = -1
+    for subset, value in _feasible_subsets(model):
+        load = np.zeros(n_rows + 1)
+        for j in subset:
+            np.add.at(load, model.rows[j], model.coefs[j])
+        used = np.zeros(n_rows + 1, dtype=bool)
+        used[model.rows[group][model.coefs[group] != 0]] = True
+        if np.allclose(load[:-1][exact[:-1] & used[:-1]], rhs[exact[:-1] & used[:-1]]):
+            best = max(best, value)
+    enumerated = _enumerate(model, group, exact)
+    by_parts = _mip_parts(model, group, "CBC", time.perf_counter() + 30, 0, 1, exact=exact)
+    whole = _mip(model, group, backend="CBC", seconds=30, seed=0, workers=1, exact=exact)
+    for found, _, status in (by_parts, whole):
+        if best < 0:
+            assert status == "infeasible"
+        else:
+            assert status == "optimal"
+            assert sum(model.weights[j] for j in found) == best
+    if best < 0:
+        assert enumerated is None
+    else:
+        assert enumerated is not None
+        assert sum(model.weights[j] for j in enumerated) == best
 
 
 def test_enumeration_leaves_no_reference_cycles() -> None:
