@@ -303,14 +303,6 @@ def _covered(model: _Model, packing: npt.NDArray[np.bool_], columns: IntArray) -
     return covered
 
 
-def _covered_any(model: _Model, columns: IntArray) -> npt.NDArray[np.bool_]:
-    """The rows that ``columns`` have an entry in (one flag per row, the dummy row's False)."""
-    used = np.zeros(len(model.rhs) + 1, dtype=bool)
-    used[model.rows[columns][model.coefs[columns] != 0]] = True
-    used[len(model.rhs)] = False
-    return used
-
-
 def _best_per_row(model: _Model, k: int) -> IntArray:
     """The ``k`` heaviest columns of each household and vacancy row (ties: lowest index first)."""
     entry = _packing(model)
@@ -611,6 +603,13 @@ def solve_component(
     # of zero reduced cost around it.
     chosen: list[int] = []
     best = 0
+
+    def keep_better(found: list[int]) -> None:
+        nonlocal best, chosen
+        value = sum(model.weights[j] for j in found)
+        if value > best:
+            best, chosen = value, found
+
     rounds = 0
     for name, keep in (("support", support.tolist()), ("around", None)):
         if best >= top:
@@ -623,9 +622,7 @@ def solve_component(
             continue
         until = min(deadline, time.perf_counter() + _search_budget(deadline - time.perf_counter()))
         found, _, _ = _mip_parts(model, keep, backend, until, seed, workers, search=True)
-        value = sum(model.weights[j] for j in found)
-        if value > best:
-            best, chosen = value, found
+        keep_better(found)
         stats[f"round{rounds}_s"] = time.perf_counter() - start
     if best >= top:
         return _done(model, columns, chosen, float(best), "optimal", stats, rounds)
@@ -646,7 +643,12 @@ def solve_component(
     # 997 optimal; its 68,500 for best + 1 did not finish in 225 s.)
     n_rows = len(model.rhs)
     duals = relaxation.duals
+    packing = _packing(model)
     packing_rows = np.append(np.asarray(model.rhs) > 0, False)
+
+    def unmet(exact: npt.NDArray[np.bool_], proof: IntArray) -> bool:
+        """Whether a household or vacancy row must be filled and no column of ``proof`` fills it."""
+        return bool((exact & packing_rows & ~_covered(model, packing, proof)).any())
 
     def kept(target: int) -> IntArray:
         return np.flatnonzero(slack >= -(z - target) - eps)
@@ -679,15 +681,13 @@ def solve_component(
         size = (len(proof), int(exact.sum()))
         if size == solved:  # the same (nested) MIP as the last one: its optimum is known
             status = "optimal"
-        elif bool((exact & packing_rows & ~_covered_any(model, proof)).any()):
+        elif unmet(exact, proof):
             status = "infeasible"  # a household or vacancy that must move, and no column moves it
         else:
             found, bound, status = _mip_parts(
                 model, proof.tolist(), backend, deadline, seed, workers, exact=exact
             )
-            value = sum(model.weights[j] for j in found)
-            if value > best:
-                best, chosen = value, found
+            keep_better(found)
             solved = size
         stats[f"round{rounds}_s"] = time.perf_counter() - start
         if best >= top or (status in ("optimal", "infeasible") and best >= target - 1):
@@ -707,7 +707,7 @@ def solve_component(
         goal = int(proven)
         exact = tight(goal)
         again = (len(proof), int(exact.sum())) == solved  # the MIP just solved: nothing new to find
-        if best < goal and not again and not bool((exact & packing_rows & ~_covered_any(model, proof)).any()):
+        if best < goal and not again and not unmet(exact, proof):
             # A solution worth ``goal`` would be optimal: look for one among the columns just tried,
             # with the equalities of target ``goal`` (a search: the full set is kept(goal)), stopping
             # as soon as one is found. territory-5000 unit weights, after 998 is refuted: 997 in 21 s
@@ -718,9 +718,7 @@ def solve_component(
             found, _, _ = _mip_parts(
                 model, proof.tolist(), backend, until, seed, workers, exact=exact, gap=gap
             )
-            value = sum(model.weights[j] for j in found)
-            if value > best:
-                best, chosen = value, found
+            keep_better(found)
             stats[f"round{rounds}_goal_s"] = time.perf_counter() - start
             if best >= goal:
                 return _done(model, columns, chosen, float(best), "optimal", stats, rounds)
@@ -851,20 +849,22 @@ def _mip_parts(
             exact=exact,
             gap=gap,
         )
-        if small and name != "optimal" and deadline - time.perf_counter() > 0.5:
+        if small and name not in ("optimal", "infeasible") and deadline - time.perf_counter() > 0.5:
             # CP-SAT did not settle it: a hard part (the 1,109-column LP support of the 2,000-pair
             # file: nothing in 0.5 s, CBC 1506 in 5 s); the backend gets the time left, the better wins
-            again, again_bound, name = _mip(
+            retry, retry_bound, name = _mip(
                 model,
                 group,
                 backend=backend,
                 seconds=deadline - time.perf_counter(),
                 seed=seed,
                 workers=workers,
+                exact=exact,
+                gap=gap,
             )
-            if sum(model.weights[j] for j in again) >= sum(model.weights[j] for j in part):
-                part = again
-            part_bound = min(part_bound, again_bound)
+            if sum(model.weights[j] for j in retry) >= sum(model.weights[j] for j in part):
+                part = retry
+            part_bound = min(part_bound, retry_bound)
         if name == "infeasible":
             return nothing
         found.extend(part)
