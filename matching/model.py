@@ -30,7 +30,10 @@ incumbent plus the zero-reduced-cost columns around a region of households), and
 reported.
 
 MIP solvers' own statuses are not trusted: a solution is reported optimal only when the solver's
-best bound, rounded down, does not exceed it.
+best bound, rounded down, does not exceed it. With two workers, mid-sized MIPs race CBC against
+HiGHS in two child processes (both solvers are single-threaded); the first conclusive answer wins.
+Runs are then deterministic up to that race, as they are up to time limits: the objective and its
+proof do not depend on the winner, the chosen moves may.
 
 References
 ----------
@@ -42,6 +45,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.popen_fork  # noqa: F401 - what a first fork imports (no import while solving)
 import os
 import sys
 import time
@@ -98,9 +104,15 @@ _REGION = 300  # households freed by one large-neighbourhood round (see _neighbo
 _REGION_SECONDS = 3.0  # and its MIP's budget
 _GOAL_SHARE = 0.25  # of the time left for a search after a refuted target (see step 3)
 _TINY = 8  # parts of at most this many variables are enumerated (no solver start-up)
+_RACE_MIN = 10_000  # with two workers, MIPs of at least this many variables race a second backend,
+_RACE_MAX = 100_000  # but not beyond this many (territory-20000 points: a 143,194-variable proof MIP;
+# alone, CBC gave up after 88 s and the region search used the rest; raced, HiGHS held the 180 s left)
+_RACE_PARTNER = {"CBC": "HIGHS"}  # this one (see _race),
+_RACE_GRACE = 2.0  # and each racer is killed this long after the deadline at the latest
 
 
 IntArray = npt.NDArray[np.int64]
+_Answer = tuple[str, list[int], float, float]  # a MIP's status, variables at 1, best bound, value
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,14 +281,6 @@ def _solver(backend: str, proto: linear_solver_pb2.MPModelProto, what: str) -> p
     return solver
 
 
-def _build(
-    backend: str, model: _Model, active: Sequence[int], exact: npt.NDArray[np.bool_] | None = None
-) -> tuple[pywraplp.Solver, list[pywraplp.Variable]]:
-    """The integer programme over the columns ``active`` (binary variables, in that order)."""
-    solver = _solver(backend, _proto(model, active, integer=True, exact=exact), "backend")
-    return solver, solver.variables()
-
-
 @dataclass(slots=True)
 class _Relaxation:
     """The LP optimum over every column: a proven bound, column values, reduced costs (all <= 0)."""
@@ -436,12 +440,20 @@ def _native_output_silenced() -> Iterator[None]:
 
 
 def _set_limits(
-    solver: pywraplp.Solver, backend: str, seconds: float, seed: int, workers: int, *, search: bool = False
+    solver: pywraplp.Solver,
+    backend: str,
+    seconds: float,
+    seed: int,
+    workers: int,
+    *,
+    search: bool = False,
+    gap: float | None = None,
 ) -> None:
     solver.SetTimeLimit(max(1, int(seconds * 1000)))
     if backend == "HIGHS":  # its default 1e-4 relative gap would stop short of the optimum
         solver.SetSolverSpecificParametersAsString(
-            f"mip_rel_gap={_HIGHS_GAP}\nmip_abs_gap=0.5\nrandom_seed={seed}\noutput_flag=false\n"
+            f"mip_rel_gap={_HIGHS_GAP if gap is None else gap}\nmip_abs_gap=0.5\nrandom_seed={seed}\n"
+            "output_flag=false\n"
         )
     elif backend == "SCIP":
         solver.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {seed}")
@@ -500,30 +512,143 @@ def _mip(
     solution (a relative gap below ``1 / total``), which proves that solution optimal. Rows flagged
     in ``exact`` are equalities; the status is ``infeasible`` when the solver proves that no choice
     meets them. With ``gap``, the solver stops at that relative gap instead (a search, not a proof).
+    With two workers, a MIP of ``_RACE_MIN`` to ``_RACE_MAX`` variables races a second backend (see
+    :func:`_race`).
     """
     if not active:
         return [], 0.0, "optimal"
     until = time.perf_counter() + seconds
-    solver, variables = _build(backend, model, active, exact)
-    # The clock runs while the model is built (seconds on hundreds of thousands of columns).
-    _set_limits(solver, backend, max(0.01, until - time.perf_counter()), seed, workers, search=search)
+    proto = _proto(model, active, integer=True, exact=exact)
     total = sum(abs(model.weights[j]) for j in active)
-    parameters = pywraplp.MPSolverParameters()
-    parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, 0.5 / (total + 1) if gap is None else gap)
-    with _native_output_silenced():
-        name = _STATUS.get(solver.Solve(parameters), "unknown")
+    partner = _RACE_PARTNER.get(backend)
+    if workers >= 2 and partner and _RACE_MIN <= len(active) <= _RACE_MAX and _can_fork():
+        name, picked, best_bound, _ = _race(proto, (backend, partner), until, seed, search, gap)
+    else:
+        name, picked, best_bound, _ = _solve_proto(proto, backend, until, seed, workers, search, gap)
     if name == "infeasible" and exact is None:  # choosing nothing is feasible: a solver failure
         name = "unknown"
     if name not in ("optimal", "feasible"):
         return [], float(total), name
-    chosen = [j for j, var in zip(active, variables, strict=True) if var.solution_value() > 0.5]
+    chosen = [active[i] for i in picked]
     value = sum(model.weights[j] for j in chosen)
     # Trust the solver's bound, not its status: a backend may stop at its own default gap.
-    best_bound = solver.Objective().BestBound()
     if not math.isfinite(best_bound):
         best_bound = float(total)
     bound = max(float(value), math.floor(best_bound + 1e-6))
     return chosen, bound, "optimal" if bound <= value else "feasible"
+
+
+def _solve_proto(
+    proto: linear_solver_pb2.MPModelProto,
+    backend: str,
+    until: float,
+    seed: int,
+    workers: int,
+    search: bool,
+    gap: float | None,
+) -> _Answer:
+    """Solve a MIP proto with ``backend`` until ``until``: (status, indices of the variables at 1,
+    the solver's best bound, the solution's value). ``gap`` as in :func:`_mip`."""
+    solver = _solver(backend, proto, "backend")
+    # The clock runs while the model is loaded (seconds on hundreds of thousands of columns).
+    _set_limits(
+        solver, backend, max(0.01, until - time.perf_counter()), seed, workers, search=search, gap=gap
+    )
+    total = sum(abs(variable.objective_coefficient) for variable in proto.variable)
+    parameters = pywraplp.MPSolverParameters()
+    parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, 0.5 / (total + 1) if gap is None else gap)
+    with _native_output_silenced():
+        name = _STATUS.get(solver.Solve(parameters), "unknown")
+    if name not in ("optimal", "feasible"):
+        return name, [], math.inf, -math.inf
+    picked = [i for i, var in enumerate(solver.variables()) if var.solution_value() > 0.5]
+    value = sum(proto.variable[i].objective_coefficient for i in picked)
+    return name, picked, solver.Objective().BestBound(), value
+
+
+def _can_fork() -> bool:
+    """Whether :func:`_race` may start child processes (POSIX ``fork``, and not from a daemon process)."""
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
+def _race(
+    proto: linear_solver_pb2.MPModelProto,
+    backends: Sequence[str],
+    until: float,
+    seed: int,
+    search: bool,
+    gap: float | None,
+) -> _Answer:
+    """Solve one MIP with several backends at once, one child process each; the first to settle it wins.
+
+    MIP times are heavy-tailed and the solvers' tails differ (territory-5000 unit weights, the search
+    for 997 after 998 is refuted: CBC 49 s, HiGHS 20 s, 22 s or 68 s by seed), and CBC and HiGHS use
+    one core each while the machine has two. Processes, not threads: pywraplp cannot interrupt CBC
+    or HiGHS, a child can be killed. The loser is killed as soon as one answer is conclusive
+    (optimal, or infeasible); otherwise at ``until`` plus ``_RACE_GRACE`` (CBC does not always stop
+    on time), and the answers received are merged (the best solution, the lowest bound).
+    """
+    context = multiprocessing.get_context("fork")
+    runs = []
+    for backend in backends:
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_race_entry, args=(send, proto, backend, until, seed, search, gap), daemon=True
+        )
+        child.start()
+        send.close()
+        runs.append((child, receive))
+    answers: list[_Answer] = []
+    pending = [receive for _, receive in runs]
+    try:
+        while pending:
+            ready = multiprocessing.connection.wait(
+                pending, max(0.0, until + _RACE_GRACE - time.perf_counter())
+            )
+            if not ready:
+                break
+            for receive in pending[:]:
+                if receive not in ready:
+                    continue
+                pending.remove(receive)
+                try:
+                    answers.append(receive.recv())
+                except EOFError:  # the child died without an answer
+                    continue
+            if any(answer[0] in ("optimal", "infeasible") for answer in answers):
+                break
+    finally:
+        for child, receive in runs:
+            if child.is_alive():
+                child.kill()
+            child.join()
+            receive.close()
+    for answer in answers:
+        if answer[0] in ("optimal", "infeasible"):
+            return answer
+    solved = [answer for answer in answers if answer[0] == "feasible"]
+    if not solved:
+        return "unknown", [], math.inf, -math.inf
+    best = max(solved, key=lambda answer: answer[3])  # the first backend's on a tie
+    return "feasible", best[1], min(answer[2] for answer in solved), best[3]  # every bound holds
+
+
+def _race_entry(
+    send: multiprocessing.connection.Connection,
+    proto: linear_solver_pb2.MPModelProto,
+    backend: str,
+    until: float,
+    seed: int,
+    search: bool,
+    gap: float | None,
+) -> None:
+    """A racing child: solve and send the answer (``unknown`` on any error)."""
+    try:
+        answer = _solve_proto(proto, backend, until, seed, 1, search, gap)
+    except Exception:  # noqa: BLE001 - the parent only needs to know there is no answer
+        answer = ("unknown", [], math.inf, -math.inf)
+    send.send(answer)
+    send.close()
 
 
 def solve_component(
