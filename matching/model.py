@@ -642,7 +642,12 @@ def _race_entry(
     search: bool,
     gap: float | None,
 ) -> None:
-    """A racing child: solve and send the answer (``unknown`` on any error)."""
+    """A racing child: solve and send the answer (``unknown`` on any error).
+
+    The child never touches the inherited ``sys.stdout``/``sys.stderr``: they may be another
+    thread's proxies (a rich spinner redirects them), whose lock that thread may hold at the fork.
+    """
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - closed when the child exits
     try:
         answer = _solve_proto(proto, backend, until, seed, 1, search, gap)
     except Exception:  # noqa: BLE001 - the parent only needs to know there is no answer
