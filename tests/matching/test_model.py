@@ -212,3 +212,31 @@ def test_enumeration_leaves_no_reference_cycles() -> None:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_the_region_search_starts_where_the_incumbent_wastes_lp_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """100 disjoint 2-cycles, all chosen but one: its households are the only idle rows of positive
+    dual, so the first region (two households) is that cycle's and one round restores the optimum
+    (a start at a random pool column would find it in one round out of 100)."""
+    import matching.model as model_module
+
+    model = _model(Columns.of([((2 * i, 2 * i + 1), 1) for i in range(100)], []))
+    relaxation = _column_generation(model, "GLOP", time.perf_counter() + 60)
+    assert relaxation is not None
+    rounds = []
+    search = model_module._mip_parts
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        rounds.append(args[1])
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(model_module, "_mip_parts", counted)
+    monkeypatch.setattr(model_module, "_REGION", 2)
+    chosen = [j for j in range(100) if j != 57]
+    found = model_module._neighbourhoods(
+        model, chosen, np.arange(100), relaxation, 100, time.perf_counter() + 30, "CBC", 0, 1
+    )
+    assert sorted(found) == list(range(100))
+    assert len(rounds) == 1 and 57 in rounds[0]
