@@ -32,8 +32,8 @@ reported.
 MIP solvers' own statuses are not trusted: a solution is reported optimal only when the solver's
 best bound, rounded down, does not exceed it. With two workers, mid-sized MIPs race CBC against
 HiGHS in two child processes (both solvers are single-threaded); the first conclusive answer wins.
-Runs are then deterministic up to that race, as they are up to time limits: the objective and its
-proof do not depend on the winner, the chosen moves may.
+Runs are then deterministic up to that race, as they are up to time limits: a settled MIP has the
+same optimum whichever solver settles it, but not always the same optimal solution.
 
 References
 ----------
@@ -879,11 +879,12 @@ def _neighbourhoods(
     it may undo the region's moves and redo them better. (2,000 pairs, 40 s from 1489: 1529; MIPs
     over ``chosen`` plus random samples of 60,000 pool columns, as before: still 1489.)
 
-    Where to start: with the LP's duals, ``z - value = sum of the duals of the rows chosen leaves
-    idle + sum of -d_j over its columns`` (step 3 of :func:`solve_component`), so a better solution
-    must fill some idle row of positive dual or drop some column of negative reduced cost. A round
-    starts from one of those, drawn in proportion to what it wastes; from a random pool column when
-    there is none. (2,000 pairs, 30 s from 1496, five seeds: 1533, 1532, 1529, 1529, 1531; from
+    Where to start: with the LP's duals, ``z - value = pi.s + sum of -d_j over its columns`` (step 3
+    of :func:`solve_component`), where ``pi.s`` is mostly the duals of the household and vacancy
+    rows ``chosen`` leaves idle (chain flow rows count too; they are not used as starts). So a better
+    solution must fill some idle row of positive dual or drop some column of negative reduced cost.
+    A round starts from one of those, drawn in proportion to what it wastes; from a random pool
+    column when there is none. (2,000 pairs, 30 s from 1496, five seeds: 1533, 1532, 1529, 1529, 1531; from
     random columns: 1529, 1528, 1530, 1524, 1530. territory-20000, 60 s: unit 3780 against 3777,
     points 583,743 against 583,390.) Deterministic for a seed up to the solvers' time limits.
     """
