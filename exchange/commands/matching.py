@@ -87,14 +87,22 @@ def _common_options(default_chain: int) -> Callable[[Callable[..., T]], Callable
                 help="Temps maximal de résolution, en secondes.",
             ),
             click.option(
-                "--seed", type=int, default=0, show_default=True, help="Graine (résultat reproductible)."
+                "--seed",
+                type=int,
+                default=0,
+                show_default=True,
+                help="Graine : même graine, même résultat (avec --workers 1, limite de temps non atteinte).",
             ),
             click.option(
                 "--workers",
                 type=click.IntRange(min=1),
                 default=2,
                 show_default=True,
-                help="Nombre de fils de calcul du solveur.",
+                help=(
+                    "Cœurs de calcul. Avec 2 ou plus, les gros programmes en nombres entiers sont "
+                    "résolus à la fois par CBC et HiGHS ; le premier qui conclut l'emporte, et les "
+                    "propositions peuvent alors varier d'une exécution à l'autre."
+                ),
             ),
         ]
         for option in reversed(options):
