@@ -981,7 +981,10 @@ def _mip_parts(
     bound = 0.0
     status = "optimal"
     nothing: tuple[list[int], float, str] = ([], -math.inf, "infeasible")
-    for group in _components(model, keep):
+    # Smallest parts first: a hard part takes the time the others leave. (Taken in index order, the
+    # 1,109-column part of the 2,000-pair file's LP support spent the whole round and its 173 small
+    # parts, worth 435, were skipped: 1071 instead of 1506.)
+    for group in sorted(_components(model, keep), key=len):
         left = deadline - time.perf_counter()
         if left <= 0.01:
             status = "feasible"

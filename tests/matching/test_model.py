@@ -240,3 +240,23 @@ def test_the_region_search_starts_where_the_incumbent_wastes_lp_value(
     )
     assert sorted(found) == list(range(100))
     assert len(rounds) == 1 and 57 in rounds[0]
+
+
+def test_a_hard_part_does_not_starve_the_small_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part that takes the whole budget (here: a patched solver call that waits for the deadline)
+    comes last, so the tiny parts, enumerated at once, are in the answer."""
+    import matching.model as model_module
+
+    hard = [((i, i + 1), 1) for i in range(11)]  # one part of 11 columns, numbered first
+    tiny = [((20 + 2 * k, 21 + 2 * k), 5) for k in range(3)]  # three parts of one column each
+    model = _model(Columns.of(hard + tiny, []))
+    deadline = time.perf_counter() + 0.5
+
+    def slow(model_, group, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(max(0.0, deadline - time.perf_counter()))
+        return [], float(len(group)), "unknown"
+
+    monkeypatch.setattr(model_module, "_mip", slow)
+    found, _, status = _mip_parts(model, list(range(14)), "CBC", deadline, 0, 1)
+    assert sorted(found) == [11, 12, 13]
+    assert status == "feasible"
