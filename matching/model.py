@@ -293,10 +293,14 @@ class _Relaxation:
     iterations: int
 
 
+def _packing_rows(model: _Model) -> npt.NDArray[np.bool_]:
+    """Which rows are household or vacancy rows (``<= 1``); one flag per row, the dummy row's False."""
+    return np.append(np.asarray(model.rhs) > 0, False)
+
+
 def _packing(model: _Model) -> npt.NDArray[np.bool_]:
     """Which entries ``(j, i)`` of ``model.rows`` are household or vacancy rows (``<= 1``, coefficient 1)."""
-    rhs = np.append(np.asarray(model.rhs), 0.0)
-    packing: npt.NDArray[np.bool_] = (model.coefs > 0) & (rhs[model.rows] > 0)
+    packing: npt.NDArray[np.bool_] = (model.coefs > 0) & _packing_rows(model)[model.rows]
     return packing
 
 
@@ -774,7 +778,7 @@ def solve_component(
     n_rows = len(model.rhs)
     duals = relaxation.duals
     packing = _packing(model)
-    packing_rows = np.append(np.asarray(model.rhs) > 0, False)
+    packing_rows = _packing_rows(model)
 
     def unmet(exact: npt.NDArray[np.bool_], proof: IntArray) -> bool:
         """Whether a household or vacancy row must be filled and no column of ``proof`` fills it."""
@@ -894,7 +898,7 @@ def _neighbourhoods(
     pool_rows = np.where(packing[pool], model.rows[pool], n_rows)  # padded with the dummy row
     best = sum(model.weights[j] for j in chosen)
     duals = relaxation.duals
-    defect = np.append(np.asarray(model.rhs) > 0, False) & (duals > _INTEGRAL)
+    defect = _packing_rows(model) & (duals > _INTEGRAL)
     while best < top and deadline - time.perf_counter() > 1.0 and len(pool):
         mine = np.asarray(chosen, dtype=np.int64)
         covered = _covered(model, packing, mine)
