@@ -147,9 +147,17 @@ class Visitor:
         self.goto("/connexion")
         self.page.get_by_label("Identifiant").fill(name)
         self.page.get_by_label("Mot de passe").fill(PASSWORD)
-        self.page.get_by_role("button", name="Se connecter").click()
-        self.page.wait_for_load_state()
+        self.follow(self.page.get_by_role("button", name="Se connecter"))
         assert "/connexion" not in self.page.url, self.page.inner_text("main")
+
+    def follow(self, locator: Any) -> None:
+        """Clicks a link or a submit button and waits for the new page to be loaded.
+
+        A bare click returns once the navigation has started: the address may already be the new one
+        while the document is still the old one, or half parsed, so checks right after it are racy.
+        """
+        with self.page.expect_navigation():
+            locator.click()
 
     def logout(self) -> None:
         self.page.get_by_role("button", name="Se déconnecter").click()

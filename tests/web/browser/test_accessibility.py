@@ -132,8 +132,7 @@ def test_forms_with_errors_are_accessible(visitors, a11y_site):
     """The error states: a failed sign-in, and a request form rejected field by field."""
     anonymous = visitors[None]
     anonymous.goto("/connexion")
-    anonymous.page.get_by_role("button", name="Se connecter").click()
-    anonymous.page.wait_for_load_state()
+    anonymous.follow(anonymous.page.get_by_role("button", name="Se connecter"))
     assert anonymous.page.get_by_role("alert").count() == 1
     _check(anonymous, "connexion-erreurs")
 
@@ -142,8 +141,7 @@ def test_forms_with_errors_are_accessible(visitors, a11y_site):
     tenant.page.get_by_label("Nombre de pièces minimum").fill("5")
     tenant.page.get_by_label("Nombre de pièces maximum").fill("2")
     tenant.page.get_by_label("Coût mensuel maximum").fill("")
-    tenant.page.get_by_role("button", name="Enregistrer ma demande").click()
-    tenant.page.wait_for_load_state()
+    tenant.follow(tenant.page.get_by_role("button", name="Enregistrer ma demande"))
     assert tenant.page.locator("[aria-invalid=true]").count() >= 2
     _check(tenant, "locataire-demande-erreurs")
 

@@ -28,21 +28,21 @@ def test_tenant_files_request_then_swap_is_accepted_attributed_and_confirmed(vis
         # H7 has no request yet: it files one through the form.
         v.login("h7")
         nav = page.get_by_role("navigation", name="Navigation principale")
-        nav.get_by_role("link", name="Ma demande").click()
+        v.follow(nav.get_by_role("link", name="Ma demande"))
         assert page.get_by_role("heading", level=1).inner_text() == "Déposer une demande d'échange"
         v.screenshot("parcours-locataire-demande")
         page.get_by_label("Communes souhaitées").select_option(["Xville", "Yville"])
         page.get_by_label("Nombre de pièces minimum").fill("3")
         page.get_by_label("Nombre de pièces maximum").fill("2")
         page.get_by_label("Coût mensuel maximum").fill("800")
-        page.get_by_role("button", name="Enregistrer ma demande").click()
+        v.follow(page.get_by_role("button", name="Enregistrer ma demande"))
         # A wrong range is reported next to its field, and the summary links to it.
         assert page.locator("#max_rooms").get_attribute("aria-invalid") == "true"
         error = page.locator("#max_rooms-erreur").inner_text()
         assert "Le maximum doit être supérieur ou égal au minimum." in error
         v.screenshot("parcours-locataire-demande-erreurs")
         page.get_by_label("Nombre de pièces maximum").fill("4")
-        page.get_by_role("button", name="Enregistrer ma demande").click()
+        v.follow(page.get_by_role("button", name="Enregistrer ma demande"))
         page.wait_for_url(re.compile(r".*/locataire/$"))
         assert "Votre demande a été déposée." in v.flash()
         v.goto("/locataire/demande")
@@ -53,15 +53,14 @@ def test_tenant_files_request_then_swap_is_accepted_attributed_and_confirmed(vis
         # Both households of the swap accept it.
         for name in ("h1", "h2"):
             v.login(name)
-            page.get_by_role("link", name="Propositions").click()
-            page.get_by_role("link", name=re.compile(r"^Voir la proposition du")).first.click()
+            v.follow(page.get_by_role("link", name="Propositions"))
+            v.follow(page.get_by_role("link", name=re.compile(r"^Voir la proposition du")).first)
             assert page.get_by_role("heading", name="Votre réponse").is_visible()
             assert "H1" not in page.inner_text("main") and "H2" not in page.inner_text("main")
             if name == "h1":
                 v.screenshot("parcours-locataire-proposition")
             page.get_by_label("J'accepte cette proposition").check()
-            page.get_by_role("button", name="Envoyer ma réponse").click()
-            page.wait_for_load_state()
+            v.follow(page.get_by_role("button", name="Envoyer ma réponse"))
             assert "Vous avez accepté la proposition." in v.flash()
             v.logout()
 
@@ -73,12 +72,11 @@ def test_tenant_files_request_then_swap_is_accepted_attributed_and_confirmed(vis
             assert links.count() == 1
             if staff == "alpha":
                 v.screenshot("parcours-caleol-file")
-            links.first.click()
+            v.follow(links.first)
             assert "Ressources mensuelles" in page.inner_text("main")
             page.get_by_label("Attribution", exact=True).check()
             page.get_by_label("Motif").fill("Dossier complet, ressources compatibles.")
-            page.get_by_role("button", name="Enregistrer la décision").click()
-            page.wait_for_load_state()
+            v.follow(page.get_by_role("button", name="Enregistrer la décision"))
             assert "La décision de la CALEOL est enregistrée." in v.flash()
             if staff == "alpha":
                 v.screenshot("parcours-caleol-dossier-decide")
@@ -89,7 +87,7 @@ def test_tenant_files_request_then_swap_is_accepted_attributed_and_confirmed(vis
         # The tenant sees the confirmed move and its date.
         v.login("h1")
         v.goto("/locataire/propositions")
-        page.get_by_role("link", name=re.compile(r"^Voir la proposition du")).first.click()
+        v.follow(page.get_by_role("link", name=re.compile(r"^Voir la proposition du")).first)
         main = page.inner_text("main")
         assert "Date du déménagement" in main and "confirmée" in main, main
         assert page.get_by_role("heading", name="Votre réponse").count() == 0
