@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import click
 
+from exchange import cli_messages
 
-@click.group(help="Bourse d'échange inter-bailleurs de logements sociaux.")
+cli_messages.install()  # before any command is declared: click translates some texts at declaration
+
+
+@click.group(
+    help="Bourse d'échange inter-bailleurs de logements sociaux.",
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+)
 @click.version_option(package_name="bourse-echange")
 def cli() -> None:
     """Root group of the ``exchange`` command."""

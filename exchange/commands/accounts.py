@@ -9,7 +9,7 @@ from exchange.errors import ExchangeError
 
 
 @click.command("create-user")
-@click.argument("login")
+@click.argument("login", metavar="IDENTIFIANT")
 @click.option(
     "--role",
     type=click.Choice(accounts.ROLES),
@@ -53,7 +53,7 @@ def create_user(
 
 
 @click.command("demo-accounts")
-@click.argument("code")
+@click.argument("code", metavar="CODE")
 def demo_accounts(code: str) -> None:
     """Créer (ou remettre à zéro) les comptes de démonstration d'un territoire et les afficher."""
     from exchange.db import session_scope

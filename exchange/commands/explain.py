@@ -46,7 +46,7 @@ def _from_database(code: str | None) -> tuple[Territory, PolicyConfig]:
 
 
 @click.command("explain")
-@click.argument("household_ref")
+@click.argument("household_ref", metavar="MÉNAGE")
 @click.option(
     "--territory", "code", default=None, help="Code du territoire (par défaut : le seul de la base)."
 )

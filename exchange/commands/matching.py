@@ -21,7 +21,7 @@ from rich.console import Console
 
 import matching
 from exchange.proposals import proposals_document, summary_line
-from matching.config import PolicyConfig
+from matching.config import RANGES, PolicyConfig
 from matching.kep import graph_to_instance, read_graph
 from matching.types import Instance, Solution, SolveParams
 
@@ -67,14 +67,14 @@ def _common_options(default_chain: int) -> Callable[[Callable[..., T]], Callable
         options = [
             click.option(
                 "--max-cycle",
-                type=int,
+                type=click.IntRange(*RANGES["max_cycle"]),
                 default=3,
                 show_default=True,
                 help="Nombre maximal de ménages dans un échange (cycle), de 2 à 5.",
             ),
             click.option(
                 "--max-chain",
-                type=int,
+                type=click.IntRange(*RANGES["max_chain"]),
                 default=default_chain,
                 show_default=True,
                 help="Nombre maximal de mouvements dans une chaîne de vacance, de 0 à 6.",
@@ -167,7 +167,7 @@ def solve_graph_result(
 
 
 @click.command("solve-graph")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", metavar="FICHIER", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_common_options(default_chain=2)
 @click.option(
     "--unit-weights",
@@ -210,7 +210,7 @@ def _load_territory(path: Path) -> tuple[matching.Territory, PolicyConfig]:
 
 @click.command("match")
 @click.argument(
-    "territory_file", metavar="TERRITORY.json", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "territory_file", metavar="TERRITOIRE.json", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @_common_options(default_chain=3)
 @click.option(

@@ -84,7 +84,7 @@ class _Bar:
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", metavar="FICHIER", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -130,7 +130,7 @@ def import_territory(file: Path, progress: bool | None) -> None:
 
 
 @click.command("export")
-@click.argument("code")
+@click.argument("code", metavar="CODE")
 @click.option(
     "-o",
     "--output",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
+from matching.config import RANGES
 from matching.types import SolveParams
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _now(value: datetime | None) -> datetime:
 
 
 @click.command("run")
-@click.argument("territory")
+@click.argument("territory", metavar="TERRITOIRE")
 @click.option(
     "--as-of",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -73,19 +74,19 @@ def _now(value: datetime | None) -> datetime:
 )
 @click.option(
     "--max-cycle",
-    type=int,
+    type=click.IntRange(*RANGES["max_cycle"]),
     default=None,
     help="Ménages au plus par échange (2 à 5) ; réglage du territoire par défaut.",
 )
 @click.option(
     "--max-chain",
-    type=int,
+    type=click.IntRange(*RANGES["max_chain"]),
     default=None,
     help="Mouvements au plus par chaîne (0 à 6) ; réglage du territoire par défaut.",
 )
 @click.option(
     "--time-limit",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=600.0,
     show_default=True,
     help="Temps maximal de résolution, en secondes.",
@@ -134,7 +135,7 @@ def run(
 
 
 @click.command("stats")
-@click.argument("territory")
+@click.argument("territory", metavar="TERRITOIRE")
 @click.option("--year", type=int, default=None, help="Année du bilan ; toutes les années par défaut.")
 @click.option(
     "--format",
@@ -200,7 +201,7 @@ _DATE = click.option(
 
 
 @click.command("answer")
-@click.argument("move_id", type=int)
+@click.argument("move_id", metavar="MOUVEMENT", type=int)
 @click.option("--accept/--refuse", required=True, help="Accepter ou refuser la proposition.")
 @click.option(
     "--reason",
@@ -238,7 +239,7 @@ def answer(
 
 
 @click.command("decide")
-@click.argument("move_id", type=int)
+@click.argument("move_id", metavar="MOUVEMENT", type=int)
 @click.option(
     "--kind", type=click.Choice(list(DECISION_KINDS)), required=True, help="Nature de la décision (R.441-3)."
 )
@@ -299,7 +300,7 @@ def decide(
 
 
 @click.command("lift-condition")
-@click.argument("move_id", type=int)
+@click.argument("move_id", metavar="MOUVEMENT", type=int)
 @_AS
 @_DATE
 def lift_condition(move_id: int, login: str, when: datetime | None) -> None:
@@ -317,7 +318,7 @@ def lift_condition(move_id: int, login: str, when: datetime | None) -> None:
 
 
 @click.command("complete")
-@click.argument("proposal_id", type=int)
+@click.argument("proposal_id", metavar="PROPOSITION", type=int)
 @_AS
 @_DATE
 def complete(proposal_id: int, login: str, when: datetime | None) -> None:
@@ -338,8 +339,8 @@ def complete(proposal_id: int, login: str, when: datetime | None) -> None:
 
 
 @click.command("reopen-request")
-@click.argument("territory")
-@click.argument("household")
+@click.argument("territory", metavar="TERRITOIRE")
+@click.argument("household", metavar="MÉNAGE")
 @_AS
 @_DATE
 def reopen_request(territory: str, household: str, login: str, when: datetime | None) -> None:
@@ -383,7 +384,7 @@ def _decision_days(values: tuple[str, ...]) -> dict[str, int | None]:
 
 
 @click.command("delays")
-@click.argument("territory")
+@click.argument("territory", metavar="TERRITOIRE")
 @click.option(
     "--answer-days", type=int, default=None, help="Délai de réponse des ménages, en jours (10 au moins)."
 )

@@ -90,7 +90,7 @@ def test_solve_graph_bad_cap_exits_2(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(cli, ["solve-graph", str(path), "--max-cycle", "9"])
     assert result.exit_code == 2
-    assert "max_cycle" in result.output
+    assert "Valeur invalide pour '--max-cycle' : 9 n'est pas dans l'intervalle 2<=x<=5." in result.output
 
 
 def test_solve_graph_two_cycle_by_hand(tmp_path: Path) -> None:
