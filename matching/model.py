@@ -551,9 +551,7 @@ def _solve_proto(
         return _solve_highs(proto, until, seed, gap)
     solver = _solver(backend, proto, "backend")
     # The clock runs while the model is loaded (seconds on hundreds of thousands of columns).
-    _set_limits(
-        solver, backend, max(0.01, until - time.perf_counter()), seed, workers, search=search
-    )
+    _set_limits(solver, backend, max(0.01, until - time.perf_counter()), seed, workers, search=search)
     total = sum(abs(variable.objective_coefficient) for variable in proto.variable)
     parameters = pywraplp.MPSolverParameters()
     parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, 0.5 / (total + 1) if gap is None else gap)

@@ -17,10 +17,14 @@ ROOT = Path(__file__).resolve().parents[3]
 AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "web" / "screenshots"
 ACCOUNTS = [
-    ("h1", "tenant", {"household": "H1"}), ("h2", "tenant", {"household": "H2"}),
-    ("h3", "tenant", {"household": "H3"}), ("h4", "tenant", {"household": "H4"}),
-    ("h5", "tenant", {"household": "H5"}), ("h7", "tenant", {"household": "H7"}),
-    ("alpha", "staff", {"landlord": "ALPHA"}), ("beta", "staff", {"landlord": "BETA"}),
+    ("h1", "tenant", {"household": "H1"}),
+    ("h2", "tenant", {"household": "H2"}),
+    ("h3", "tenant", {"household": "H3"}),
+    ("h4", "tenant", {"household": "H4"}),
+    ("h5", "tenant", {"household": "H5"}),
+    ("h7", "tenant", {"household": "H7"}),
+    ("alpha", "staff", {"landlord": "ALPHA"}),
+    ("beta", "staff", {"landlord": "BETA"}),
     ("admin", "admin", {}),
 ]
 # Impacts that fail the accessibility check (axe-core's scale: minor, moderate, serious, critical).
@@ -31,8 +35,16 @@ def _document() -> dict[str, Any]:
     import portal_scenario as scenario
 
     doc = scenario.document()
-    doc["dwellings"].append({**doc["dwellings"][1], "ref": "D7", "bailleur": "ALPHA", "rooms": 3,
-                             "surface_m2": 70.0, "rent": 420.0})
+    doc["dwellings"].append(
+        {
+            **doc["dwellings"][1],
+            "ref": "D7",
+            "bailleur": "ALPHA",
+            "rooms": 3,
+            "surface_m2": 70.0,
+            "rent": 420.0,
+        }
+    )
     doc["households"].append({**doc["households"][1], "ref": "H7", "dwelling": "D7"})
     return doc
 
@@ -57,8 +69,9 @@ def build_scenario_db(path: Path) -> Path:
         with Session(engine) as session, session.begin():
             write_document(session, _document())
             for login, role, extra in ACCOUNTS:
-                accounts.create_user(session, login=login, password=PASSWORD, role=role, territory="TWEB",
-                                     **extra)
+                accounts.create_user(
+                    session, login=login, password=PASSWORD, role=role, territory="TWEB", **extra
+                )
         run_scenario(engine)
     finally:
         engine.dispose()
@@ -66,8 +79,9 @@ def build_scenario_db(path: Path) -> Path:
 
 
 @contextmanager
-def live_server(directory: Path, prepare: Callable[[Any], None] | None = None,
-                template: Path | None = None) -> Iterator[str]:
+def live_server(
+    directory: Path, prepare: Callable[[Any], None] | None = None, template: Path | None = None
+) -> Iterator[str]:
     """Serve a portal on a fresh scenario database; yield its base URL (``http://127.0.0.1:<port>``).
 
     The database is a copy of ``template`` (a :func:`build_scenario_db` file: building it hashes every
@@ -88,8 +102,13 @@ def live_server(directory: Path, prepare: Callable[[Any], None] | None = None,
     url = f"sqlite:///{db_path}"
     engine = make_engine(url, connect_args={"check_same_thread": False})
     try:
-        config = {"TESTING": True, "SECRET_KEY": "browser-tests", "ENGINE": engine, "DATABASE_URL": url,
-                  "LOGIN_RATE_LIMIT": "1000/minute"}
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "browser-tests",
+            "ENGINE": engine,
+            "DATABASE_URL": url,
+            "LOGIN_RATE_LIMIT": "1000/minute",
+        }
         portal.clear_cache()
         if prepare is not None:
             prepare(create_app({**config, "WTF_CSRF_ENABLED": False}).test_client())
@@ -115,8 +134,9 @@ class Visitor:
         self.base_url = base_url
         self.screenshots = screenshots
         self.axe = axe
-        self.context = browser.new_context(base_url=base_url, locale="fr-FR", viewport={"width": 1280,
-                                                                                           "height": 900})
+        self.context = browser.new_context(
+            base_url=base_url, locale="fr-FR", viewport={"width": 1280, "height": 900}
+        )
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
         self.console_errors: list[str] = []

@@ -58,20 +58,35 @@ def _prepare(ids: dict[str, int]) -> Any:
 
         with Session(client.application.extensions["exchange_engine"]) as db:
             hid = dict(db.execute(select(m.Household.ref, m.Household.id)).all())
-            moves = {ref: db.scalars(select(ProposalMove).where(ProposalMove.household_id == hid[ref])).one()
-                     for ref in ("H1", "H3", "H4", "H5")}
-            ids.update(proposal_h1=moves["H1"].proposal_id, proposal_h4=moves["H4"].proposal_id,
-                       proposal_h3=moves["H3"].proposal_id, move_h3=moves["H3"].id, move_h4=moves["H4"].id,
-                       move_h5=moves["H5"].id, run=db.scalar(select(Run.id)))
+            moves = {
+                ref: db.scalars(select(ProposalMove).where(ProposalMove.household_id == hid[ref])).one()
+                for ref in ("H1", "H3", "H4", "H5")
+            }
+            ids.update(
+                proposal_h1=moves["H1"].proposal_id,
+                proposal_h4=moves["H4"].proposal_id,
+                proposal_h3=moves["H3"].proposal_id,
+                move_h3=moves["H3"].id,
+                move_h4=moves["H4"].id,
+                move_h5=moves["H5"].id,
+                run=db.scalar(select(Run.id)),
+            )
         for name, proposal in (("h4", "proposal_h4"), ("h5", "proposal_h4"), ("h3", "proposal_h3")):
             login(client, name)
-            assert client.post(f"/locataire/propositions/{ids[proposal]}",
-                               data={"answer": "accept"}).status_code == 302
+            assert (
+                client.post(f"/locataire/propositions/{ids[proposal]}", data={"answer": "accept"}).status_code
+                == 302
+            )
             client.post("/deconnexion")
         login(client, "beta")
         for move in ("move_h4", "move_h3"):
-            assert client.post(f"/caleol/mouvements/{ids[move]}",
-                               data={"kind": "attribution", "reason": "Dossier complet."}).status_code == 302
+            assert (
+                client.post(
+                    f"/caleol/mouvements/{ids[move]}",
+                    data={"kind": "attribution", "reason": "Dossier complet."},
+                ).status_code
+                == 302
+            )
         client.post("/deconnexion")
         with Session(client.application.extensions["exchange_engine"]) as db:
             assert db.get(Proposal, ids["proposal_h4"]).status == "deciding"
@@ -80,9 +95,19 @@ def _prepare(ids: dict[str, int]) -> Any:
             run = db.get(Run, ids["run"])
             started = run.started_at - timedelta(minutes=5)
             for status, run_id, error in (("failed", None, STALE_REASON), ("finished", run.id, None)):
-                db.add(RunJob(territory_id=run.territory_id, as_of=run.as_of, requested_by="admin",
-                              status=status, started_at=started, stale_after=started + timedelta(minutes=25),
-                              finished_at=started + timedelta(minutes=1), run_id=run_id, error=error))
+                db.add(
+                    RunJob(
+                        territory_id=run.territory_id,
+                        as_of=run.as_of,
+                        requested_by="admin",
+                        status=status,
+                        started_at=started,
+                        stale_after=started + timedelta(minutes=25),
+                        finished_at=started + timedelta(minutes=1),
+                        run_id=run_id,
+                        error=error,
+                    )
+                )
             db.commit()
             ids["job"] = db.scalar(select(RunJob.id).where(RunJob.status == "failed"))
 
@@ -90,16 +115,18 @@ def _prepare(ids: dict[str, int]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def a11y_site(tmp_path_factory: pytest.TempPathFactory,
-              scenario_template: Any) -> Iterator[tuple[str, dict[str, int]]]:
+def a11y_site(
+    tmp_path_factory: pytest.TempPathFactory, scenario_template: Any
+) -> Iterator[tuple[str, dict[str, int]]]:
     ids: dict[str, int] = {}
     with live_server(tmp_path_factory.mktemp("a11y"), _prepare(ids), template=scenario_template) as base_url:
         yield base_url, ids
 
 
 @pytest.fixture(scope="module")
-def visitors(browser: Any, screenshot_dir: Any, axe_source: str,
-             a11y_site: tuple[str, dict[str, int]]) -> Iterator[dict[str | None, Visitor]]:
+def visitors(
+    browser: Any, screenshot_dir: Any, axe_source: str, a11y_site: tuple[str, dict[str, int]]
+) -> Iterator[dict[str | None, Visitor]]:
     """One browser context per account, signed in once."""
     opened: dict[str | None, Visitor] = {}
     for account in {a for _, a, _ in PAGES}:

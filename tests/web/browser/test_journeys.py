@@ -15,8 +15,9 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-def test_tenant_files_request_then_swap_is_accepted_attributed_and_confirmed(visitor_factory, serve,
-                                                                            tmp_path):
+def test_tenant_files_request_then_swap_is_accepted_attributed_and_confirmed(
+    visitor_factory, serve, tmp_path
+):
     with serve(tmp_path) as base_url:
         v = visitor_factory(base_url)
         page = v.page
