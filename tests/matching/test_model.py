@@ -260,3 +260,36 @@ def test_a_hard_part_does_not_starve_the_small_ones(monkeypatch: pytest.MonkeyPa
     found, _, status = _mip_parts(model, list(range(14)), "CBC", deadline, 0, 1)
     assert sorted(found) == [11, 12, 13]
     assert status == "feasible"
+
+
+@pytest.mark.parametrize(("mip_max", "share"), [(3, 0.5), (1000, None)])
+def test_the_second_search_round_gets_half_the_time_when_no_proof_fits(
+    monkeypatch: pytest.MonkeyPatch, mip_max: int, share: float | None
+) -> None:
+    """Three 2-cycles on a triangle (LP 4.5, each at 1/2) and their 3-cycle (reduced cost -1/2): the
+    proof set of target 4 holds 4 columns, the second round's set 3. With _MIP_MAX = 3 no proof MIP
+    fits, and that round's MIP gets half the time left instead of a search budget."""
+    import matching.model as model_module
+
+    class Stop(Exception):
+        pass
+
+    budgets: list[float] = []
+
+    def recorded(model_, keep, backend, until, *args, **kwargs):  # type: ignore[no-untyped-def]
+        budgets.append(until - time.perf_counter())
+        if len(budgets) == 2:
+            raise Stop
+        return [], 0.0, "unknown"
+
+    monkeypatch.setattr(model_module, "_mip_parts", recorded)
+    monkeypatch.setattr(model_module, "_MIP_MAX", mip_max)
+    cycles = [((0, 1), 3), ((1, 2), 3), ((0, 2), 3), ((0, 1, 2), 4)]
+    with pytest.raises(Stop):
+        solve_component(cycles, time_limit_s=20.0)
+    support, around = budgets
+    assert support == pytest.approx(model_module._search_budget(20.0), abs=0.5)
+    if share is None:
+        assert around == pytest.approx(model_module._search_budget(20.0), abs=0.5)
+    else:
+        assert around == pytest.approx(share * 20.0, abs=0.5)  # the first round returned at once
