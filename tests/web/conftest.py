@@ -9,7 +9,7 @@ from typing import Any
 
 import portal_scenario as scenario
 import pytest
-from portal_helpers import PASSWORD
+from portal_helpers import ACCOUNTS, PASSWORD
 from sqlalchemy.orm import Session
 
 from exchange import accounts
@@ -19,17 +19,6 @@ from exchange.models import Base
 # This file holds no doctest: with --doctest-modules pytest would import it a second time as the module
 # ``conftest``, a name tests/web/browser/conftest.py (collected first) already holds.
 collect_ignore = ["conftest.py"]
-
-ACCOUNTS = [
-    ("h1", "tenant", {"household": "H1"}),
-    ("h2", "tenant", {"household": "H2"}),
-    ("h3", "tenant", {"household": "H3"}),
-    ("h4", "tenant", {"household": "H4"}),
-    ("h5", "tenant", {"household": "H5"}),
-    ("alpha", "staff", {"landlord": "ALPHA"}),
-    ("beta", "staff", {"landlord": "BETA"}),
-    ("admin", "admin", {}),
-]
 
 
 @pytest.fixture(scope="session", autouse=True)

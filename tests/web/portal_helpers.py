@@ -7,6 +7,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 PASSWORD = "motdepasse-test"
+# The portal scenario's accounts: (login, role, what it is attached to).
+ACCOUNTS: list[tuple[str, str, dict[str, str]]] = [
+    ("h1", "tenant", {"household": "H1"}),
+    ("h2", "tenant", {"household": "H2"}),
+    ("h3", "tenant", {"household": "H3"}),
+    ("h4", "tenant", {"household": "H4"}),
+    ("h5", "tenant", {"household": "H5"}),
+    ("alpha", "staff", {"landlord": "ALPHA"}),
+    ("beta", "staff", {"landlord": "BETA"}),
+    ("admin", "admin", {}),
+]
 
 
 def login(client: Any, name: str, password: str = PASSWORD) -> Any:

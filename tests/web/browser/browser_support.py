@@ -10,23 +10,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import portal_helpers
 from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler
 
 ROOT = Path(__file__).resolve().parents[3]
 AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "web" / "screenshots"
-ACCOUNTS = [
-    ("h1", "tenant", {"household": "H1"}),
-    ("h2", "tenant", {"household": "H2"}),
-    ("h3", "tenant", {"household": "H3"}),
-    ("h4", "tenant", {"household": "H4"}),
-    ("h5", "tenant", {"household": "H5"}),
-    ("h7", "tenant", {"household": "H7"}),
-    ("alpha", "staff", {"landlord": "ALPHA"}),
-    ("beta", "staff", {"landlord": "BETA"}),
-    ("admin", "admin", {}),
-]
+# The portal scenario's accounts, and H7's (a household of the scenario's own, see _document).
+ACCOUNTS = [*portal_helpers.ACCOUNTS, ("h7", "tenant", {"household": "H7"})]
 # Impacts that fail the accessibility check (axe-core's scale: minor, moderate, serious, critical).
 BLOCKING_IMPACTS = ("serious", "critical")
 
