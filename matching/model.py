@@ -549,14 +549,15 @@ def _solve_proto(
 ) -> _Answer:
     """Solve a MIP proto with ``backend`` until ``until``: (status, indices of the variables at 1,
     the solver's best bound, the solution's value). ``gap`` as in :func:`_mip`."""
+    total = sum(abs(variable.objective_coefficient) for variable in proto.variable)
+    relative_gap = 0.5 / (total + 1) if gap is None else gap
     if backend == "HIGHS":
-        return _solve_highs(proto, until, seed, gap)
+        return _solve_highs(proto, until, seed, relative_gap)
     solver = _solver(backend, proto, "backend")
     # The clock runs while the model is loaded (seconds on hundreds of thousands of columns).
     _set_limits(solver, backend, max(0.01, until - time.perf_counter()), seed, workers, search=search)
-    total = sum(abs(variable.objective_coefficient) for variable in proto.variable)
     parameters = pywraplp.MPSolverParameters()
-    parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, 0.5 / (total + 1) if gap is None else gap)
+    parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, relative_gap)
     with _native_output_silenced():
         name = _STATUS.get(solver.Solve(parameters), "unknown")
     if name not in ("optimal", "feasible"):
@@ -567,9 +568,9 @@ def _solve_proto(
 
 
 def _solve_highs(
-    proto: linear_solver_pb2.MPModelProto, until: float, seed: int, gap: float | None
+    proto: linear_solver_pb2.MPModelProto, until: float, seed: int, relative_gap: float
 ) -> _Answer:
-    """:func:`_solve_proto` for HiGHS, through MathOpt rather than pywraplp.
+    """:func:`_solve_proto` for HiGHS (with its relative gap), through MathOpt rather than pywraplp.
 
     pywraplp loses HiGHS's incumbent when the time limit is reached (OR-Tools 9.15: status 99, "No
     solution exists"; google/or-tools#5016 and #5372): territory-20000 unit weights, the 37,487
@@ -602,11 +603,10 @@ def _solve_highs(
     model.linear_constraint_matrix.column_ids.extend(columns[order].tolist())
     model.linear_constraint_matrix.coefficients.extend(coefficients[order].tolist())
     built = mathopt_model.Model.from_model_proto(model)
-    total = sum(abs(v.objective_coefficient) for v in proto.variable)
     params = mathopt.SolveParameters(
         time_limit=datetime.timedelta(seconds=max(0.01, until - time.perf_counter())),
         random_seed=seed,
-        relative_gap_tolerance=0.5 / (total + 1) if gap is None else gap,
+        relative_gap_tolerance=relative_gap,
         absolute_gap_tolerance=0.5,  # integral weights: a bound less than 1 above the best proves it
     )
     result = mathopt.solve(built, mathopt.SolverType.HIGHS, params=params)
@@ -797,11 +797,15 @@ def solve_component(
         if value > best:
             best, chosen = value, found
 
+    def kept(target: int) -> IntArray:
+        """The columns a solution worth ``target`` or more may use (step 3)."""
+        return np.flatnonzero(slack >= -(z - target) - eps)
+
     # When even the smallest proof MIP (target ``top``, see step 3) is over _MIP_MAX variables, the
     # time left goes to search only; the second round's MIP is then the best use of a large share of
     # it (territory-20000 unit weights, the largest part: CBC over the 37,487 columns of that round
     # reached 3797 in 120 s; large-neighbourhood search from 3783 was still at 3788 after 1,000 s).
-    hopeless = int(np.count_nonzero(slack >= -(z - top) - eps)) > _MIP_MAX
+    hopeless = len(kept(top)) > _MIP_MAX
     rounds = 0
     for name, keep in (("support", support.tolist()), ("around", None)):
         if best >= top:
@@ -843,9 +847,6 @@ def solve_component(
     def unmet(exact: npt.NDArray[np.bool_], proof: IntArray) -> bool:
         """Whether a household or vacancy row must be filled and no column of ``proof`` fills it."""
         return bool((exact & packing_rows & ~_covered(model, packing, proof)).any())
-
-    def kept(target: int) -> IntArray:
-        return np.flatnonzero(slack >= -(z - target) - eps)
 
     def tight(target: int) -> npt.NDArray[np.bool_]:
         exact: npt.NDArray[np.bool_] = duals > (z - target) + eps
