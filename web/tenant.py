@@ -117,7 +117,7 @@ def offers() -> Any:
     result = portal.list_offers(session, _account(), filters)
 
     def page_url(page: int) -> str:
-        args = {k: v for k, v in request.args.items() if k != "page"}
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
         return url_for("tenant.offers", page=page, **args)
 
     return render_template(
