@@ -235,11 +235,23 @@ def test_the_region_search_starts_where_the_incumbent_wastes_lp_value(
     monkeypatch.setattr(model_module, "_mip_parts", counted)
     monkeypatch.setattr(model_module, "_REGION", 2)
     chosen = [j for j in range(100) if j != 57]
-    found = model_module._neighbourhoods(
-        model, chosen, np.arange(100), relaxation, 100, time.perf_counter() + 30, "CBC", 0, 1
-    )
+    found = model_module._neighbourhoods(model, chosen, relaxation, 100, time.perf_counter() + 30, "CBC", 0, 1)
     assert sorted(found) == list(range(100))
     assert len(rounds) == 1 and 57 in rounds[0]
+
+
+def test_the_region_search_may_use_columns_of_negative_reduced_cost() -> None:
+    """Three 2-cycles on a triangle, worth 3 each (LP 4.5, each at 1/2, duals 1.5), and their
+    3-cycle worth 4 (reduced cost -1/2): from one 2-cycle, the only better solution is the 3-cycle,
+    which a pool of zero-reduced-cost columns would never offer."""
+    import matching.model as model_module
+
+    model = _model(Columns.of([((0, 1), 3), ((1, 2), 3), ((0, 2), 3), ((0, 1, 2), 4)], []))
+    relaxation = _column_generation(model, "GLOP", time.perf_counter() + 60)
+    assert relaxation is not None
+    assert relaxation.reduced[3] == pytest.approx(-0.5)
+    found = model_module._neighbourhoods(model, [0], relaxation, 4, time.perf_counter() + 5, "CBC", 0, 1)
+    assert found == [3]
 
 
 def test_a_hard_part_does_not_starve_the_small_ones(monkeypatch: pytest.MonkeyPatch) -> None:
