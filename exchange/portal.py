@@ -234,11 +234,18 @@ class RequestView:
     max_cost: float
     accept_qpv: bool
     status: str
+    paused_why: str | None = None  # see PAUSE_REASONS
+    silences: int = 0  # proposals let lapse in a row
 
     @property
     def status_label(self) -> str:
         """The request's status in French."""
         return {"open": "en cours", "closed": "close", "paused": "en pause"}.get(self.status, self.status)
+
+    @property
+    def confirmable(self) -> bool:
+        """Whether the household itself may reopen it (paused after lapsed proposals)."""
+        return self.status == "paused" and self.paused_why == "silences"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -555,6 +562,8 @@ def _request_view(session: Session, household_id: int) -> RequestView | None:
         max_cost=float(row.max_cost),
         accept_qpv=bool(row.accept_qpv),
         status=row.status,
+        paused_why=row.paused_why,
+        silences=int(row.silences or 0),
     )
 
 
@@ -615,11 +624,24 @@ def wishes_from_json(data: Mapping[str, Any], communes: Sequence[str]) -> Wishes
 
 
 def save_request(session: Session, account: Any, wishes: Wishes, *, today: date | None = None) -> bool:
-    """File the household's request or update its wishes; True when a new request was filed."""
+    """File the household's request or update its wishes; True when a new request was filed.
+
+    A paused request keeps its status: its wishes change, but only a confirmation (after lapsed
+    proposals) or the landlord's review (after a rejection for inadmissibility) reopens it; filing a
+    second request beside it would bypass both.
+    """
     if wishes.min_rooms is not None and wishes.max_rooms is not None and wishes.max_rooms < wishes.min_rooms:
         raise InvalidInput({"max_rooms": ["doit être supérieur ou égal au minimum."]})
     m = _models()
-    row = _open_request_row(session, account.household_id)
+    row = (
+        _open_request_row(session, account.household_id)
+        or session.scalars(
+            select(m.Request)
+            .where(m.Request.household_id == account.household_id, m.Request.status == "paused")
+            .order_by(m.Request.id.desc())
+            .limit(1)
+        ).first()
+    )
     created = row is None
     if row is None:
         household = session.get(m.Household, account.household_id)
@@ -1043,6 +1065,14 @@ def tenant_proposal(
         steps=steps,
         tracker=_tracker(proposal, at),
     )
+
+
+def confirm_request(session: Session, account: Any) -> None:
+    """The household confirms its request, paused after lapsed proposals (workflow service)."""
+    from exchange import workflow
+
+    workflow.confirm_request(session, account.household_id, _user_row(session, account))
+    clear_cache(account.territory_code)
 
 
 def answer(

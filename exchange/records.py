@@ -69,10 +69,12 @@ def close_requests(session: Session, household_ids: Iterable[int], *, on: date) 
     )
 
 
-def pause_requests(session: Session, household_ids: Iterable[int]) -> list[int]:
-    """Pause the open requests of these households (back to their landlord for review); returns their ids.
+def pause_requests(session: Session, household_ids: Iterable[int], *, why: str = "inadmissible") -> list[int]:
+    """Pause the open requests of these households; returns their ids.
 
-    A paused request is left out of the runs until :func:`reopen_request`.
+    ``why`` is one of ``PAUSE_REASONS``: ``inadmissible`` (back to their landlord for review) or
+    ``silences`` (the household confirms it). A paused request is left out of the runs until
+    :func:`reopen_request`.
     """
     ids = list(
         session.scalars(
@@ -83,14 +85,15 @@ def pause_requests(session: Session, household_ids: Iterable[int]) -> list[int]:
         session.execute(
             update(Request)
             .where(Request.id.in_(ids))
-            .values(status="paused")
+            .values(status="paused", paused_why=why)
             .execution_options(synchronize_session="fetch")
         )
     return ids
 
 
 def reopen_request(session: Session, household_id: int) -> int | None:
-    """Reopen the household's paused request (its landlord reviewed it); returns its id, None if none."""
+    """Reopen the household's paused request, its count of lapsed proposals back to 0; returns its id,
+    None if none."""
     request_id = session.scalar(
         select(Request.id).where(Request.household_id == household_id, Request.status == "paused")
     )
@@ -98,7 +101,7 @@ def reopen_request(session: Session, household_id: int) -> int | None:
         session.execute(
             update(Request)
             .where(Request.id == request_id)
-            .values(status="open")
+            .values(status="open", paused_why=None, silences=0)
             .execution_options(synchronize_session="fetch")
         )
     return request_id

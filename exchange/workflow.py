@@ -21,14 +21,14 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from exchange import records
 from exchange.deadlines import decision_deadline, next_working_day
 from exchange.errors import ExchangeError, NotFound
-from exchange.models import Dwelling, Household, UserAccount
+from exchange.models import Dwelling, Household, Request, UserAccount
 from exchange.models.workflow import (
     DECISION_KINDS,
     REFUSAL_REASONS,
@@ -53,6 +53,7 @@ __all__ = [
     "WorkflowError",
     "answer_move",
     "complete_proposal",
+    "confirm_request",
     "decide_move",
     "expire_conditions",
     "expire_deadlines",
@@ -68,6 +69,9 @@ __all__ = [
     "take_write_lock",
     "write_transaction",
 ]
+
+DEFAULT_PAUSE_AFTER_SILENCES = 2
+"""Lapsed proposals in a row after which a request pauses, unless the territory sets another number."""
 
 REFUSAL_LABELS: dict[str, str] = {
     "location": "localisation (commune, quartier, distance du travail ou de l'école)",
@@ -385,6 +389,13 @@ def answer_move(
         {"answer": move.answer, "reason": reason, "note": move.answer_note},
         at,
     )
+    # Any answer shows the household is there: its lapsed proposals no longer count.
+    session.execute(
+        update(Request)
+        .where(Request.household_id == move.household_id, Request.status == "open", Request.silences > 0)
+        .values(silences=0)
+        .execution_options(synchronize_session="fetch")
+    )
     if not accepted:
         _fail(session, proposal, user, "refused", at, [move])
     elif all(m.answer == "accepted" for m in proposal.moves):
@@ -427,8 +438,38 @@ def expire_deadlines(session: Session, now: datetime, *, territory_id: int | Non
                 now,
             )
         _fail(session, proposal, None, "no_answer", now, silent)
+        _count_silences(session, proposal, [m.household_id for m in silent], now)
         failed.append(proposal)
     return failed
+
+
+def _count_silences(session: Session, proposal: Proposal, household_ids: list[int], at: datetime) -> None:
+    """One more lapsed proposal for each of these households; a request that reaches the territory's
+    ``pause_after_silences`` (0: never) pauses until its household confirms it (DOMAIN.md §4)."""
+    setting = session.get(TerritoryWorkflow, proposal.territory_id)
+    threshold = DEFAULT_PAUSE_AFTER_SILENCES if setting is None else setting.pause_after_silences
+    for household_id in household_ids:
+        request = session.scalars(
+            select(Request).where(Request.household_id == household_id, Request.status == "open")
+        ).one_or_none()
+        if request is None:
+            continue
+        request.silences += 1
+        session.flush()
+        if not threshold or request.silences < threshold:
+            continue
+        for request_id in records.pause_requests(session, [household_id], why="silences"):
+            _audit(
+                session,
+                proposal,
+                None,
+                "request.paused",
+                "request",
+                request_id,
+                {"status": "open"},
+                {"status": "paused", "why": "silences", "silences": request.silences},
+                at,
+            )
 
 
 # Committee decisions ----------------------------------------------------------------------------
@@ -638,7 +679,8 @@ def expire_conditions(session: Session, today: date, *, territory_id: int | None
 def reopen_request(
     session: Session, household_id: int, user: UserAccount, *, now: datetime | None = None
 ) -> int:
-    """The landlord reviewed a request paused after a rejection for inadmissibility: it is open again.
+    """The landlord reviewed a paused request (after a rejection for inadmissibility, or after lapsed
+    proposals): it is open again, its count of lapsed proposals back to 0.
 
     Allowed to the staff of the household's current landlord and to the territory's admins.
     Raises :class:`NotAllowed` and :class:`WorkflowError` (no paused request); returns the request id.
@@ -677,12 +719,59 @@ def reopen_request(
     return request_id
 
 
+def confirm_request(
+    session: Session, household_id: int, user: UserAccount, *, now: datetime | None = None
+) -> int:
+    """The household confirms its request, paused after lapsed proposals: it is open again.
+
+    Allowed to the household's tenant, and to the territory's admins filing for a tenant without
+    internet. A request paused after a rejection for inadmissibility waits for its landlord
+    (:func:`reopen_request`). Raises :class:`NotFound`, :class:`NotAllowed` and
+    :class:`WorkflowError`; returns the request id.
+    """
+    at = now or datetime.now()
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound(f"ménage inconnu : {household_id}")
+    allowed = (user.role == "tenant" and user.household_id == household_id) or (
+        user.role == "admin" and user.territory_id == household.territory_id
+    )
+    if not allowed:
+        raise NotAllowed("vous ne pouvez confirmer que la demande de votre propre ménage")
+    paused = session.scalars(
+        select(Request).where(Request.household_id == household_id, Request.status == "paused")
+    ).one_or_none()
+    if paused is None:
+        raise WorkflowError("cette demande n'est pas en pause")
+    if paused.paused_why != "silences":
+        raise WorkflowError("cette demande attend l'examen du bailleur, qui seul peut la rouvrir")
+    silences = paused.silences
+    request_id = records.reopen_request(session, household_id)
+    assert request_id == paused.id
+    session.add(
+        AuditEvent(
+            territory_id=household.territory_id,
+            at=at,
+            actor_id=user.id,
+            actor=user.login,
+            action="request.confirmed",
+            entity="request",
+            entity_id=request_id,
+            before={"status": "paused", "why": "silences", "silences": silences},
+            after={"status": "open"},
+        )
+    )
+    session.flush()
+    return request_id
+
+
 # Settings ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Delays:
-    """A territory's workflow delays: answer (≥ 10 days), notice before the move, each CALEOL's delay.
+    """A territory's workflow delays: answer (≥ 10 days), notice before the move, each CALEOL's delay,
+    and after how many lapsed proposals in a row a request pauses (0: never).
 
     ``decision_days`` maps a landlord's code to its committee delay in days; None means one month.
     """
@@ -690,6 +779,7 @@ class Delays:
     answer_days: int
     move_notice_days: int
     decision_days: dict[str, int | None]
+    pause_after_silences: int = DEFAULT_PAUSE_AFTER_SILENCES
 
 
 def _territory_row(session: Session, code: str) -> Any:
@@ -702,7 +792,7 @@ def _territory_row(session: Session, code: str) -> Any:
 
 
 def get_delays(session: Session, code: str) -> Delays:
-    """The workflow delays of territory ``code`` (defaults: 10 days, 30 days, one month)."""
+    """The workflow delays of territory ``code`` (defaults: 10 days, 30 days, one month, 2 lapses)."""
     from exchange.models import Landlord
 
     territory = _territory_row(session, code)
@@ -717,6 +807,7 @@ def get_delays(session: Session, code: str) -> Delays:
         answer_days=10 if row is None else row.answer_days,
         move_notice_days=30 if row is None else row.move_notice_days,
         decision_days={c: days for c, days in landlords},
+        pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES if row is None else row.pause_after_silences,
     )
 
 
@@ -727,6 +818,7 @@ def set_delays(
     answer_days: int | None = None,
     move_notice_days: int | None = None,
     decision_days: dict[str, int | None] | None = None,
+    pause_after_silences: int | None = None,
     actor: UserAccount | None = None,
     now: datetime | None = None,
 ) -> Delays:
@@ -734,7 +826,8 @@ def set_delays(
 
     New delays apply to proposals notified (answer) or accepted (committee) from now on. Raises
     ``ValueError`` (answer delay under 10 days, negative notice, committee delay under 1 day, unknown
-    landlord) and :class:`NotFound`.
+    landlord, negative number of lapses) and :class:`NotFound`. A new ``pause_after_silences`` applies
+    to the next lapsed proposal: requests already paused stay paused.
     """
     from exchange.deadlines import MIN_ANSWER_DAYS
     from exchange.models import Landlord
@@ -745,6 +838,11 @@ def set_delays(
         raise ValueError(f"answer_days: au moins {MIN_ANSWER_DAYS} jours (R.441-10 CCH), reçu {answer_days}")
     if move_notice_days is not None and move_notice_days < 0:
         raise ValueError(f"move_notice_days: un nombre de jours positif ou nul, reçu {move_notice_days}")
+    if pause_after_silences is not None and pause_after_silences < 0:
+        raise ValueError(
+            "pause_after_silences: un nombre de propositions positif ou nul (0 : jamais), "
+            f"reçu {pause_after_silences}"
+        )
     ids = dict(
         session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
     )
@@ -756,12 +854,19 @@ def set_delays(
     before = get_delays(session, code)
     row = session.get(TerritoryWorkflow, territory.id)
     if row is None:
-        row = TerritoryWorkflow(territory_id=territory.id, answer_days=10, move_notice_days=30)
+        row = TerritoryWorkflow(
+            territory_id=territory.id,
+            answer_days=10,
+            move_notice_days=30,
+            pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES,
+        )
         session.add(row)
     if answer_days is not None:
         row.answer_days = answer_days
     if move_notice_days is not None:
         row.move_notice_days = move_notice_days
+    if pause_after_silences is not None:
+        row.pause_after_silences = pause_after_silences
     for landlord, days in (decision_days or {}).items():
         setting = session.get(LandlordWorkflow, ids[landlord])
         if setting is None:

@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from exchange import portal
 from exchange.errors import ExchangeError, NotFound
-from web.db import get_session
-from web.forms import AnswerForm, RequestForm, attach_errors, choices
+from web.db import get_session, write_and_flash
+from web.forms import AnswerForm, ConfirmForm, RequestForm, attach_errors, choices
 from web.security import role_required
 
 bp = Blueprint("tenant", __name__, url_prefix="/locataire")
@@ -40,7 +40,21 @@ def home() -> Any:
         picture=overview.picture,
         req=overview.request,
         live=overview.live_proposal,
+        confirm_form=ConfirmForm(),
     )
+
+
+@bp.post("/demande/confirmer")
+@role_required("tenant")
+def confirm_request() -> Any:
+    """Confirm the request, paused after proposals left without an answer: it takes part in the runs again."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    write_and_flash(
+        lambda session: portal.confirm_request(session, _account()),
+        "Votre demande est confirmée : elle participe de nouveau aux appariements.",
+    )
+    return redirect(url_for("tenant.home"))
 
 
 @bp.route("/demande", methods=["GET", "POST"])

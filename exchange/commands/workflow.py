@@ -344,7 +344,7 @@ def complete(proposal_id: int, login: str, when: datetime | None) -> None:
 @_AS
 @_DATE
 def reopen_request(territory: str, household: str, login: str, when: datetime | None) -> None:
-    """Rouvre la demande d'un ménage mise en pause après un rejet pour irrecevabilité."""
+    """Rouvre la demande d'un ménage mise en pause (rejet pour irrecevabilité, propositions sans réponse)."""
     from sqlalchemy import select
 
     from exchange import workflow
@@ -401,15 +401,27 @@ def _decision_days(values: tuple[str, ...]) -> dict[str, int | None]:
     metavar="BAILLEUR=JOURS",
     help="Délai de décision de la CALEOL d'un bailleur (JOURS, ou « mois » pour un mois) ; répétable.",
 )
+@click.option(
+    "--pause-after",
+    "pause_after",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Propositions laissées sans réponse d'affilée avant la mise en pause d'une demande (0 : jamais).",
+)
 def delays(
-    territory: str, answer_days: int | None, move_notice_days: int | None, decision_days: tuple[str, ...]
+    territory: str,
+    answer_days: int | None,
+    move_notice_days: int | None,
+    decision_days: tuple[str, ...],
+    pause_after: int | None,
 ) -> None:
     """Affiche (et modifie) les délais du suivi des propositions d'un territoire."""
     from exchange import workflow
 
     try:
         with _writing() as session:
-            if answer_days is None and move_notice_days is None and not decision_days:
+            if answer_days is None and move_notice_days is None and not decision_days and pause_after is None:
                 current = workflow.get_delays(session, territory)
             else:
                 current = workflow.set_delays(
@@ -418,6 +430,7 @@ def delays(
                     answer_days=answer_days,
                     move_notice_days=move_notice_days,
                     decision_days=_decision_days(decision_days),
+                    pause_after_silences=pause_after,
                 )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
@@ -428,6 +441,11 @@ def delays(
     click.echo(f"  préavis avant le déménagement : {current.move_notice_days} jours")
     for landlord, days in current.decision_days.items():
         click.echo(f"  décision de la CALEOL {landlord} : {'un mois' if days is None else f'{days} jours'}")
+    lapses = current.pause_after_silences
+    click.echo(
+        "  mise en pause d'une demande : "
+        + ("jamais" if lapses == 0 else f"après {lapses} proposition{'s' if lapses > 1 else ''} sans réponse")
+    )
 
 
 def _status(status: str) -> str:

@@ -34,6 +34,7 @@ __all__ = [
     "ACCESSIBILITY",
     "EXCLUSION_REASONS",
     "MOBILITY",
+    "PAUSE_REASONS",
     "REQUEST_STATUSES",
     "ROLES",
     "Dwelling",
@@ -50,6 +51,9 @@ ACCESSIBILITY = ("none", "accessible", "adapted")
 MOBILITY = ("none", "reduced", "wheelchair")
 ROLES = ("head", "partner", "child", "other")
 REQUEST_STATUSES = ("open", "closed", "paused")
+PAUSE_REASONS = ("inadmissible", "silences")
+"""inadmissible: a CALEOL found the demand inadmissible, the landlord reopens it after review;
+silences: the household let too many proposals lapse, it confirms its request to reopen it."""
 EXCLUSION_REASONS = ("imported", "refused", "rejected")
 """imported: listed by the territory document; refused: the household refused the move;
 rejected: a committee (CALEOL) did not attribute the dwelling."""
@@ -227,6 +231,8 @@ class Request(Base):
             "min_rooms IS NULL OR max_rooms IS NULL OR min_rooms <= max_rooms", name="rooms_order"
         ),
         CheckConstraint("(status = 'closed') = (closed_on IS NOT NULL)", name="closed_has_date"),
+        CheckConstraint(f"paused_why IS NULL OR {_in('paused_why', PAUSE_REASONS)}", name="paused_why"),
+        CheckConstraint("silences >= 0", name="silences_min"),
         Index(
             "uq_mutation_request_open_household",
             "household_id",
@@ -247,6 +253,11 @@ class Request(Base):
     max_rooms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(8), default=lambda: "open")
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Why a paused request is paused (None for one paused before this was recorded: the landlord's review).
+    paused_why: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Proposals the household let lapse in a row (silence past the deadline); an answer or a
+    # confirmation of the request resets it.
+    silences: Mapped[int] = mapped_column(Integer, default=lambda: 0, server_default="0")
 
     household: Mapped[Household] = relationship(back_populates="requests")
 

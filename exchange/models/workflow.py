@@ -86,12 +86,14 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 class TerritoryWorkflow(Base):
-    """Workflow settings of a territory: answer delay (≥ 10 days) and notice before the move date."""
+    """Workflow settings of a territory: answer delay (≥ 10 days), notice before the move date, and
+    after how many lapsed proposals in a row a request pauses (0: never)."""
 
     __tablename__ = "territory_workflow"
     __table_args__ = (
         CheckConstraint("answer_days >= 10", name="answer_days_min"),
         CheckConstraint("move_notice_days >= 0", name="move_notice_days_min"),
+        CheckConstraint("pause_after_silences >= 0", name="pause_after_silences_min"),
     )
 
     territory_id: Mapped[int] = mapped_column(
@@ -99,6 +101,7 @@ class TerritoryWorkflow(Base):
     )
     answer_days: Mapped[int] = mapped_column(Integer, default=lambda: 10)
     move_notice_days: Mapped[int] = mapped_column(Integer, default=lambda: 30)
+    pause_after_silences: Mapped[int] = mapped_column(Integer, default=lambda: 2, server_default="2")
 
 
 class LandlordWorkflow(Base):

@@ -420,3 +420,88 @@ def test_delays_are_configurable_but_never_under_ten_days(session):
     due = {dwellings[m.to_dwelling_id]: m.decision_due for m in xville.moves}
     # D2 is BETA's (42 days: Wednesday 18 February), D1 ALPHA's (one month: Saturday 7 -> Monday 9 February)
     assert due == {"D2": date(2026, 2, 18), "D1": date(2026, 2, 9)}
+
+
+def _request_of(session, household_id: int) -> Request:
+    return session.scalars(select(Request).where(Request.household_id == household_id)).one()
+
+
+LATE = datetime(2026, 1, 16, 0, 5)  # the answer deadline ran until midnight on 15 January
+
+
+def test_lapsed_proposals_pause_the_request_until_the_household_confirms_it(session, world):
+    users, h = world["users"], world["h"]
+    workflow.set_delays(session, world["territory"].code, pause_after_silences=1, now=DAY)
+    workflow.answer_move(session, world["move"]["H1"], users["H1"], accepted=True, now=DAY)
+    workflow.expire_deadlines(session, LATE)
+    requests = {ref: _request_of(session, h[ref]) for ref in ("H1", "H2", "H3", "H4", "H5")}
+    assert {ref: (r.status, r.paused_why, r.silences) for ref, r in requests.items()} == {
+        "H1": ("open", None, 0),  # H1 answered: its proposal failed through the others' silence
+        **{ref: ("paused", "silences", 1) for ref in ("H2", "H3", "H4", "H5")},
+    }
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "request.paused")).all()
+    assert sorted(e.entity_id for e in events) == sorted(requests[r].id for r in ("H2", "H3", "H4", "H5"))
+    assert {(e.actor, e.after["why"]) for e in events} == {("system", "silences")}
+    # The next run leaves the paused requests out.
+    second = runs.run_territory(session, world["territory"].code, as_of=date(2026, 1, 16), now=LATE)
+    assert second.requests == 2  # H1 and H6
+    # Only the household itself (or the territory filing for it) confirms; its landlord may reopen.
+    with pytest.raises(NotAllowed):
+        workflow.confirm_request(session, h["H2"], users["H3"], now=LATE)
+    with pytest.raises(NotAllowed):
+        workflow.confirm_request(session, h["H2"], users["BETA"], now=LATE)
+    workflow.confirm_request(session, h["H2"], users["H2"], now=LATE)
+    assert (requests["H2"].status, requests["H2"].paused_why, requests["H2"].silences) == ("open", None, 0)
+    confirmed = session.scalars(select(AuditEvent).where(AuditEvent.action == "request.confirmed")).one()
+    assert (confirmed.actor, confirmed.before["silences"], confirmed.after) == (
+        users["H2"].login,
+        1,
+        {"status": "open"},
+    )
+    with pytest.raises(workflow.WorkflowError, match="pas en pause"):
+        workflow.confirm_request(session, h["H2"], users["H2"], now=LATE)
+
+
+def test_the_default_pauses_after_two_lapses_in_a_row_and_an_answer_resets_the_count(session, world):
+    users, h = world["users"], world["h"]
+    assert workflow.get_delays(session, world["territory"].code).pause_after_silences == 2
+    earlier = {ref: _request_of(session, h[ref]) for ref in ("H1", "H2", "H3")}
+    for request in earlier.values():
+        request.silences = 1  # each let an earlier proposal lapse
+    session.flush()
+    workflow.answer_move(session, world["move"]["H1"], users["H1"], accepted=True, now=DAY)
+    assert earlier["H1"].silences == 0  # H1 is there after all
+    workflow.expire_deadlines(session, LATE)
+    state = {ref: (r.status, r.silences) for ref, r in earlier.items()}
+    assert state == {"H1": ("open", 0), "H2": ("paused", 2), "H3": ("paused", 2)}
+    assert (_request_of(session, h["H4"]).status, _request_of(session, h["H4"]).silences) == ("open", 1)
+
+
+def test_no_pause_when_the_territory_sets_zero(session, world):
+    workflow.set_delays(session, world["territory"].code, pause_after_silences=0, now=DAY)
+    for ref in ("H2", "H3"):
+        _request_of(session, world["h"][ref]).silences = 5
+    session.flush()
+    workflow.expire_deadlines(session, LATE)
+    assert {_request_of(session, world["h"][ref]).status for ref in ("H2", "H3", "H4")} == {"open"}
+    assert _request_of(session, world["h"]["H2"]).silences == 6
+
+
+def test_a_request_paused_as_inadmissible_waits_for_its_landlord_not_the_household(session, world):
+    _accept_all(session, world, "H1")
+    users, h = world["users"], world["h"]
+    workflow.decide_move(
+        session, world["move"]["H1"], users["BETA"], kind="inadmissible", reason="plafond dépassé", now=DAY
+    )
+    assert _request_of(session, h["H1"]).paused_why == "inadmissible"
+    with pytest.raises(workflow.WorkflowError, match="examen du bailleur"):
+        workflow.confirm_request(session, h["H1"], users["H1"], now=DAY)
+    workflow.reopen_request(session, h["H1"], users["ALPHA"], now=DAY)
+    assert (_request_of(session, h["H1"]).status, _request_of(session, h["H1"]).paused_why) == ("open", None)
+
+
+def test_the_pause_threshold_is_never_negative(session):
+    territory = scenario.load(session)
+    with pytest.raises(ValueError, match="pause_after_silences"):
+        workflow.set_delays(session, territory.code, pause_after_silences=-1)
+    assert workflow.set_delays(session, territory.code, pause_after_silences=3).pause_after_silences == 3

@@ -224,6 +224,11 @@ def test_delays_command(fresh_db_url: str, tmp_path: Path) -> None:
     assert "décision de la CALEOL BETA : 42 jours" in changed.output
     back = _ok("delays", CODE, "--decision-days", "BETA=mois").output
     assert "décision de la CALEOL BETA : un mois" in back and "réponse des ménages : 14 jours" in back
+    assert "mise en pause d'une demande : après 2 propositions sans réponse" in shown
+    assert "mise en pause d'une demande : jamais" in _ok("delays", CODE, "--pause-after", "0").output
+    assert "après 1 proposition sans réponse" in _ok("delays", CODE, "--pause-after", "1").output
+    negative = CliRunner().invoke(cli, ["delays", CODE, "--pause-after", "-1"])
+    assert negative.exit_code == 2 and "pause_after_silences" in negative.output
     run = _ok("run", CODE, "--as-of", "2026-01-05")
     assert "3 proposition(s)" in run.stdout
     with Session(get_engine(fresh_db_url)) as session:

@@ -235,7 +235,9 @@ def test_the_region_search_starts_where_the_incumbent_wastes_lp_value(
     monkeypatch.setattr(model_module, "_mip_parts", counted)
     monkeypatch.setattr(model_module, "_REGION", 2)
     chosen = [j for j in range(100) if j != 57]
-    found = model_module._neighbourhoods(model, chosen, relaxation, 100, time.perf_counter() + 30, "CBC", 0, 1)
+    found = model_module._neighbourhoods(
+        model, chosen, relaxation, 100, time.perf_counter() + 30, "CBC", 0, 1
+    )
     assert sorted(found) == list(range(100))
     assert len(rounds) == 1 and 57 in rounds[0]
 

@@ -217,7 +217,12 @@ def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
     run_scenario(engine)
     moves = _ids(db)
     forms = {
-        "h1": ["/locataire/demande", f"/locataire/propositions/{moves['H1'].proposal_id}", "/deconnexion"],
+        "h1": [
+            "/locataire/demande",
+            "/locataire/demande/confirmer",
+            f"/locataire/propositions/{moves['H1'].proposal_id}",
+            "/deconnexion",
+        ],
         "alpha": [
             f"/caleol/mouvements/{moves['H2'].id}",
             f"/caleol/mouvements/{moves['H2'].id}/condition",

@@ -115,3 +115,62 @@ def test_household_without_request_files_one(client, db):
         )
     )
     assert "N'est pas un entier valide." in typo and "N'est pas une valeur décimale valide." in typo
+
+
+def _request_of(db, ref: str) -> m.Request:
+    hid = db.scalar(select(m.Household.id).where(m.Household.ref == ref))
+    return db.scalars(select(m.Request).where(m.Request.household_id == hid)).one()
+
+
+def test_a_request_paused_after_lapsed_proposals_is_confirmed_from_the_home_page(client, db):
+    request = _request_of(db, "H2")
+    request.status, request.paused_why, request.silences = "paused", "silences", 2
+    db.commit()
+    login(client, "h2")
+    home = html.unescape(client.get("/locataire/").get_data(as_text=True))
+    assert "Votre demande est en pause : 2 propositions d'affilée sont restées sans réponse" in home
+    assert 'action="/locataire/demande/confirmer"' in home and "Je confirme ma demande" in home
+    # Editing the wishes keeps the request paused (and files no second one beside it).
+    edited = client.post("/locataire/demande", data={"communes": ["Zville"], "max_cost": "640"})
+    assert edited.status_code == 302
+    db.rollback()  # a fresh read: the portal wrote in its own session
+    again = _request_of(db, "H2")
+    assert (again.status, again.max_cost) == ("paused", 640.0)
+    response = client.post("/locataire/demande/confirmer")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/locataire/")
+    home = html.unescape(client.get("/locataire/").get_data(as_text=True))
+    assert "Votre demande est confirmée : elle participe de nouveau aux appariements." in home
+    assert "Je confirme ma demande" not in home and "· en cours." in home
+    db.rollback()  # a fresh read: the portal wrote in its own session
+    confirmed = _request_of(db, "H2")
+    assert (confirmed.status, confirmed.paused_why, confirmed.silences) == ("open", None, 0)
+    client.post("/locataire/demande/confirmer")
+    assert "cette demande n'est pas en pause" in html.unescape(
+        client.get("/locataire/").get_data(as_text=True)
+    )
+
+
+def test_a_request_paused_as_inadmissible_cannot_be_confirmed_by_the_household(client, db):
+    request = _request_of(db, "H3")
+    request.status, request.paused_why = "paused", "inadmissible"
+    db.commit()
+    login(client, "h3")
+    home = html.unescape(client.get("/locataire/").get_data(as_text=True))
+    assert "votre bailleur la réexamine" in home and "Je confirme ma demande" not in home
+    client.post("/locataire/demande/confirmer")
+    home = html.unescape(client.get("/locataire/").get_data(as_text=True))
+    assert "attend l'examen du bailleur" in home
+    client.post("/deconnexion")
+    login(client, "alpha")  # H3's landlord reopens it through its own tools, not the tenant's form
+    assert client.post("/locataire/demande/confirmer").status_code == 403
+    db.rollback()  # a fresh read: the portal wrote in its own session
+    assert _request_of(db, "H3").status == "paused"
+
+
+def test_one_lapse_is_announced_before_the_pause(client, db):
+    request = _request_of(db, "H4")
+    request.silences = 1
+    db.commit()
+    login(client, "h4")
+    home = html.unescape(client.get("/locataire/").get_data(as_text=True))
+    assert "1 proposition récente est restée sans réponse" in home
