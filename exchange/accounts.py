@@ -46,6 +46,14 @@ class AccountExists(ExchangeError):
     """An account with this login already exists."""
 
 
+class PasswordRejected(ExchangeError):
+    """A password change refused; ``field`` names the form field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """What the portal needs to know about a signed-in account (a plain copy of the row)."""
@@ -61,6 +69,8 @@ class Account:
     landlord_id: int | None = None
     landlord_code: str | None = None
     active: bool = True
+    # Changes with the password: a portal session carries it, so a new password ends the other sessions.
+    session_stamp: str = ""
 
 
 def hash_password(password: str) -> str:
@@ -92,6 +102,7 @@ def _account(row: UserAccount) -> Account:
         landlord_id=row.landlord_id,
         landlord_code=row.landlord.code if row.landlord is not None else None,
         active=row.active,
+        session_stamp=hashlib.sha256(row.password_hash.encode()).hexdigest()[:16],
     )
 
 
@@ -111,6 +122,46 @@ def authenticate(session: Session, login: str, password: str) -> Account | None:
         return None
     if _hasher.check_needs_rehash(row.password_hash):
         row.password_hash = _hasher.hash(password)
+    return _account(row)
+
+
+def change_password(session: Session, account_id: int, current: str, new: str) -> Account:
+    """Replace the account's password after checking the current one; returns the updated account.
+
+    Raises :class:`PasswordRejected` (wrong current password; a new one under 8 characters, equal to
+    the current one or to the login) and :class:`NotFound`. Its ``session_stamp`` changes, so every
+    other portal session of the account ends; an audit event records the change (never the password).
+    """
+    from datetime import datetime
+
+    from exchange.models.workflow import AuditEvent
+
+    row = session.get(UserAccount, account_id)
+    if row is None or not row.active:
+        raise NotFound("compte inconnu ou désactivé")
+    if not verify_password(row.password_hash, current):
+        raise PasswordRejected("current_password", "Le mot de passe actuel est incorrect.")
+    if len(new) < 8:
+        raise PasswordRejected("new_password", "Le nouveau mot de passe doit compter au moins 8 caractères.")
+    if new == current:
+        raise PasswordRejected("new_password", "Choisissez un mot de passe différent de l'actuel.")
+    if new.strip().lower() == row.login:
+        raise PasswordRejected("new_password", "Le mot de passe ne peut pas être votre identifiant.")
+    row.password_hash = hash_password(new)
+    session.add(
+        AuditEvent(
+            territory_id=row.territory_id,
+            at=datetime.now(),
+            actor_id=row.id,
+            actor=row.login,
+            action="account.password_changed",
+            entity="account",
+            entity_id=row.id,
+            before=None,
+            after=None,
+        )
+    )
+    session.flush()
     return _account(row)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
-from flask_login import UserMixin, current_user, login_user, logout_user
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from exchange import accounts
 from web.db import get_session
@@ -24,7 +25,8 @@ class PortalUser(UserMixin):
 
     def __init__(self, account: accounts.Account) -> None:
         self.account = account
-        self.id = str(account.id)
+        # The session keeps "id.stamp": a new password changes the stamp and ends the other sessions.
+        self.id = f"{account.id}.{account.session_stamp}"
         self.role = account.role
         self.display_name = account.display_name
 
@@ -42,13 +44,40 @@ class LoginForm(FrenchForm):
     )
 
 
+class PasswordForm(FrenchForm):
+    current_password = PasswordField(
+        "Mot de passe actuel",
+        validators=[DataRequired("Indiquez votre mot de passe actuel.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "Nouveau mot de passe",
+        validators=[
+            DataRequired("Indiquez le nouveau mot de passe."),
+            Length(min=8, message="Le nouveau mot de passe doit compter au moins 8 caractères."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Nouveau mot de passe, une seconde fois",
+        validators=[
+            DataRequired("Confirmez le nouveau mot de passe."),
+            EqualTo("new_password", "Les deux saisies du nouveau mot de passe ne sont pas identiques."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> PortalUser | None:
+    number, _, stamp = user_id.partition(".")
     try:
-        account = accounts.get_account(get_session(), int(user_id))
+        account = accounts.get_account(get_session(), int(number))
     except ValueError:
         return None
-    return PortalUser(account) if account is not None and account.active else None
+    if account is None or not account.active or not hmac.compare_digest(stamp, account.session_stamp):
+        return None
+    return PortalUser(account)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -97,6 +126,34 @@ def login() -> Any:
         flash(f"Bienvenue, {account.display_name}.", "success")
         return redirect(next_url or url_for(ROLE_HOME[account.role]))
     return render_template("auth/login.html", form=form, next=next_url, title="Connexion")
+
+
+@bp.route("/compte", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def account() -> Any:
+    """The signed-in account: who it is, and a new password (after the current one)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            current, new = form.current_password.data or "", form.new_password.data or ""
+            updated = accounts.change_password(session, current_user.account.id, current, new)
+        except accounts.PasswordRejected as exc:
+            session.rollback()
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            session.commit()
+            login_user(PortalUser(updated))  # this session goes on; the others end
+            flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html",
+        title="Mon compte",
+        form=form,
+        who=current_user.account,
+        role_label=accounts.ROLE_LABELS.get(current_user.role, current_user.role),
+    )
 
 
 @bp.post("/deconnexion")

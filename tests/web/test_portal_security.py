@@ -220,6 +220,7 @@ def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
         "h1": [
             "/locataire/demande",
             "/locataire/demande/confirmer",
+            "/compte",
             f"/locataire/propositions/{moves['H1'].proposal_id}",
             "/deconnexion",
         ],
@@ -287,7 +288,7 @@ def test_object_pages_of_other_roles_are_forbidden(client, engine, db):
     ("user", "pages"),
     [
         (None, ["/connexion", "/page-inexistante"]),
-        ("h1", [*TENANT_PAGES, "/caleol/", "/locataire/propositions/999"]),
+        ("h1", [*TENANT_PAGES, "/caleol/", "/locataire/propositions/999", "/compte"]),
         ("alpha", [*STAFF_PAGES, "/territoire/"]),
         ("admin", ADMIN_PAGES),
     ],
