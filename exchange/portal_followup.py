@@ -18,11 +18,14 @@ from exchange.portal import KIND_LABELS, InvalidInput, _staff_move, _user_row, c
 
 __all__ = [
     "MoveFollowup",
+    "PausedRequest",
     "PlannedMove",
     "complete",
     "lift_condition",
     "move_followup",
+    "paused_requests",
     "planned_moves",
+    "reopen_request",
     "set_move_date",
 ]
 
@@ -183,3 +186,90 @@ def planned_moves(session: Session, account: Any, *, today: date | None = None) 
         )
         for p in proposals
     ]
+
+
+# Paused requests ----------------------------------------------------------------------------------
+
+PAUSE_LABELS = {
+    "inadmissible": "rejet pour irrecevabilité (CALEOL)",
+    "silences": "propositions restées sans réponse",
+    None: "mise en pause avant son motif enregistré",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PausedRequest:
+    """A paused request of one of the landlord's tenants, as its staff sees it."""
+
+    request_id: int
+    household_ref: str
+    filed_on: date
+    why: str | None
+    why_label: str
+    silences: int
+    paused_at: datetime | None  # from the audit trail; None for a request imported paused
+
+
+def _staff_requests(session: Session, account: Any) -> Any:
+    from exchange.models import Dwelling, Household, Request
+
+    return (
+        select(Request, Household.ref)
+        .join(Household, Household.id == Request.household_id)
+        .join(Dwelling, Dwelling.id == Household.dwelling_id)
+        .where(
+            Request.status == "paused",
+            Request.territory_id == account.territory_id,
+            Dwelling.landlord_id == account.landlord_id,
+        )
+    )
+
+
+def paused_requests(session: Session, account: Any) -> list[PausedRequest]:
+    """The paused requests of households living in the staff's landlord's dwellings, oldest pause first."""
+    from sqlalchemy import func
+
+    from exchange.models.workflow import AuditEvent
+
+    if account.role != "staff" or account.landlord_id is None:
+        return []
+    rows = session.execute(_staff_requests(session, account)).all()
+    ids = [request.id for request, _ in rows]
+    paused_at = dict(
+        session.execute(
+            select(AuditEvent.entity_id, func.max(AuditEvent.at))
+            .where(AuditEvent.entity == "request", AuditEvent.action == "request.paused")
+            .where(AuditEvent.entity_id.in_(ids))
+            .group_by(AuditEvent.entity_id)
+        ).all()
+    )
+    items = [
+        PausedRequest(
+            request_id=request.id,
+            household_ref=ref,
+            filed_on=request.filed_on,
+            why=request.paused_why,
+            why_label=PAUSE_LABELS.get(request.paused_why, str(request.paused_why)),
+            silences=request.silences,
+            paused_at=paused_at.get(request.id),
+        )
+        for request, ref in rows
+    ]
+    return sorted(items, key=lambda r: (r.paused_at or datetime.min, r.request_id))
+
+
+def reopen_request(session: Session, account: Any, request_id: int, *, now: datetime | None = None) -> str:
+    """The staff's landlord reviewed one of its tenants' paused requests: it is open again; returns the
+    household's ref. :class:`NotFound` for a request that is not one of them (or not paused)."""
+    from exchange import workflow
+    from exchange.models import Request
+
+    if account.role != "staff" or account.landlord_id is None:
+        raise NotFound(f"demande inconnue : {request_id}")
+    found = session.execute(_staff_requests(session, account).where(Request.id == request_id)).first()
+    if found is None:
+        raise NotFound(f"demande inconnue : {request_id}")
+    request, ref = found
+    workflow.reopen_request(session, request.household_id, _user_row(session, account), now=now)
+    clear_cache(account.territory_code)
+    return str(ref)

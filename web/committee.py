@@ -147,3 +147,26 @@ def planned() -> Any:
     """Confirmed proposals with a move into this landlord's dwellings, by move date."""
     items = portal_followup.planned_moves(get_session(), current_user.account)
     return render_template("committee/planned.html", title="Déménagements programmés", items=items)
+
+
+@bp.get("/demandes-en-pause")
+@role_required("staff")
+def paused_requests() -> Any:
+    """Paused requests of this landlord's tenants, each with a button to reopen it after review."""
+    items = portal_followup.paused_requests(get_session(), current_user.account)
+    return render_template(
+        "committee/paused.html", title="Demandes en pause", items=items, form=ConfirmForm()
+    )
+
+
+@bp.post("/demandes/<int:request_id>/rouvrir")
+@role_required("staff")
+def reopen_request(request_id: int) -> Any:
+    """Reopen one paused request (the landlord reviewed it); it enters the next run."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    write_and_flash(
+        lambda session: portal_followup.reopen_request(session, current_user.account, request_id),
+        "La demande est rouverte : elle participera au prochain appariement.",
+    )
+    return redirect(url_for("committee.paused_requests"))

@@ -12,7 +12,7 @@ from exchange import models as m
 from exchange.models.workflow import CommitteeDecision, ProposalMove
 
 TENANT_PAGES = ["/locataire/", "/locataire/demande", "/locataire/offres", "/locataire/propositions"]
-STAFF_PAGES = ["/caleol/", "/caleol/proces-verbal", "/caleol/demenagements"]
+STAFF_PAGES = ["/caleol/", "/caleol/proces-verbal", "/caleol/demenagements", "/caleol/demandes-en-pause"]
 ADMIN_PAGES = [
     "/territoire/",
     "/territoire/import",
@@ -228,6 +228,8 @@ def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
             f"/caleol/mouvements/{moves['H2'].id}",
             f"/caleol/mouvements/{moves['H2'].id}/condition",
             f"/caleol/mouvements/{moves['H2'].id}/date",
+            "/caleol/demandes/1/rouvrir",
+            "/compte",
             "/deconnexion",
         ],
         "admin": [
