@@ -702,21 +702,34 @@ def reopen_request(
     request_id = records.reopen_request(session, household_id)
     if request_id is None:
         raise WorkflowError("ce ménage n'a pas de demande en pause")
+    _request_event(session, household, user, "request.reopened", request_id, {"status": "paused"}, at)
+    return request_id
+
+
+def _request_event(
+    session: Session,
+    household: Household,
+    user: UserAccount,
+    action: str,
+    request_id: int,
+    before: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Audit a paused request reopened by ``user``."""
     session.add(
         AuditEvent(
             territory_id=household.territory_id,
             at=at,
             actor_id=user.id,
             actor=user.login,
-            action="request.reopened",
+            action=action,
             entity="request",
             entity_id=request_id,
-            before={"status": "paused"},
+            before=before,
             after={"status": "open"},
         )
     )
     session.flush()
-    return request_id
 
 
 def confirm_request(
@@ -748,20 +761,8 @@ def confirm_request(
     silences = paused.silences
     request_id = records.reopen_request(session, household_id)
     assert request_id == paused.id
-    session.add(
-        AuditEvent(
-            territory_id=household.territory_id,
-            at=at,
-            actor_id=user.id,
-            actor=user.login,
-            action="request.confirmed",
-            entity="request",
-            entity_id=request_id,
-            before={"status": "paused", "why": "silences", "silences": silences},
-            after={"status": "open"},
-        )
-    )
-    session.flush()
+    before = {"status": "paused", "why": "silences", "silences": silences}
+    _request_event(session, household, user, "request.confirmed", request_id, before, at)
     return request_id
 
 
