@@ -520,6 +520,39 @@ class ProposalSummary:
     notified_on: date
     deadline: datetime
     to_card: DwellingCard
+    awaiting_me: bool = False  # the proposal waits for this household's answer
+    days_left: int = 0  # whole days until the deadline (0: the last day)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRecord:
+    """How a household answered its past proposals: ``answered`` of the ``asked`` within the deadline."""
+
+    answered: int
+    asked: int
+
+    @property
+    def label(self) -> str:
+        """« 3 réponses dans le délai sur 4 propositions » (empty when no answer was ever due)."""
+        if not self.asked:
+            return ""
+        plural = "s" if self.asked > 1 else ""
+        return (
+            f"{self.answered} réponse{'s' if self.answered > 1 else ''} dans le délai "
+            f"sur {self.asked} proposition{plural}"
+        )
+
+
+def reply_record(session: Session, household_id: int) -> ReplyRecord:
+    """The household's answers so far: a move counts once its answer is in (given, or silence recorded)."""
+    from exchange.models.workflow import ProposalMove
+
+    rows = session.execute(
+        select(ProposalMove.refusal_reason).where(
+            ProposalMove.household_id == household_id, ProposalMove.answer.is_not(None)
+        )
+    ).all()
+    return ReplyRecord(sum(1 for (reason,) in rows if reason != "no_answer"), len(rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,6 +562,7 @@ class TenantOverview:
     picture: HouseholdPicture
     request: RequestView | None
     live_proposal: ProposalSummary | None
+    replies: ReplyRecord = ReplyRecord(0, 0)
 
 
 def _fresh_household(session: Session, account: Any) -> tuple[Household, Dwelling, Request | None, _Snapshot]:
@@ -573,7 +607,12 @@ def tenant_overview(session: Session, account: Any) -> TenantOverview:
     picture = household_picture(household, current, _card(snap, current), snap.config)
     summaries = tenant_proposals(session, account)
     live = next((p for p in summaries if p.status in ("proposed", "deciding", "confirmed")), None)
-    return TenantOverview(picture, _request_view(session, account.household_id), live)
+    return TenantOverview(
+        picture,
+        _request_view(session, account.household_id),
+        live,
+        reply_record(session, account.household_id),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -832,10 +871,11 @@ def _dwelling_by_id(session: Session, snap: _Snapshot, ids: set[int]) -> dict[in
     return {r.id: plain_dwelling(r) for r in rows}
 
 
-def tenant_proposals(session: Session, account: Any) -> list[ProposalSummary]:
+def tenant_proposals(session: Session, account: Any, *, today: date | None = None) -> list[ProposalSummary]:
     """The household's proposals, newest first."""
     from exchange import workflow
 
+    today = today or date.today()
     snap = _snapshot(session, account.territory_code)
     proposals = workflow.proposals_of_household(session, account.household_id)
     mine = [next(mv for mv in p.moves if mv.household_id == account.household_id) for p in proposals]
@@ -850,6 +890,8 @@ def tenant_proposals(session: Session, account: Any) -> list[ProposalSummary]:
             p.notified_on,
             _deadline(p.answer_deadline),
             _card(snap, by_id[mv.to_dwelling_id]),
+            awaiting_me=p.status == "proposed" and mv.answer is None and today <= p.answer_deadline,
+            days_left=max(0, (p.answer_deadline - today).days),
         )
         for p, mv in zip(proposals, mine, strict=True)
     ]
@@ -1163,6 +1205,7 @@ class Dossier:
     overdue: bool
     can_decide: bool
     decision: DecisionView | None
+    replies: ReplyRecord = ReplyRecord(0, 0)
 
 
 def _household_refs(session: Session, ids: set[int]) -> dict[int, str]:
@@ -1287,6 +1330,7 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
         overdue=workflow.is_overdue(move, day),
         can_decide=proposal.status == "deciding" and move.decision is None,
         decision=_decision_view(move.decision),
+        replies=reply_record(session, move.household_id),
     )
 
 

@@ -40,6 +40,7 @@ def home() -> Any:
         picture=overview.picture,
         req=overview.request,
         live=overview.live_proposal,
+        replies=overview.replies,
         confirm_form=ConfirmForm(),
     )
 

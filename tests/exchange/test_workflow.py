@@ -9,7 +9,7 @@ import workflow_scenario as scenario
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from exchange import runs, workflow
+from exchange import portal, runs, workflow
 from exchange.models import Dwelling, Exclusion, Household, Request
 from exchange.models.workflow import AuditEvent, CommitteeDecision, Proposal, ProposalMove
 from exchange.workflow import (
@@ -439,6 +439,8 @@ def test_lapsed_proposals_pause_the_request_until_the_household_confirms_it(sess
         "H1": ("open", None, 0),  # H1 answered: its proposal failed through the others' silence
         **{ref: ("paused", "silences", 1) for ref in ("H2", "H3", "H4", "H5")},
     }
+    replies = {ref: portal.reply_record(session, h[ref]) for ref in ("H1", "H2")}
+    assert replies == {"H1": portal.ReplyRecord(1, 1), "H2": portal.ReplyRecord(0, 1)}
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "request.paused")).all()
     assert sorted(e.entity_id for e in events) == sorted(requests[r].id for r in ("H2", "H3", "H4", "H5"))
     assert {(e.actor, e.after["why"]) for e in events} == {("system", "silences")}

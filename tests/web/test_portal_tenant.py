@@ -174,3 +174,42 @@ def test_one_lapse_is_announced_before_the_pause(client, db):
     login(client, "h4")
     home = html.unescape(client.get("/locataire/").get_data(as_text=True))
     assert "1 proposition récente est restée sans réponse" in home
+
+
+def test_the_home_page_counts_down_to_the_answer_deadline_then_shows_the_replies(client, engine, db):
+    from portal_helpers import run_scenario
+
+    from exchange.models.workflow import ProposalMove
+
+    run_scenario(engine)  # H1 <-> H2 proposed today, ten days to answer
+    login(client, "h1")
+    home = html.unescape(client.get("/locataire/").get_data(as_text=True))
+    assert "Une proposition attend votre réponse jusqu'au" in home and "(encore 10 jours)" in home
+    assert "Vos réponses" not in home  # no answer was ever due
+    h1 = db.scalar(select(m.Household.id).where(m.Household.ref == "H1"))
+    mine = db.scalars(select(ProposalMove).where(ProposalMove.household_id == h1)).one()
+    client.post(f"/locataire/propositions/{mine.proposal_id}", data={"answer": "accept"})
+    home = html.unescape(client.get("/locataire/").get_data(as_text=True))
+    assert "attend votre réponse" not in home and "Une proposition vous attend" in home
+    assert "Vos réponses : 1 réponse dans le délai sur 1 proposition." in home
+    # The destination CALEOL sees the same record in the move's dossier once both accepted.
+    client.post("/deconnexion")
+    login(client, "h2")
+    client.post(f"/locataire/propositions/{mine.proposal_id}", data={"answer": "accept"})
+    client.post("/deconnexion")
+    landlord = db.scalar(
+        select(m.Landlord.code)
+        .join(m.Dwelling, m.Dwelling.landlord_id == m.Landlord.id)
+        .where(m.Dwelling.id == mine.to_dwelling_id)
+    )
+    login(client, landlord.lower())
+    dossier = html.unescape(client.get(f"/caleol/mouvements/{mine.id}").get_data(as_text=True))
+    assert "<dt>Réponses aux propositions</dt><dd>1 réponse dans le délai sur 1 proposition</dd>" in dossier
+
+
+def test_the_reply_record_counts_silences_apart():
+    from exchange.portal import ReplyRecord
+
+    assert ReplyRecord(0, 0).label == ""
+    assert ReplyRecord(1, 1).label == "1 réponse dans le délai sur 1 proposition"
+    assert ReplyRecord(3, 4).label == "3 réponses dans le délai sur 4 propositions"
