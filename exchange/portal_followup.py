@@ -7,7 +7,7 @@ not theirs is :class:`NotFound`), then calls :mod:`exchange.workflow`. Nothing h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,9 +17,11 @@ from exchange.errors import NotFound
 from exchange.portal import KIND_LABELS, InvalidInput, _staff_move, _user_row, clear_cache
 
 __all__ = [
+    "AwaitedAnswer",
     "MoveFollowup",
     "PausedRequest",
     "PlannedMove",
+    "awaited_answers",
     "complete",
     "lift_condition",
     "move_followup",
@@ -273,3 +275,75 @@ def reopen_request(session: Session, account: Any, request_id: int, *, now: date
     workflow.reopen_request(session, request.household_id, _user_row(session, account), now=now)
     clear_cache(account.territory_code)
     return str(ref)
+
+
+# Answers still awaited ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitedAnswer:
+    """A household that has not yet answered a live proposal: its landlord may remind it (by phone)."""
+
+    landlord: str
+    household_ref: str
+    proposal_id: int
+    deadline: date
+    days_left: int
+    reply_label: str  # its record so far (« 1 réponse dans le délai sur 2 propositions »), or ""
+
+
+def awaited_answers(
+    session: Session,
+    territory_code: str,
+    *,
+    landlord_id: int | None = None,
+    within: int | None = None,
+    today: date | None = None,
+) -> list[AwaitedAnswer]:
+    """Households whose answer to a live proposal is still awaited, the nearest deadline first.
+
+    Grouped by the landlord of the dwelling they live in (who knows them and can remind them);
+    ``landlord_id`` keeps one landlord's tenants, ``within`` the deadlines at most that many days
+    away. Deadlines already past are left out: the next run records those silences.
+    """
+    from exchange.models import Dwelling, Household, Landlord, Territory
+    from exchange.models.workflow import Proposal, ProposalMove
+    from exchange.portal import reply_record
+
+    day = today or date.today()
+    territory_id = session.scalar(select(Territory.id).where(Territory.code == territory_code))
+    if territory_id is None:
+        raise NotFound(f"territoire inconnu : {territory_code}")
+    query = (
+        select(Landlord.code, Household.ref, Household.id, Proposal.id, Proposal.answer_deadline)
+        .select_from(ProposalMove)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .join(Household, Household.id == ProposalMove.household_id)
+        .join(Dwelling, Dwelling.id == ProposalMove.from_dwelling_id)
+        .join(Landlord, Landlord.id == Dwelling.landlord_id)
+        .where(
+            Proposal.territory_id == territory_id,
+            Proposal.status == "proposed",
+            ProposalMove.answer.is_(None),
+            Proposal.answer_deadline >= day,
+        )
+    )
+    if landlord_id is not None:
+        query = query.where(Landlord.id == landlord_id)
+    if within is not None:
+        query = query.where(Proposal.answer_deadline <= day + timedelta(days=within))
+    rows = session.execute(query).all()
+    return sorted(
+        (
+            AwaitedAnswer(
+                landlord=code,
+                household_ref=ref,
+                proposal_id=proposal_id,
+                deadline=deadline,
+                days_left=(deadline - day).days,
+                reply_label=reply_record(session, household_id).label,
+            )
+            for code, ref, household_id, proposal_id, deadline in rows
+        ),
+        key=lambda a: (a.deadline, a.landlord, a.household_ref),
+    )

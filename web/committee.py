@@ -21,8 +21,12 @@ bp = Blueprint("committee", __name__, url_prefix="/caleol")
 @role_required("staff")
 def queue() -> Any:
     """Moves into this landlord's dwellings awaiting a decision, overdue first."""
-    items = portal.committee_queue(get_session(), current_user.account)
-    return render_template("committee/queue.html", title="Mouvements à décider", items=items)
+    session, account = get_session(), current_user.account
+    items = portal.committee_queue(session, account)
+    awaited = portal_followup.awaited_answers(
+        session, account.territory_code, landlord_id=account.landlord_id
+    )
+    return render_template("committee/queue.html", title="Mouvements à décider", items=items, awaited=awaited)
 
 
 @bp.route("/mouvements/<int:move_id>", methods=["GET", "POST"])

@@ -38,7 +38,7 @@ _STAGE_LABELS = {
 
 def register(group: click.Group) -> None:
     """Add the run and workflow commands to the ``exchange`` group."""
-    for command in (run, stats, answer, decide, lift_condition, complete, reopen_request, delays):
+    for command in (run, stats, answer, decide, lift_condition, complete, reopen_request, delays, reminders):
         group.add_command(command)
 
 
@@ -454,3 +454,48 @@ def _status(status: str) -> str:
 
     label = STATUS_LABELS.get(status)
     return f"{label} ({status})" if label else status
+
+
+@click.command("reminders")
+@click.argument("territory", metavar="TERRITOIRE")
+@click.option(
+    "--within",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="JOURS",
+    help="Seulement les échéances à au plus JOURS jours (toutes par défaut).",
+)
+@click.option(
+    "--as-of",
+    "when",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date de référence (AAAA-MM-JJ) ; aujourd'hui par défaut.",
+)
+def reminders(territory: str, within: int | None, when: datetime | None) -> None:
+    """Ménages qui n'ont pas encore répondu à une proposition, par bailleur : à relancer avant l'échéance."""
+    from exchange import portal_followup
+
+    day = _day(when)
+    try:
+        with _session() as session:
+            awaited = portal_followup.awaited_answers(session, territory, within=within, today=day)
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not awaited:
+        click.echo(f"Aucune réponse attendue dans le territoire {territory}.")
+        return
+    click.echo(f"Réponses attendues dans le territoire {territory} au {day:%d/%m/%Y} : {len(awaited)}")
+    for landlord in sorted({a.landlord for a in awaited}):
+        click.echo(f"  {landlord} :")
+        for a in (a for a in awaited if a.landlord == landlord):
+            left = (
+                "dernier jour"
+                if a.days_left == 0
+                else f"encore {a.days_left} jour{'s' if a.days_left > 1 else ''}"
+            )
+            record = f" ; {a.reply_label}" if a.reply_label else " ; première proposition"
+            click.echo(
+                f"    ménage {a.household_ref}, proposition {a.proposal_id} : "
+                f"avant le {a.deadline:%d/%m/%Y} à minuit ({left}){record}"
+            )

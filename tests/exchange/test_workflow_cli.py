@@ -234,3 +234,14 @@ def test_delays_command(fresh_db_url: str, tmp_path: Path) -> None:
     with Session(get_engine(fresh_db_url)) as session:
         deadlines = set(session.scalars(select(Proposal.answer_deadline)).all())
     assert [d.isoformat() for d in deadlines] == ["2026-01-19"]  # 5 January + 14 days, a Monday
+    with Session(get_engine(fresh_db_url)) as session:
+        moves = len(session.scalars(select(ProposalMove.id)).all())
+    reminded = _ok("reminders", CODE, "--as-of", "2026-01-17").output
+    assert f"Réponses attendues dans le territoire {CODE} au 17/01/2026 : {moves}" in reminded
+    assert reminded.count("avant le 19/01/2026 à minuit (encore 2 jours) ; première proposition") == moves
+    assert "  ALPHA :" in reminded and "  BETA :" in reminded
+    soon = _ok("reminders", CODE, "--as-of", "2026-01-17", "--within", "1").output
+    assert "Aucune réponse attendue" in soon
+    assert "(dernier jour)" in _ok("reminders", CODE, "--as-of", "2026-01-19").output
+    assert "Aucune réponse attendue" in _ok("reminders", CODE, "--as-of", "2026-01-20").output  # past
+    assert "territoire inconnu : NOPE" in _fails("reminders", "NOPE").output

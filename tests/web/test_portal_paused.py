@@ -83,3 +83,19 @@ def _owner(db, ref: str) -> str:
         .where(m.Dwelling.id == household.dwelling_id)
     )
     return STAFF[code]
+
+
+def test_the_caleol_home_lists_its_tenants_awaited_answers(client, engine, db):
+    from portal_helpers import run_scenario
+
+    run_scenario(engine)  # every household has a live proposal, ten days to answer
+    staff = _owner(db, "H1")
+    mine = sorted(ref for ref in ("H1", "H2", "H3", "H4", "H5") if _owner(db, ref) == staff)
+    others = sorted(set(("H1", "H2", "H3", "H4", "H5")) - set(mine))
+    login(client, staff)
+    page = html.unescape(client.get("/caleol/").get_data(as_text=True))
+    section = page.split('<h2 id="reponses-titre">')[1]
+    rows = section.split("<tbody>")[1].split("</tbody>")[0]
+    assert [ref for ref in ("H1", "H2", "H3", "H4", "H5") if f"<td>{ref}</td>" in rows] == mine
+    assert others and all(f"<td>{ref}</td>" not in rows for ref in others)
+    assert rows.count("(encore 10 jours)") == len(mine) and "première proposition" in rows
