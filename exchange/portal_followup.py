@@ -212,7 +212,7 @@ class PausedRequest:
     paused_at: datetime | None  # from the audit trail; None for a request imported paused
 
 
-def _staff_requests(session: Session, account: Any) -> Any:
+def _staff_requests(account: Any) -> Any:
     from exchange.models import Dwelling, Household, Request
 
     return (
@@ -235,7 +235,7 @@ def paused_requests(session: Session, account: Any) -> list[PausedRequest]:
 
     if account.role != "staff" or account.landlord_id is None:
         return []
-    rows = session.execute(_staff_requests(session, account)).all()
+    rows = session.execute(_staff_requests(account)).all()
     ids = [request.id for request, _ in rows]
     paused_at = dict(
         session.execute(
@@ -268,7 +268,7 @@ def reopen_request(session: Session, account: Any, request_id: int, *, now: date
 
     if account.role != "staff" or account.landlord_id is None:
         raise NotFound(f"demande inconnue : {request_id}")
-    found = session.execute(_staff_requests(session, account).where(Request.id == request_id)).first()
+    found = session.execute(_staff_requests(account).where(Request.id == request_id)).first()
     if found is None:
         raise NotFound(f"demande inconnue : {request_id}")
     request, ref = found

@@ -95,7 +95,10 @@ def reopen_request(session: Session, household_id: int) -> int | None:
     """Reopen the household's paused request, its count of lapsed proposals back to 0; returns its id,
     None if none."""
     request_id = session.scalar(
-        select(Request.id).where(Request.household_id == household_id, Request.status == "paused")
+        select(Request.id)
+        .where(Request.household_id == household_id, Request.status == "paused")
+        .order_by(Request.id.desc())
+        .limit(1)
     )
     if request_id is not None:
         session.execute(

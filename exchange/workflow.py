@@ -752,8 +752,11 @@ def confirm_request(
     if not allowed:
         raise NotAllowed("vous ne pouvez confirmer que la demande de votre propre ménage")
     paused = session.scalars(
-        select(Request).where(Request.household_id == household_id, Request.status == "paused")
-    ).one_or_none()
+        select(Request)
+        .where(Request.household_id == household_id, Request.status == "paused")
+        .order_by(Request.id.desc())
+        .limit(1)
+    ).first()
     if paused is None:
         raise WorkflowError("cette demande n'est pas en pause")
     if paused.paused_why != "silences":
