@@ -180,6 +180,16 @@ def put_request() -> Any:
     ), 201 if created else 200
 
 
+@bp.post("/request/confirm")
+@api_role("tenant")
+def confirm_request() -> Any:
+    """Confirm the request, paused after proposals left without an answer (409 otherwise)."""
+    refused = _follow(lambda session: portal.confirm_request(session, g.account))
+    if refused is not None:
+        return refused
+    return jsonify(request=to_json(portal.tenant_overview(get_session(), g.account).request))
+
+
 @bp.get("/offers")
 @api_role("tenant")
 def offers() -> Any:
@@ -379,6 +389,34 @@ def move_move_date(move_id: int) -> Any:
 def planned_moves() -> Any:
     """Confirmed proposals (the territory's, or those involving the staff's landlord), by move date."""
     return jsonify(planned=to_json(portal_followup.planned_moves(get_session(), g.account)))
+
+
+@bp.get("/paused-requests")
+@api_role("staff")
+def paused_requests() -> Any:
+    """Paused requests of the landlord's tenants."""
+    return jsonify(paused=to_json(portal_followup.paused_requests(get_session(), g.account)))
+
+
+@bp.post("/paused-requests/<int:request_id>/reopen")
+@api_role("staff")
+def reopen_request(request_id: int) -> Any:
+    """Reopen one of them after review; it enters the next run."""
+    refused = _follow(lambda session: portal_followup.reopen_request(session, g.account, request_id))
+    if refused is not None:
+        return refused
+    return jsonify(paused=to_json(portal_followup.paused_requests(get_session(), g.account)))
+
+
+@bp.get("/awaited-answers")
+@api_role("staff")
+def awaited_answers() -> Any:
+    """The landlord's tenants whose answer to a live proposal is still awaited, nearest deadline first."""
+    account = g.account
+    awaited = portal_followup.awaited_answers(
+        get_session(), account.territory_code, landlord_id=account.landlord_id
+    )
+    return jsonify(awaited=to_json(awaited))
 
 
 @bp.get("/minutes")

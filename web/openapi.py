@@ -187,6 +187,7 @@ def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[s
             obj(household=ref(portal.HouseholdPicture), request=ref(portal.RequestView | None)),
         ),
         ("/request", "put"): ("200", obj(request=ref(portal.RequestView))),
+        ("/request/confirm", "post"): ("200", obj(request=ref(portal.RequestView))),
         ("/offers", "get"): ("200", ref(portal.OfferPage)),
         ("/proposals", "get"): ("200", obj(proposals=many(portal.ProposalSummary))),
         ("/proposals/{proposal_id}", "get"): ("200", ref(portal.ProposalDetail)),
@@ -197,6 +198,12 @@ def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[s
         ("/moves/{move_id}/condition-met", "post"): ("200", ref(portal_followup.MoveFollowup)),
         ("/moves/{move_id}/move-date", "put"): ("200", ref(portal_followup.MoveFollowup)),
         ("/planned-moves", "get"): ("200", obj(planned=many(portal_followup.PlannedMove))),
+        ("/paused-requests", "get"): ("200", obj(paused=many(portal_followup.PausedRequest))),
+        ("/paused-requests/{request_id}/reopen", "post"): (
+            "200",
+            obj(paused=many(portal_followup.PausedRequest)),
+        ),
+        ("/awaited-answers", "get"): ("200", obj(awaited=many(portal_followup.AwaitedAnswer))),
         ("/minutes", "get"): ("200", ref(portal.Minutes)),
         ("/territory", "get"): ("200", ref(portal.TerritoryInfo)),
         ("/territory/import", "post"): ("200", obj(summary={"type": "string"})),
@@ -317,6 +324,13 @@ def _document() -> dict[str, Any]:
                 "get": _op("Le ménage (critères expliqués) et sa demande", "locataire"),
                 "put": _op("Déposer ou modifier la demande", "locataire", body=WISHES, responses=ok_422),
             },
+            "/request/confirm": {
+                "post": _op(
+                    "Confirmer la demande mise en pause après des propositions restées sans réponse",
+                    "locataire",
+                    responses=ok_422,
+                )
+            },
             "/offers": {
                 "get": _op(
                     "Offres anonymisées, filtrées, triées et paginées",
@@ -384,6 +398,18 @@ def _document() -> dict[str, Any]:
                 )
             },
             "/planned-moves": {"get": _op("Déménagements programmés (propositions confirmées)", "suivi")},
+            "/paused-requests": {"get": _op("Demandes en pause des locataires du bailleur", "CALEOL")},
+            "/paused-requests/{request_id}/reopen": {
+                "post": _op(
+                    "Rouvrir une demande en pause après examen",
+                    "CALEOL",
+                    params=[_path_id("request_id")],
+                    responses=ok_422,
+                )
+            },
+            "/awaited-answers": {
+                "get": _op("Locataires du bailleur dont la réponse à une proposition est attendue", "CALEOL")
+            },
             "/territory/proposals/{proposal_id}/move-date": {
                 "put": _op(
                     "Changer la date du déménagement d'une proposition confirmée",

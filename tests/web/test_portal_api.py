@@ -74,6 +74,9 @@ FORBIDDEN = {
         ("get", "/api/v1/moves/1"),
         ("post", "/api/v1/moves/1/decision"),
         ("get", "/api/v1/minutes?start=2026-01-01&end=2026-12-31"),
+        ("get", "/api/v1/paused-requests"),
+        ("post", "/api/v1/paused-requests/1/reopen"),
+        ("get", "/api/v1/awaited-answers"),
         ("get", "/api/v1/territory"),
         ("post", "/api/v1/territory/import"),
         ("get", "/api/v1/territory/policy"),
@@ -87,6 +90,7 @@ FORBIDDEN = {
     "alpha": [
         ("get", "/api/v1/request"),
         ("put", "/api/v1/request"),
+        ("post", "/api/v1/request/confirm"),
         ("get", "/api/v1/offers"),
         ("get", "/api/v1/proposals"),
         ("get", "/api/v1/proposals/1"),
@@ -97,6 +101,9 @@ FORBIDDEN = {
     ],
     "admin": [
         ("get", "/api/v1/request"),
+        ("post", "/api/v1/request/confirm"),
+        ("get", "/api/v1/paused-requests"),
+        ("get", "/api/v1/awaited-answers"),
         ("get", "/api/v1/offers"),
         ("get", "/api/v1/proposals/1"),
         ("post", "/api/v1/proposals/1/answer"),
@@ -258,3 +265,36 @@ def test_session_writes_through_the_api_need_the_csrf_token(engine):
     body = {"communes": [], "max_cost": 700}
     assert client.put("/api/v1/request", json=body).status_code == 400
     assert client.put("/api/v1/request", json=body, headers={"X-CSRFToken": token}).status_code == 200
+
+
+def test_api_paused_requests_and_awaited_answers(client, engine, db):
+    run_scenario(engine)  # every household has a live proposal
+    refs = dict(db.execute(select(m.Household.ref, m.Household.id)).all())
+    request = db.scalars(select(m.Request).where(m.Request.household_id == refs["H2"])).one()
+    request.status, request.paused_why, request.silences = "paused", "silences", 2
+    landlord = db.scalar(
+        select(m.Landlord.code)
+        .join(m.Dwelling, m.Dwelling.landlord_id == m.Landlord.id)
+        .join(m.Household, m.Household.dwelling_id == m.Dwelling.id)
+        .where(m.Household.id == refs["H2"])
+    )
+    db.commit()
+    staff, other = (
+        _token(client, landlord.lower()),
+        _token(client, "beta" if landlord == "ALPHA" else "alpha"),
+    )
+    awaited = client.get("/api/v1/awaited-answers", headers=staff).get_json()["awaited"]
+    assert "H2" in {a["household_ref"] for a in awaited} and {a["landlord"] for a in awaited} == {landlord}
+    assert all(a["days_left"] == 10 and a["reply_label"] == "" for a in awaited)
+    assert client.get("/api/v1/paused-requests", headers=other).get_json() == {"paused": []}
+    paused = client.get("/api/v1/paused-requests", headers=staff).get_json()["paused"]
+    assert [(p["household_ref"], p["why"], p["silences"]) for p in paused] == [("H2", "silences", 2)]
+    assert client.post(f"/api/v1/paused-requests/{request.id}/reopen", headers=other).status_code == 404
+    # The household confirms it itself; then a second confirmation is refused (409), and the
+    # landlord has nothing left to reopen (404).
+    tenant = _token(client, "h2")
+    confirmed = client.post("/api/v1/request/confirm", headers=tenant)
+    assert confirmed.status_code == 200 and confirmed.get_json()["request"]["status"] == "open"
+    again = client.post("/api/v1/request/confirm", headers=tenant)
+    assert again.status_code == 409 and again.get_json()["error"] == "cette demande n'est pas en pause"
+    assert client.post(f"/api/v1/paused-requests/{request.id}/reopen", headers=staff).status_code == 404
