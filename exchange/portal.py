@@ -285,6 +285,7 @@ FAILURE_LABELS = {
     "inadmissible": "une demande a été jugée irrecevable",
     "not_ranked_first": "un ménage n'a pas été classé premier",
     "condition_failed": "une condition suspensive n'a pas été remplie à temps",
+    "withdrawn": "un ménage s'est désisté après avoir accepté",
 }
 
 
@@ -946,6 +947,7 @@ class ProposalDetail:
     mine: MyMove
     steps: tuple[ChainStep, ...]
     tracker: tuple[TrackerStep, ...]
+    can_withdraw: bool = False  # accepted, and the proposal is still live: the household may withdraw
 
 
 def points_lines(detail: Mapping[str, Any]) -> list[str]:
@@ -1106,6 +1108,7 @@ def tenant_proposal(
         ),
         steps=steps,
         tracker=_tracker(proposal, at),
+        can_withdraw=proposal.live and mine.answer == "accepted",
     )
 
 
@@ -1114,6 +1117,21 @@ def confirm_request(session: Session, account: Any) -> None:
     from exchange import workflow
 
     workflow.confirm_request(session, account.household_id, _user_row(session, account))
+    clear_cache(account.territory_code)
+
+
+def withdraw(
+    session: Session, account: Any, proposal_id: int, *, reason: str | None, comment: str | None
+) -> None:
+    """The household withdraws from a proposal it accepted (workflow service)."""
+    from exchange import workflow
+
+    _proposal, mine = _household_proposal(session, account, proposal_id)
+    try:
+        workflow.withdraw_move(session, mine, _user_row(session, account), reason=reason or "", note=comment)
+    except ValueError as exc:
+        field = "comment" if str(exc).startswith("note") else "reason"
+        raise InvalidInput({field: [str(exc).partition(":")[2].strip() or str(exc)]}) from exc
     clear_cache(account.territory_code)
 
 

@@ -22,13 +22,14 @@ __all__ = [
     "move_households",
     "open_request_criteria",
     "pause_requests",
+    "reopen_closed_request",
     "reopen_request",
     "request_filed_on",
     "requests_filed",
 ]
 
 # Workflow failure → exclusion reason of the domain table.
-_EXCLUSION_REASON = {"refused": "refused", "no_answer": "refused"}
+_EXCLUSION_REASON = {"refused": "refused", "no_answer": "refused", "withdrawn": "refused"}
 
 
 def count_star() -> Any:
@@ -89,6 +90,32 @@ def pause_requests(session: Session, household_ids: Iterable[int], *, why: str =
             .execution_options(synchronize_session="fetch")
         )
     return ids
+
+
+def reopen_closed_request(session: Session, household_id: int, *, closed_on: date) -> int | None:
+    """Reopen the household's request closed on ``closed_on`` (a confirmed proposal that then failed),
+    unless it has an open or paused one since; returns its id, None if none was reopened."""
+    current = session.scalar(
+        select(Request.id).where(Request.household_id == household_id, Request.status.in_(("open", "paused")))
+    )
+    if current is not None:
+        return None
+    request_id = session.scalar(
+        select(Request.id)
+        .where(
+            Request.household_id == household_id, Request.status == "closed", Request.closed_on == closed_on
+        )
+        .order_by(Request.id.desc())
+        .limit(1)
+    )
+    if request_id is not None:
+        session.execute(
+            update(Request)
+            .where(Request.id == request_id)
+            .values(status="open", closed_on=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    return request_id
 
 
 def reopen_request(session: Session, household_id: int) -> int | None:

@@ -311,6 +311,7 @@ _LABELS = {
     "inadmissible": "rejet pour irrecevabilité",
     "not_ranked_first": "classé après le premier",
     "condition_failed": "condition suspensive non remplie",
+    "withdrawn": "désistement après acceptation",
     "location": "localisation",
     "cost": "coût",
     "size_layout": "taille ou agencement",

@@ -52,6 +52,7 @@ __all__ = [
     "ProposalClosed",
     "WorkflowError",
     "answer_move",
+    "withdraw_move",
     "complete_proposal",
     "confirm_request",
     "decide_move",
@@ -400,6 +401,69 @@ def answer_move(
         _fail(session, proposal, user, "refused", at, [move])
     elif all(m.answer == "accepted" for m in proposal.moves):
         _to_committees(session, proposal, user, at)
+    return move
+
+
+def withdraw_move(
+    session: Session,
+    move: ProposalMove,
+    user: UserAccount,
+    *,
+    reason: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> ProposalMove:
+    """A household that accepted its move withdraws (désistement), with a reason, until the move is done.
+
+    The acceptance becomes a refusal with that reason; the whole proposal fails (``withdrawn``) and the
+    pair (household, dwelling) is excluded, as for a refusal. After the confirmation (which closed the
+    households' requests) each household's request is open again, unless it has filed another one
+    since. Raises ``ValueError`` (bad reason), :class:`NotAllowed`, :class:`ProposalClosed` and
+    :class:`WorkflowError` (the household has not accepted this move).
+    """
+    at = now or datetime.now()
+    if reason not in REFUSAL_REASONS or reason == "no_answer":
+        raise ValueError(f"reason: not a reason a household can give: {reason!r}")
+    if reason == "other" and not (note and note.strip()):
+        raise ValueError("note: « autre » demande une précision écrite")
+    proposal = _lock(session, move.proposal_id)
+    _check_tenant(move, user)
+    if not proposal.live:
+        raise ProposalClosed(f"la proposition {proposal.id} n'est plus en cours")
+    if move.answer != "accepted":
+        raise WorkflowError("ce ménage n'a pas accepté ce mouvement : il peut encore y répondre")
+    confirmed_on = proposal.confirmed_on if proposal.status == "confirmed" else None
+    move.answer, move.refusal_reason = "refused", reason
+    move.answer_note = note.strip() if note else None
+    move.answered_at, move.answered_by_id = at, user.id
+    session.flush()
+    _audit(
+        session,
+        proposal,
+        user,
+        "move.withdrawn",
+        "move",
+        move.id,
+        {"answer": "accepted"},
+        {"answer": "refused", "reason": reason, "note": move.answer_note},
+        at,
+    )
+    _fail(session, proposal, user, "withdrawn", at, [move])
+    if confirmed_on is not None:
+        for household_id in (m.household_id for m in proposal.moves):
+            request_id = records.reopen_closed_request(session, household_id, closed_on=confirmed_on)
+            if request_id is not None:
+                _audit(
+                    session,
+                    proposal,
+                    user,
+                    "request.reopened",
+                    "request",
+                    request_id,
+                    {"status": "closed"},
+                    {"status": "open", "why": "withdrawn"},
+                    at,
+                )
     return move
 
 

@@ -263,6 +263,33 @@ def answer(proposal_id: int) -> Any:
     return jsonify(to_json(portal.tenant_proposal(session, g.account, proposal_id)))
 
 
+@bp.post("/proposals/<int:proposal_id>/withdraw")
+@api_role("tenant")
+def withdraw(proposal_id: int) -> Any:
+    """Withdraw from an accepted proposal (``{"reason": ..., "comment": ...}``): the whole proposal fails."""
+    data = _body()
+    session = get_session()
+    try:
+        portal.tenant_proposal(session, g.account, proposal_id)
+    except NotFound:
+        abort(404)
+    reason, comment = data.get("reason"), data.get("comment")
+    if reason not in dict(portal.refusal_reasons()):
+        return _invalid({"reason": [f"motif attendu parmi : {', '.join(dict(portal.refusal_reasons()))}."]})
+    try:
+        portal.withdraw(
+            session,
+            g.account,
+            proposal_id,
+            reason=reason,
+            comment=comment if isinstance(comment, str) else None,
+        )
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    return jsonify(to_json(portal.tenant_proposal(session, g.account, proposal_id)))
+
+
 # CALEOL -------------------------------------------------------------------------------------------
 
 

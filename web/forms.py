@@ -106,6 +106,25 @@ class AnswerForm(FrenchForm):
         return ok
 
 
+class WithdrawForm(FrenchForm):
+    """A household withdraws from a proposal it accepted (désistement)."""
+
+    reason = SelectField(
+        "Motif du désistement", choices=[], validators=[InputRequired("Indiquez le motif du désistement.")]
+    )
+    comment = TextAreaField(
+        "Précisions (facultatif, obligatoire pour le motif « autre »)",
+        validators=[Optional(), Length(max=1000, message="1 000 caractères au plus.")],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        if self.reason.data == "other" and not (self.comment.data or "").strip():
+            self.comment.errors = [*self.comment.errors, "Précisez le motif « autre »."]
+            ok = False
+        return ok
+
+
 class DecisionForm(FrenchForm):
     """A CALEOL decision on one move (R.441-3 CCH)."""
 

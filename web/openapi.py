@@ -62,7 +62,7 @@ WISHES = {
         "accept_qpv": {"type": "boolean"},
     },
 }
-ANSWER = {
+ANSWER: dict[str, Any] = {
     "type": "object",
     "required": ["accept"],
     "properties": {
@@ -82,6 +82,11 @@ ANSWER = {
         },
         "comment": {"type": "string", "maxLength": 1000},
     },
+}
+WITHDRAW: dict[str, Any] = {
+    "type": "object",
+    "required": ["reason"],
+    "properties": {k: v for k, v in ANSWER["properties"].items() if k != "accept"},
 }
 DECISION = {
     "type": "object",
@@ -192,6 +197,7 @@ def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[s
         ("/proposals", "get"): ("200", obj(proposals=many(portal.ProposalSummary))),
         ("/proposals/{proposal_id}", "get"): ("200", ref(portal.ProposalDetail)),
         ("/proposals/{proposal_id}/answer", "post"): ("200", ref(portal.ProposalDetail)),
+        ("/proposals/{proposal_id}/withdraw", "post"): ("200", ref(portal.ProposalDetail)),
         ("/moves", "get"): ("200", obj(moves=many(portal.QueueItem))),
         ("/moves/{move_id}", "get"): ("200", ref(portal.Dossier)),
         ("/moves/{move_id}/decision", "post"): ("200", ref(portal.Dossier)),
@@ -362,6 +368,15 @@ def _document() -> dict[str, Any]:
                     "locataire",
                     params=[_path_id("proposal_id")],
                     body=ANSWER,
+                    responses=ok_422,
+                )
+            },
+            "/proposals/{proposal_id}/withdraw": {
+                "post": _op(
+                    "Se désister d'une proposition acceptée (toute la proposition échoue)",
+                    "locataire",
+                    params=[_path_id("proposal_id")],
+                    body=WITHDRAW,
                     responses=ok_422,
                 )
             },

@@ -11,7 +11,7 @@ from flask_login import current_user
 from exchange import portal
 from exchange.errors import ExchangeError, NotFound
 from web.db import get_session, write_and_flash
-from web.forms import AnswerForm, ConfirmForm, RequestForm, attach_errors, choices
+from web.forms import AnswerForm, ConfirmForm, RequestForm, WithdrawForm, attach_errors, choices
 from web.security import role_required
 
 bp = Blueprint("tenant", __name__, url_prefix="/locataire")
@@ -190,4 +190,47 @@ def proposal(proposal_id: int) -> Any:
     if request.method == "POST" and not detail.can_answer:
         flash("Cette proposition n'attend plus votre réponse.", "error")
         return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
-    return render_template("tenant/proposal.html", title="Proposition d'échange", detail=detail, form=form)
+    return render_template(
+        "tenant/proposal.html",
+        title="Proposition d'échange",
+        detail=detail,
+        form=form,
+        withdraw_form=_withdraw_form(),
+    )
+
+
+def _withdraw_form() -> WithdrawForm:
+    form = WithdrawForm(prefix="desistement")
+    form.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
+    return form
+
+
+@bp.post("/propositions/<int:proposal_id>/desister")
+@role_required("tenant")
+def withdraw(proposal_id: int) -> Any:
+    """Withdraw from a proposal the household accepted: the whole proposal fails."""
+    session = get_session()
+    try:
+        detail = portal.tenant_proposal(session, _account(), proposal_id)
+    except NotFound:
+        abort(404)
+    form = _withdraw_form()
+    if not form.validate_on_submit():  # (a missing CSRF token was refused earlier: CSRFProtect)
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
+    if not detail.can_withdraw:
+        flash("Vous ne pouvez plus vous désister de cette proposition.", "error")
+        return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
+    write_and_flash(
+        lambda s: portal.withdraw(
+            s,
+            _account(),
+            proposal_id,
+            reason=form.reason.data,
+            comment=(form.comment.data or "").strip() or None,
+        ),
+        "Votre désistement est enregistré : la proposition est abandonnée pour tous ses ménages.",
+    )
+    return redirect(url_for("tenant.proposal", proposal_id=proposal_id))

@@ -38,7 +38,19 @@ _STAGE_LABELS = {
 
 def register(group: click.Group) -> None:
     """Add the run and workflow commands to the ``exchange`` group."""
-    for command in (run, stats, answer, decide, lift_condition, complete, reopen_request, delays, reminders):
+    commands = (
+        run,
+        stats,
+        answer,
+        withdraw,
+        decide,
+        lift_condition,
+        complete,
+        reopen_request,
+        delays,
+        reminders,
+    )
+    for command in commands:
         group.add_command(command)
 
 
@@ -236,6 +248,35 @@ def answer(
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"mouvement {move_id} : {'accepté' if accept else 'refusé'} ; proposition : {_status(status)}")
+
+
+@click.command("withdraw")
+@click.argument("move_id", metavar="MOUVEMENT", type=int)
+@click.option(
+    "--reason",
+    type=click.Choice([r for r in REFUSAL_REASONS if r != "no_answer"]),
+    required=True,
+    help="Motif du désistement.",
+)
+@click.option("--note", default=None, help="Précision écrite (obligatoire pour « other »).")
+@_AS
+@_DATE
+def withdraw(move_id: int, reason: str, note: str | None, login: str, when: datetime | None) -> None:
+    """Enregistre le désistement d'un ménage qui avait accepté : toute la proposition échoue."""
+    from exchange import workflow
+
+    try:
+        with _writing() as session:
+            move = workflow.get_move(session, move_id)
+            workflow.withdraw_move(
+                session, move, _user(session, login), reason=reason, note=note, now=_now(when)
+            )
+            status = move.proposal.status
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"mouvement {move_id} : désistement enregistré ; proposition : {_status(status)}")
 
 
 @click.command("decide")

@@ -507,3 +507,60 @@ def test_the_pause_threshold_is_never_negative(session):
     with pytest.raises(ValueError, match="pause_after_silences"):
         workflow.set_delays(session, territory.code, pause_after_silences=-1)
     assert workflow.set_delays(session, territory.code, pause_after_silences=3).pause_after_silences == 3
+
+
+def _confirm_h1_h2(session, world) -> Proposal:
+    proposal = _accept_all(session, world, "H1")
+    beta, alpha = world["users"]["BETA"], world["users"]["ALPHA"]
+    workflow.decide_move(session, world["move"]["H1"], beta, kind="attribution", reason="complet", now=DAY)
+    workflow.decide_move(session, world["move"]["H2"], alpha, kind="attribution", reason="complet", now=DAY)
+    assert proposal.status == "confirmed"
+    return proposal
+
+
+def test_a_household_that_accepted_may_withdraw_and_the_proposal_fails(session, world):
+    users, h, d = world["users"], world["h"], world["d"]
+    move = world["move"]["H2"]
+    with pytest.raises(workflow.WorkflowError, match="pas accepté"):
+        workflow.withdraw_move(session, move, users["H2"], reason="timing", now=DAY)
+    proposal = _accept_all(session, world, "H1")
+    assert proposal.status == "deciding"
+    with pytest.raises(NotAllowed):
+        workflow.withdraw_move(session, move, users["H1"], reason="timing", now=DAY)
+    with pytest.raises(ValueError, match="précision"):
+        workflow.withdraw_move(session, move, users["H2"], reason="other", now=DAY)
+    with pytest.raises(ValueError, match="reason"):
+        workflow.withdraw_move(session, move, users["H2"], reason="no_answer", now=DAY)
+    workflow.withdraw_move(session, move, users["H2"], reason="change_of_situation", now=DAY)
+    assert (proposal.status, proposal.failure) == ("failed", "withdrawn")
+    assert (move.answer, move.refusal_reason) == ("refused", "change_of_situation")
+    assert not any(m.live for m in proposal.moves)
+    exclusions = session.execute(
+        select(Exclusion.household_id, Exclusion.dwelling_id, Exclusion.reason)
+    ).all()
+    assert exclusions == [(h["H2"], d["D1"], "refused")]
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "move.withdrawn")).one()
+    assert (event.actor, event.before, event.after["reason"]) == (
+        users["H2"].login,
+        {"answer": "accepted"},
+        "change_of_situation",
+    )
+    assert {_request_of(session, h[r]).status for r in ("H1", "H2")} == {"open"}  # never closed
+    with pytest.raises(ProposalClosed):
+        workflow.withdraw_move(session, world["move"]["H1"], users["H1"], reason="timing", now=DAY)
+
+
+def test_withdrawing_after_the_confirmation_reopens_the_households_requests(session, world):
+    users, h = world["users"], world["h"]
+    proposal = _confirm_h1_h2(session, world)
+    assert {_request_of(session, h[r]).status for r in ("H1", "H2")} == {"closed"}
+    later = datetime(2026, 1, 12, 9, 0)
+    workflow.withdraw_move(session, world["move"]["H1"], users["H1"], reason="timing", now=later)
+    assert (proposal.status, proposal.failure) == ("failed", "withdrawn")
+    requests = {r: _request_of(session, h[r]) for r in ("H1", "H2")}
+    assert {(r.status, r.closed_on) for r in requests.values()} == {("open", None)}
+    reopened = session.scalars(select(AuditEvent).where(AuditEvent.action == "request.reopened")).all()
+    assert sorted(e.entity_id for e in reopened) == sorted(r.id for r in requests.values())
+    # The next run may propose them again (with other dwellings for H1: D2 is excluded for it).
+    again = runs.run_territory(session, world["territory"].code, as_of=date(2026, 1, 12), now=later)
+    assert again.skipped_households == 3 and again.requests == 3  # H1, H2, H6; H3..H5 still live

@@ -245,3 +245,30 @@ def test_delays_command(fresh_db_url: str, tmp_path: Path) -> None:
     assert "(dernier jour)" in _ok("reminders", CODE, "--as-of", "2026-01-19").output
     assert "Aucune réponse attendue" in _ok("reminders", CODE, "--as-of", "2026-01-20").output  # past
     assert "territoire inconnu : NOPE" in _fails("reminders", "NOPE").output
+
+
+def test_withdraw_command(fresh_db_url: str, tmp_path: Path) -> None:
+    document = tmp_path / "territoire.json"
+    document.write_text(json.dumps(scenario.document(CODE)), encoding="utf-8")
+    _ok("import", str(document))
+    _ok(
+        "create-user",
+        "h3",
+        "--role",
+        "tenant",
+        "--territory",
+        CODE,
+        "--household",
+        "H3",
+        "--password",
+        PASSWORD,
+    )
+    _ok("run", CODE, "--as-of", "2026-01-05")
+    chain = _moves(fresh_db_url, _last_run(fresh_db_url))["H3"][0]  # the chain H3 -> D9
+    before = _fails("withdraw", str(chain), "--reason", "timing", "--as", "h3", "--date", "2026-01-07")
+    assert "n'a pas accepté ce mouvement" in before.output
+    _ok("answer", str(chain), "--accept", "--as", "h3", "--date", "2026-01-07")
+    done = _ok("withdraw", str(chain), "--reason", "timing", "--as", "h3", "--date", "2026-01-08")
+    assert f"mouvement {chain} : désistement enregistré ; proposition : abandonnée (failed)" in done.output
+    again = _fails("withdraw", str(chain), "--reason", "timing", "--as", "h3", "--date", "2026-01-08")
+    assert "n'est plus en cours" in again.output

@@ -91,6 +91,7 @@ FORBIDDEN = {
         ("get", "/api/v1/request"),
         ("put", "/api/v1/request"),
         ("post", "/api/v1/request/confirm"),
+        ("post", "/api/v1/proposals/1/withdraw"),
         ("get", "/api/v1/offers"),
         ("get", "/api/v1/proposals"),
         ("get", "/api/v1/proposals/1"),
@@ -298,3 +299,25 @@ def test_api_paused_requests_and_awaited_answers(client, engine, db):
     again = client.post("/api/v1/request/confirm", headers=tenant)
     assert again.status_code == 409 and again.get_json()["error"] == "cette demande n'est pas en pause"
     assert client.post(f"/api/v1/paused-requests/{request.id}/reopen", headers=staff).status_code == 404
+
+
+def test_api_withdrawal(client, engine, db):
+    run_scenario(engine)
+    mine = _moves(db)["H1"]
+    url = f"/api/v1/proposals/{mine.proposal_id}"
+    tenant = _token(client, "h1")
+    early = client.post(f"{url}/withdraw", headers=tenant, json={"reason": "timing"})
+    assert early.status_code == 409 and "pas accepté" in early.get_json()["error"]
+    assert client.post(f"{url}/answer", headers=tenant, json={"accept": True}).get_json()["can_withdraw"]
+    bad = client.post(f"{url}/withdraw", headers=tenant, json={"reason": "no_answer"})
+    assert bad.status_code == 422 and "reason" in bad.get_json()["messages"]
+    vague = client.post(f"{url}/withdraw", headers=tenant, json={"reason": "other"})
+    assert vague.status_code == 422 and "comment" in vague.get_json()["messages"]
+    done = client.post(f"{url}/withdraw", headers=tenant, json={"reason": "other", "comment": "mutation"})
+    assert done.status_code == 200
+    assert (done.get_json()["status"], done.get_json()["can_withdraw"]) == ("failed", False)
+    h4 = _moves(db)["H4"].proposal_id
+    assert (
+        client.post(f"/api/v1/proposals/{h4}/withdraw", headers=tenant, json={"reason": "timing"}).status_code
+        == 404
+    )

@@ -222,6 +222,7 @@ def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
             "/locataire/demande/confirmer",
             "/compte",
             f"/locataire/propositions/{moves['H1'].proposal_id}",
+            f"/locataire/propositions/{moves['H1'].proposal_id}/desister",
             "/deconnexion",
         ],
         "alpha": [
@@ -347,3 +348,21 @@ def test_sign_in_limit_per_client_behind_a_trusted_proxy(engine, proxies, expect
         for address in ("203.0.113.1", "203.0.113.1", "203.0.113.2")
     ]
     assert codes == expected
+
+
+def test_the_withdrawal_form_carries_its_prefixed_token(csrf_client, engine, db):
+    run_scenario(engine)
+    moves = _ids(db)
+    url = f"/locataire/propositions/{moves['H1'].proposal_id}"
+    _login_with_token(csrf_client, "h1")
+    accepted = csrf_client.post(url, data={"answer": "accept", "csrf_token": _token(csrf_client, url)})
+    assert accepted.status_code == 302
+    page = csrf_client.get(url).get_data(as_text=True)
+    assert 'name="desistement-csrf_token"' in page
+    token = re.search(r'name="desistement-csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    done = csrf_client.post(
+        f"{url}/desister", data={"desistement-csrf_token": token, "desistement-reason": "timing"}
+    )
+    assert done.status_code == 302
+    db.rollback()
+    assert db.get(ProposalMove, moves["H1"].id).refusal_reason == "timing"

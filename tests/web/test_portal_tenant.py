@@ -213,3 +213,47 @@ def test_the_reply_record_counts_silences_apart():
     assert ReplyRecord(0, 0).label == ""
     assert ReplyRecord(1, 1).label == "1 réponse dans le délai sur 1 proposition"
     assert ReplyRecord(3, 4).label == "3 réponses dans le délai sur 4 propositions"
+
+
+def test_a_tenant_withdraws_from_an_accepted_proposal(client, engine, db):
+    from portal_helpers import run_scenario
+
+    from exchange.models.workflow import Proposal, ProposalMove
+
+    run_scenario(engine)
+    h1 = db.scalar(select(m.Household.id).where(m.Household.ref == "H1"))
+    mine = db.scalars(select(ProposalMove).where(ProposalMove.household_id == h1)).one()
+    url = f"/locataire/propositions/{mine.proposal_id}"
+    login(client, "h1")
+    assert "Se désister" not in html.unescape(client.get(url).get_data(as_text=True))  # not accepted yet
+    client.post(url, data={"answer": "accept"})
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    assert '<h2 id="desistement-titre">Se désister</h2>' in page
+    assert '<label for="desistement-reason">Motif du désistement</label>' in page
+    missing = client.post(f"{url}/desister", data={"desistement-reason": ""})
+    assert missing.status_code == 302
+    assert "Indiquez le motif du désistement." in html.unescape(client.get(url).get_data(as_text=True))
+    other = client.post(f"{url}/desister", data={"desistement-reason": "other"})
+    assert other.status_code == 302
+    assert "Précisez le motif « autre »." in html.unescape(client.get(url).get_data(as_text=True))
+    done = client.post(f"{url}/desister", data={"desistement-reason": "timing"})
+    assert done.status_code == 302
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    assert "Votre désistement est enregistré : la proposition est abandonnée pour tous ses ménages." in page
+    assert "Se désister" not in page
+    db.rollback()
+    proposal = db.get(Proposal, mine.proposal_id)
+    assert (proposal.status, proposal.failure) == ("failed", "withdrawn")
+    late = client.post(f"{url}/desister", data={"desistement-reason": "timing"})
+    assert late.status_code == 302
+    assert "Vous ne pouvez plus vous désister" in html.unescape(client.get(url).get_data(as_text=True))
+    client.post("/deconnexion")
+    login(client, "h2")  # not H2's to withdraw from another proposal
+    h4 = db.scalar(select(m.Household.id).where(m.Household.ref == "H4"))
+    theirs = db.scalar(select(ProposalMove.proposal_id).where(ProposalMove.household_id == h4))
+    assert (
+        client.post(
+            f"/locataire/propositions/{theirs}/desister", data={"desistement-reason": "timing"}
+        ).status_code
+        == 404
+    )
