@@ -337,6 +337,14 @@ def _check_caleol(session: Session, move: ProposalMove, user: UserAccount) -> in
 # Answers ----------------------------------------------------------------------------------------
 
 
+def _check_reason(reason: str | None, note: str | None) -> None:
+    """A household's refusal (or withdrawal) reason: one of the fixed list, « autre » with a note."""
+    if reason not in REFUSAL_REASONS or reason == "no_answer":
+        raise ValueError(f"reason: not a refusal reason a household can give: {reason!r}")
+    if reason == "other" and not (note and note.strip()):
+        raise ValueError("note: « autre » demande une précision écrite")
+
+
 def answer_move(
     session: Session,
     move: ProposalMove,
@@ -357,10 +365,7 @@ def answer_move(
     if accepted and reason is not None:
         raise ValueError("reason: only a refusal has a reason")
     if not accepted:
-        if reason not in REFUSAL_REASONS or reason == "no_answer":
-            raise ValueError(f"reason: not a refusal reason a household can give: {reason!r}")
-        if reason == "other" and not (note and note.strip()):
-            raise ValueError("note: « autre » demande une précision écrite")
+        _check_reason(reason, note)
     proposal = _lock(session, move.proposal_id)
     _check_tenant(move, user)
     if proposal.status != "proposed":
@@ -422,10 +427,7 @@ def withdraw_move(
     :class:`WorkflowError` (the household has not accepted this move).
     """
     at = now or datetime.now()
-    if reason not in REFUSAL_REASONS or reason == "no_answer":
-        raise ValueError(f"reason: not a reason a household can give: {reason!r}")
-    if reason == "other" and not (note and note.strip()):
-        raise ValueError("note: « autre » demande une précision écrite")
+    _check_reason(reason, note)
     proposal = _lock(session, move.proposal_id)
     _check_tenant(move, user)
     if not proposal.live:

@@ -226,16 +226,21 @@ def proposal(proposal_id: int) -> Any:
         abort(404)
 
 
-@bp.post("/proposals/<int:proposal_id>/answer")
-@api_role("tenant")
-def answer(proposal_id: int) -> Any:
-    """Accept (``{"accept": true}``) or refuse with a reason from the fixed list."""
-    data = _body()
+def _my_proposal_session(proposal_id: int) -> Any:
+    """The request's session, after a 404 unless the proposal is one of the tenant's household."""
     session = get_session()
     try:
         portal.tenant_proposal(session, g.account, proposal_id)
     except NotFound:
         abort(404)
+    return session
+
+
+@bp.post("/proposals/<int:proposal_id>/answer")
+@api_role("tenant")
+def answer(proposal_id: int) -> Any:
+    """Accept (``{"accept": true}``) or refuse with a reason from the fixed list."""
+    data, session = _body(), _my_proposal_session(proposal_id)
     accept = data.get("accept")
     reason = data.get("reason")
     comment = data.get("comment")
@@ -267,12 +272,7 @@ def answer(proposal_id: int) -> Any:
 @api_role("tenant")
 def withdraw(proposal_id: int) -> Any:
     """Withdraw from an accepted proposal (``{"reason": ..., "comment": ...}``): the whole proposal fails."""
-    data = _body()
-    session = get_session()
-    try:
-        portal.tenant_proposal(session, g.account, proposal_id)
-    except NotFound:
-        abort(404)
+    data, session = _body(), _my_proposal_session(proposal_id)
     reason, comment = data.get("reason"), data.get("comment")
     if reason not in dict(portal.refusal_reasons()):
         return _invalid({"reason": [f"motif attendu parmi : {', '.join(dict(portal.refusal_reasons()))}."]})
