@@ -261,7 +261,7 @@ from collections.abc import Callable, Mapping, Sequence  # noqa: E402
 from datetime import datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import case, func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound  # noqa: E402
@@ -546,14 +546,23 @@ class ReplyRecord:
 
 def reply_record(session: Session, household_id: int) -> ReplyRecord:
     """The household's answers so far: a move counts once its answer is in (given, or silence recorded)."""
+    return reply_records(session, [household_id])[household_id]
+
+
+def reply_records(session: Session, household_ids: Sequence[int]) -> dict[int, ReplyRecord]:
+    """:func:`reply_record` of each household, in one query."""
     from exchange.models.workflow import ProposalMove
 
+    records = {h: ReplyRecord(0, 0) for h in household_ids}
+    silent = case((ProposalMove.refusal_reason == "no_answer", 1), else_=0)
     rows = session.execute(
-        select(ProposalMove.refusal_reason).where(
-            ProposalMove.household_id == household_id, ProposalMove.answer.is_not(None)
-        )
+        select(ProposalMove.household_id, func.count(), func.sum(silent))
+        .where(ProposalMove.household_id.in_(list(records)), ProposalMove.answer.is_not(None))
+        .group_by(ProposalMove.household_id)
     ).all()
-    return ReplyRecord(sum(1 for (reason,) in rows if reason != "no_answer"), len(rows))
+    for household_id, asked, silences in rows:
+        records[household_id] = ReplyRecord(int(asked) - int(silences or 0), int(asked))
+    return records
 
 
 @dataclass(frozen=True, slots=True)

@@ -308,7 +308,7 @@ def awaited_answers(
     """
     from exchange.models import Dwelling, Household, Landlord, Territory
     from exchange.models.workflow import Proposal, ProposalMove
-    from exchange.portal import reply_record
+    from exchange.portal import reply_records
 
     day = today or date.today()
     territory_id = session.scalar(select(Territory.id).where(Territory.code == territory_code))
@@ -333,6 +333,7 @@ def awaited_answers(
     if within is not None:
         query = query.where(Proposal.answer_deadline <= day + timedelta(days=within))
     rows = session.execute(query).all()
+    records = reply_records(session, [row[2] for row in rows])
     return sorted(
         (
             AwaitedAnswer(
@@ -341,7 +342,7 @@ def awaited_answers(
                 proposal_id=proposal_id,
                 deadline=deadline,
                 days_left=(deadline - day).days,
-                reply_label=reply_record(session, household_id).label,
+                reply_label=records[household_id].label,
             )
             for code, ref, household_id, proposal_id, deadline in rows
         ),
