@@ -31,12 +31,15 @@ PAGES = [
     ("locataire-propositions", "h1", "/locataire/propositions"),
     ("locataire-proposition", "h1", "/locataire/propositions/{proposal_h1}"),
     ("locataire-proposition-acceptee", "h4", "/locataire/propositions/{proposal_h4}"),
+    ("locataire-accueil-en-pause", "h2", "/locataire/"),
+    ("compte", "h1", "/compte"),
     ("caleol-file", "alpha", "/caleol/"),
     ("caleol-dossier", "alpha", "/caleol/mouvements/{move_h5}"),
     ("caleol-dossier-decide", "beta", "/caleol/mouvements/{move_h4}"),
     ("caleol-dossier-confirme", "beta", "/caleol/mouvements/{move_h3}"),
     ("caleol-proces-verbal", "beta", "/caleol/proces-verbal"),
     ("caleol-demenagements", "beta", "/caleol/demenagements"),
+    ("caleol-demandes-en-pause", "beta", "/caleol/demandes-en-pause"),
     ("territoire-accueil", "admin", "/territoire/"),
     ("territoire-import", "admin", "/territoire/import"),
     ("territoire-politique", "admin", "/territoire/politique"),
@@ -62,6 +65,10 @@ def _prepare(ids: dict[str, int]) -> Any:
                 ref: db.scalars(select(ProposalMove).where(ProposalMove.household_id == hid[ref])).one()
                 for ref in ("H1", "H3", "H4", "H5")
             }
+            # H2 (a BETA tenant) let two proposals lapse: its home page and BETA's list show the pause.
+            paused = db.scalars(select(m.Request).where(m.Request.household_id == hid["H2"])).one()
+            paused.status, paused.paused_why, paused.silences = "paused", "silences", 2
+            db.commit()
             ids.update(
                 proposal_h1=moves["H1"].proposal_id,
                 proposal_h4=moves["H4"].proposal_id,
