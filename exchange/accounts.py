@@ -130,7 +130,8 @@ def change_password(session: Session, account_id: int, current: str, new: str) -
 
     Raises :class:`PasswordRejected` (wrong current password; a new one under 8 characters, equal to
     the current one or to the login) and :class:`NotFound`. Its ``session_stamp`` changes, so every
-    other portal session of the account ends; an audit event records the change (never the password).
+    other portal session of the account ends, and its API token is revoked; an audit event records
+    the change (never the password).
     """
     from datetime import datetime
 
@@ -148,6 +149,7 @@ def change_password(session: Session, account_id: int, current: str, new: str) -
     if new.strip().lower() == row.login:
         raise PasswordRejected("new_password", "Le mot de passe ne peut pas être votre identifiant.")
     row.password_hash = hash_password(new)
+    row.api_token_hash = None  # a token obtained with the old password stops working too
     session.add(
         AuditEvent(
             territory_id=row.territory_id,

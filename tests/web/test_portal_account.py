@@ -85,10 +85,14 @@ def test_a_new_password_ends_the_other_sessions_and_is_audited(app, db):
     login(mine, "alpha")
     login(other, "alpha")
     assert other.get("/caleol/").status_code == 200
+    token = other.post("/api/v1/tokens", json={"login": "alpha", "password": PASSWORD}).get_json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert other.get("/api/v1/me", headers=bearer).status_code == 200
     response = _change(mine, PASSWORD, NEW)
     assert response.status_code == 302 and response.headers["Location"] == "/compte"
     assert "Votre mot de passe a été changé. Vos autres sessions ont été fermées." in _page(mine)
     assert mine.get("/caleol/").status_code == 200  # this session goes on
+    assert app.test_client().get("/api/v1/me", headers=bearer).status_code == 401  # the token is revoked
     ended = other.get("/caleol/")
     assert ended.status_code == 302 and ended.headers["Location"].startswith("/connexion")
     other.post("/deconnexion")
