@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exchange import records
 from exchange.errors import ExchangeError, NotFound
 from exchange.models import Household, Landlord, Territory, UserAccount
 
@@ -349,9 +350,7 @@ def demo_accounts(session: Session, code: str) -> list[DemoAccount]:
     households get accounts too, so the whole journey can be played), else a household with an
     open request.
     """
-    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
-    if territory is None:
-        raise NotFound(f"territoire inconnu : {code}")
+    territory = records.territory(session, code)
     slug = code.lower()
     out: list[DemoAccount] = []
     case = _demo_tenant(session, territory.id)

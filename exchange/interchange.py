@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Column, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from exchange.errors import NotFound
+from exchange import records
 from exchange.models import (
     Base,
     Dwelling,
@@ -496,13 +496,6 @@ def _write_exclusions(
 # ---------------------------------------------------------------- reading back
 
 
-def _territory(session: Session, code: str) -> Territory:
-    row = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
-    if row is None:
-        raise NotFound(f"territoire inconnu : {code}")
-    return row
-
-
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
     territory: Territory
@@ -516,7 +509,7 @@ class _Snapshot:
 
 
 def _snapshot(session: Session, code: str) -> _Snapshot:
-    territory = _territory(session, code)
+    territory = records.territory(session, code)
     tid = territory.id
     landlords = list(
         session.execute(

@@ -306,14 +306,13 @@ def awaited_answers(
     ``landlord_id`` keeps one landlord's tenants, ``within`` the deadlines at most that many days
     away. Deadlines already past are left out: the next run records those silences.
     """
-    from exchange.models import Dwelling, Household, Landlord, Territory
+    from exchange import records
+    from exchange.models import Dwelling, Household, Landlord
     from exchange.models.workflow import Proposal, ProposalMove
     from exchange.portal import reply_records
 
     day = today or date.today()
-    territory_id = session.scalar(select(Territory.id).where(Territory.code == territory_code))
-    if territory_id is None:
-        raise NotFound(f"territoire inconnu : {territory_code}")
+    territory_id = records.territory(session, territory_code).id
     query = (
         select(Landlord.code, Household.ref, Household.id, Proposal.id, Proposal.answer_deadline)
         .select_from(ProposalMove)
@@ -333,7 +332,7 @@ def awaited_answers(
     if within is not None:
         query = query.where(Proposal.answer_deadline <= day + timedelta(days=within))
     rows = session.execute(query).all()
-    records = reply_records(session, [row[2] for row in rows])
+    replies = reply_records(session, [row[2] for row in rows])
     return sorted(
         (
             AwaitedAnswer(
@@ -342,7 +341,7 @@ def awaited_answers(
                 proposal_id=proposal_id,
                 deadline=deadline,
                 days_left=(deadline - day).days,
-                reply_label=records[household_id].label,
+                reply_label=replies[household_id].label,
             )
             for code, ref, household_id, proposal_id, deadline in rows
         ),

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from exchange.models import Dwelling, Exclusion, Household, Request
+from exchange.errors import NotFound
+from exchange.models import Dwelling, Exclusion, Household, Request, Territory
 
 __all__ = [
     "add_exclusion",
@@ -24,12 +25,21 @@ __all__ = [
     "pause_requests",
     "reopen_closed_request",
     "reopen_request",
+    "territory",
     "request_filed_on",
     "requests_filed",
 ]
 
 # Workflow failure → exclusion reason of the domain table.
 _EXCLUSION_REASON = {"refused": "refused", "no_answer": "refused", "withdrawn": "refused"}
+
+
+def territory(session: Session, code: str) -> Territory:
+    """The territory whose code is ``code``; :class:`NotFound` (« territoire inconnu : CODE ») if none."""
+    row = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
+    if row is None:
+        raise NotFound(f"territoire inconnu : {code}")
+    return row
 
 
 def count_star() -> Any:

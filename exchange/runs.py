@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
+from exchange import records
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound
 from exchange.models import Dwelling, Household, Territory
@@ -307,13 +308,6 @@ def _store(
     session.flush()
 
 
-def _territory(session: Session, code: str) -> Territory:
-    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
-    if territory is None:
-        raise NotFound(f"territoire inconnu : {code}")
-    return territory
-
-
 def run_territory(
     session: Session,
     code: str,
@@ -339,7 +333,7 @@ def run_territory(
     t0 = clock()
     if session.get_bind().dialect.name == "sqlite":
         _sqlite_write_lock(session, code)
-    territory = _territory(session, code)
+    territory = records.territory(session, code)
     day = as_of or started.date()
 
     acquire_run_lock(session, territory, now=started)
@@ -414,7 +408,7 @@ def run_territory(
 
 def territory_caps(session: Session, code: str) -> tuple[int, int]:
     """The territory's (max_cycle, max_chain) from its policy configuration."""
-    config = _policy_config(session, _territory(session, code))
+    config = _policy_config(session, records.territory(session, code))
     return config.max_cycle, config.max_chain
 
 
@@ -502,7 +496,7 @@ def claim_job(
     SQLite, :class:`RunInProgress` when the database's write lock stays taken (a run of any territory).
     """
     stamp = now or datetime.now()
-    territory = _territory(session, code)
+    territory = records.territory(session, code)
     territory_id = territory.id
     limit = SolveParams().time_limit_s if time_limit_s is None else time_limit_s
     sqlite = session.get_bind().dialect.name == "sqlite"

@@ -20,8 +20,7 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, aliased
 
 from exchange import records
-from exchange.errors import NotFound
-from exchange.models import Dwelling, Landlord, Sector, Territory
+from exchange.models import Dwelling, Landlord, Sector
 from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
 from matching.territory import CRITERIA
 
@@ -71,9 +70,7 @@ def compute_stats(
     session: Session, code: str, *, year: int | None = None, today: date | None = None
 ) -> Stats:
     """Compute the figures of territory ``code`` for ``year`` (every year when None)."""
-    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
-    if territory is None:
-        raise NotFound(f"territoire inconnu : {code}")
+    territory = records.territory(session, code)
     day = today or date.today()
     stats = Stats(territory=code, year=year)
     landlord_code = dict(

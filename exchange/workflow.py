@@ -852,20 +852,11 @@ class Delays:
     pause_after_silences: int = DEFAULT_PAUSE_AFTER_SILENCES
 
 
-def _territory_row(session: Session, code: str) -> Any:
-    from exchange.models import Territory
-
-    territory = session.scalars(select(Territory).where(Territory.code == code)).one_or_none()
-    if territory is None:
-        raise NotFound(f"territoire inconnu : {code}")
-    return territory
-
-
 def get_delays(session: Session, code: str) -> Delays:
     """The workflow delays of territory ``code`` (defaults: 10 days, 30 days, one month, 2 lapses)."""
     from exchange.models import Landlord
 
-    territory = _territory_row(session, code)
+    territory = records.territory(session, code)
     row = session.get(TerritoryWorkflow, territory.id)
     landlords = session.execute(
         select(Landlord.code, LandlordWorkflow.decision_days)
@@ -903,7 +894,7 @@ def set_delays(
     from exchange.models import Landlord
 
     at = now or datetime.now()
-    territory = _territory_row(session, code)
+    territory = records.territory(session, code)
     if answer_days is not None and answer_days < MIN_ANSWER_DAYS:
         raise ValueError(f"answer_days: au moins {MIN_ANSWER_DAYS} jours (R.441-10 CCH), reçu {answer_days}")
     if move_notice_days is not None and move_notice_days < 0:
