@@ -110,30 +110,22 @@ def reopen_closed_request(session: Session, household_id: int, *, closed_on: dat
     )
     if current is not None:
         return None
-    request_id = session.scalar(
-        select(Request.id)
-        .where(
-            Request.household_id == household_id, Request.status == "closed", Request.closed_on == closed_on
-        )
-        .order_by(Request.id.desc())
-        .limit(1)
+    return _reopen_latest(
+        session, household_id, Request.status == "closed", Request.closed_on == closed_on, closed_on=None
     )
-    if request_id is not None:
-        session.execute(
-            update(Request)
-            .where(Request.id == request_id)
-            .values(status="open", closed_on=None)
-            .execution_options(synchronize_session="fetch")
-        )
-    return request_id
 
 
 def reopen_request(session: Session, household_id: int) -> int | None:
     """Reopen the household's paused request, its count of lapsed proposals back to 0; returns its id,
     None if none."""
+    return _reopen_latest(session, household_id, Request.status == "paused", paused_why=None, silences=0)
+
+
+def _reopen_latest(session: Session, household_id: int, *where: Any, **values: Any) -> int | None:
+    """Open the household's latest request matching ``where``, setting ``values`` too; its id, or None."""
     request_id = session.scalar(
         select(Request.id)
-        .where(Request.household_id == household_id, Request.status == "paused")
+        .where(Request.household_id == household_id, *where)
         .order_by(Request.id.desc())
         .limit(1)
     )
@@ -141,7 +133,7 @@ def reopen_request(session: Session, household_id: int) -> int | None:
         session.execute(
             update(Request)
             .where(Request.id == request_id)
-            .values(status="open", paused_why=None, silences=0)
+            .values(status="open", **values)
             .execution_options(synchronize_session="fetch")
         )
     return request_id
