@@ -22,6 +22,7 @@ __all__ = [
     "PausedRequest",
     "PlannedMove",
     "awaited_answers",
+    "days_left_label",
     "complete",
     "lift_condition",
     "move_followup",
@@ -278,6 +279,13 @@ def reopen_request(session: Session, account: Any, request_id: int, *, now: date
 
 
 # Answers still awaited ------------------------------------------------------------------------------
+
+
+def days_left_label(days: int) -> str:
+    """« dernier jour », « encore 1 jour », « encore 3 jours »: the time left to answer."""
+    if days == 0:
+        return "dernier jour"
+    return f"encore {days} jour{'s' if days > 1 else ''}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -530,11 +530,7 @@ def reminders(territory: str, within: int | None, when: datetime | None) -> None
     for landlord in sorted({a.landlord for a in awaited}):
         click.echo(f"  {landlord} :")
         for a in (a for a in awaited if a.landlord == landlord):
-            left = (
-                "dernier jour"
-                if a.days_left == 0
-                else f"encore {a.days_left} jour{'s' if a.days_left > 1 else ''}"
-            )
+            left = portal_followup.days_left_label(a.days_left)
             record = f" ; {a.reply_label}" if a.reply_label else " ; première proposition"
             click.echo(
                 f"    ménage {a.household_ref}, proposition {a.proposal_id} : "
