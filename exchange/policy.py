@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange.errors import ExchangeError, NotFound
+from exchange.errors import InvalidInput, NotFound
 from matching.config import RANGES, PolicyConfig
 from matching.policy import (
     Points,
@@ -91,16 +91,10 @@ _DEFAULTS = PolicyConfig()
 _INTEGER = {f.name for f in fields(PolicyConfig) if isinstance(getattr(_DEFAULTS, f.name), int)}
 
 
-class InvalidPolicy(ExchangeError):
+class InvalidPolicy(InvalidInput):
     """A policy update was refused; nothing was stored. ``messages`` maps a setting to its messages."""
 
-    def __init__(self, messages: dict[str, list[str]]) -> None:
-        self.messages = messages
-        super().__init__(f"{len(messages)} réglage(s) invalide(s)")
-
-    def lines(self) -> list[str]:
-        """One ``setting: message`` line per problem, sorted by setting."""
-        return [f"{name}: {msg}" for name in sorted(self.messages) for msg in self.messages[name]]
+    noun = "réglage(s) invalide(s)"
 
 
 def _check(name: str, value: object) -> str | None:

@@ -264,7 +264,7 @@ from typing import Any  # noqa: E402
 from sqlalchemy import case, func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from exchange.errors import ExchangeError, InvalidTerritory, NotFound  # noqa: E402
+from exchange.errors import InvalidInput, InvalidTerritory, NotFound  # noqa: E402
 
 CACHE_SECONDS = 30.0
 """How long a territory's plain data is reused by the offers page (writes through the portal clear it)."""
@@ -287,14 +287,6 @@ FAILURE_LABELS = {
     "condition_failed": "une condition suspensive n'a pas été remplie à temps",
     "withdrawn": "un ménage s'est désisté après avoir accepté",
 }
-
-
-class InvalidInput(ExchangeError):
-    """Portal input refused; ``messages`` maps a field to its French messages."""
-
-    def __init__(self, messages: dict[str, list[str]]) -> None:
-        self.messages = messages
-        super().__init__(f"{len(messages)} champ(s) invalide(s)")
 
 
 @dataclass(frozen=True, slots=True)

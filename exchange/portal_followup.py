@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange.errors import NotFound
-from exchange.portal import KIND_LABELS, InvalidInput, _staff_move, _user_row, clear_cache
+from exchange.errors import InvalidInput, NotFound
+from exchange.portal import KIND_LABELS, _staff_move, _user_row, clear_cache
 
 __all__ = [
     "AwaitedAnswer",

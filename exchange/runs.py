@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 import matching
 from exchange import records
 from exchange.deadlines import answer_deadline
-from exchange.errors import ExchangeError, NotFound
+from exchange.errors import ExchangeError, NotFound, is_database_busy
 from exchange.models import Dwelling, Household, Territory
 from exchange.models.workflow import (
     AuditEvent,
@@ -121,7 +121,7 @@ def _sqlite_write_lock(session: Session, code: str) -> None:
     try:
         session.execute(text("UPDATE run_lock SET locked_at = locked_at WHERE 1 = 0"))
     except OperationalError as exc:
-        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+        if is_database_busy(exc):
             raise RunInProgress(code, whole_database=True) from exc
         raise
     finally:
@@ -155,7 +155,7 @@ def acquire_run_lock(session: Session, territory: Territory, *, now: datetime | 
             row.locked_at = stamp
         session.flush()
     except OperationalError as exc:
-        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+        if is_database_busy(exc):
             raise RunInProgress(code) from exc
         raise
     finally:
@@ -531,7 +531,7 @@ def claim_job(
         except IntegrityError as exc:  # claimed by another worker since our read
             raise JobInProgress() from exc
     except OperationalError as exc:
-        if sqlite and ("locked" in str(exc).lower() or "busy" in str(exc).lower()):
+        if sqlite and is_database_busy(exc):
             raise RunInProgress(code, whole_database=True) from exc
         raise
     finally:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from exchange import records
 from exchange.deadlines import decision_deadline, next_working_day
-from exchange.errors import ExchangeError, NotFound
+from exchange.errors import ExchangeError, NotFound, is_database_busy
 from exchange.models import Dwelling, Household, Request, UserAccount
 from exchange.models.workflow import (
     DECISION_KINDS,
@@ -224,7 +224,7 @@ def _lock(session: Session, proposal_id: int) -> Proposal:
             with session.begin_nested():
                 take_write_lock(session)
         except OperationalError as exc:
-            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+            if not is_database_busy(exc):
                 raise
             raise Busy() from exc
     proposal = session.scalars(

@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from exchange import accounts, portal, portal_followup
 from exchange import runs as run_jobs
-from exchange.errors import ExchangeError, InvalidTerritory, NotFound
+from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
 from web import background
 from web.db import get_session
@@ -97,7 +97,7 @@ def _invalid(messages: dict[str, list[str]]) -> tuple[Any, int]:
 def _refused(session: Any, exc: ExchangeError) -> tuple[Any, int]:
     """Roll back; 422 with messages per field for invalid input, 409 for an action the state forbids."""
     session.rollback()
-    if isinstance(exc, portal.InvalidInput):
+    if isinstance(exc, InvalidInput):
         return _invalid(exc.messages)
     return jsonify(error=str(exc)), 409
 
@@ -168,7 +168,7 @@ def put_request() -> Any:
     session = get_session()
     try:
         wishes = portal.wishes_from_json(data, portal.territory_communes(session, g.account.territory_id))
-    except portal.InvalidInput as exc:
+    except InvalidInput as exc:
         return _invalid(exc.messages)
     try:
         created = portal.save_request(session, g.account, wishes)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from exchange import portal, portal_followup
-from exchange.errors import ExchangeError, NotFound
+from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.db import get_session, write_and_flash
 from web.forms import ConfirmForm, DecisionForm, MinutesForm, MoveDateForm, attach_errors, choices
 from web.security import role_required
@@ -62,7 +62,7 @@ def dossier(move_id: int) -> Any:
                     condition=(form.condition.data or "").strip() or None,
                     condition_due=form.condition_due.data,
                 )
-            except portal.InvalidInput as exc:
+            except InvalidInput as exc:
                 session.rollback()
                 for message in attach_errors(form, exc.messages):
                     flash(message, "error")

@@ -54,15 +54,14 @@ def write_and_flash(action: Callable[[Session], object], done: str) -> None:
     each French error; a missing object is a 404."""
     from flask import abort, flash
 
-    from exchange import portal
-    from exchange.errors import ExchangeError, NotFound
+    from exchange.errors import ExchangeError, InvalidInput, NotFound
 
     session = get_session()
     try:
         action(session)
     except NotFound:
         abort(404)
-    except portal.InvalidInput as exc:
+    except InvalidInput as exc:
         session.rollback()
         for messages in exc.messages.values():
             for message in messages:

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from exchange import portal
-from exchange.errors import ExchangeError, NotFound
+from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.db import get_session, write_and_flash
 from web.forms import AnswerForm, ConfirmForm, RequestForm, WithdrawForm, attach_errors, choices
 from web.security import role_required
@@ -78,7 +78,7 @@ def request_form() -> Any:
         )
         try:
             created = portal.save_request(session, _account(), wishes)
-        except portal.InvalidInput as exc:
+        except InvalidInput as exc:
             session.rollback()
             for message in attach_errors(form, exc.messages):
                 flash(message, "error")
