@@ -33,6 +33,16 @@ def _backends() -> list[object]:
     return params
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say when the PostgreSQL half of the database tests did not run."""
+    if not os.environ.get(PG_ENV):
+        terminalreporter.write_line(
+            f"PostgreSQL: not tested ({PG_ENV} is unset; the database tests ran on SQLite only; "
+            ".ci/run sets it to postgresql+psycopg://postgres@127.0.0.1:5432/test)",
+            yellow=True,
+        )
+
+
 @contextmanager
 def scratch_database(backend: str, directory: Path) -> Iterator[str]:
     """The URL of a new, empty database of ``backend``, dropped (PostgreSQL) when the block ends."""

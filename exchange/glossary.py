@@ -1,0 +1,353 @@
+"""The French glossary: one label for each code that a person sees (glossaire).
+
+Keys are the codes of FORMAT.md (criteria, priorities, accessibility, mobility, member roles) and of
+the workflow (proposal kinds and statuses, refusal reasons, CALEOL decisions, failures, pauses, run
+statuses, policy settings). Every page, export, CLI message and chart takes its words from here, so
+one code reads the same everywhere. Labels are lower-case phrases meant to sit inside a sentence or a
+table cell; :func:`heading` capitalises one for a title.
+
+>>> CRITERIA["overcrowding"]
+'suroccupation'
+>>> heading(CRITERIA["under_occupation"])
+'Sous-occupation'
+>>> statistic_label("decision_ranked")
+'décisions : attribution avec classement'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = [
+    "ACCESSIBILITY",
+    "ACCOUNT_ROLES",
+    "CRITERIA",
+    "DECISION_KINDS",
+    "FAILURES",
+    "IMPORT_SECTIONS",
+    "MEMBER_ROLES",
+    "MOBILITY",
+    "PAUSE_REASONS",
+    "POLICY_SETTINGS",
+    "PRIORITIES",
+    "PROPOSAL_KINDS",
+    "PROPOSAL_STATUSES",
+    "QPV_MOVES",
+    "REFUSAL_REASONS",
+    "RULES",
+    "RUN_STAGES",
+    "RUN_STATUSES",
+    "STATISTICS",
+    "heading",
+    "setting_label",
+    "statistic_label",
+]
+
+
+def _frozen(table: dict[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(table)
+
+
+# FORMAT.md and POLICY.md codes ------------------------------------------------------------------
+
+CRITERIA = _frozen(
+    {
+        "overcrowding": "suroccupation",
+        "under_occupation": "sous-occupation",
+        "autonomy": "logement inadapté à la perte d'autonomie",
+        "job_distance": "éloignement du lieu de travail",
+    }
+)
+"""The four harmonised mutation criteria (critères communs de mutation, POLICY.md §2)."""
+
+PRIORITIES = _frozen(
+    {
+        "dalo": "reconnu DALO",
+        "handicap": "handicap",
+        "violence": "violences",
+        "unfit_housing": "habitat indigne",
+    }
+)
+"""Priority flags of a household (publics prioritaires, FORMAT.md ``priority``)."""
+
+ACCESSIBILITY = _frozen(
+    {
+        "none": "non accessible",
+        "accessible": "accessible sans marche",
+        "adapted": "adapté au fauteuil roulant",
+    }
+)
+"""A dwelling's accessibility (FORMAT.md ``accessibility``)."""
+
+MOBILITY = _frozen(
+    {
+        "none": "aucun besoin particulier",
+        "reduced": "mobilité réduite",
+        "wheelchair": "fauteuil roulant",
+    }
+)
+"""A household's mobility (FORMAT.md ``mobility``)."""
+
+MEMBER_ROLES = _frozen(
+    {
+        "head": "titulaire",
+        "partner": "conjoint",
+        "child": "enfant",
+        "other": "autre",
+    }
+)
+"""A member's place in the household (FORMAT.md ``members[].role``)."""
+
+RULES = _frozen(
+    {
+        "same_dwelling": "c'est le logement actuel du ménage",
+        "overcrowding": "logement trop petit (surface ou pièces)",
+        "under_occupation": "logement trop grand (sous-occupation)",
+        "mobility": "accessibilité inadaptée à la mobilité du ménage",
+        "cost": "loyer + charges au-delà du coût maximal",
+        "commune": "commune non souhaitée",
+        "qpv": "quartier prioritaire (QPV) refusé",
+        "rooms_wish": "nombre de pièces hors des souhaits",
+        "no_worse": "ne résout aucun critère actif ou en crée un nouveau",
+        "excluded": "refusé auparavant ou écarté par une commission",
+    }
+)
+"""Why a move is not allowed: the hard rules of POLICY.md §3, by the code ``matching`` gives them."""
+
+# Accounts -----------------------------------------------------------------------------------------
+
+ACCOUNT_ROLES = _frozen(
+    {
+        "tenant": "locataire",
+        "staff": "agent de bailleur (CALEOL)",
+        "admin": "administrateur du territoire",
+    }
+)
+"""Who signs in to the portal."""
+
+# A proposal's life (DOMAIN.md §2) -----------------------------------------------------------------
+
+PROPOSAL_KINDS = _frozen({"cycle": "échange", "chain": "chaîne de vacance"})
+"""A cycle (swap) or a chain started by a vacant dwelling."""
+
+PROPOSAL_STATUSES = _frozen(
+    {
+        "proposed": "en attente des réponses des ménages",
+        "deciding": "en attente des décisions des CALEOL",
+        "confirmed": "confirmée, déménagement programmé",
+        "completed": "déménagement effectué",
+        "failed": "abandonnée",
+    }
+)
+"""Where a proposal stands."""
+
+REFUSAL_REASONS = _frozen(
+    {
+        "location": "localisation (commune, quartier, distance du travail ou de l'école)",
+        "cost": "coût (loyer et charges du nouveau bail)",
+        "size_layout": "taille ou agencement (pièces, surface, étage)",
+        "accessibility": "accessibilité (escaliers, pas d'ascenseur, adaptation manquante)",
+        "condition": "état du logement (travaux nécessaires)",
+        "timing": "calendrier (date du déménagement, année scolaire, préavis)",
+        "change_of_situation": "changement de situation ou ne souhaite plus déménager",
+        "no_answer": "pas de réponse dans le délai",
+        "other": "autre (préciser)",
+    }
+)
+"""The territory's one list of refusal and withdrawal reasons (DOMAIN.md §2.2)."""
+
+DECISION_KINDS = _frozen(
+    {
+        "attribution": "attribution",
+        "ranked": "attribution avec classement",
+        "conditional": "attribution sous condition suspensive",
+        "non_attribution": "non-attribution",
+        "inadmissible": "rejet pour irrecevabilité",
+    }
+)
+"""The five CALEOL decisions (R.441-3, DOMAIN.md §2.3)."""
+
+FAILURES = _frozen(
+    {
+        "refused": "un ménage a refusé",
+        "no_answer": "un ménage n'a pas répondu dans le délai",
+        "non_attribution": "une CALEOL n'a pas attribué le logement",
+        "inadmissible": "une demande a été jugée irrecevable",
+        "not_ranked_first": "un ménage n'a pas été classé premier",
+        "condition_failed": "une condition suspensive n'a pas été remplie à temps",
+        "withdrawn": "un ménage s'est désisté après avoir accepté",
+    }
+)
+"""Why a proposal failed."""
+
+PAUSE_REASONS = _frozen(
+    {
+        "inadmissible": "rejet pour irrecevabilité (CALEOL)",
+        "silences": "propositions restées sans réponse",
+    }
+)
+"""Why a request is paused (a request paused before its reason was recorded has none)."""
+
+QPV_MOVES = _frozen(
+    {
+        "out_of": "sorties de QPV",
+        "into": "entrées en QPV",
+        "within": "de QPV à QPV",
+        "outside": "hors QPV",
+    }
+)
+"""Moves by QPV (quartier prioritaire de la politique de la ville) of origin and destination."""
+
+# Runs ---------------------------------------------------------------------------------------------
+
+RUN_STATUSES = _frozen(
+    {
+        "optimal": "optimal (meilleure solution prouvée)",
+        "feasible": "réalisable (temps de calcul épuisé avant la preuve d'optimalité)",
+        "unknown": "indéterminé",
+    }
+)
+"""What the solver proved about a run's proposals."""
+
+RUN_STAGES = _frozen(
+    {
+        "locked": "verrou du territoire pris",
+        "loaded": "demandes, offres et exclusions chargées",
+        "built": "graphe des mouvements possibles construit",
+        "solved": "propositions optimales calculées",
+        "stored": "calcul enregistré",
+    }
+)
+"""The steps of a nightly run, as the CLI's progress shows them."""
+
+IMPORT_SECTIONS = _frozen(
+    {
+        "validation": "vérification du document",
+        "bailleurs": "bailleurs",
+        "sectors": "secteurs",
+        "dwellings": "logements",
+        "households": "ménages",
+        "members": "membres des ménages",
+        "requests": "demandes",
+        "exclusions": "exclusions",
+    }
+)
+"""The sections of a territory document, as the import's progress shows them."""
+
+# Policy settings (matching.config.PolicyConfig) ---------------------------------------------------
+
+POLICY_SETTINGS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "adult_age": ("âge à partir duquel un enfant ou un autre membre a sa propre chambre", "ans"),
+        "minors_per_bedroom": ("enfants plus jeunes que cet âge par chambre partagée", "enfants"),
+        "rooms_single_or_couple": ("pièces nécessaires à une personne seule ou à un couple", "pièces"),
+        "living_rooms": (
+            "pièces de séjour ajoutées aux chambres (ménages avec enfants ou autres membres)",
+            "pièces",
+        ),
+        "surface_single_m2": ("surface minimale pour une personne seule", "m²"),
+        "surface_couple_m2": ("surface minimale pour deux personnes", "m²"),
+        "surface_per_extra_person_m2": ("surface en plus par personne supplémentaire", "m²"),
+        "surface_cap_m2": ("plafond de la surface minimale", "m²"),
+        "under_occupation_extra_rooms": (
+            "sous-occupation : pièces tolérées en plus du nombre de personnes (au-delà, logement trop grand)",
+            "pièces",
+        ),
+        "job_distance_km": ("distance maximale au lieu de travail (à vol d'oiseau)", "km"),
+        "earth_radius_km": ("rayon terrestre du calcul de distance", "km"),
+        "max_extra_rooms": (
+            "logement proposé : nombre maximal de pièces en plus du nombre de personnes",
+            "pièces",
+        ),
+        "points_move": ("points de base de chaque mouvement", "points"),
+        "points_autonomy": ("points : logement inadapté à la perte d'autonomie résolu", "points"),
+        "points_overcrowding": ("points : suroccupation résolue", "points"),
+        "points_under_occupation": ("points : sous-occupation résolue", "points"),
+        "points_job_distance": ("points : éloignement du lieu de travail résolu", "points"),
+        "points_handicap": ("points : handicap", "points"),
+        "points_violence": ("points : violences", "points"),
+        "points_unfit_housing": ("points : habitat indigne", "points"),
+        "points_dalo": ("points : reconnu DALO", "points"),
+        "points_per_month": ("points par mois complet d'ancienneté", "points"),
+        "seniority_cap_months": ("ancienneté maximale comptée", "mois"),
+        "max_cycle": ("nombre maximal de ménages dans un échange (cycle)", "ménages"),
+        "max_chain": ("nombre maximal de mouvements dans une chaîne", "mouvements"),
+    }
+)
+"""Label and unit of every policy setting (POLICY.md's numbers a territory may override)."""
+
+# Statistics (DOMAIN.md §3) ------------------------------------------------------------------------
+
+STATISTICS = _frozen(
+    {
+        "convenience": "demandes de confort",
+        "filed": "déposées",
+        "made": "faites",
+        "accepted": "acceptées par tous",
+        "confirmed": "confirmées",
+        "completed": "déménagements effectués",
+        "failed": "échouées",
+        "live": "en cours",
+        "cycle": "échanges",
+        "chain": "chaînes",
+        "refused": "refus d'un ménage",
+        "open_requests": "demandes ouvertes",
+        "refusals_in": "refus de ses logements",
+        "households": "ménages",
+        "answered": "ont répondu",
+        "moves_out": "départs",
+        "moves_in": "arrivées",
+        "decisions": "décisions de CALEOL",
+        "n": "nombre",
+        "median": "médiane",
+        "q1": "premier quartile",
+        "q3": "troisième quartile",
+    }
+)
+"""Names of the yearly figures that are not codes of another table."""
+
+
+def heading(label: str) -> str:
+    """The label with its first letter capitalised, for a title or a column header.
+
+    >>> heading("attribution avec classement")
+    'Attribution avec classement'
+    """
+    return label[:1].upper() + label[1:]
+
+
+def setting_label(name: str) -> str:
+    """A policy setting's label with its unit, as forms and messages show it.
+
+    >>> setting_label("surface_cap_m2")
+    'plafond de la surface minimale (m²)'
+    """
+    label, unit = POLICY_SETTINGS.get(name, (name.replace("_", " "), ""))
+    return f"{label} ({unit})" if unit else label
+
+
+_STATISTIC_TABLES: tuple[Mapping[str, str], ...] = (
+    STATISTICS,
+    CRITERIA,
+    QPV_MOVES,
+    DECISION_KINDS,
+    REFUSAL_REASONS,
+    FAILURES,
+)
+
+
+def statistic_label(key: str) -> str:
+    """The French name of one figure of the statistics (a code of any table, or ``decision_<kind>``).
+
+    >>> statistic_label("moves_in")
+    'arrivées'
+    >>> statistic_label("no_answer")
+    'pas de réponse dans le délai'
+    """
+    if key.startswith("decision_"):
+        return "décisions : " + statistic_label(key.removeprefix("decision_"))
+    for table in _STATISTIC_TABLES:
+        if key in table:
+            return table[key]
+    return key.replace("_", " ")

@@ -1,0 +1,59 @@
+"""The glossary has one French label for every code a person can meet, and nothing else."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import get_args
+
+import pytest
+
+from exchange import glossary
+from exchange.models.workflow import DECISION_KINDS, PROPOSAL_STATUSES, REFUSAL_REASONS
+from matching.config import PolicyConfig
+from matching.policy import Rule
+from matching.territory import Accessibility, Criterion, Mobility, Priority, Role
+
+
+@pytest.mark.parametrize(
+    ("table", "codes"),
+    [
+        (glossary.CRITERIA, get_args(Criterion)),
+        (glossary.PRIORITIES, get_args(Priority)),
+        (glossary.ACCESSIBILITY, get_args(Accessibility)),
+        (glossary.MOBILITY, get_args(Mobility)),
+        (glossary.MEMBER_ROLES, get_args(Role)),
+        (glossary.RULES, get_args(Rule)),
+        (glossary.REFUSAL_REASONS, REFUSAL_REASONS),
+        (glossary.DECISION_KINDS, DECISION_KINDS),
+        (glossary.PROPOSAL_STATUSES, PROPOSAL_STATUSES),
+        (glossary.POLICY_SETTINGS, tuple(f.name for f in dataclasses.fields(PolicyConfig))),
+    ],
+)
+def test_every_code_has_exactly_one_label(table, codes):
+    assert set(table) == set(codes)
+    labels = list(table.values())
+    assert all(labels), "no empty label"
+
+
+def test_tables_are_read_only():
+    with pytest.raises(TypeError):
+        glossary.CRITERIA["overcrowding"] = "x"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("key", "label"),
+    [
+        ("moves_in", "arrivées"),
+        ("decision_non_attribution", "décisions : non-attribution"),
+        ("autonomy", "logement inadapté à la perte d'autonomie"),
+        ("out_of", "sorties de QPV"),
+        ("unknown_figure", "unknown figure"),
+    ],
+)
+def test_statistic_label(key, label):
+    assert glossary.statistic_label(key) == label
+
+
+def test_setting_label_carries_the_unit():
+    assert glossary.setting_label("job_distance_km") == "distance maximale au lieu de travail (à vol d'oiseau) (km)"
+    assert glossary.heading("sous-occupation") == "Sous-occupation"
