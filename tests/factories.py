@@ -7,10 +7,10 @@ from typing import Any
 
 
 def make_dwelling(ref: str = "D1", **overrides: Any) -> dict[str, Any]:
-    """A valid dwelling: three rooms, 64.5 m², SIGUY, sector CAY-01."""
+    """A valid dwelling: three rooms, 64.5 m², OYAP, sector CAY-01."""
     dwelling: dict[str, Any] = {
         "ref": ref,
-        "bailleur": "SIGUY",
+        "bailleur": "OYAP",
         "sector": "CAY-01",
         "rooms": 3,
         "surface_m2": 64.5,
@@ -68,16 +68,16 @@ def make_document(**overrides: Any) -> dict[str, Any]:
         "format": "bourse-echange/1",
         "as_of": "2026-11-22",
         "territory": {"code": "TST", "name": "Territoire de test", "job_distance_km": 30},
-        "bailleurs": [{"code": "SIGUY", "name": "SIGUY"}, {"code": "SIMKO", "name": "SIMKO"}],
+        "bailleurs": [{"code": "OYAP", "name": "OYAP"}, {"code": "SOLA", "name": "SOLA"}],
         "sectors": [
             {"code": "CAY-01", "commune": "Cayenne", "name": "Centre", "qpv": True},
             {"code": "MAT-01", "commune": "Matoury", "name": "Bourg", "qpv": False},
         ],
         "dwellings": [
             make_dwelling("D1"),
-            make_dwelling("D2", bailleur="SIMKO", sector="MAT-01", rooms=2, surface_m2=45.0),
+            make_dwelling("D2", bailleur="SOLA", sector="MAT-01", rooms=2, surface_m2=45.0),
             make_dwelling("D3", rooms=5, surface_m2=96.0, elevator=True, accessibility="accessible"),
-            make_dwelling("D4", bailleur="SIMKO", sector="MAT-01", rooms=4, surface_m2=80.0, floor=0),
+            make_dwelling("D4", bailleur="SOLA", sector="MAT-01", rooms=4, surface_m2=80.0, floor=0),
         ],
         "households": [
             make_household("H1", "D1", priority=["violence"], workplace={"lat": 5.159, "lon": -52.65}),

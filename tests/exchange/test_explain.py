@@ -19,7 +19,7 @@ from matching.territory import Dwelling, Household, Member, Point, Request, Terr
 def _dwelling(ref: str, rooms: int, surface: float, **overrides: object) -> Dwelling:
     values: dict[str, object] = dict(
         ref=ref,
-        landlord="SIGUY",
+        landlord="OYAP",
         sector="CAY-01",
         commune="Cayenne",
         qpv=False,
@@ -106,7 +106,7 @@ def test_overcrowded_family_with_its_figures_and_best_candidate() -> None:
     assert "Demande déposée le 3 juin 2025 : 17 mois d'ancienneté comptés (17 points)" in text
     assert "Logements candidats : 1" in text
     # V1 (82,5 m², 605,50 €) solves overcrowding: 100 + 50 + 30 + 25 + 17.
-    assert "  1. 222 points — V1 (SIGUY, Matoury, secteur CAY-01) : T4, 82,5 m²" in text
+    assert "  1. 222 points — V1 (OYAP, Matoury, secteur CAY-01) : T4, 82,5 m²" in text
     assert "loyer + charges 605,50 €" in text
     breakdown = (
         "mouvement 100 + critère suroccupation résolu 50 + DALO 30 + violences 25 + ancienneté 17 mois 17"

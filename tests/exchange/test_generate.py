@@ -334,3 +334,10 @@ def test_generator_doctests() -> None:
 
     result = doctest.testmod(fixtures.generate)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_every_landlord_is_fictional(doc_1k: dict[str, Any]) -> None:
+    """The demo names no real landlord: each generated landlord says it is fictional."""
+    names = [landlord["name"] for landlord in doc_1k["bailleurs"]]
+    assert len(names) == 5
+    assert all(name.endswith("(fictif)") for name in names), names

@@ -93,7 +93,7 @@ def test_import_writes_every_section(session: Session) -> None:
     assert _count(session, Exclusion, Exclusion.reason == "imported") == 1
     d4 = session.scalars(select(Dwelling).where(Dwelling.ref == "D4")).one()
     assert (
-        d4.offered and d4.household is None and d4.landlord.code == "SIMKO" and d4.sector.commune == "Matoury"
+        d4.offered and d4.household is None and d4.landlord.code == "SOLA" and d4.sector.commune == "Matoury"
     )
     h1 = _household(session, "H1")
     assert h1.dwelling is not None and h1.dwelling.ref == "D1"
@@ -319,7 +319,7 @@ def test_export_is_sorted_and_complete(session: Session) -> None:
         "H2", filed_on="2024-01-31", communes=["Matoury"], min_rooms=1, max_rooms=2
     )
     assert exported["dwellings"][3] == make_dwelling(
-        "D4", bailleur="SIMKO", sector="MAT-01", rooms=4, surface_m2=80.0, floor=0
+        "D4", bailleur="SOLA", sector="MAT-01", rooms=4, surface_m2=80.0, floor=0
     )
     assert exported["as_of"] == "2026-11-22"
 

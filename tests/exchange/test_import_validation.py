@@ -115,7 +115,7 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ),
     ("rooms_order", _set("requests.1.min_rooms", 3), "requests[1].max_rooms", "doit être >= min_rooms (3)"),
     ("format", _set("format", "bourse-echange/2"), "format", "doit valoir bourse-echange/1"),
-    ("bailleurs_not_list", _set("bailleurs", {"code": "SIGUY"}), "bailleurs", "doit être une liste"),
+    ("bailleurs_not_list", _set("bailleurs", {"code": "OYAP"}), "bailleurs", "doit être une liste"),
     ("territory_missing", _drop("territory"), "territory", "champ obligatoire"),
     # the territory's policy settings (territory.policy)
     (
@@ -211,9 +211,9 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ),
     (
         "duplicate_bailleur",
-        _append("bailleurs", {"code": "SIGUY", "name": "Autre"}),
+        _append("bailleurs", {"code": "OYAP", "name": "Autre"}),
         "bailleurs[2].code",
-        "code en double : SIGUY",
+        "code en double : OYAP",
     ),
     (
         "duplicate_sector",

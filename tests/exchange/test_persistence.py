@@ -217,11 +217,11 @@ def test_deleting_a_household_deletes_its_members_and_requests(tst: Session) -> 
 def test_staff_and_tenant_accounts(tst: Session) -> None:
     from exchange.models import Landlord
 
-    landlord = tst.scalars(select(Landlord.id).where(Landlord.code == "SIGUY")).one()
+    landlord = tst.scalars(select(Landlord.id).where(Landlord.code == "OYAP")).one()
     tst.add_all(
         [
             UserAccount(
-                login="agent@siguy.fr",
+                login="agent@oyap.fr",
                 password_hash="x",
                 role="staff",
                 territory_id=_territory_id(tst),
