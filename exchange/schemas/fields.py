@@ -83,6 +83,13 @@ class QueryFlag(fields.Boolean):
     truthy = {"1", "true"}
     falsy = {"0", "false"}
 
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Any:
+        if not isinstance(value, str) or value not in self.truthy | self.falsy:
+            raise self.make_error("invalid", input=value)
+        return value in self.truthy
+
 
 class Number(fields.Float):
     """A finite number (an integer or a decimal); refuses booleans and strings."""
@@ -112,6 +119,13 @@ class Boolean(fields.Boolean):
     default_error_messages = {**COMMON, "invalid": "doit être un booléen (true ou false)"}
     truthy = {True}
     falsy = {False}
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Any:
+        if not isinstance(value, bool):  # 1 == True: the sets above would take 1 and 0
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class Date(fields.Date):
