@@ -51,7 +51,8 @@ class Day(f.Date):
 
 
 def _text(maximum: int, **kwargs: Any) -> f.String:
-    return f.String(validate=validate.Length(max=maximum, error=f"{maximum} caractères au plus."), **kwargs)
+    error = f"{maximum:,} caractères au plus.".replace(",", "\u202f")
+    return f.String(validate=validate.Length(max=maximum, error=error), **kwargs)
 
 
 def _choice(choices: tuple[str, ...], what: str) -> validate.OneOf:
@@ -147,7 +148,7 @@ class _RefusalSchema(f.StrictSchema):
             raise ValidationError(self.missing_reason, "reason")
         if data.get("reason") == "other" and _blank(data.get("comment")):
             raise ValidationError(
-                "Précisez le motif « autre » : une précision écrite est obligatoire.", "comment"
+                "Précisez le motif « autre ». Une précision écrite est obligatoire.", "comment"
             )
 
 
@@ -177,7 +178,7 @@ class DecisionSchema(f.StrictSchema):
     )
     reason = f.String(
         required=True,
-        validate=validate.Length(max=2000, error="2 000 caractères au plus."),
+        validate=validate.Length(max=2000, error="2\u202f000 caractères au plus."),
         error_messages={"required": "Indiquez le motif de la décision : elle doit être motivée."},
     )
     rank = f.Integer(
