@@ -184,16 +184,16 @@ def _operation(op: Operation, rule: Rule, method: str, components: dict[str, Any
         if code.startswith("2"):
             responses[code] = {**success, "description": text}
         else:
-            content = {"application/json": {"schema": {"$ref": "#/components/schemas/Erreur"}}}
-            responses[code] = {"description": text, "content": content}
+            error = {"application/json": {"schema": {"$ref": "#/components/schemas/Erreur"}}}
+            responses[code] = {"description": text, "content": error}
     out: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "responses": responses}
     if op.query is not None:
         params.append({"in": "query", "schema": op.query})
     if params:
         out["parameters"] = params
     if op.body is not None:
-        content = {"application/json": {"schema": op.body}}
-        out["requestBody"] = {"required": op.body_required, "content": content}
+        body = {"application/json": {"schema": op.body}}
+        out["requestBody"] = {"required": op.body_required, "content": body}
     if op.public:
         out["security"] = []
     return out
@@ -239,7 +239,7 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint.partition(".")[0] != "api":
             continue
-        op: Operation = app.view_functions[rule.endpoint].openapi
+        op: Operation = getattr(app.view_functions[rule.endpoint], "openapi")  # noqa: B009
         ops = paths.setdefault(_path(rule, prefix), {})
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             ops[method.lower()] = _operation(op, rule, method, derived)

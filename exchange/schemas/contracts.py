@@ -142,8 +142,8 @@ class _RefusalSchema(f.StrictSchema):
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check(self, data: dict[str, Any], original: Any, **_kwargs: Any) -> None:
-        if data.get("accept", "accept" in self.fields):  # an acceptance, or no valid answer at all
-            return
+        if not isinstance(original, dict) or data.get("accept", "accept" in self.fields):
+            return  # not an object, an acceptance, or no valid answer at all
         if original.get("reason") is None:
             raise ValidationError(self.missing_reason, "reason")
         if data.get("reason") == "other" and _blank(data.get("comment")):
@@ -201,6 +201,8 @@ class DecisionSchema(f.StrictSchema):
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check(self, data: dict[str, Any], original: Any, **_kwargs: Any) -> None:
+        if not isinstance(original, dict):
+            return
         errors: dict[str, list[str]] = {}
         kind = data.get("kind")
         if "reason" in data and _blank(data["reason"]):

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -21,8 +21,6 @@ from exchange.errors import InvalidInput
 
 INT_MAX = 2**31 - 1
 """The largest value of PostgreSQL's ``INTEGER`` (and of every id)."""
-
-E = TypeVar("E", bound=InvalidInput)
 
 COMMON = {
     "required": "champ obligatoire",
@@ -231,7 +229,7 @@ def flatten_errors(errors: Any, prefix: str = "", *, root: str = "document") -> 
 
 
 def load_or_raise(
-    schema: Schema, data: Any, *, error: type[E] = InvalidInput, root: str = "document"
+    schema: Schema, data: Any, *, error: type[InvalidInput] = InvalidInput, root: str = "document"
 ) -> dict[str, Any]:
     """``data`` loaded by ``schema``, or ``error`` (an :class:`InvalidInput`) with every problem by path.
 
