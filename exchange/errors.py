@@ -32,6 +32,17 @@ class InvalidTerritory(InvalidInput):
     """A territory document failed validation; nothing was written."""
 
 
+class InvalidArgument(InvalidInput, ValueError):
+    """A service refused its arguments (``ValueError`` by STYLE.md), with the same paths and messages.
+
+    Its text is the ``path: message`` lines, so a caller that only knows ``ValueError`` (the CLI's
+    ``click.BadParameter``) still shows what is wrong.
+    """
+
+    def __str__(self) -> str:
+        return "; ".join(self.lines())
+
+
 class NotFound(ExchangeError):
     """A territory, household, dwelling, proposal or move does not exist."""
 

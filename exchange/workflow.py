@@ -27,11 +27,9 @@ from sqlalchemy.orm import Session
 
 from exchange import records
 from exchange.deadlines import decision_deadline, next_working_day
-from exchange.errors import ExchangeError, NotFound, is_database_busy
+from exchange.errors import ExchangeError, InvalidArgument, NotFound, is_database_busy
 from exchange.models import Dwelling, Household, Request, UserAccount
 from exchange.models.workflow import (
-    DECISION_KINDS,
-    REFUSAL_REASONS,
     AuditEvent,
     CommitteeDecision,
     LandlordWorkflow,
@@ -39,6 +37,8 @@ from exchange.models.workflow import (
     ProposalMove,
     TerritoryWorkflow,
 )
+from exchange.schemas import load_or_raise
+from exchange.schemas.contracts import DecisionSchema, WithdrawSchema
 
 __all__ = [
     "DECISION_LABELS",
@@ -338,11 +338,17 @@ def _check_caleol(session: Session, move: ProposalMove, user: UserAccount) -> in
 
 
 def _check_reason(reason: str | None, note: str | None) -> None:
-    """A household's refusal (or withdrawal) reason: one of the fixed list, « autre » with a note."""
-    if reason not in REFUSAL_REASONS or reason == "no_answer":
-        raise ValueError(f"reason: not a refusal reason a household can give: {reason!r}")
-    if reason == "other" and not (note and note.strip()):
-        raise ValueError("note: « autre » demande une précision écrite")
+    """A household's refusal (or withdrawal) reason: one of the fixed list, « autre » with a note.
+
+    The API's and the portal's rule (:class:`~exchange.schemas.contracts.WithdrawSchema`); raises
+    :class:`InvalidArgument` keyed by this function's names (``note`` is the API's ``comment``).
+    """
+    try:
+        load_or_raise(WithdrawSchema(), {"reason": reason, "comment": note}, error=InvalidArgument)
+    except InvalidArgument as exc:
+        raise InvalidArgument(
+            {"note" if path == "comment" else path: texts for path, texts in exc.messages.items()}
+        ) from None
 
 
 def answer_move(
@@ -358,12 +364,12 @@ def answer_move(
     """Record a household's answer: accept, or refuse with a reason of the fixed list (+ free text).
 
     A refusal fails the whole proposal and excludes the pair; the last acceptance sends every move
-    to its CALEOL with its decision deadline. Raises ``ValueError`` (bad reason),
+    to its CALEOL with its decision deadline. Raises :class:`InvalidArgument` (a ``ValueError``: bad reason),
     :class:`NotAllowed`, :class:`ProposalClosed`, :class:`DeadlinePassed`, :class:`AlreadyAnswered`.
     """
     at = now or datetime.now()
     if accepted and reason is not None:
-        raise ValueError("reason: only a refusal has a reason")
+        raise InvalidArgument({"reason": ["seul un refus a un motif"]})
     if not accepted:
         _check_reason(reason, note)
     proposal = _lock(session, move.proposal_id)
@@ -423,8 +429,8 @@ def withdraw_move(
     The acceptance becomes a refusal with that reason; the whole proposal fails (``withdrawn``) and the
     pair (household, dwelling) is excluded, as for a refusal. After the confirmation (which closed the
     households' requests) each household's request is open again, unless it has filed another one
-    since. Raises ``ValueError`` (bad reason), :class:`NotAllowed`, :class:`ProposalClosed` and
-    :class:`WorkflowError` (the household has not accepted this move).
+    since. Raises :class:`InvalidArgument` (a ``ValueError``: bad reason), :class:`NotAllowed`,
+    :class:`ProposalClosed` and :class:`WorkflowError` (the household has not accepted this move).
     """
     at = now or datetime.now()
     _check_reason(reason, note)
@@ -551,17 +557,9 @@ class _Decision:
 
 
 def _check_decision(d: _Decision, today: date) -> None:
-    if d.kind not in DECISION_KINDS:
-        raise ValueError(f"kind: unknown decision kind {d.kind!r}")
-    if not d.reason.strip():
-        raise ValueError("reason: une décision doit être motivée")
-    if d.kind == "ranked" and (d.rank is None or d.rank < 1):
-        raise ValueError("rank: une attribution avec classement donne le rang du candidat (≥ 1)")
-    if d.kind == "conditional":
-        if not (d.condition and d.condition.strip()):
-            raise ValueError("condition: préciser la pièce ou la condition attendue")
-        if d.condition_due is None or d.condition_due < today:
-            raise ValueError("condition_due: une date d'échéance à venir est requise")
+    """The rule of the API and of the portal (:class:`~exchange.schemas.contracts.DecisionSchema`)."""
+    data = {**asdict(d), "condition_due": d.condition_due.isoformat() if d.condition_due else None}
+    load_or_raise(DecisionSchema(today=today), data, error=InvalidArgument)
 
 
 def decide_move(
@@ -579,8 +577,9 @@ def decide_move(
 ) -> CommitteeDecision:
     """Record the CALEOL decision on one move (once); confirms or fails the proposal when it settles it.
 
-    Raises ``ValueError`` (incomplete decision), :class:`NotAllowed` (not the destination landlord's
-    staff), :class:`ProposalClosed` (not waiting for decisions), :class:`AlreadyDecided`.
+    Raises :class:`InvalidArgument` (a ``ValueError``: incomplete decision), :class:`NotAllowed` (not
+    the destination landlord's staff), :class:`ProposalClosed` (not waiting for decisions),
+    :class:`AlreadyDecided`.
     """
     at = now or datetime.now()
     decision = _Decision(kind, reason, rank, condition, condition_due)

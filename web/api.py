@@ -1,7 +1,9 @@
 """JSON API ``/api/v1/`` for landlords' systems: the portal's reads and actions, described in OpenAPI 3.
 
 Authentication: ``Authorization: Bearer <jeton>`` (tokens from ``POST /api/v1/tokens``), or the
-portal's session cookie. CSRF is checked for session-authenticated writes only.
+portal's session cookie. CSRF is checked for session-authenticated writes only. Bodies and queries
+are loaded by the contracts of :mod:`exchange.schemas.contracts`; whatever they refuse, and ids beyond
+the database's integers, is answered 422 with French messages by field path (never a traceback).
 """
 
 from __future__ import annotations
@@ -15,18 +17,22 @@ from typing import Any, TypeVar, cast
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import current_user
+from marshmallow import Schema
 
 from exchange import accounts, portal, portal_followup
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
+from exchange.schemas import INT_MAX, TerritoryDocumentSchema, load_or_raise
+from exchange.schemas import contracts as c
 from web import background
 from web.db import get_session
 from web.extensions import csrf, limiter
-from web.openapi import openapi_document
+from web.openapi import obj, openapi_document, operation
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
+POLICY = {"type": "object", "additionalProperties": {"type": "number"}}
 
 
 def to_json(value: Any) -> Any:
@@ -76,6 +82,7 @@ def api_role(*roles: str) -> Callable[[F], F]:
             if account.role not in roles:
                 abort(403)
             g.account = account
+            _check_ids(kwargs)
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
@@ -83,15 +90,53 @@ def api_role(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, description="Corps JSON attendu (un objet).")
-    return data
+BODY = "(corps)"  # the path of a problem with the whole body (not an object, nested too deep)
+
+
+def _check_ids(kwargs: dict[str, Any]) -> None:
+    """Ids of the URL fit the database's integers (beyond, PostgreSQL would fail on the query)."""
+    too_large = {name: value for name, value in kwargs.items() if isinstance(value, int) and value > INT_MAX}
+    if too_large:
+        raise InvalidInput({name: [f"identifiant trop grand (au plus {INT_MAX})."] for name in too_large})
+
+
+def _json(root: str = BODY, *, unreadable: int = 400) -> Any:
+    """The request's JSON, parsed once in one place whatever its depth or its content type.
+
+    Not JSON: ``abort(unreadable)``, or 422 under ``root`` when ``unreadable`` is 422; nested deeper
+    than the parser's recursion: 422 under ``root``. The parser's own text is never echoed.
+    """
+    text = request.get_data(as_text=True)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InvalidInput({root: ["JSON imbriqué trop profondément."]}) from None
+    except json.JSONDecodeError as exc:
+        where = f"JSON illisible (ligne {exc.lineno}, colonne {exc.colno})."
+        if unreadable == 422:
+            raise InvalidInput({root: [where]}) from None
+        abort(400, description=f"Corps JSON attendu (un objet) : {where[0].lower()}{where[1:]}")
+
+
+def _load(schema: Schema, *, optional: bool = False) -> dict[str, Any]:
+    """The body loaded by ``schema`` (422 by field path otherwise); an empty body is ``{}`` if optional."""
+    data = {} if optional and not request.get_data().strip() else _json()
+    return load_or_raise(schema, data, root=BODY)
+
+
+def _query(schema: Schema) -> dict[str, Any]:
+    """The query string loaded by ``schema`` (the first value of each parameter)."""
+    return load_or_raise(schema, request.args.to_dict(), root="(requête)")
 
 
 def _invalid(messages: dict[str, list[str]]) -> tuple[Any, int]:
     return jsonify(error="Données invalides", messages=messages), 422
+
+
+@bp.errorhandler(InvalidInput)
+def _refused_input(exc: InvalidInput) -> tuple[Any, int]:
+    get_session().rollback()
+    return _invalid(exc.messages)
 
 
 def _refused(session: Any, exc: ExchangeError) -> tuple[Any, int]:
@@ -103,18 +148,31 @@ def _refused(session: Any, exc: ExchangeError) -> tuple[Any, int]:
 
 
 @bp.get("/openapi.json")
+@operation("Cette description", "général", answer={"type": "object"}, public=True)
 def openapi() -> Any:
     """The OpenAPI 3 description of this API."""
     return jsonify(openapi_document())
 
 
 def _token_login_key() -> str:
-    data = request.get_json(silent=True)
+    try:
+        data = json.loads(request.get_data(as_text=True))
+    except (ValueError, RecursionError):
+        data = None
     login = data.get("login") if isinstance(data, dict) else None
-    return "compte:" + (str(login) if login is not None else "").strip().lower()
+    return "compte:" + (login if isinstance(login, str) else "").strip().lower()
 
 
 @bp.post("/tokens")
+@operation(
+    "Obtenir un jeton d'accès",
+    "général",
+    answer=c.TokenSchema,
+    status="201",
+    body=c.TokenRequestSchema,
+    public=True,
+    responses={"401": "Identifiants incorrects", "429": "Trop de tentatives"},
+)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
 @limiter.shared_limit(
     lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
@@ -124,9 +182,9 @@ def _token_login_key() -> str:
 )
 def create_token() -> Any:
     """Exchange a login and password for a bearer token (the previous token of the account stops working)."""
-    data = _body()
+    data = _load(c.TokenRequestSchema())
     session = get_session()
-    account = accounts.authenticate(session, str(data.get("login", "")), str(data.get("password", "")))
+    account = accounts.authenticate(session, data["login"], data["password"])
     if account is None:
         session.commit()
         return jsonify(error="Identifiant ou mot de passe incorrect."), 401
@@ -136,6 +194,7 @@ def create_token() -> Any:
 
 
 @bp.get("/me")
+@operation("Le compte authentifié", "général", answer=c.AccountSchema)
 @api_role("tenant", "staff", "admin")
 def me() -> Any:
     """The authenticated account."""
@@ -153,6 +212,11 @@ def me() -> Any:
 
 
 @bp.get("/request")
+@operation(
+    "Le ménage (critères expliqués) et sa demande",
+    "locataire",
+    answer=obj(household=portal.HouseholdPicture, request=portal.RequestView | None),
+)
 @api_role("tenant")
 def get_request() -> Any:
     """The household's picture (criteria explained) and its request."""
@@ -161,15 +225,22 @@ def get_request() -> Any:
 
 
 @bp.put("/request")
+@operation(
+    "Déposer ou modifier la demande",
+    "locataire",
+    answer=obj(request=portal.RequestView),
+    body=c.WishesSchema,
+    responses={"201": "Demande déposée"},
+)
 @api_role("tenant")
 def put_request() -> Any:
     """File or replace the request's wishes."""
-    data = _body()
     session = get_session()
-    try:
-        wishes = portal.wishes_from_json(data, portal.territory_communes(session, g.account.territory_id))
-    except InvalidInput as exc:
-        return _invalid(exc.messages)
+    known = tuple(portal.territory_communes(session, g.account.territory_id))
+    data = _load(c.WishesSchema(communes=known))
+    wishes = portal.Wishes(
+        tuple(data["communes"]), data["min_rooms"], data["max_rooms"], data["max_cost"], data["accept_qpv"]
+    )
     try:
         created = portal.save_request(session, g.account, wishes)
     except ExchangeError as exc:
@@ -181,6 +252,11 @@ def put_request() -> Any:
 
 
 @bp.post("/request/confirm")
+@operation(
+    "Confirmer la demande mise en pause après des propositions restées sans réponse",
+    "locataire",
+    answer=obj(request=portal.RequestView),
+)
 @api_role("tenant")
 def confirm_request() -> Any:
     """Confirm the request, paused after proposals left without an answer (409 otherwise)."""
@@ -191,25 +267,22 @@ def confirm_request() -> Any:
 
 
 @bp.get("/offers")
+@operation(
+    "Offres anonymisées, filtrées, triées et paginées",
+    "locataire",
+    answer=portal.OfferPage,
+    query=c.OffersQuery,
+)
 @api_role("tenant")
 def offers() -> Any:
     """Anonymised offers with the same filters as the portal page."""
-    args = request.args
-    sort = args.get("sort", "cost")
-    filters = portal.OfferFilters(
-        commune=args.get("commune") or None,
-        rooms=args.get("rooms", type=int),
-        max_cost=args.get("max_cost", type=int),
-        accessible=args.get("accessible") in ("1", "true"),
-        compatible=args.get("compatible") in ("1", "true"),
-        sort=sort if sort in portal.OFFER_SORTS else "cost",
-        page=max(1, args.get("page", 1, type=int)),
-        per_page=min(100, max(1, args.get("per_page", 20, type=int))),
-    )
+    args = _query(c.OffersQuery())
+    filters = portal.OfferFilters(**{**args, "commune": args["commune"] or None})
     return jsonify(to_json(portal.list_offers(get_session(), g.account, filters)))
 
 
 @bp.get("/proposals")
+@operation("Propositions du ménage", "locataire", answer=obj(proposals=list[portal.ProposalSummary]))
 @api_role("tenant")
 def proposals() -> Any:
     """The household's proposals."""
@@ -217,6 +290,7 @@ def proposals() -> Any:
 
 
 @bp.get("/proposals/<int:proposal_id>")
+@operation("Une proposition anonymisée et son suivi", "locataire", answer=portal.ProposalDetail)
 @api_role("tenant")
 def proposal(proposal_id: int) -> Any:
     """One proposal of the household, anonymised, with its tracker."""
@@ -237,30 +311,23 @@ def _my_proposal_session(proposal_id: int) -> Any:
 
 
 @bp.post("/proposals/<int:proposal_id>/answer")
+@operation(
+    "Accepter ou refuser une proposition", "locataire", answer=portal.ProposalDetail, body=c.AnswerSchema
+)
 @api_role("tenant")
 def answer(proposal_id: int) -> Any:
     """Accept (``{"accept": true}``) or refuse with a reason from the fixed list."""
-    data, session = _body(), _my_proposal_session(proposal_id)
-    accept = data.get("accept")
-    reason = data.get("reason")
-    comment = data.get("comment")
-    errors: dict[str, list[str]] = {}
-    if not isinstance(accept, bool):
-        errors["accept"] = ["true ou false attendu."]
-    elif not accept and reason not in dict(portal.refusal_reasons()):
-        errors["reason"] = [f"motif attendu parmi : {', '.join(dict(portal.refusal_reasons()))}."]
-    elif not accept and reason == "other" and not (isinstance(comment, str) and comment.strip()):
-        errors["comment"] = ["précision obligatoire pour le motif « other »."]
-    if errors:
-        return _invalid(errors)
+    session = _my_proposal_session(proposal_id)
+    data = _load(c.AnswerSchema())
+    accept = data["accept"]
     try:
         portal.answer(
             session,
             g.account,
             proposal_id,
-            accepted=bool(accept),
-            reason=None if accept else reason,
-            comment=comment if isinstance(comment, str) else None,
+            accepted=accept,
+            reason=None if accept else data["reason"],
+            comment=data["comment"],
         )
     except ExchangeError as exc:
         return _refused(session, exc)
@@ -269,21 +336,19 @@ def answer(proposal_id: int) -> Any:
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
+@operation(
+    "Se désister d'une proposition acceptée (toute la proposition échoue)",
+    "locataire",
+    answer=portal.ProposalDetail,
+    body=c.WithdrawSchema,
+)
 @api_role("tenant")
 def withdraw(proposal_id: int) -> Any:
     """Withdraw from an accepted proposal (``{"reason": ..., "comment": ...}``): the whole proposal fails."""
-    data, session = _body(), _my_proposal_session(proposal_id)
-    reason, comment = data.get("reason"), data.get("comment")
-    if reason not in dict(portal.refusal_reasons()):
-        return _invalid({"reason": [f"motif attendu parmi : {', '.join(dict(portal.refusal_reasons()))}."]})
+    session = _my_proposal_session(proposal_id)
+    data = _load(c.WithdrawSchema())
     try:
-        portal.withdraw(
-            session,
-            g.account,
-            proposal_id,
-            reason=reason,
-            comment=comment if isinstance(comment, str) else None,
-        )
+        portal.withdraw(session, g.account, proposal_id, reason=data["reason"], comment=data["comment"])
     except ExchangeError as exc:
         return _refused(session, exc)
     session.commit()
@@ -294,6 +359,11 @@ def withdraw(proposal_id: int) -> Any:
 
 
 @bp.get("/moves")
+@operation(
+    "Mouvements vers les logements du bailleur en attente de décision",
+    "CALEOL",
+    answer=obj(moves=list[portal.QueueItem]),
+)
 @api_role("staff")
 def moves() -> Any:
     """Moves into the landlord's dwellings awaiting a decision."""
@@ -301,6 +371,7 @@ def moves() -> Any:
 
 
 @bp.get("/moves/<int:move_id>")
+@operation("Dossier d'un mouvement", "CALEOL", answer=portal.Dossier)
 @api_role("staff")
 def move(move_id: int) -> Any:
     """The dossier of one move into the landlord's dwellings."""
@@ -311,64 +382,34 @@ def move(move_id: int) -> Any:
 
 
 @bp.post("/moves/<int:move_id>/decision")
+@operation(
+    "Enregistrer la décision de CALEOL (R.441-3)", "CALEOL", answer=portal.Dossier, body=c.DecisionSchema
+)
 @api_role("staff")
 def decision(move_id: int) -> Any:
     """Record the CALEOL decision: ``kind`` (R.441-3), ``reason``; ``rank`` for a ranked one,
     ``condition`` and ``condition_due`` for a conditional one."""
-    data = _body()
     session = get_session()
     try:
         portal.move_dossier(session, g.account, move_id)
     except NotFound:
         abort(404)
-    kinds = dict(portal.decision_kinds())
-    errors: dict[str, list[str]] = {}
-    kind, reason, due = data.get("kind"), data.get("reason"), data.get("condition_due")
-    rank, condition = data.get("rank"), data.get("condition")
-    if kind not in kinds:
-        errors["kind"] = [f"décision attendue parmi : {', '.join(kinds)}."]
-    if not isinstance(reason, str) or not reason.strip():
-        errors["reason"] = ["motif obligatoire."]
-    if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 1):
-        errors["rank"] = ["entier supérieur ou égal à 1 attendu."]
-    elif kind == "ranked" and rank is None:
-        errors["rank"] = ["obligatoire pour une attribution avec classement."]
-    if condition is not None and not isinstance(condition, str):
-        errors["condition"] = ["texte attendu."]
-    elif kind == "conditional" and not (condition or "").strip():
-        errors["condition"] = ["obligatoire pour une attribution sous condition suspensive."]
-    due_date = None
-    if due is not None:
-        try:
-            due_date = date.fromisoformat(str(due))
-        except ValueError:
-            errors["condition_due"] = ["date AAAA-MM-JJ attendue."]
-    if kind == "conditional" and due is None:
-        errors["condition_due"] = ["obligatoire pour une attribution sous condition suspensive."]
-    if errors:
-        return _invalid(errors)
+    data = _load(c.DecisionSchema())
     try:
         portal.decide(
             session,
             g.account,
             move_id,
-            kind=str(kind),
-            reason=str(reason).strip(),
-            rank=rank,
-            condition=(condition or "").strip() or None,
-            condition_due=due_date,
+            kind=data["kind"],
+            reason=data["reason"].strip(),
+            rank=data["rank"],
+            condition=(data["condition"] or "").strip() or None,
+            condition_due=data["condition_due"],
         )
     except ExchangeError as exc:
         return _refused(session, exc)
     session.commit()
     return jsonify(to_json(portal.move_dossier(session, g.account, move_id)))
-
-
-def _iso_date(data: dict[str, Any], key: str) -> date | None:
-    try:
-        return date.fromisoformat(str(data[key]))
-    except (KeyError, ValueError):
-        return None
 
 
 def _follow(action: Any) -> tuple[Any, int] | None:
@@ -385,6 +426,11 @@ def _follow(action: Any) -> tuple[Any, int] | None:
 
 
 @bp.post("/moves/<int:move_id>/condition-met")
+@operation(
+    "La condition suspensive de la décision est remplie",
+    "CALEOL",
+    answer=portal_followup.MoveFollowup,
+)
 @api_role("staff")
 def condition_met(move_id: int) -> Any:
     """The suspensive condition of the CALEOL's decision on this move is met."""
@@ -395,12 +441,16 @@ def condition_met(move_id: int) -> Any:
 
 
 @bp.put("/moves/<int:move_id>/move-date")
+@operation(
+    "Changer la date du déménagement de la proposition confirmée",
+    "CALEOL",
+    answer=portal_followup.MoveFollowup,
+    body=c.MoveDateSchema,
+)
 @api_role("staff")
 def move_move_date(move_id: int) -> Any:
     """Change the common move date of this move's confirmed proposal (``{"move_date": "AAAA-MM-JJ"}``)."""
-    day = _iso_date(_body(), "move_date")
-    if day is None:
-        return _invalid({"move_date": ["date AAAA-MM-JJ attendue."]})
+    day = _load(c.MoveDateSchema())["move_date"]
     try:
         proposal_id = portal.move_dossier(get_session(), g.account, move_id).proposal_id
     except NotFound:
@@ -412,6 +462,11 @@ def move_move_date(move_id: int) -> Any:
 
 
 @bp.get("/planned-moves")
+@operation(
+    "Déménagements programmés (propositions confirmées)",
+    "suivi",
+    answer=obj(planned=list[portal_followup.PlannedMove]),
+)
 @api_role("staff", "admin")
 def planned_moves() -> Any:
     """Confirmed proposals (the territory's, or those involving the staff's landlord), by move date."""
@@ -419,6 +474,11 @@ def planned_moves() -> Any:
 
 
 @bp.get("/paused-requests")
+@operation(
+    "Demandes en pause des locataires du bailleur",
+    "CALEOL",
+    answer=obj(paused=list[portal_followup.PausedRequest]),
+)
 @api_role("staff")
 def paused_requests() -> Any:
     """Paused requests of the landlord's tenants."""
@@ -426,6 +486,11 @@ def paused_requests() -> Any:
 
 
 @bp.post("/paused-requests/<int:request_id>/reopen")
+@operation(
+    "Rouvrir une demande en pause après examen",
+    "CALEOL",
+    answer=obj(paused=list[portal_followup.PausedRequest]),
+)
 @api_role("staff")
 def reopen_request(request_id: int) -> Any:
     """Reopen one of them after review; it enters the next run."""
@@ -436,6 +501,11 @@ def reopen_request(request_id: int) -> Any:
 
 
 @bp.get("/awaited-answers")
+@operation(
+    "Locataires du bailleur dont la réponse à une proposition est attendue",
+    "CALEOL",
+    answer=obj(awaited=list[portal_followup.AwaitedAnswer]),
+)
 @api_role("staff")
 def awaited_answers() -> Any:
     """The landlord's tenants whose answer to a live proposal is still awaited, nearest deadline first."""
@@ -447,21 +517,19 @@ def awaited_answers() -> Any:
 
 
 @bp.get("/minutes")
+@operation("Procès-verbal : décisions d'une période", "CALEOL", answer=portal.Minutes, query=c.MinutesQuery)
 @api_role("staff")
 def minutes() -> Any:
     """Decisions of the landlord's CALEOL between ``start`` and ``end`` (ISO dates)."""
-    try:
-        start = date.fromisoformat(request.args["start"])
-        end = date.fromisoformat(request.args["end"])
-    except (KeyError, ValueError):
-        return _invalid({"start": ["dates start et end AAAA-MM-JJ attendues."]})
-    return jsonify(to_json(portal.session_minutes(get_session(), g.account, start, end)))
+    period = _query(c.MinutesQuery())
+    return jsonify(to_json(portal.session_minutes(get_session(), g.account, period["start"], period["end"])))
 
 
 # Territory ----------------------------------------------------------------------------------------
 
 
 @bp.get("/territory")
+@operation("Chiffres clés du territoire", "territoire", answer=portal.TerritoryInfo)
 @api_role("admin")
 def territory() -> Any:
     """Key figures of the territory."""
@@ -469,13 +537,16 @@ def territory() -> Any:
 
 
 @bp.post("/territory/import")
+@operation(
+    "Importer un document du territoire (tout ou rien)",
+    "territoire",
+    answer=obj(summary={"type": "string"}),
+    body=TerritoryDocumentSchema,
+)
 @api_role("admin")
 def import_document() -> Any:
     """Import a territory document (the JSON body), all or nothing; 422 with every error by path."""
-    try:
-        document = json.loads(request.get_data(as_text=True))
-    except json.JSONDecodeError as exc:
-        return _invalid({"(document)": [f"JSON illisible : {exc}"]})
+    document = _json("(document)", unreadable=422)
     session = get_session()
     try:
         summary = portal.import_document(session, g.account, document)
@@ -490,6 +561,7 @@ def import_document() -> Any:
 
 
 @bp.get("/territory/policy")
+@operation("Réglages de la politique harmonisée", "territoire", answer=POLICY)
 @api_role("admin")
 def get_policy() -> Any:
     """The territory's policy settings."""
@@ -497,10 +569,13 @@ def get_policy() -> Any:
 
 
 @bp.put("/territory/policy")
+@operation("Modifier des réglages de la politique", "territoire", answer=POLICY, body=POLICY)
 @api_role("admin")
 def put_policy() -> Any:
     """Replace some or all policy settings (unknown keys and bad values: 422)."""
-    data = _body()
+    data = _json()
+    if not isinstance(data, dict):
+        raise InvalidInput({BODY: ["doit être un objet"]})
     session = get_session()
     merged = {**portal.policy_settings(session, g.account), **data}
     try:
@@ -513,6 +588,7 @@ def put_policy() -> Any:
 
 
 @bp.get("/territory/runs")
+@operation("Appariements passés", "territoire", answer=obj(runs=list[portal.RunRow]))
 @api_role("admin")
 def runs() -> Any:
     """Past runs, newest first."""
@@ -520,16 +596,24 @@ def runs() -> Any:
 
 
 @bp.post("/territory/runs")
+@operation(
+    "Lancer un appariement",
+    "territoire",
+    answer=run_jobs.JobView,
+    status="202",
+    body=c.RunRequestSchema,
+    body_required=False,
+    responses={
+        "202": "Lancé : le calcul se poursuit en arrière-plan ; suivre l'adresse donnée par l'en-tête"
+        " Location jusqu'à l'état finished (run_id) ou failed (error)"
+    },
+)
 @api_role("admin")
 def start_run() -> Any:
     """Start a run (``{"as_of": "YYYY-MM-DD"}`` optional), solved in the background: 202 with its
     lancement, to follow at ``Location`` until ``status`` is ``finished`` (``run_id``) or ``failed``."""
-    data = request.get_json(silent=True) or {}
+    as_of = _load(c.RunRequestSchema(), optional=True)["as_of"] or date.today()
     session = get_session()
-    try:
-        as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else date.today()
-    except (TypeError, ValueError):
-        return _invalid({"as_of": ["date AAAA-MM-JJ attendue."]})
     try:
         job_id = background.start_run(g.account, as_of=as_of)
     except ExchangeError as exc:
@@ -539,6 +623,7 @@ def start_run() -> Any:
 
 
 @bp.get("/territory/runs/jobs/<int:job_id>")
+@operation("État d'un lancement (running, finished, failed)", "territoire", answer=run_jobs.JobView)
 @api_role("admin")
 def run_job(job_id: int) -> Any:
     """A lancement: ``running``, ``finished`` (its report at ``/territory/runs/{run_id}``) or ``failed``."""
@@ -549,6 +634,7 @@ def run_job(job_id: int) -> Any:
 
 
 @bp.get("/territory/runs/<int:run_id>")
+@operation("Rapport d'un appariement", "territoire", answer=portal.RunReport)
 @api_role("admin")
 def run(run_id: int) -> Any:
     """The report of one run."""
@@ -559,19 +645,30 @@ def run(run_id: int) -> Any:
 
 
 @bp.get("/territory/stats")
+@operation(
+    "Statistiques pour la conférence du logement",
+    "territoire",
+    answer={"type": "object"},
+    query=c.StatsQuery,
+)
 @api_role("admin")
 def stats() -> Any:
     """Figures for the housing conference (``year`` optional)."""
-    return jsonify(portal.stats_data(get_session(), g.account, year=request.args.get("year", type=int)))
+    year = _query(c.StatsQuery())["year"]
+    return jsonify(portal.stats_data(get_session(), g.account, year=year))
 
 
 @bp.put("/territory/proposals/<int:proposal_id>/move-date")
+@operation(
+    "Changer la date du déménagement d'une proposition confirmée",
+    "territoire",
+    answer=obj(planned=list[portal_followup.PlannedMove]),
+    body=c.MoveDateSchema,
+)
 @api_role("admin")
 def territory_move_date(proposal_id: int) -> Any:
     """Change the common move date of a confirmed proposal (``{"move_date": "AAAA-MM-JJ"}``)."""
-    day = _iso_date(_body(), "move_date")
-    if day is None:
-        return _invalid({"move_date": ["date AAAA-MM-JJ attendue."]})
+    day = _load(c.MoveDateSchema())["move_date"]
     refused = _follow(lambda session: portal_followup.set_move_date(session, g.account, proposal_id, day))
     if refused is not None:
         return refused
@@ -579,6 +676,11 @@ def territory_move_date(proposal_id: int) -> Any:
 
 
 @bp.post("/territory/proposals/<int:proposal_id>/complete")
+@operation(
+    "Enregistrer les déménagements faits d'une proposition confirmée",
+    "territoire",
+    answer=obj(completed={"type": "integer"}),
+)
 @api_role("admin")
 def territory_complete(proposal_id: int) -> Any:
     """Record that the moves of a confirmed proposal took place."""

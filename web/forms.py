@@ -19,7 +19,11 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations as wtforms_translations
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
+from exchange.errors import InvalidInput
+from exchange.schemas import load_or_raise
+from exchange.schemas.contracts import AnswerSchema, DecisionSchema, WithdrawSchema
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
@@ -48,6 +52,19 @@ def attach_errors(form: FlaskForm, messages: dict[str, list[str]]) -> list[str]:
         else:
             field.errors = [*field.errors, *texts]
     return left
+
+
+def check_with(form: FlaskForm, schema: Any, data: dict[str, Any]) -> bool:
+    """Check the form's data with the API's contract; its messages go on fields that have none yet."""
+    try:
+        load_or_raise(schema, data)
+    except InvalidInput as exc:
+        for name, texts in exc.messages.items():
+            field = getattr(form, name, None)
+            if field is not None and not field.errors:
+                field.errors = [*field.errors, *texts]
+        return False
+    return True
 
 
 class RequestForm(FrenchForm):
@@ -87,23 +104,19 @@ class AnswerForm(FrenchForm):
     )
     reason = SelectField("Motif du refus", choices=[], validators=[Optional()])
     comment = TextAreaField(
-        "Précisions (facultatif, obligatoire pour le motif « autre »)",
-        validators=[Optional(), Length(max=1000, message="1 000 caractères au plus.")],
+        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"maxlength": 1000}
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
-        if self.answer.data == "refuse" and not self.reason.data:
-            self.reason.errors = [*self.reason.errors, "Indiquez le motif du refus."]
-            ok = False
-        if (
-            self.answer.data == "refuse"
-            and self.reason.data == "other"
-            and not (self.comment.data or "").strip()
-        ):
-            self.comment.errors = [*self.comment.errors, "Précisez le motif « autre »."]
-            ok = False
-        return ok
+        if self.answer.data not in ("accept", "refuse"):
+            return False
+        data = {
+            "accept": self.answer.data == "accept",
+            "reason": self.reason.data or None,
+            "comment": self.comment.data or None,
+        }
+        return check_with(self, AnswerSchema(), data) and ok
 
 
 class WithdrawForm(FrenchForm):
@@ -113,48 +126,35 @@ class WithdrawForm(FrenchForm):
         "Motif du désistement", choices=[], validators=[InputRequired("Indiquez le motif du désistement.")]
     )
     comment = TextAreaField(
-        "Précisions (facultatif, obligatoire pour le motif « autre »)",
-        validators=[Optional(), Length(max=1000, message="1 000 caractères au plus.")],
+        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"maxlength": 1000}
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
-        if self.reason.data == "other" and not (self.comment.data or "").strip():
-            self.comment.errors = [*self.comment.errors, "Précisez le motif « autre »."]
-            ok = False
-        return ok
+        data = {"reason": self.reason.data or None, "comment": self.comment.data or None}
+        return check_with(self, WithdrawSchema(), data) and ok
 
 
 class DecisionForm(FrenchForm):
-    """A CALEOL decision on one move (R.441-3 CCH)."""
+    """A CALEOL decision on one move (R.441-3 CCH); its rule is the API's (:class:`DecisionSchema`)."""
 
     kind = RadioField("Décision", choices=[], validators=[InputRequired("Choisissez la décision.")])
-    reason = TextAreaField(
-        "Motif",
-        validators=[
-            DataRequired("Indiquez le motif de la décision."),
-            Length(max=2000, message="2 000 caractères au plus."),
-        ],
-    )
-    rank = IntegerField("Rang du candidat", validators=[Optional(), NumberRange(1, 99, "Entre 1 et 99.")])
-    condition = StringField(
-        "Pièce ou condition attendue",
-        validators=[Optional(), Length(max=500, message="500 caractères au plus.")],
-    )
+    reason = TextAreaField("Motif", render_kw={"required": True, "maxlength": 2000})
+    rank = IntegerField("Rang du candidat", validators=[Optional()], render_kw={"min": 1, "max": 99})
+    condition = StringField("Pièce ou condition attendue", render_kw={"maxlength": 500})
     condition_due = DateField("Date limite de la condition suspensive", validators=[Optional()])
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
-        missing = []
-        if self.kind.data == "ranked" and self.rank.data is None:
-            missing.append((self.rank, "Indiquez le rang du candidat."))
-        if self.kind.data == "conditional" and not (self.condition.data or "").strip():
-            missing.append((self.condition, "Indiquez la pièce ou la condition attendue."))
-        if self.kind.data == "conditional" and self.condition_due.data is None:
-            missing.append((self.condition_due, "Indiquez la date limite de la condition suspensive."))
-        for field, message in missing:
-            field.errors = [*field.errors, message]
-        return ok and not missing
+        due = self.condition_due.data
+        data = {
+            "kind": self.kind.data,
+            "reason": self.reason.data or "",
+            "rank": self.rank.data,
+            "condition": self.condition.data or None,
+            "condition_due": due.isoformat() if due else None,
+        }
+        return check_with(self, DecisionSchema(), data) and ok
 
 
 class ConfirmForm(FrenchForm):

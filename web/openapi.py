@@ -1,113 +1,93 @@
-"""OpenAPI 3.1 description of ``/api/v1/``.
+"""OpenAPI 3.1 description of ``/api/v1/``, generated from the routes of the ``api`` blueprint.
 
-The operations are written by hand (tests check that they list every API route); the schemas of
-the answers are derived from the service dataclasses that the API serialises (tests validate real
-answers against them).
+Each view of :mod:`web.api` is marked with :func:`operation`: its summary and tag, the marshmallow
+schemas of its body and query (:mod:`exchange.schemas.contracts`) and the type of its answer (a
+marshmallow schema, or a service dataclass whose JSON schema :func:`schema_of` derives from its
+fields). Paths, methods and path parameters come from ``app.url_map``; apispec's MarshmallowPlugin
+writes the schemas, so a field added to a contract appears here without a second edit.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, current_app, has_app_context
+from marshmallow import Schema
+from werkzeug.routing import Rule
 
-def _op(
-    summary: str,
-    tag: str,
-    *,
-    body: dict[str, Any] | None = None,
-    params: list[dict[str, Any]] | None = None,
-    responses: dict[str, str] | None = None,
-    public: bool = False,
-) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "tags": [tag],
-        "responses": {
-            code: {"description": text}
-            for code, text in (
-                responses or {"200": "Succès", "401": "Non authentifié", "403": "Rôle non autorisé"}
-            ).items()
-        },
-    }
-    if params:
-        op["parameters"] = params
-    if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if public:
-        op["security"] = []
-    return op
+from exchange.schemas import INT_MAX
 
+__all__ = ["Operation", "openapi_document", "operation", "schema_of"]
 
-def _path_id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+F = TypeVar("F", bound=Callable[..., Any])
 
-
-def _query(name: str, kind: str = "string", **extra: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind, **extra}}
-
-
-WISHES = {
+DESCRIPTION = (
+    "Lectures et actions du portail pour les systèmes des bailleurs. Authentification par jeton "
+    "(Authorization: Bearer) obtenu par POST /api/v1/tokens, ou par la session du portail (avec le "
+    "jeton CSRF pour les écritures). Les données personnelles suivent les règles de visibilité de "
+    "chaque rôle. Une donnée refusée donne 422 avec ses messages par chemin de champ "
+    "(« condition_due », « households[3].members[0].age »)."
+)
+ERROR = {
     "type": "object",
-    "additionalProperties": False,
-    "required": ["max_cost"],
+    "description": "Une erreur, en français",
+    "required": ["error"],
     "properties": {
-        "communes": {"type": "array", "items": {"type": "string"}},
-        "min_rooms": {"type": ["integer", "null"], "minimum": 1, "maximum": 10},
-        "max_rooms": {"type": ["integer", "null"], "minimum": 1, "maximum": 10},
-        "max_cost": {"type": "number", "exclusiveMinimum": 0},
-        "accept_qpv": {"type": "boolean"},
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "messages": {
+            "type": "object",
+            "description": "messages par chemin de champ (422)",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
     },
 }
-ANSWER: dict[str, Any] = {
-    "type": "object",
-    "required": ["accept"],
-    "properties": {
-        "accept": {"type": "boolean"},
-        "reason": {
-            "type": "string",
-            "enum": [
-                "location",
-                "cost",
-                "size_layout",
-                "accessibility",
-                "condition",
-                "timing",
-                "change_of_situation",
-                "other",
-            ],
-        },
-        "comment": {"type": "string", "maxLength": 1000},
-    },
-}
-WITHDRAW: dict[str, Any] = {
-    "type": "object",
-    "required": ["reason"],
-    "properties": {k: v for k, v in ANSWER["properties"].items() if k != "accept"},
-}
-DECISION = {
-    "type": "object",
-    "required": ["kind", "reason"],
-    "properties": {
-        "kind": {
-            "type": "string",
-            "enum": ["attribution", "ranked", "conditional", "non_attribution", "inadmissible"],
-        },
-        "reason": {"type": "string"},
-        "rank": {"type": "integer", "minimum": 1, "description": "rang du candidat (décision ranked)"},
-        "condition": {"type": "string", "description": "pièce ou condition attendue (décision conditional)"},
-        "condition_due": {"type": "string", "format": "date"},
-    },
+ERROR_TEXTS = {
+    "400": "Corps JSON attendu, ou jeton CSRF absent (session)",
+    "401": "Non authentifié",
+    "403": "Rôle non autorisé",
+    "404": "Introuvable",
+    "409": "Action impossible dans l'état actuel",
+    "422": "Données invalides (messages par chemin de champ)",
 }
 
-MOVE_DATE = {
-    "type": "object",
-    "required": ["move_date"],
-    "properties": {"move_date": {"type": "string", "format": "date"}},
-}
+
+@dataclasses.dataclass(frozen=True)
+class Operation:
+    """What the description says of one view: ``answer`` is a marshmallow schema class, a type that
+    :func:`web.api.to_json` serialises (dataclass, union, list) or a JSON schema (a dict)."""
+
+    summary: str
+    tag: str
+    answer: Any
+    status: str = "200"
+    body: type[Schema] | dict[str, Any] | None = None
+    body_required: bool = True
+    query: type[Schema] | None = None
+    public: bool = False
+    responses: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def operation(summary: str, tag: str, *, answer: Any, **details: Any) -> Callable[[F], F]:
+    """Describe a view of the API (see :class:`Operation`); the view itself is unchanged."""
+
+    def mark(view: F) -> F:
+        setattr(view, "openapi", Operation(summary, tag, answer, **details))  # noqa: B010
+        return view
+
+    return mark
+
+
+def obj(**props: Any) -> dict[str, Any]:
+    """A JSON object whose properties (JSON schemas, or types as for ``answer``) are all required."""
+    return {"type": "object", "properties": props, "required": sorted(props)}
 
 
 def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
@@ -160,348 +140,111 @@ def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
     raise TypeError(f"no JSON schema for {tp!r}")
 
 
-def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
-    """(path, method) -> (success status, schema of the answer)."""
-    from exchange import portal, portal_followup, runs
-
-    def ref(tp: Any) -> dict[str, Any]:
-        return schema_of(tp, components)
-
-    def obj(**props: Any) -> dict[str, Any]:
-        return {"type": "object", "properties": props, "required": sorted(props)}
-
-    def many(tp: Any) -> dict[str, Any]:
-        return {"type": "array", "items": ref(tp)}
-
-    numbers = {"type": "object", "additionalProperties": {"type": "number"}}
-    return {
-        ("/openapi.json", "get"): ("200", {"type": "object"}),
-        ("/tokens", "post"): ("201", obj(token={"type": "string"}, role={"type": "string"})),
-        ("/me", "get"): (
-            "200",
-            obj(
-                login={"type": "string"},
-                role={"type": "string", "enum": ["tenant", "staff", "admin"]},
-                display_name={"type": "string"},
-                territory={"type": "string"},
-                landlord={"type": ["string", "null"]},
-            ),
-        ),
-        ("/request", "get"): (
-            "200",
-            obj(household=ref(portal.HouseholdPicture), request=ref(portal.RequestView | None)),
-        ),
-        ("/request", "put"): ("200", obj(request=ref(portal.RequestView))),
-        ("/request/confirm", "post"): ("200", obj(request=ref(portal.RequestView))),
-        ("/offers", "get"): ("200", ref(portal.OfferPage)),
-        ("/proposals", "get"): ("200", obj(proposals=many(portal.ProposalSummary))),
-        ("/proposals/{proposal_id}", "get"): ("200", ref(portal.ProposalDetail)),
-        ("/proposals/{proposal_id}/answer", "post"): ("200", ref(portal.ProposalDetail)),
-        ("/proposals/{proposal_id}/withdraw", "post"): ("200", ref(portal.ProposalDetail)),
-        ("/moves", "get"): ("200", obj(moves=many(portal.QueueItem))),
-        ("/moves/{move_id}", "get"): ("200", ref(portal.Dossier)),
-        ("/moves/{move_id}/decision", "post"): ("200", ref(portal.Dossier)),
-        ("/moves/{move_id}/condition-met", "post"): ("200", ref(portal_followup.MoveFollowup)),
-        ("/moves/{move_id}/move-date", "put"): ("200", ref(portal_followup.MoveFollowup)),
-        ("/planned-moves", "get"): ("200", obj(planned=many(portal_followup.PlannedMove))),
-        ("/paused-requests", "get"): ("200", obj(paused=many(portal_followup.PausedRequest))),
-        ("/paused-requests/{request_id}/reopen", "post"): (
-            "200",
-            obj(paused=many(portal_followup.PausedRequest)),
-        ),
-        ("/awaited-answers", "get"): ("200", obj(awaited=many(portal_followup.AwaitedAnswer))),
-        ("/minutes", "get"): ("200", ref(portal.Minutes)),
-        ("/territory", "get"): ("200", ref(portal.TerritoryInfo)),
-        ("/territory/import", "post"): ("200", obj(summary={"type": "string"})),
-        ("/territory/policy", "get"): ("200", numbers),
-        ("/territory/policy", "put"): ("200", numbers),
-        ("/territory/runs", "get"): ("200", obj(runs=many(portal.RunRow))),
-        ("/territory/runs", "post"): ("202", ref(runs.JobView)),
-        ("/territory/runs/{run_id}", "get"): ("200", ref(portal.RunReport)),
-        ("/territory/runs/jobs/{job_id}", "get"): ("200", ref(runs.JobView)),
-        ("/territory/stats", "get"): ("200", {"type": "object"}),
-        ("/territory/proposals/{proposal_id}/move-date", "put"): (
-            "200",
-            obj(planned=many(portal_followup.PlannedMove)),
-        ),
-        ("/territory/proposals/{proposal_id}/complete", "post"): ("200", obj(completed={"type": "integer"})),
-    }
+def _path(rule: Rule, prefix: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule[len(prefix) :])
 
 
-ERROR = {
-    "type": "object",
-    "description": "Une erreur, en français",
-    "required": ["error"],
-    "properties": {
-        "error": {"type": "string"},
-        "message": {"type": "string"},
-        "messages": {
-            "type": "object",
-            "description": "messages par champ (422)",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-}
+def _path_parameters(rule: Rule) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX},
+        }
+        for name in sorted(rule.arguments)
+    ]
 
 
-def _attach_schemas(doc: dict[str, Any]) -> dict[str, Any]:
-    components: dict[str, Any] = {"Erreur": ERROR}
-    answers = _answer_schemas(components)
-    for path, ops in doc["paths"].items():
-        for method, op in ops.items():
-            status, schema = answers[(path, method)]
-            responses = op["responses"]
-            if status != "200":
-                responses.pop("200", None)
-            responses.setdefault(status, {"description": "Succès"})
-            if method != "get":
-                responses.setdefault(
-                    "400", {"description": "Corps JSON attendu, ou jeton CSRF absent (session)"}
-                )
-            if (path, method) == ("/request", "put"):
-                responses["201"] = {"description": "Demande déposée"}
-            for code, response in responses.items():
-                if code.startswith("2"):
-                    response["content"] = {"application/json": {"schema": schema}}
-                elif code.startswith("4"):
-                    response["content"] = {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Erreur"}}
-                    }
-    doc["components"]["schemas"] = dict(sorted(components.items()))
-    return doc
+def _answer(answer: Any, components: dict[str, Any]) -> Any:
+    if isinstance(answer, type) and issubclass(answer, Schema):
+        return answer
+    if isinstance(answer, dict):
+        props = answer.get("properties", {})
+        resolved = {k: v if isinstance(v, dict) else schema_of(v, components) for k, v in props.items()}
+        return {**answer, "properties": resolved} if props else answer
+    return schema_of(answer, components)
 
 
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document."""
-    return _attach_schemas(_document())
+def _operation(op: Operation, rule: Rule, method: str, components: dict[str, Any]) -> dict[str, Any]:
+    write = method != "GET"
+    params = _path_parameters(rule)
+    codes = dict.fromkeys([] if op.public else ["401", "403"])
+    if write:
+        codes.update(dict.fromkeys(["400", "409", "422"]))
+    if params:
+        codes.update(dict.fromkeys(["404", "422"]))
+    if op.query is not None or op.body is not None:
+        codes["422"] = None
+    schema = _answer(op.answer, components)
+    success = {"description": "Succès", "content": {"application/json": {"schema": schema}}}
+    responses: dict[str, Any] = {op.status: success}
+    for code in sorted({*codes, *op.responses}):
+        text = op.responses.get(code) or ERROR_TEXTS[code]
+        if code.startswith("2"):
+            responses[code] = {**success, "description": text}
+        else:
+            error = {"application/json": {"schema": {"$ref": "#/components/schemas/Erreur"}}}
+            responses[code] = {"description": text, "content": error}
+    out: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "responses": responses}
+    if op.query is not None:
+        params.append({"in": "query", "schema": op.query})
+    if params:
+        out["parameters"] = params
+    if op.body is not None:
+        body = {"application/json": {"schema": op.body}}
+        out["requestBody"] = {"required": op.body_required, "content": body}
+    if op.public:
+        out["security"] = []
+    return out
 
 
-def _document() -> dict[str, Any]:
-    ok_422 = {
-        "200": "Succès",
-        "401": "Non authentifié",
-        "403": "Rôle non autorisé",
-        "404": "Introuvable",
-        "409": "Action impossible dans l'état actuel",
-        "422": "Données invalides (messages par champ)",
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Bourse d'échange de logements sociaux — API",
-            "version": "1",
-            "description": "Lectures et actions du portail pour les systèmes des bailleurs. "
-            "Authentification par "
-            "jeton (Authorization: Bearer) obtenu par POST /api/v1/tokens, ou par la session du "
-            "portail (avec le jeton CSRF pour les écritures). Les données personnelles suivent les "
-            "règles de visibilité de chaque rôle.",
-        },
-        "servers": [{"url": "/api/v1"}],
-        "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
-            }
-        },
-        "security": [{"bearer": []}, {"session": []}],
-        "paths": {
-            "/openapi.json": {
-                "get": _op("Cette description", "général", public=True, responses={"200": "Document OpenAPI"})
-            },
-            "/tokens": {
-                "post": _op(
-                    "Obtenir un jeton d'accès",
-                    "général",
-                    public=True,
-                    body={
-                        "type": "object",
-                        "required": ["login", "password"],
-                        "properties": {"login": {"type": "string"}, "password": {"type": "string"}},
-                    },
-                    responses={
-                        "201": "Jeton créé",
-                        "401": "Identifiants incorrects",
-                        "429": "Trop de tentatives",
-                    },
-                )
-            },
-            "/me": {"get": _op("Le compte authentifié", "général")},
-            "/request": {
-                "get": _op("Le ménage (critères expliqués) et sa demande", "locataire"),
-                "put": _op("Déposer ou modifier la demande", "locataire", body=WISHES, responses=ok_422),
-            },
-            "/request/confirm": {
-                "post": _op(
-                    "Confirmer la demande mise en pause après des propositions restées sans réponse",
-                    "locataire",
-                    responses=ok_422,
-                )
-            },
-            "/offers": {
-                "get": _op(
-                    "Offres anonymisées, filtrées, triées et paginées",
-                    "locataire",
-                    params=[
-                        _query("commune"),
-                        _query("rooms", "integer"),
-                        _query("max_cost", "integer"),
-                        _query("accessible", "boolean"),
-                        _query("compatible", "boolean"),
-                        _query("sort", enum=["cost", "-cost", "-surface", "rooms", "commune"]),
-                        _query("page", "integer", minimum=1),
-                        _query("per_page", "integer", minimum=1, maximum=100),
-                    ],
-                )
-            },
-            "/proposals": {"get": _op("Propositions du ménage", "locataire")},
-            "/proposals/{proposal_id}": {
-                "get": _op(
-                    "Une proposition anonymisée et son suivi",
-                    "locataire",
-                    params=[_path_id("proposal_id")],
-                    responses=ok_422,
-                )
-            },
-            "/proposals/{proposal_id}/answer": {
-                "post": _op(
-                    "Accepter ou refuser une proposition",
-                    "locataire",
-                    params=[_path_id("proposal_id")],
-                    body=ANSWER,
-                    responses=ok_422,
-                )
-            },
-            "/proposals/{proposal_id}/withdraw": {
-                "post": _op(
-                    "Se désister d'une proposition acceptée (toute la proposition échoue)",
-                    "locataire",
-                    params=[_path_id("proposal_id")],
-                    body=WITHDRAW,
-                    responses=ok_422,
-                )
-            },
-            "/moves": {
-                "get": _op("Mouvements vers les logements du bailleur en attente de décision", "CALEOL")
-            },
-            "/moves/{move_id}": {
-                "get": _op("Dossier d'un mouvement", "CALEOL", params=[_path_id("move_id")], responses=ok_422)
-            },
-            "/moves/{move_id}/decision": {
-                "post": _op(
-                    "Enregistrer la décision de CALEOL (R.441-3)",
-                    "CALEOL",
-                    params=[_path_id("move_id")],
-                    body=DECISION,
-                    responses=ok_422,
-                )
-            },
-            "/moves/{move_id}/condition-met": {
-                "post": _op(
-                    "La condition suspensive de la décision est remplie",
-                    "CALEOL",
-                    params=[_path_id("move_id")],
-                    responses=ok_422,
-                )
-            },
-            "/moves/{move_id}/move-date": {
-                "put": _op(
-                    "Changer la date du déménagement de la proposition confirmée",
-                    "CALEOL",
-                    params=[_path_id("move_id")],
-                    body=MOVE_DATE,
-                    responses=ok_422,
-                )
-            },
-            "/planned-moves": {"get": _op("Déménagements programmés (propositions confirmées)", "suivi")},
-            "/paused-requests": {"get": _op("Demandes en pause des locataires du bailleur", "CALEOL")},
-            "/paused-requests/{request_id}/reopen": {
-                "post": _op(
-                    "Rouvrir une demande en pause après examen",
-                    "CALEOL",
-                    params=[_path_id("request_id")],
-                    responses=ok_422,
-                )
-            },
-            "/awaited-answers": {
-                "get": _op("Locataires du bailleur dont la réponse à une proposition est attendue", "CALEOL")
-            },
-            "/territory/proposals/{proposal_id}/move-date": {
-                "put": _op(
-                    "Changer la date du déménagement d'une proposition confirmée",
-                    "territoire",
-                    params=[_path_id("proposal_id")],
-                    body=MOVE_DATE,
-                    responses=ok_422,
-                )
-            },
-            "/territory/proposals/{proposal_id}/complete": {
-                "post": _op(
-                    "Enregistrer les déménagements faits d'une proposition confirmée",
-                    "territoire",
-                    params=[_path_id("proposal_id")],
-                    responses=ok_422,
-                )
-            },
-            "/minutes": {
-                "get": _op(
-                    "Procès-verbal : décisions d'une période",
-                    "CALEOL",
-                    params=[
-                        {**_query("start", format="date"), "required": True},
-                        {**_query("end", format="date"), "required": True},
-                    ],
-                )
-            },
-            "/territory": {"get": _op("Chiffres clés du territoire", "territoire")},
-            "/territory/import": {
-                "post": _op(
-                    "Importer un document du territoire (tout ou rien)",
-                    "territoire",
-                    body={"type": "object"},
-                    responses=ok_422,
-                )
-            },
-            "/territory/policy": {
-                "get": _op("Réglages de la politique harmonisée", "territoire"),
-                "put": _op(
-                    "Modifier des réglages de la politique",
-                    "territoire",
-                    body={"type": "object"},
-                    responses=ok_422,
-                ),
-            },
-            "/territory/runs": {
-                "get": _op("Appariements passés", "territoire"),
-                "post": _op(
-                    "Lancer un appariement",
-                    "territoire",
-                    body={"type": "object", "properties": {"as_of": {"type": "string", "format": "date"}}},
-                    responses={
-                        **ok_422,
-                        "202": "Lancé : le calcul se poursuit en arrière-plan ; suivre l'adresse donnée"
-                        " par l'en-tête Location jusqu'à l'état finished (run_id) ou failed (error)",
-                    },
-                ),
-            },
-            "/territory/runs/{run_id}": {
-                "get": _op(
-                    "Rapport d'un appariement", "territoire", params=[_path_id("run_id")], responses=ok_422
-                )
-            },
-            "/territory/runs/jobs/{job_id}": {
-                "get": _op(
-                    "État d'un lancement (running, finished, failed)",
-                    "territoire",
-                    params=[_path_id("job_id")],
-                    responses=ok_422,
-                )
-            },
-            "/territory/stats": {
-                "get": _op(
-                    "Statistiques pour la conférence du logement",
-                    "territoire",
-                    params=[_query("year", "integer")],
-                )
-            },
-        },
-    }
+def _schema_name(schema: Any) -> str:
+    """``DecisionSchema`` -> ``Decision``; the territory document's parts get a ``Document`` prefix."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if cls.__module__ == "exchange.schemas.territory" and name != "TerritoryDocument":
+        return f"Document{name}"
+    return name
+
+
+def _blueprint_app() -> Flask:
+    """A bare app serving only the API's routes (to describe them outside a request)."""
+    from web.api import bp
+
+    app = Flask("openapi")
+    app.register_blueprint(bp)
+    return app
+
+
+def openapi_document(app: Flask | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the ``api`` blueprint's routes, from their :class:`Operation`."""
+    if app is None:
+        app = current_app if has_app_context() else _blueprint_app()
+    prefix = app.blueprints["api"].url_prefix or ""
+    spec = APISpec(
+        title="Bourse d'échange de logements sociaux — API",
+        version="1",
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        info={"description": DESCRIPTION},
+        servers=[{"url": prefix}],
+        security=[{"bearer": []}, {"session": []}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
+    spec.components.schema("Erreur", ERROR)
+    derived: dict[str, Any] = {}
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint.partition(".")[0] != "api":
+            continue
+        op: Operation = getattr(app.view_functions[rule.endpoint], "openapi")  # noqa: B009
+        ops = paths.setdefault(_path(rule, prefix), {})
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            ops[method.lower()] = _operation(op, rule, method, derived)
+    for name, schema in sorted(derived.items()):
+        spec.components.schema(name, schema)
+    for path, ops in paths.items():
+        spec.path(path=path, operations=ops)
+    return spec.to_dict()
