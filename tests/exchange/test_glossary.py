@@ -55,5 +55,6 @@ def test_statistic_label(key, label):
 
 
 def test_setting_label_carries_the_unit():
-    assert glossary.setting_label("job_distance_km") == "distance maximale au lieu de travail (à vol d'oiseau) (km)"
+    label = glossary.setting_label("job_distance_km")
+    assert label == "distance maximale au lieu de travail (à vol d'oiseau) (km)"
     assert glossary.heading("sous-occupation") == "Sous-occupation"
