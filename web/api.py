@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 
-from exchange import accounts, portal, portal_followup
+from exchange import accounts, portal
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
@@ -254,7 +254,7 @@ def answer(proposal_id: int) -> Any:
     if errors:
         return _invalid(errors)
     try:
-        portal.answer(
+        portal.record_answer(
             session,
             g.account,
             proposal_id,
@@ -277,7 +277,7 @@ def withdraw(proposal_id: int) -> Any:
     if reason not in dict(portal.refusal_reasons()):
         return _invalid({"reason": [f"motif attendu parmi : {', '.join(dict(portal.refusal_reasons()))}."]})
     try:
-        portal.withdraw(
+        portal.record_withdrawal(
             session,
             g.account,
             proposal_id,
@@ -348,7 +348,7 @@ def decision(move_id: int) -> Any:
     if errors:
         return _invalid(errors)
     try:
-        portal.decide(
+        portal.record_decision(
             session,
             g.account,
             move_id,
@@ -388,10 +388,10 @@ def _follow(action: Any) -> tuple[Any, int] | None:
 @api_role("staff")
 def condition_met(move_id: int) -> Any:
     """The suspensive condition of the CALEOL's decision on this move is met."""
-    refused = _follow(lambda session: portal_followup.lift_condition(session, g.account, move_id))
+    refused = _follow(lambda session: portal.lift_condition(session, g.account, move_id))
     if refused is not None:
         return refused
-    return jsonify(to_json(portal_followup.move_followup(get_session(), g.account, move_id)))
+    return jsonify(to_json(portal.move_followup(get_session(), g.account, move_id)))
 
 
 @bp.put("/moves/<int:move_id>/move-date")
@@ -405,34 +405,34 @@ def move_move_date(move_id: int) -> Any:
         proposal_id = portal.move_dossier(get_session(), g.account, move_id).proposal_id
     except NotFound:
         abort(404)
-    refused = _follow(lambda session: portal_followup.set_move_date(session, g.account, proposal_id, day))
+    refused = _follow(lambda session: portal.set_move_date(session, g.account, proposal_id, day))
     if refused is not None:
         return refused
-    return jsonify(to_json(portal_followup.move_followup(get_session(), g.account, move_id)))
+    return jsonify(to_json(portal.move_followup(get_session(), g.account, move_id)))
 
 
 @bp.get("/planned-moves")
 @api_role("staff", "admin")
 def planned_moves() -> Any:
     """Confirmed proposals (the territory's, or those involving the staff's landlord), by move date."""
-    return jsonify(planned=to_json(portal_followup.planned_moves(get_session(), g.account)))
+    return jsonify(planned=to_json(portal.planned_moves(get_session(), g.account)))
 
 
 @bp.get("/paused-requests")
 @api_role("staff")
 def paused_requests() -> Any:
     """Paused requests of the landlord's tenants."""
-    return jsonify(paused=to_json(portal_followup.paused_requests(get_session(), g.account)))
+    return jsonify(paused=to_json(portal.paused_requests(get_session(), g.account)))
 
 
 @bp.post("/paused-requests/<int:request_id>/reopen")
 @api_role("staff")
 def reopen_request(request_id: int) -> Any:
     """Reopen one of them after review; it enters the next run."""
-    refused = _follow(lambda session: portal_followup.reopen_request(session, g.account, request_id))
+    refused = _follow(lambda session: portal.reopen_request(session, g.account, request_id))
     if refused is not None:
         return refused
-    return jsonify(paused=to_json(portal_followup.paused_requests(get_session(), g.account)))
+    return jsonify(paused=to_json(portal.paused_requests(get_session(), g.account)))
 
 
 @bp.get("/awaited-answers")
@@ -440,9 +440,7 @@ def reopen_request(request_id: int) -> Any:
 def awaited_answers() -> Any:
     """The landlord's tenants whose answer to a live proposal is still awaited, nearest deadline first."""
     account = g.account
-    awaited = portal_followup.awaited_answers(
-        get_session(), account.territory_code, landlord_id=account.landlord_id
-    )
+    awaited = portal.awaited_answers(get_session(), account.territory_code, landlord_id=account.landlord_id)
     return jsonify(awaited=to_json(awaited))
 
 
@@ -478,7 +476,7 @@ def import_document() -> Any:
         return _invalid({"(document)": [f"JSON illisible : {exc}"]})
     session = get_session()
     try:
-        summary = portal.import_document(session, g.account, document)
+        summary = portal.import_territory_document(session, g.account, document)
     except InvalidTerritory as exc:
         session.rollback()
         return _invalid(exc.messages)
@@ -572,17 +570,17 @@ def territory_move_date(proposal_id: int) -> Any:
     day = _iso_date(_body(), "move_date")
     if day is None:
         return _invalid({"move_date": ["date AAAA-MM-JJ attendue."]})
-    refused = _follow(lambda session: portal_followup.set_move_date(session, g.account, proposal_id, day))
+    refused = _follow(lambda session: portal.set_move_date(session, g.account, proposal_id, day))
     if refused is not None:
         return refused
-    return jsonify(planned=to_json(portal_followup.planned_moves(get_session(), g.account)))
+    return jsonify(planned=to_json(portal.planned_moves(get_session(), g.account)))
 
 
 @bp.post("/territory/proposals/<int:proposal_id>/complete")
 @api_role("admin")
 def territory_complete(proposal_id: int) -> Any:
     """Record that the moves of a confirmed proposal took place."""
-    refused = _follow(lambda session: portal_followup.complete(session, g.account, proposal_id))
+    refused = _follow(lambda session: portal.record_completion(session, g.account, proposal_id))
     if refused is not None:
         return refused
     return jsonify(completed=proposal_id)

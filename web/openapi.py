@@ -162,7 +162,7 @@ def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
 
 def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
     """(path, method) -> (success status, schema of the answer)."""
-    from exchange import portal, portal_followup, runs
+    from exchange import portal, runs
 
     def ref(tp: Any) -> dict[str, Any]:
         return schema_of(tp, components)
@@ -201,15 +201,15 @@ def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[s
         ("/moves", "get"): ("200", obj(moves=many(portal.QueueItem))),
         ("/moves/{move_id}", "get"): ("200", ref(portal.Dossier)),
         ("/moves/{move_id}/decision", "post"): ("200", ref(portal.Dossier)),
-        ("/moves/{move_id}/condition-met", "post"): ("200", ref(portal_followup.MoveFollowup)),
-        ("/moves/{move_id}/move-date", "put"): ("200", ref(portal_followup.MoveFollowup)),
-        ("/planned-moves", "get"): ("200", obj(planned=many(portal_followup.PlannedMove))),
-        ("/paused-requests", "get"): ("200", obj(paused=many(portal_followup.PausedRequest))),
+        ("/moves/{move_id}/condition-met", "post"): ("200", ref(portal.MoveFollowup)),
+        ("/moves/{move_id}/move-date", "put"): ("200", ref(portal.MoveFollowup)),
+        ("/planned-moves", "get"): ("200", obj(planned=many(portal.PlannedMove))),
+        ("/paused-requests", "get"): ("200", obj(paused=many(portal.PausedRequest))),
         ("/paused-requests/{request_id}/reopen", "post"): (
             "200",
-            obj(paused=many(portal_followup.PausedRequest)),
+            obj(paused=many(portal.PausedRequest)),
         ),
-        ("/awaited-answers", "get"): ("200", obj(awaited=many(portal_followup.AwaitedAnswer))),
+        ("/awaited-answers", "get"): ("200", obj(awaited=many(portal.AwaitedAnswer))),
         ("/minutes", "get"): ("200", ref(portal.Minutes)),
         ("/territory", "get"): ("200", ref(portal.TerritoryInfo)),
         ("/territory/import", "post"): ("200", obj(summary={"type": "string"})),
@@ -222,7 +222,7 @@ def _answer_schemas(components: dict[str, Any]) -> dict[tuple[str, str], tuple[s
         ("/territory/stats", "get"): ("200", {"type": "object"}),
         ("/territory/proposals/{proposal_id}/move-date", "put"): (
             "200",
-            obj(planned=many(portal_followup.PlannedMove)),
+            obj(planned=many(portal.PlannedMove)),
         ),
         ("/territory/proposals/{proposal_id}/complete", "post"): ("200", obj(completed={"type": "integer"})),
     }
