@@ -36,9 +36,7 @@ def _rich(code: str) -> dict:
     """The workflow scenario with every optional field set somewhere (priorities, workplace, lift…)."""
     document = scenario.document(code)
     family = document["households"][1]
-    family.update(
-        priority=["dalo", "violence"], mobility="reduced", workplace={"lat": 4.9, "lon": -52.3}
-    )
+    family.update(priority=["dalo", "violence"], mobility="reduced", workplace={"lat": 4.9, "lon": -52.3})
     document["dwellings"][0].update(floor=3, elevator=True, accessibility="accessible")
     document["requests"][0].update(min_rooms=2, max_rooms=3, accept_qpv=False)
     document["exclusions"] = [{"household": "H3", "dwelling": "D9"}]

@@ -72,7 +72,7 @@ def test_many_entries_of_one_kind_never_push_out_another_kind():
     cache = TerritoryCache(max_entries=4)
     cache.get("T1", "snapshot", lambda: "kept")
     for household in range(10):
-        cache.get("T1", ("compatible", household), lambda: household)
+        cache.get("T1", ("compatible", household), lambda h=household: h)
     assert cache.peek("T1", "snapshot") == "kept"
     assert sum(cache.peek("T1", ("compatible", h)) is not None for h in range(10)) <= 4
     assert cache.peek("T1", ("compatible", 9)) == 9  # the newest stays
