@@ -37,20 +37,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
 ROOT = Path(__file__).resolve().parents[1]
 # benchmarks/ holds a script called matching.py: keep this folder off sys.path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from exchange.db import make_engine, upgrade_to_head  # noqa: E402
-from exchange.interchange import export_document, import_document  # noqa: E402
-from exchange.models import Dwelling, Household, HouseholdMember, Request  # noqa: E402
-from exchange.schemas import validate_territory_document  # noqa: E402
 
 
 @contextmanager
@@ -75,6 +70,11 @@ def _timed(fn: Any) -> tuple[float, Any]:
 
 
 def _run(label: str, url: str, path: Path) -> dict[str, Any]:
+    # Imported here, once sys.path is set above: the packages of this repository, not this folder.
+    from exchange.db import make_engine, upgrade_to_head
+    from exchange.interchange import export_document, import_document
+    from exchange.models import Dwelling, Household, HouseholdMember, Request
+
     engine = make_engine(url)
     upgrade_to_head(engine)
 
@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    from exchange.schemas import validate_territory_document
     from fixtures.generate import generate_territory
 
     generate_s, doc = _timed(lambda: generate_territory(args.seed, args.dwellings))

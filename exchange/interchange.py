@@ -1,7 +1,5 @@
-"""Import and export of the territory interchange document (FORMAT.md), and reading a territory back.
+"""Import and export of the territory interchange document (FORMAT.md).
 
-* :func:`territory_from_document` validates a document and converts it to the plain frozen
-  :class:`matching.territory.Territory` (no database).
 * :func:`import_document` validates *everything first*, then writes the territory with bulk
   statements in the caller's transaction (services never commit). Re-importing a territory updates
   it in place, by ref/code:
@@ -22,21 +20,29 @@
 
 * :func:`export_document` writes the document back (it imports to the same data), with
   ``territory.policy`` when the territory overrides some of POLICY.md's numbers.
-* :func:`load_territory` reads the territory for a matching run: open requests, offered vacant
-  dwellings, exclusions. :func:`policy_config` gives the territory's policy.
+
+Reading a document or the database into the plain matching types is :mod:`exchange.loading`'s
+(:func:`territory_from_document`, :func:`read_document` and :func:`load_territory` are re-exported
+here for the callers of the interchange); :func:`policy_config` gives the territory's policy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from exchange import records
+from exchange.cache import territory_cache
+from exchange.loading import (
+    document_policy,
+    load_territory,
+    read_document,
+    territory_from_document,
+    territory_rows,
+)
 from exchange.models import (
     Base,
     Dwelling,
@@ -50,7 +56,6 @@ from exchange.models import (
 )
 from exchange.policy import policy_config, policy_overrides, validate_policy
 from exchange.schemas import PRIORITIES, TerritoryDocumentSchema, validate_territory_document
-from matching import territory as plain
 from matching.config import PolicyConfig
 
 __all__ = [
@@ -109,95 +114,6 @@ class ImportSummary:
                 f" demandes fermées : {self.closed_requests}."
             )
         return text
-
-
-# ---------------------------------------------------------------- document -> plain territory
-
-
-def territory_from_document(doc: Any) -> plain.Territory:
-    """The plain territory of a FORMAT.md document; raises :class:`~exchange.errors.InvalidTerritory`."""
-    return _plain_from_loaded(validate_territory_document(doc))
-
-
-def read_document(doc: Any) -> tuple[plain.Territory, PolicyConfig]:
-    """The plain territory of a document and its policy, without the database.
-
-    The policy is POLICY.md's defaults with the document's ``territory.policy`` settings and
-    ``territory.job_distance_km`` applied. Raises :class:`~exchange.errors.InvalidTerritory`.
-    """
-    data = validate_territory_document(doc)
-    return _plain_from_loaded(data), _document_policy(data["territory"], PolicyConfig())
-
-
-def _document_policy(info: dict[str, Any], config: PolicyConfig) -> PolicyConfig:
-    """``config`` (the stored policy) with the settings of a loaded ``territory`` object applied.
-
-    ``policy`` present: it sets every number but the job distance (missing ones: POLICY.md's);
-    absent: the stored settings stay (a document from another system knows nothing of them).
-    """
-    if info["policy"] is not None:
-        config = validate_policy({**info["policy"], "job_distance_km": config.job_distance_km})
-    if info["job_distance_km"] is not None:
-        config = validate_policy({"job_distance_km": info["job_distance_km"]}, config)
-    return config
-
-
-def _plain_from_loaded(data: dict[str, Any]) -> plain.Territory:
-    sectors = {s["code"]: s for s in data["sectors"]}
-    dwellings = tuple(
-        plain.Dwelling(
-            ref=d["ref"],
-            landlord=d["bailleur"],
-            sector=d["sector"],
-            commune=sectors[d["sector"]]["commune"],
-            qpv=sectors[d["sector"]]["qpv"],
-            rooms=d["rooms"],
-            surface_m2=d["surface_m2"],
-            floor=d["floor"],
-            elevator=d["elevator"],
-            accessibility=d["accessibility"],
-            rent=d["rent"],
-            charges=d["charges"],
-            lat=d["lat"],
-            lon=d["lon"],
-        )
-        for d in data["dwellings"]
-    )
-    households = tuple(
-        plain.Household(
-            ref=h["ref"],
-            dwelling=h["dwelling"],
-            members=tuple(plain.Member(m["role"], m["age"]) for m in h["members"]),
-            monthly_resources=h["monthly_resources"],
-            mobility=h["mobility"],
-            priority=frozenset(h["priority"]),
-            workplace=None
-            if h["workplace"] is None
-            else plain.Point(h["workplace"]["lat"], h["workplace"]["lon"]),
-        )
-        for h in data["households"]
-    )
-    requests = tuple(
-        plain.Request(
-            household=r["household"],
-            filed_on=r["filed_on"],
-            max_cost=r["max_cost"],
-            communes=frozenset(r["communes"]),
-            accept_qpv=r["accept_qpv"],
-            min_rooms=r["min_rooms"],
-            max_rooms=r["max_rooms"],
-        )
-        for r in data["requests"]
-    )
-    return plain.Territory(
-        code=data["territory"]["code"],
-        as_of=data["as_of"],
-        dwellings=dwellings,
-        households=households,
-        requests=requests,
-        offers=tuple(o["dwelling"] for o in data["offers"]),
-        exclusions=frozenset((e["household"], e["dwelling"]) for e in data["exclusions"]),
-    )
 
 
 # ---------------------------------------------------------------- import
@@ -274,13 +190,16 @@ def _delete_ids(session: Session, model: Any, ids: set[int]) -> None:
 def import_document(session: Session, doc: Any, *, progress: ProgressCallback | None = None) -> ImportSummary:
     """Validate ``doc`` whole, then create or update its territory (no commit: the caller's transaction).
 
+    Writes: the territory's rows, and clears its entries of the portal's cache; the caller commits.
     Raises :class:`~exchange.errors.InvalidTerritory` before writing anything if the document is invalid.
     """
     writer = _Writer(session, progress)
     writer.report("validation", 0, 1)
     data = validate_territory_document(doc)
     writer.report("validation", 1, 1)
-    return _write(session, data, writer)
+    summary = _write(session, data, writer)
+    territory_cache.invalidate(summary.territory)
+    return summary
 
 
 def _write(session: Session, data: dict[str, Any], writer: _Writer) -> ImportSummary:
@@ -288,7 +207,7 @@ def _write(session: Session, data: dict[str, Any], writer: _Writer) -> ImportSum
     territory = session.scalars(select(Territory).where(Territory.code == info["code"])).one_or_none()
     created = territory is None
     config = PolicyConfig() if territory is None else validate_policy(territory.policy or {})
-    config = _document_policy(info, config)
+    config = document_policy(info, config)
     if territory is None:
         territory = Territory(code=info["code"], name=info["name"], as_of=data["as_of"], policy={})
         session.add(territory)
@@ -496,133 +415,12 @@ def _write_exclusions(
 # ---------------------------------------------------------------- reading back
 
 
-@dataclass(frozen=True, slots=True)
-class _Snapshot:
-    territory: Territory
-    landlords: list[Any]
-    sectors: list[Any]
-    dwellings: list[Any]
-    households: list[Any]
-    members: dict[int, list[tuple[str, int]]]
-    requests: list[Any]
-    exclusions: list[Any]
-
-
-def _snapshot(session: Session, code: str) -> _Snapshot:
-    territory = records.territory(session, code)
-    tid = territory.id
-    landlords = list(
-        session.execute(
-            select(Landlord.id, Landlord.code, Landlord.name).where(Landlord.territory_id == tid)
-        ).all()
-    )
-    sectors = list(
-        session.execute(
-            select(Sector.id, Sector.code, Sector.commune, Sector.name, Sector.qpv).where(
-                Sector.territory_id == tid
-            )
-        ).all()
-    )
-    dwellings = list(session.execute(select(Dwelling.__table__).where(Dwelling.territory_id == tid)).all())
-    households = list(session.execute(select(Household.__table__).where(Household.territory_id == tid)).all())
-    members: dict[int, list[tuple[str, int]]] = {}
-    for hid, role, age in session.execute(
-        select(HouseholdMember.household_id, HouseholdMember.role, HouseholdMember.age)
-        .join(Household, Household.id == HouseholdMember.household_id)
-        .where(Household.territory_id == tid)
-        .order_by(HouseholdMember.household_id, HouseholdMember.position)
-    ):
-        members.setdefault(hid, []).append((role, age))
-    requests = list(
-        session.execute(
-            select(Request.__table__).where(Request.territory_id == tid, Request.status == "open")
-        ).all()
-    )
-    exclusions = list(
-        session.execute(
-            select(Household.ref, Dwelling.ref)
-            .select_from(Exclusion)
-            .join(Household, Household.id == Exclusion.household_id)
-            .join(Dwelling, Dwelling.id == Exclusion.dwelling_id)
-            .where(Exclusion.territory_id == tid)
-        ).all()
-    )
-    return _Snapshot(territory, landlords, sectors, dwellings, households, members, requests, exclusions)
-
-
-def load_territory(session: Session, code: str, *, as_of: date | None = None) -> plain.Territory:
-    """The territory ``code`` as the matching run reads it (``as_of`` defaults to the stored date).
-
-    Requests: the open ones. Offers: dwellings flagged ``offered`` that no household lives in.
-    Exclusions: every stored pair (imported, refused, rejected). Raises :class:`~exchange.errors.NotFound`.
-    """
-    snap = _snapshot(session, code)
-    landlord_code = {lid: c for lid, c, _ in snap.landlords}
-    sector = {sid: (c, commune, qpv) for sid, c, commune, _, qpv in snap.sectors}
-    dwelling_ref = {d.id: d.ref for d in snap.dwellings}
-    household_ref = {h.id: h.ref for h in snap.households}
-    occupied = {h.dwelling_id for h in snap.households if h.dwelling_id is not None}
-    dwellings = tuple(
-        plain.Dwelling(
-            ref=d.ref,
-            landlord=landlord_code[d.landlord_id],
-            sector=sector[d.sector_id][0],
-            commune=sector[d.sector_id][1],
-            qpv=sector[d.sector_id][2],
-            rooms=d.rooms,
-            surface_m2=d.surface_m2,
-            floor=d.floor,
-            elevator=d.elevator,
-            accessibility=d.accessibility,
-            rent=d.rent,
-            charges=d.charges,
-            lat=d.lat,
-            lon=d.lon,
-        )
-        for d in sorted(snap.dwellings, key=lambda d: d.ref)
-    )
-    households = tuple(
-        plain.Household(
-            ref=h.ref,
-            dwelling=None if h.dwelling_id is None else dwelling_ref[h.dwelling_id],
-            members=tuple(plain.Member(role, age) for role, age in snap.members.get(h.id, ())),  # type: ignore[arg-type]
-            monthly_resources=h.monthly_resources,
-            mobility=h.mobility,
-            priority=frozenset(flag for flag in PRIORITIES if getattr(h, f"priority_{flag}")),  # type: ignore[misc]
-            workplace=None if h.workplace_lat is None else plain.Point(h.workplace_lat, h.workplace_lon),
-        )
-        for h in sorted(snap.households, key=lambda h: h.ref)
-    )
-    requests = tuple(
-        plain.Request(
-            household=household_ref[r.household_id],
-            filed_on=r.filed_on,
-            max_cost=r.max_cost,
-            communes=frozenset(r.communes),
-            accept_qpv=r.accept_qpv,
-            min_rooms=r.min_rooms,
-            max_rooms=r.max_rooms,
-        )
-        for r in sorted(snap.requests, key=lambda r: household_ref[r.household_id])
-    )
-    offers = tuple(sorted(d.ref for d in snap.dwellings if d.offered and d.id not in occupied))
-    return plain.Territory(
-        code=snap.territory.code,
-        as_of=as_of or snap.territory.as_of,
-        dwellings=dwellings,
-        households=households,
-        requests=requests,
-        offers=offers,
-        exclusions=frozenset((h, d) for h, d in snap.exclusions),
-    )
-
-
 def export_document(session: Session, code: str) -> dict[str, Any]:
     """The territory ``code`` as a FORMAT.md document (JSON-ready), sorted by code and ref.
 
     Raises :class:`~exchange.errors.NotFound`.
     """
-    snap = _snapshot(session, code)
+    snap = territory_rows(session, code)
     config = policy_config(session, code)
     landlord_code = {lid: c for lid, c, _ in snap.landlords}
     sector_code = {sid: c for sid, c, *_ in snap.sectors}

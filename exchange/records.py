@@ -21,7 +21,6 @@ __all__ = [
     "close_requests",
     "count_star",
     "move_households",
-    "open_request_criteria",
     "pause_requests",
     "reopen_closed_request",
     "reopen_request",
@@ -169,28 +168,6 @@ def request_filed_on(session: Session, household_id: int, *, before: date) -> da
         .order_by(Request.filed_on.desc())
         .limit(1)
     )
-
-
-def open_request_criteria(session: Session, code: str) -> list[tuple[str, list[str]]]:
-    """For each open request of the territory: its household's landlord and active criteria.
-
-    No personal data: only the landlord's code and the criteria names.
-    """
-    from exchange.interchange import load_territory
-    from exchange.policy import policy_config
-    from matching import policy
-
-    plain = load_territory(session, code)
-    config = policy_config(session, code)
-    households = {h.ref: h for h in plain.households}
-    dwellings = {d.ref: d for d in plain.dwellings}
-    result: list[tuple[str, list[str]]] = []
-    for request in plain.requests:
-        household = households[request.household]
-        assert household.dwelling is not None
-        current = dwellings[household.dwelling]
-        result.append((current.landlord, sorted(policy.active_criteria(household, current, config))))
-    return result
 
 
 def requests_filed(session: Session, territory_id: int, year: int | None) -> int:

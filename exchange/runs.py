@@ -32,6 +32,7 @@ import matching
 from exchange import records
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
+from exchange.loading import load_territory
 from exchange.models import Dwelling, Household, Territory
 from exchange.models.workflow import (
     AuditEvent,
@@ -193,8 +194,6 @@ def _policy_config(session: Session, territory: Territory) -> PolicyConfig:
 
 
 def _load(session: Session, code: str, as_of: date) -> PlainTerritory:
-    from exchange.interchange import load_territory
-
     return load_territory(session, code, as_of=as_of)
 
 

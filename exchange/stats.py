@@ -20,8 +20,11 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, aliased
 
 from exchange import records
+from exchange.loading import load_territory
 from exchange.models import Dwelling, Landlord, Sector
 from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
+from exchange.policy import policy_config
+from matching import policy
 from matching.territory import CRITERIA
 
 __all__ = ["Stats", "compute_stats", "render", "write_charts"]
@@ -87,7 +90,7 @@ def compute_stats(
 
 def _requests(session: Session, code: str, territory_id: int, year: int | None, stats: Stats) -> None:
     """Open requests (today, whatever the year) by criterion and by landlord; requests filed in the year."""
-    by_criterion = records.open_request_criteria(session, code)
+    by_criterion = _open_request_criteria(session, code)
     stats.open_requests = len(by_criterion)
     counts: Counter[str] = Counter()
     for landlord, criteria in by_criterion:
@@ -95,6 +98,24 @@ def _requests(session: Session, code: str, territory_id: int, year: int | None, 
         stats.per_landlord.setdefault(landlord, _landlord_entry())["open_requests"] += 1
     stats.open_requests_by_criterion = {c: counts[c] for c in (*CRITERIA, "convenience")}
     stats.requests_filed = records.requests_filed(session, territory_id, year)
+
+
+def _open_request_criteria(session: Session, code: str) -> list[tuple[str, list[str]]]:
+    """For each open request of the territory: its household's landlord and active criteria.
+
+    No personal data: only the landlord's code and the criteria names.
+    """
+    territory = load_territory(session, code)
+    config = policy_config(session, code)
+    households = {h.ref: h for h in territory.households}
+    dwellings = {d.ref: d for d in territory.dwellings}
+    result: list[tuple[str, list[str]]] = []
+    for request in territory.requests:
+        household = households[request.household]
+        assert household.dwelling is not None
+        current = dwellings[household.dwelling]
+        result.append((current.landlord, sorted(policy.active_criteria(household, current, config))))
+    return result
 
 
 def _proposals(session: Session, territory_id: int, year: int | None, stats: Stats) -> None:

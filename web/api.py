@@ -19,7 +19,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from marshmallow import Schema
 
-from exchange import accounts, portal, portal_followup
+from exchange import accounts, portal
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
@@ -321,7 +321,7 @@ def answer(proposal_id: int) -> Any:
     data = _load(c.AnswerSchema())
     accept = data["accept"]
     try:
-        portal.answer(
+        portal.record_answer(
             session,
             g.account,
             proposal_id,
@@ -348,7 +348,9 @@ def withdraw(proposal_id: int) -> Any:
     session = _my_proposal_session(proposal_id)
     data = _load(c.WithdrawSchema())
     try:
-        portal.withdraw(session, g.account, proposal_id, reason=data["reason"], comment=data["comment"])
+        portal.record_withdrawal(
+            session, g.account, proposal_id, reason=data["reason"], comment=data["comment"]
+        )
     except ExchangeError as exc:
         return _refused(session, exc)
     session.commit()
@@ -396,7 +398,7 @@ def decision(move_id: int) -> Any:
         abort(404)
     data = _load(c.DecisionSchema())
     try:
-        portal.decide(
+        portal.record_decision(
             session,
             g.account,
             move_id,
@@ -429,22 +431,22 @@ def _follow(action: Any) -> tuple[Any, int] | None:
 @operation(
     "La condition suspensive de la décision est remplie",
     "CALEOL",
-    answer=portal_followup.MoveFollowup,
+    answer=portal.MoveFollowup,
 )
 @api_role("staff")
 def condition_met(move_id: int) -> Any:
     """The suspensive condition of the CALEOL's decision on this move is met."""
-    refused = _follow(lambda session: portal_followup.lift_condition(session, g.account, move_id))
+    refused = _follow(lambda session: portal.lift_condition(session, g.account, move_id))
     if refused is not None:
         return refused
-    return jsonify(to_json(portal_followup.move_followup(get_session(), g.account, move_id)))
+    return jsonify(to_json(portal.move_followup(get_session(), g.account, move_id)))
 
 
 @bp.put("/moves/<int:move_id>/move-date")
 @operation(
     "Changer la date du déménagement de la proposition confirmée",
     "CALEOL",
-    answer=portal_followup.MoveFollowup,
+    answer=portal.MoveFollowup,
     body=c.MoveDateSchema,
 )
 @api_role("staff")
@@ -455,64 +457,62 @@ def move_move_date(move_id: int) -> Any:
         proposal_id = portal.move_dossier(get_session(), g.account, move_id).proposal_id
     except NotFound:
         abort(404)
-    refused = _follow(lambda session: portal_followup.set_move_date(session, g.account, proposal_id, day))
+    refused = _follow(lambda session: portal.set_move_date(session, g.account, proposal_id, day))
     if refused is not None:
         return refused
-    return jsonify(to_json(portal_followup.move_followup(get_session(), g.account, move_id)))
+    return jsonify(to_json(portal.move_followup(get_session(), g.account, move_id)))
 
 
 @bp.get("/planned-moves")
 @operation(
     "Déménagements programmés (propositions confirmées)",
     "suivi",
-    answer=obj(planned=list[portal_followup.PlannedMove]),
+    answer=obj(planned=list[portal.PlannedMove]),
 )
 @api_role("staff", "admin")
 def planned_moves() -> Any:
     """Confirmed proposals (the territory's, or those involving the staff's landlord), by move date."""
-    return jsonify(planned=to_json(portal_followup.planned_moves(get_session(), g.account)))
+    return jsonify(planned=to_json(portal.planned_moves(get_session(), g.account)))
 
 
 @bp.get("/paused-requests")
 @operation(
     "Demandes en pause des locataires du bailleur",
     "CALEOL",
-    answer=obj(paused=list[portal_followup.PausedRequest]),
+    answer=obj(paused=list[portal.PausedRequest]),
 )
 @api_role("staff")
 def paused_requests() -> Any:
     """Paused requests of the landlord's tenants."""
-    return jsonify(paused=to_json(portal_followup.paused_requests(get_session(), g.account)))
+    return jsonify(paused=to_json(portal.paused_requests(get_session(), g.account)))
 
 
 @bp.post("/paused-requests/<int:request_id>/reopen")
 @operation(
     "Rouvrir une demande en pause après examen",
     "CALEOL",
-    answer=obj(paused=list[portal_followup.PausedRequest]),
+    answer=obj(paused=list[portal.PausedRequest]),
 )
 @api_role("staff")
 def reopen_request(request_id: int) -> Any:
     """Reopen one of them after review; it enters the next run."""
-    refused = _follow(lambda session: portal_followup.reopen_request(session, g.account, request_id))
+    refused = _follow(lambda session: portal.reopen_request(session, g.account, request_id))
     if refused is not None:
         return refused
-    return jsonify(paused=to_json(portal_followup.paused_requests(get_session(), g.account)))
+    return jsonify(paused=to_json(portal.paused_requests(get_session(), g.account)))
 
 
 @bp.get("/awaited-answers")
 @operation(
     "Locataires du bailleur dont la réponse à une proposition est attendue",
     "CALEOL",
-    answer=obj(awaited=list[portal_followup.AwaitedAnswer]),
+    answer=obj(awaited=list[portal.AwaitedAnswer]),
 )
 @api_role("staff")
 def awaited_answers() -> Any:
     """The landlord's tenants whose answer to a live proposal is still awaited, nearest deadline first."""
     account = g.account
-    awaited = portal_followup.awaited_answers(
-        get_session(), account.territory_code, landlord_id=account.landlord_id
-    )
+    awaited = portal.awaited_answers(get_session(), account.territory_code, landlord_id=account.landlord_id)
     return jsonify(awaited=to_json(awaited))
 
 
@@ -549,7 +549,7 @@ def import_document() -> Any:
     document = _json("(document)", unreadable=422)
     session = get_session()
     try:
-        summary = portal.import_document(session, g.account, document)
+        summary = portal.import_territory_document(session, g.account, document)
     except InvalidTerritory as exc:
         session.rollback()
         return _invalid(exc.messages)
@@ -662,17 +662,17 @@ def stats() -> Any:
 @operation(
     "Changer la date du déménagement d'une proposition confirmée",
     "territoire",
-    answer=obj(planned=list[portal_followup.PlannedMove]),
+    answer=obj(planned=list[portal.PlannedMove]),
     body=c.MoveDateSchema,
 )
 @api_role("admin")
 def territory_move_date(proposal_id: int) -> Any:
     """Change the common move date of a confirmed proposal (``{"move_date": "AAAA-MM-JJ"}``)."""
     day = _load(c.MoveDateSchema())["move_date"]
-    refused = _follow(lambda session: portal_followup.set_move_date(session, g.account, proposal_id, day))
+    refused = _follow(lambda session: portal.set_move_date(session, g.account, proposal_id, day))
     if refused is not None:
         return refused
-    return jsonify(planned=to_json(portal_followup.planned_moves(get_session(), g.account)))
+    return jsonify(planned=to_json(portal.planned_moves(get_session(), g.account)))
 
 
 @bp.post("/territory/proposals/<int:proposal_id>/complete")
@@ -684,7 +684,7 @@ def territory_move_date(proposal_id: int) -> Any:
 @api_role("admin")
 def territory_complete(proposal_id: int) -> Any:
     """Record that the moves of a confirmed proposal took place."""
-    refused = _follow(lambda session: portal_followup.complete(session, g.account, proposal_id))
+    refused = _follow(lambda session: portal.record_completion(session, g.account, proposal_id))
     if refused is not None:
         return refused
     return jsonify(completed=proposal_id)

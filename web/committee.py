@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from exchange import portal, portal_followup
+from exchange import portal
 from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.db import get_session, write_and_flash
 from web.forms import ConfirmForm, DecisionForm, MinutesForm, MoveDateForm, attach_errors, choices
@@ -23,9 +23,7 @@ def queue() -> Any:
     """Moves into this landlord's dwellings awaiting a decision, overdue first."""
     session, account = get_session(), current_user.account
     items = portal.committee_queue(session, account)
-    awaited = portal_followup.awaited_answers(
-        session, account.territory_code, landlord_id=account.landlord_id
-    )
+    awaited = portal.awaited_answers(session, account.territory_code, landlord_id=account.landlord_id)
     return render_template("committee/queue.html", title="Mouvements à décider", items=items, awaited=awaited)
 
 
@@ -40,7 +38,7 @@ def dossier(move_id: int) -> Any:
         abort(404)
     form = DecisionForm()
     form.kind.choices = choices(portal.decision_kinds())
-    followup = portal_followup.move_followup(session, current_user.account, move_id)
+    followup = portal.move_followup(session, current_user.account, move_id)
     extra = {
         "followup": followup,
         "lift_form": ConfirmForm(),
@@ -52,7 +50,7 @@ def dossier(move_id: int) -> Any:
             return redirect(url_for("committee.dossier", move_id=move_id))
         if form.validate():
             try:
-                portal.decide(
+                portal.record_decision(
                     session,
                     current_user.account,
                     move_id,
@@ -119,7 +117,7 @@ def lift_condition(move_id: int) -> Any:
         abort(400)
     return _follow(
         move_id,
-        lambda session: portal_followup.lift_condition(session, current_user.account, move_id),
+        lambda session: portal.lift_condition(session, current_user.account, move_id),
         "La condition suspensive est levée : le logement est attribué.",
     )
 
@@ -131,7 +129,7 @@ def move_date(move_id: int) -> Any:
     form = MoveDateForm()
     if not form.validate_on_submit():
         try:
-            portal_followup.move_followup(get_session(), current_user.account, move_id)
+            portal.move_followup(get_session(), current_user.account, move_id)
         except NotFound:
             abort(404)
         for message in form.move_date.errors:
@@ -140,7 +138,7 @@ def move_date(move_id: int) -> Any:
 
     def action(session: Any) -> None:
         proposal_id = portal.move_dossier(session, current_user.account, move_id).proposal_id
-        portal_followup.set_move_date(session, current_user.account, proposal_id, form.move_date.data)
+        portal.set_move_date(session, current_user.account, proposal_id, form.move_date.data)
 
     return _follow(move_id, action, "La date du déménagement est enregistrée.")
 
@@ -149,7 +147,7 @@ def move_date(move_id: int) -> Any:
 @role_required("staff")
 def planned() -> Any:
     """Confirmed proposals with a move into this landlord's dwellings, by move date."""
-    items = portal_followup.planned_moves(get_session(), current_user.account)
+    items = portal.planned_moves(get_session(), current_user.account)
     return render_template("committee/planned.html", title="Déménagements programmés", items=items)
 
 
@@ -157,7 +155,7 @@ def planned() -> Any:
 @role_required("staff")
 def paused_requests() -> Any:
     """Paused requests of this landlord's tenants, each with a button to reopen it after review."""
-    items = portal_followup.paused_requests(get_session(), current_user.account)
+    items = portal.paused_requests(get_session(), current_user.account)
     return render_template(
         "committee/paused.html", title="Demandes en pause", items=items, form=ConfirmForm()
     )
@@ -170,7 +168,7 @@ def reopen_request(request_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     write_and_flash(
-        lambda session: portal_followup.reopen_request(session, current_user.account, request_id),
+        lambda session: portal.reopen_request(session, current_user.account, request_id),
         "La demande est rouverte : elle participera au prochain appariement.",
     )
     return redirect(url_for("committee.paused_requests"))

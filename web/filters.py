@@ -60,7 +60,7 @@ def delay_fr(value: timedelta | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the filters."""
-    from exchange.portal_followup import days_left_label
+    from exchange.portal import days_left_label
 
     for f in (date_fr, datetime_fr, euros, num, delay_fr):
         app.add_template_filter(f)

@@ -167,7 +167,7 @@ def proposal(proposal_id: int) -> Any:
     form.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
     if detail.can_answer and form.validate_on_submit():
         try:
-            portal.answer(
+            portal.record_answer(
                 session,
                 _account(),
                 proposal_id,
@@ -224,7 +224,7 @@ def withdraw(proposal_id: int) -> Any:
         flash("Vous ne pouvez plus vous désister de cette proposition.", "error")
         return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
     write_and_flash(
-        lambda s: portal.withdraw(
+        lambda s: portal.record_withdrawal(
             s,
             _account(),
             proposal_id,

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from exchange import portal, portal_followup
+from exchange import portal
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound
 from exchange.policy import InvalidPolicy
@@ -77,7 +77,7 @@ def import_file() -> Any:
         session = get_session()
         try:
             document = json.loads(form.document.data.read().decode("utf-8"))
-            summary = portal.import_document(session, current_user.account, document)
+            summary = portal.import_territory_document(session, current_user.account, document)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             problems = [("(document)", f"JSON illisible : {exc}")]
             status = 422
@@ -222,7 +222,7 @@ def chart(name: str) -> Any:
 @role_required("admin")
 def planned() -> Any:
     """Confirmed proposals of the territory: change the move date, record the moves once done."""
-    items = portal_followup.planned_moves(get_session(), current_user.account)
+    items = portal.planned_moves(get_session(), current_user.account)
     return render_template(
         "territory/planned.html", title="Déménagements programmés", items=items, form=ConfirmForm()
     )
@@ -244,9 +244,7 @@ def move_date(proposal_id: int) -> Any:
             flash(str(message), "error")
         return redirect(url_for("territory.planned"))
     return _follow(
-        lambda session: portal_followup.set_move_date(
-            session, current_user.account, proposal_id, form.move_date.data
-        ),
+        lambda session: portal.set_move_date(session, current_user.account, proposal_id, form.move_date.data),
         f"La date du déménagement de la proposition n° {proposal_id} est enregistrée.",
     )
 
@@ -258,6 +256,6 @@ def complete(proposal_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _follow(
-        lambda session: portal_followup.complete(session, current_user.account, proposal_id),
+        lambda session: portal.record_completion(session, current_user.account, proposal_id),
         f"Les déménagements de la proposition n° {proposal_id} sont enregistrés.",
     )

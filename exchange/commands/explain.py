@@ -16,7 +16,7 @@ from matching.territory import Territory
 
 def _from_document(path: Path) -> tuple[Territory, PolicyConfig]:
     """A territory interchange document (FORMAT.md) read directly, without the database."""
-    from exchange.interchange import read_document
+    from exchange.loading import read_document
 
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -31,7 +31,7 @@ def _from_database(code: str | None) -> tuple[Territory, PolicyConfig]:
     from sqlalchemy.orm import Session
 
     from exchange.db import get_engine
-    from exchange.interchange import load_territory
+    from exchange.loading import load_territory
     from exchange.models import Territory as TerritoryRow
     from exchange.policy import policy_config
 

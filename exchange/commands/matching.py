@@ -198,7 +198,7 @@ def _load_territory(path: Path) -> tuple[matching.Territory, PolicyConfig]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"{path} : lecture impossible ({exc})") from exc
     from exchange.errors import InvalidTerritory
-    from exchange.interchange import read_document
+    from exchange.loading import read_document
 
     try:
         return read_document(doc)  # the territory and its policy (job distance, territory.policy)

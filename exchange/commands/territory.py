@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from exchange.cache import territory_cache
 from exchange.errors import ExchangeError, InvalidTerritory
 
 __all__ = ["export_territory", "import_territory", "init_db", "register"]
@@ -117,6 +118,7 @@ def import_territory(file: Path, progress: bool | None) -> None:
         else:
             with session_scope() as session:
                 summary = import_document(session, doc)
+        territory_cache.invalidate(summary.territory)  # again once committed (the import cleared it too)
     except InvalidTerritory as exc:
         lines = exc.lines()
         for line in lines:

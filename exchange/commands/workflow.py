@@ -8,7 +8,8 @@ act for a signed-in user (``--as LOGIN``) from a terminal.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ import click
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from exchange.cache import territory_cache
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
 from matching.config import RANGES
@@ -60,12 +62,18 @@ def _session() -> Session:
     return Session(get_engine())
 
 
-def _writing() -> AbstractContextManager[Session]:
-    """One committed transaction for one workflow step (write lock first on SQLite)."""
+@contextmanager
+def _writing() -> Iterator[Session]:
+    """One committed transaction for one workflow step (write lock first on SQLite).
+
+    Once it is committed, the portal's cache forgets what it read: the step may change any territory.
+    """
     from exchange import workflow
     from exchange.db import get_engine
 
-    return workflow.write_transaction(get_engine())
+    with workflow.write_transaction(get_engine()) as session:
+        yield session
+    territory_cache.invalidate()
 
 
 def _day(value: datetime | None) -> date:
@@ -141,6 +149,7 @@ def run(
                 f"{row.requests} demande(s), {row.vacancies} logement(s) vacant(s), "
                 f"{row.skipped_households} ménage(s) déjà en proposition"
             )
+        territory_cache.invalidate(territory)  # committed: the run's proposals and exclusions show
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
@@ -491,7 +500,7 @@ def delays(
 
 def _status(status: str) -> str:
     """A proposal's status as the portal shows it, with its code (« abandonnée (failed) »)."""
-    from exchange.portal import STATUS_LABELS
+    from exchange.portal.views import STATUS_LABELS
 
     label = STATUS_LABELS.get(status)
     return f"{label} ({status})" if label else status
@@ -515,12 +524,12 @@ def _status(status: str) -> str:
 )
 def reminders(territory: str, within: int | None, when: datetime | None) -> None:
     """Ménages qui n'ont pas encore répondu à une proposition, par bailleur : à relancer avant l'échéance."""
-    from exchange import portal_followup
+    from exchange.portal import followup
 
     day = _day(when)
     try:
         with _session() as session:
-            awaited = portal_followup.awaited_answers(session, territory, within=within, today=day)
+            awaited = followup.awaited_answers(session, territory, within=within, today=day)
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     if not awaited:
@@ -530,7 +539,7 @@ def reminders(territory: str, within: int | None, when: datetime | None) -> None
     for landlord in sorted({a.landlord for a in awaited}):
         click.echo(f"  {landlord} :")
         for a in (a for a in awaited if a.landlord == landlord):
-            left = portal_followup.days_left_label(a.days_left)
+            left = followup.days_left_label(a.days_left)
             record = f" ; {a.reply_label}" if a.reply_label else " ; première proposition"
             click.echo(
                 f"    ménage {a.household_ref}, proposition {a.proposal_id} : "

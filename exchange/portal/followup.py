@@ -1,55 +1,45 @@
-"""Portal services after the CALEOL decisions (suivi) : suspensive conditions, move date, completed moves.
+"""After the CALEOL decisions (suivi), for the staff and the territory: conditions, move date, completion.
 
-Each function checks that the account owns what it touches (as :mod:`exchange.portal` does: what is
-not theirs is :class:`NotFound`), then calls :mod:`exchange.workflow`. Nothing here commits.
+Also the paused requests a landlord reviews and the answers still awaited. Each service checks that
+the account owns what it touches (:mod:`.access`: what is not theirs is :class:`NotFound`), then
+calls :mod:`exchange.workflow`. The services that write say so; none commits, the caller does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange.errors import InvalidInput, NotFound
-from exchange.portal import KIND_LABELS, _staff_move, _user_row, clear_cache
+from exchange import records, workflow
+from exchange.cache import territory_cache
+from exchange.errors import NotFound
+from exchange.models import Dwelling, Household, Landlord, Request
+from exchange.models.workflow import AuditEvent, Proposal, ProposalMove
+from exchange.portal.access import account_proposal, invalid_input, staff_move, user_row
+from exchange.portal.reading import reply_records
+from exchange.portal.staff_views import AwaitedAnswer, MoveFollowup, PausedRequest, PlannedMove
+from exchange.portal.views import KIND_LABELS
 
 __all__ = [
-    "AwaitedAnswer",
-    "MoveFollowup",
-    "PausedRequest",
-    "PlannedMove",
     "awaited_answers",
     "days_left_label",
-    "complete",
     "lift_condition",
     "move_followup",
     "paused_requests",
     "planned_moves",
+    "record_completion",
     "reopen_request",
     "set_move_date",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class MoveFollowup:
-    """What the destination CALEOL may still do on a decided move."""
-
-    condition_pending: bool
-    condition: str | None
-    condition_due: date | None
-    can_lift: bool
-    proposal_status: str
-    move_date: date | None
-    can_set_date: bool
-
-
 def move_followup(session: Session, account: Any, move_id: int, *, today: date | None = None) -> MoveFollowup:
     """The follow-up state of a move into the staff's landlord's dwelling; :class:`NotFound` otherwise."""
     day = today or date.today()
-    move = _staff_move(session, account, move_id)
+    move = staff_move(session, account, move_id)
     proposal, decision = move.proposal, move.decision
     pending = decision is not None and decision.condition_status == "pending"
     return MoveFollowup(
@@ -73,82 +63,48 @@ def _workflow_call(call: Any, *args: Any, **kwargs: Any) -> None:
     try:
         call(*args, **kwargs)
     except ValueError as exc:
-        name, _, message = str(exc).partition(":")
-        raise InvalidInput({name.strip(): [message.strip() or str(exc)]}) from exc
+        raise invalid_input(exc) from exc
 
 
 def lift_condition(session: Session, account: Any, move_id: int, *, now: datetime | None = None) -> None:
-    """The staff's CALEOL records that the suspensive condition of its decision is met."""
-    from exchange import workflow
+    """Record that the suspensive condition of the staff's CALEOL decision is met.
 
-    move = _staff_move(session, account, move_id)
-    _workflow_call(workflow.lift_condition, session, move, _user_row(session, account), now=now)
-    clear_cache(account.territory_code)
-
-
-def _proposal_of(session: Session, account: Any, proposal_id: int) -> Any:
-    """A proposal of the admin's territory, or one with a move into the staff's landlord's dwellings."""
-    from exchange import models as m
-    from exchange.models.workflow import Proposal, ProposalMove
-
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.territory_id != account.territory_id:
-        raise NotFound(f"proposition inconnue : {proposal_id}")
-    if account.role == "admin":
-        return proposal
-    if account.role == "staff":
-        mine = session.scalar(
-            select(ProposalMove.id)
-            .join(m.Dwelling, m.Dwelling.id == ProposalMove.to_dwelling_id)
-            .where(ProposalMove.proposal_id == proposal_id, m.Dwelling.landlord_id == account.landlord_id)
-            .limit(1)
-        )
-        if mine is not None:
-            return proposal
-    raise NotFound(f"proposition inconnue : {proposal_id}")
+    Writes: the decision, the proposal and the audit trail (``workflow.lift_condition``); the caller commits.
+    """
+    move = staff_move(session, account, move_id)
+    _workflow_call(workflow.lift_condition, session, move, user_row(session, account), now=now)
+    territory_cache.invalidate(account.territory_code)
 
 
 def set_move_date(
     session: Session, account: Any, proposal_id: int, move_date: date, *, now: datetime | None = None
 ) -> None:
-    """Change the common move date of a confirmed proposal (admin, or staff of a landlord involved)."""
-    from exchange import workflow
+    """Change the common move date of a confirmed proposal (admin, or staff of a landlord involved).
 
-    proposal = _proposal_of(session, account, proposal_id)
-    _workflow_call(workflow.set_move_date, session, proposal, _user_row(session, account), move_date, now=now)
-    clear_cache(account.territory_code)
+    Writes: the proposal and the audit trail (``workflow.set_move_date``); the caller commits.
+    """
+    proposal = account_proposal(session, account, proposal_id)
+    _workflow_call(workflow.set_move_date, session, proposal, user_row(session, account), move_date, now=now)
+    territory_cache.invalidate(account.territory_code)
 
 
-def complete(session: Session, account: Any, proposal_id: int, *, now: datetime | None = None) -> None:
-    """The territory records that the moves of a confirmed proposal took place (admin only)."""
-    from exchange import workflow
+def record_completion(
+    session: Session, account: Any, proposal_id: int, *, now: datetime | None = None
+) -> None:
+    """Record that the moves of a confirmed proposal took place (admin only).
 
+    Writes: the proposal, who lives where, and the audit trail (``workflow.complete_proposal``); the
+    caller commits.
+    """
     if account.role != "admin":
         raise NotFound(f"proposition inconnue : {proposal_id}")
-    proposal = _proposal_of(session, account, proposal_id)
-    _workflow_call(workflow.complete_proposal, session, proposal, _user_row(session, account), now=now)
-    clear_cache(account.territory_code)
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedMove:
-    """A confirmed proposal waiting for its move date."""
-
-    proposal_id: int
-    kind_label: str
-    size: int
-    confirmed_on: date | None
-    move_date: date | None
-    landlords: tuple[str, ...]
-    can_complete: bool
-    my_moves: tuple[int, ...] = ()  # staff: the moves into their landlord's dwellings (their dossiers)
+    proposal = account_proposal(session, account, proposal_id)
+    _workflow_call(workflow.complete_proposal, session, proposal, user_row(session, account), now=now)
+    territory_cache.invalidate(account.territory_code)
 
 
 def planned_moves(session: Session, account: Any, *, today: date | None = None) -> list[PlannedMove]:
     """Confirmed proposals of the admin's territory (or involving the staff's landlord), by move date."""
-    from exchange import models as m
-    from exchange.models.workflow import Proposal, ProposalMove
-
     day = today or date.today()
     query = select(Proposal).where(
         Proposal.territory_id == account.territory_id, Proposal.status == "confirmed"
@@ -157,8 +113,8 @@ def planned_moves(session: Session, account: Any, *, today: date | None = None) 
         query = query.where(
             Proposal.id.in_(
                 select(ProposalMove.proposal_id)
-                .join(m.Dwelling, m.Dwelling.id == ProposalMove.to_dwelling_id)
-                .where(m.Dwelling.landlord_id == account.landlord_id)
+                .join(Dwelling, Dwelling.id == ProposalMove.to_dwelling_id)
+                .where(Dwelling.landlord_id == account.landlord_id)
             )
         )
     elif account.role != "admin":
@@ -166,9 +122,9 @@ def planned_moves(session: Session, account: Any, *, today: date | None = None) 
     proposals = session.scalars(query.order_by(Proposal.move_date, Proposal.id)).all()
     dwelling_ids = {mv.to_dwelling_id for p in proposals for mv in p.moves}
     rows = session.execute(
-        select(m.Dwelling.id, m.Landlord.name, m.Dwelling.landlord_id)
-        .join(m.Landlord, m.Landlord.id == m.Dwelling.landlord_id)
-        .where(m.Dwelling.id.in_(dwelling_ids))
+        select(Dwelling.id, Landlord.name, Dwelling.landlord_id)
+        .join(Landlord, Landlord.id == Dwelling.landlord_id)
+        .where(Dwelling.id.in_(dwelling_ids))
     ).all()
     names = {dwelling: str(name) for dwelling, name, _landlord in rows}
     owner = {dwelling: landlord for dwelling, _name, landlord in rows}
@@ -200,22 +156,7 @@ PAUSE_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class PausedRequest:
-    """A paused request of one of the landlord's tenants, as its staff sees it."""
-
-    request_id: int
-    household_ref: str
-    filed_on: date
-    why: str | None
-    why_label: str
-    silences: int
-    paused_at: datetime | None  # from the audit trail; None for a request imported paused
-
-
 def _staff_requests(account: Any) -> Any:
-    from exchange.models import Dwelling, Household, Request
-
     return (
         select(Request, Household.ref)
         .join(Household, Household.id == Request.household_id)
@@ -230,10 +171,6 @@ def _staff_requests(account: Any) -> Any:
 
 def paused_requests(session: Session, account: Any) -> list[PausedRequest]:
     """The paused requests of households living in the staff's landlord's dwellings, oldest pause first."""
-    from sqlalchemy import func
-
-    from exchange.models.workflow import AuditEvent
-
     if account.role != "staff" or account.landlord_id is None:
         return []
     rows = session.execute(_staff_requests(account)).all()
@@ -262,19 +199,19 @@ def paused_requests(session: Session, account: Any) -> list[PausedRequest]:
 
 
 def reopen_request(session: Session, account: Any, request_id: int, *, now: datetime | None = None) -> str:
-    """The staff's landlord reviewed one of its tenants' paused requests: it is open again; returns the
-    household's ref. :class:`NotFound` for a request that is not one of them (or not paused)."""
-    from exchange import workflow
-    from exchange.models import Request
+    """The staff's landlord reviewed one of its tenants' paused requests: it is open again.
 
+    Returns the household's ref; :class:`NotFound` for a request that is not one of them (or not
+    paused). Writes: the request and the audit trail (``workflow.reopen_request``); the caller commits.
+    """
     if account.role != "staff" or account.landlord_id is None:
         raise NotFound(f"demande inconnue : {request_id}")
     found = session.execute(_staff_requests(account).where(Request.id == request_id)).first()
     if found is None:
         raise NotFound(f"demande inconnue : {request_id}")
     request, ref = found
-    workflow.reopen_request(session, request.household_id, _user_row(session, account), now=now)
-    clear_cache(account.territory_code)
+    workflow.reopen_request(session, request.household_id, user_row(session, account), now=now)
+    territory_cache.invalidate(account.territory_code)
     return str(ref)
 
 
@@ -286,18 +223,6 @@ def days_left_label(days: int) -> str:
     if days == 0:
         return "dernier jour"
     return f"encore {days} jour{'s' if days > 1 else ''}"
-
-
-@dataclass(frozen=True, slots=True)
-class AwaitedAnswer:
-    """A household that has not yet answered a live proposal: its landlord may remind it (by phone)."""
-
-    landlord: str
-    household_ref: str
-    proposal_id: int
-    deadline: date
-    days_left: int
-    reply_label: str  # its record so far (« 1 réponse dans le délai sur 2 propositions »), or ""
 
 
 def awaited_answers(
@@ -314,11 +239,6 @@ def awaited_answers(
     ``landlord_id`` keeps one landlord's tenants, ``within`` the deadlines at most that many days
     away. Deadlines already past are left out: the next run records those silences.
     """
-    from exchange import records
-    from exchange.models import Dwelling, Household, Landlord
-    from exchange.models.workflow import Proposal, ProposalMove
-    from exchange.portal import reply_records
-
     day = today or date.today()
     territory_id = records.territory(session, territory_code).id
     query = (

@@ -1,0 +1,212 @@
+"""The CALEOL's services (commission d'attribution): its queue, a move's dossier, its decision, minutes.
+
+A staff account sees the moves into its landlord's dwellings only (:func:`.access.staff_move`);
+what follows a decision (conditions, move date, paused requests) is :mod:`.followup`'s.
+:func:`record_decision` writes (it says so); none commits, the caller does.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from exchange import models as m
+from exchange import workflow
+from exchange.cache import territory_cache
+from exchange.errors import NotFound
+from exchange.loading import plain_household
+from exchange.models.workflow import CommitteeDecision, ProposalMove
+from exchange.portal.access import invalid_input, staff_move, user_row
+from exchange.portal.picture import points_lines
+from exchange.portal.reading import card, dwellings_by_id, reply_record, snapshot
+from exchange.portal.staff_views import ROLE_LABELS, DecisionView, Dossier, Minutes, MinutesRow, QueueItem
+from exchange.portal.views import (
+    CRITERION_LABELS,
+    KIND_LABELS,
+    MOBILITY_LABELS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+)
+from matching import policy as rules
+
+__all__ = ["committee_queue", "decision_kinds", "move_dossier", "record_decision", "session_minutes"]
+
+
+def decision_kinds() -> list[tuple[str, str]]:
+    """The R.441-3 decision kinds, as (code, French label)."""
+    return [(code, label[0].upper() + label[1:]) for code, label in workflow.DECISION_LABELS.items()]
+
+
+def _household_refs(session: Session, ids: set[int]) -> dict[int, str]:
+    return dict(session.execute(select(m.Household.id, m.Household.ref).where(m.Household.id.in_(ids))).all())
+
+
+def committee_queue(session: Session, account: Any, *, today: date | None = None) -> list[QueueItem]:
+    """Moves into the staff's landlord's dwellings awaiting a decision, overdue first."""
+    day = today or date.today()
+    snap = snapshot(session, account.territory_code)
+    moves = workflow.landlord_queue(session, account.landlord_id)
+    dwellings = dwellings_by_id(session, {mv.to_dwelling_id for mv in moves})
+    households = _household_refs(session, {mv.household_id for mv in moves})
+    sizes: dict[int, int] = dict(
+        session.execute(
+            select(m.HouseholdMember.household_id, func.count())
+            .where(m.HouseholdMember.household_id.in_({mv.household_id for mv in moves}))
+            .group_by(m.HouseholdMember.household_id)
+        ).all()
+    )
+    items = [
+        QueueItem(
+            mv.id,
+            mv.proposal_id,
+            households[mv.household_id],
+            int(sizes.get(mv.household_id, 0)),
+            dwellings[mv.to_dwelling_id].ref,
+            card(snap, dwellings[mv.to_dwelling_id]),
+            mv.points,
+            mv.decision_due,
+            workflow.is_overdue(mv, day),
+        )
+        for mv in moves
+    ]
+    items.sort(key=lambda q: (not q.overdue, q.decision_due or date.max, q.move_id))
+    return items
+
+
+def _decision_view(decision: CommitteeDecision | None) -> DecisionView | None:
+    if decision is None:
+        return None
+    return DecisionView(
+        decision.kind,
+        workflow.DECISION_LABELS.get(decision.kind, decision.kind),
+        decision.reason,
+        decision.decided_on,
+        decision.rank,
+        decision.condition,
+        decision.condition_due,
+        decision.condition_status,
+    )
+
+
+def move_dossier(session: Session, account: Any, move_id: int, *, today: date | None = None) -> Dossier:
+    """The dossier of a move into the staff's landlord's dwellings; :class:`NotFound` otherwise."""
+    day = today or date.today()
+    move = staff_move(session, account, move_id)
+    proposal = move.proposal
+    snap = snapshot(session, account.territory_code)
+    row = session.get(m.Household, move.household_id)
+    if row is None:
+        raise NotFound(f"mouvement inconnu : {move_id}")
+    household = plain_household(row)
+    by_id = dwellings_by_id(session, {move.from_dwelling_id, move.to_dwelling_id})
+    current, target = by_id[move.from_dwelling_id], by_id[move.to_dwelling_id]
+    distance = rules.work_distance_km(household, target, snap.config)
+    if distance is None:
+        job = "pas de lieu de travail déclaré"
+    elif distance > snap.config.job_distance_km:
+        job = "le logement proposé resterait trop loin du lieu de travail"
+    else:
+        job = "le logement proposé est à distance raisonnable du lieu de travail"
+    detail = move.points_detail or {}
+    return Dossier(
+        move_id=move.id,
+        proposal_id=proposal.id,
+        kind_label=KIND_LABELS.get(proposal.kind, proposal.kind),
+        size=len(proposal.moves),
+        status=proposal.status,
+        status_label=STATUS_LABELS.get(proposal.status, ""),
+        household_ref=household.ref,
+        members=tuple((ROLE_LABELS.get(mb.role, mb.role), mb.age) for mb in household.members),
+        resources=household.monthly_resources,
+        effort_rate=round(100 * target.cost / household.monthly_resources, 1)
+        if household.monthly_resources
+        else 0.0,
+        mobility=MOBILITY_LABELS.get(household.mobility, household.mobility),
+        priorities=tuple(PRIORITY_LABELS.get(p, p) for p in sorted(household.priority)),
+        job_distance=job,
+        from_ref=current.ref,
+        dwelling_ref=target.ref,
+        from_card=card(snap, current),
+        to_card=card(snap, target),
+        criteria_before=tuple(CRITERION_LABELS.get(c, c) for c in move.criteria_before or ()),
+        criteria_after=tuple(CRITERION_LABELS.get(c, c) for c in move.criteria_after or ()),
+        points=move.points,
+        points_lines=tuple(points_lines(detail)),
+        decision_due=move.decision_due,
+        overdue=workflow.is_overdue(move, day),
+        can_decide=proposal.status == "deciding" and move.decision is None,
+        decision=_decision_view(move.decision),
+        replies=reply_record(session, move.household_id),
+    )
+
+
+def record_decision(
+    session: Session,
+    account: Any,
+    move_id: int,
+    *,
+    kind: str,
+    reason: str,
+    rank: int | None = None,
+    condition: str | None = None,
+    condition_due: date | None = None,
+) -> None:
+    """Record the CALEOL decision on a move into the staff's landlord's dwelling.
+
+    Writes: the decision, the move, the proposal and the audit trail (``workflow.decide_move``); the
+    caller commits.
+    """
+    move = staff_move(session, account, move_id)
+    try:
+        workflow.decide_move(
+            session,
+            move,
+            user_row(session, account),
+            kind=kind,
+            reason=reason,
+            rank=rank,
+            condition=condition,
+            condition_due=condition_due,
+        )
+    except ValueError as exc:
+        raise invalid_input(exc) from exc
+    territory_cache.invalidate(account.territory_code)
+
+
+def session_minutes(session: Session, account: Any, start: date, end: date) -> Minutes:
+    """Decisions of the staff's landlord's CALEOL from ``start`` to ``end`` (inclusive)."""
+    rows = session.execute(
+        select(CommitteeDecision, ProposalMove, m.Dwelling, m.Household.ref, m.Sector.commune)
+        .join(ProposalMove, ProposalMove.id == CommitteeDecision.move_id)
+        .join(m.Dwelling, m.Dwelling.id == ProposalMove.to_dwelling_id)
+        .join(m.Sector, m.Sector.id == m.Dwelling.sector_id)
+        .join(m.Household, m.Household.id == ProposalMove.household_id)
+        .where(
+            CommitteeDecision.landlord_id == account.landlord_id,
+            CommitteeDecision.decided_on >= start,
+            CommitteeDecision.decided_on <= end,
+        )
+        .order_by(CommitteeDecision.decided_on, CommitteeDecision.id)
+    ).all()
+    out = tuple(
+        MinutesRow(
+            d.decided_on,
+            mv.id,
+            href,
+            dw.ref,
+            f"T{dw.rooms}",
+            commune,
+            workflow.DECISION_LABELS.get(d.kind, d.kind),
+            d.reason,
+            d.condition_due,
+        )
+        for d, mv, dw, href, commune in rows
+    )
+    counts: dict[str, int] = {}
+    for r in out:
+        counts[r.kind_label] = counts.get(r.kind_label, 0) + 1
+    landlord = session.scalar(select(m.Landlord.name).where(m.Landlord.id == account.landlord_id)) or ""
+    return Minutes(landlord, start, end, out, tuple(sorted(counts.items())))

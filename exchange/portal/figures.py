@@ -1,0 +1,172 @@
+"""The territory's statistics page (statistiques de la conférence du logement): tables and bar charts.
+
+The figures are :mod:`exchange.stats`'s; the page and its charts ask for them together, so they are
+kept a few seconds in :data:`~exchange.cache.territory_cache`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange import stats as stats_module
+from exchange import workflow
+from exchange.cache import territory_cache
+from exchange.errors import NotFound
+from exchange.models.workflow import Proposal
+from exchange.portal.staff_views import StatsSection, StatsView
+from exchange.portal.views import CRITERION_LABELS, FAILURE_LABELS
+
+__all__ = ["stats_chart", "stats_data", "stats_view"]
+
+STAT_LABELS = {
+    "made": "faites",
+    "accepted": "acceptées",
+    "confirmed": "confirmées",
+    "completed": "réalisées",
+    "failed": "échouées",
+    "live": "en cours",
+    "cycle": "échanges",
+    "chain": "chaînes",
+    "refused": "refusées",
+    "convenience": "demandes de confort",
+    "out_of": "sorties de QPV",
+    "into": "entrées en QPV",
+    "within": "au sein des QPV",
+    "outside": "hors QPV",
+    "median": "médiane",
+    "q1": "premier quartile",
+    "q3": "troisième quartile",
+    "n": "nombre",
+    **CRITERION_LABELS,
+}
+
+
+def _stat_label(key: str) -> str:
+    label = (
+        STAT_LABELS.get(key)
+        or workflow.DECISION_LABELS.get(key)
+        or workflow.REFUSAL_LABELS.get(key)
+        or FAILURE_LABELS.get(key)
+    )
+    return label or key.replace("_", " ")
+
+
+def _figures(session: Session, code: str, year: int | None) -> stats_module.Stats:
+    """The territory's statistics, reused for a few seconds (the page and its charts ask together)."""
+    return territory_cache.get(
+        code, ("stats", year), lambda: stats_module.compute_stats(session, code, year=year)
+    )
+
+
+def _chart_series(stats: Any) -> dict[str, tuple[str, Mapping[str, Any]]]:
+    return {
+        "propositions": (
+            "Propositions",
+            {k: stats.proposals.get(k, 0) for k in ("made", "accepted", "confirmed", "completed", "failed")},
+        ),
+        "motifs-de-refus": ("Motifs de refus", stats.refusal_reasons),
+        "decisions-caleol": ("Décisions de CALEOL", stats.decisions_by_kind),
+        "demandes-par-critere": ("Demandes ouvertes par critère", stats.open_requests_by_criterion),
+    }
+
+
+def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView:
+    """Tables of the housing conference's figures, with chart names."""
+    figures = _figures(session, account.territory_code, year)
+    years = sorted(
+        {
+            d.year
+            for d in session.scalars(
+                select(Proposal.notified_on).where(Proposal.territory_id == account.territory_id)
+            ).all()
+        }
+        | {date.today().year}
+    )
+    sections: list[StatsSection] = []
+    for name, (title, values) in _chart_series(figures).items():
+        rows = tuple((_stat_label(k), str(v)) for k, v in values.items())
+        alt = f"Diagramme en barres : {title.lower()} — " + ", ".join(f"{a} {b}" for a, b in rows)
+        sections.append(StatsSection(title, ("Indicateur", "Nombre"), rows, name if rows else None, alt))
+    sections.append(
+        StatsSection(
+            "Échecs",
+            ("Cause", "Nombre"),
+            tuple((_stat_label(k), str(v)) for k, v in figures.failures.items()),
+        )
+    )
+    sections.append(
+        StatsSection(
+            "Réponses des ménages",
+            ("Réponse", "Nombre"),
+            (
+                *((_stat_label(k), str(v)) for k, v in figures.answers.items()),
+                ("silences", str(figures.silences)),
+            ),
+        )
+    )
+    codes = sorted(set(figures.flows) | {d for row in figures.flows.values() for d in row})
+    sections.append(
+        StatsSection(
+            "Flux entre bailleurs (départ → arrivée)",
+            ("Départ", *codes),
+            tuple((s, *(str(figures.flows.get(s, {}).get(d, 0)) for d in codes)) for s in codes),
+        )
+    )
+    sections.append(
+        StatsSection(
+            "QPV", ("Mouvement", "Nombre"), tuple((_stat_label(k), str(v)) for k, v in figures.qpv.items())
+        )
+    )
+    delay = figures.delay_request_to_move_days
+    sections.append(
+        StatsSection(
+            "Délai de la demande au déménagement (jours)",
+            ("Mesure", "Valeur"),
+            tuple((_stat_label(k), "—" if v is None else f"{v:g}") for k, v in delay.items()),
+        )
+    )
+    keys = sorted({k for e in figures.per_landlord.values() for k in e})
+    sections.append(
+        StatsSection(
+            "Par bailleur",
+            ("Bailleur", *(_stat_label(k) for k in keys)),
+            tuple((c, *(str(e.get(k, 0)) for k in keys)) for c, e in figures.per_landlord.items()),
+        )
+    )
+    return StatsView(tuple(years), tuple(sections))
+
+
+def stats_data(session: Session, account: Any, *, year: int | None) -> dict[str, Any]:
+    """The figures as plain JSON data."""
+    data: dict[str, Any] = stats_module.compute_stats(session, account.territory_code, year=year).to_dict()
+    return data
+
+
+def stats_chart(session: Session, account: Any, name: str, *, year: int | None) -> str:
+    """One bar chart of the figures as an SVG document (matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figures = _figures(session, account.territory_code, year)
+    series = _chart_series(figures)
+    if name not in series:
+        raise NotFound(f"graphique inconnu : {name}")
+    title, values = series[name]
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
+    ax.barh([_stat_label(k) for k in values], list(values.values()), color="#0b4f9c")
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.set_xlabel("nombre")
+    fig.tight_layout()
+    out = io.StringIO()
+    fig.savefig(out, format="svg")
+    return out.getvalue()

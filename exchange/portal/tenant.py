@@ -1,0 +1,379 @@
+"""The tenant's services (locataire): the household, its request, its proposals and its answers.
+
+Reads return the frozen views of :mod:`.views`; what a tenant sees is anonymised (DOMAIN.md §5). The
+services that write say so in their docstring (« Writes: … »); none commits, the caller does. They
+clear the territory's entries of :data:`~exchange.cache.territory_cache`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange import models as m
+from exchange import workflow
+from exchange.cache import territory_cache
+from exchange.errors import InvalidInput, NotFound
+from exchange.models.workflow import Proposal, ProposalMove
+from exchange.portal.access import household_proposal, user_row
+from exchange.portal.picture import household_picture, why_lines
+from exchange.portal.reading import (
+    card,
+    dwellings_by_id,
+    load_household,
+    open_request_row,
+    reply_record,
+    snapshot,
+)
+from exchange.portal.views import (
+    FAILURE_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    ChainStep,
+    MyMove,
+    ProposalDetail,
+    ProposalSummary,
+    RequestView,
+    TenantOverview,
+    TrackerStep,
+    Wishes,
+)
+
+__all__ = [
+    "confirm_request",
+    "record_answer",
+    "record_withdrawal",
+    "refusal_reasons",
+    "save_request",
+    "tenant_overview",
+    "tenant_proposal",
+    "tenant_proposals",
+    "wishes_from_json",
+]
+
+
+def _request_view(session: Session, household_id: int) -> RequestView | None:
+    row = session.scalars(
+        select(m.Request)
+        .where(m.Request.household_id == household_id)
+        .order_by((m.Request.status == "open").desc(), m.Request.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return RequestView(
+        filed_on=row.filed_on,
+        communes=tuple(sorted(row.communes or ())),
+        min_rooms=row.min_rooms,
+        max_rooms=row.max_rooms,
+        max_cost=float(row.max_cost),
+        accept_qpv=bool(row.accept_qpv),
+        status=row.status,
+        paused_why=row.paused_why,
+        silences=int(row.silences or 0),
+    )
+
+
+def tenant_overview(session: Session, account: Any) -> TenantOverview:
+    """The tenant's household, criteria, request and live proposal."""
+    snap = snapshot(session, account.territory_code)
+    household, current, _request = load_household(session, account.household_id)
+    picture = household_picture(household, current, card(snap, current), snap.config)
+    summaries = tenant_proposals(session, account)
+    live = next((p for p in summaries if p.status in ("proposed", "deciding", "confirmed")), None)
+    return TenantOverview(
+        picture,
+        _request_view(session, account.household_id),
+        live,
+        reply_record(session, account.household_id),
+    )
+
+
+def wishes_from_json(data: Mapping[str, Any], communes: Sequence[str]) -> Wishes:
+    """Validate API input into :class:`Wishes`; raises :class:`InvalidInput` naming each bad field."""
+    messages: dict[str, list[str]] = {}
+    known = {"communes", "min_rooms", "max_rooms", "max_cost", "accept_qpv"}
+    for key in sorted(set(data) - known):
+        messages[key] = ["champ inconnu."]
+    chosen = data.get("communes", [])
+    if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
+        messages["communes"] = ["liste de communes attendue."]
+        chosen = []
+    elif unknown := [c for c in chosen if c not in communes]:
+        messages["communes"] = [f"commune inconnue : {', '.join(unknown)}."]
+    rooms: dict[str, int | None] = {}
+    for key in ("min_rooms", "max_rooms"):
+        value = data.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10
+        ):
+            messages[key] = ["entier entre 1 et 10 attendu."]
+            value = None
+        rooms[key] = value
+    lo, hi = rooms["min_rooms"], rooms["max_rooms"]
+    if lo is not None and hi is not None and hi < lo:
+        messages["max_rooms"] = ["doit être supérieur ou égal à min_rooms."]
+    cost = data.get("max_cost")
+    if isinstance(cost, bool) or not isinstance(cost, int | float) or not 0 < cost <= 10000:
+        messages["max_cost"] = ["nombre entre 0 et 10 000 attendu."]
+        cost = 0.0
+    qpv = data.get("accept_qpv", True)
+    if not isinstance(qpv, bool):
+        messages["accept_qpv"] = ["true ou false attendu."]
+    if messages:
+        raise InvalidInput(messages)
+    return Wishes(tuple(chosen), lo, hi, float(cost), bool(qpv))
+
+
+def save_request(session: Session, account: Any, wishes: Wishes, *, today: date | None = None) -> bool:
+    """File the household's request or update its wishes; True when a new request was filed.
+
+    Writes: the household's request row; the caller commits.
+
+    A paused request keeps its status: its wishes change, but only a confirmation (after lapsed
+    proposals) or the landlord's review (after a rejection for inadmissibility) reopens it; filing a
+    second request beside it would bypass both.
+    """
+    if wishes.min_rooms is not None and wishes.max_rooms is not None and wishes.max_rooms < wishes.min_rooms:
+        raise InvalidInput({"max_rooms": ["doit être supérieur ou égal au minimum."]})
+    row = (
+        open_request_row(session, account.household_id)
+        or session.scalars(
+            select(m.Request)
+            .where(m.Request.household_id == account.household_id, m.Request.status == "paused")
+            .order_by(m.Request.id.desc())
+            .limit(1)
+        ).first()
+    )
+    created = row is None
+    if row is None:
+        household = session.get(m.Household, account.household_id)
+        if household is None or household.dwelling_id is None:
+            raise NotFound("ménage inconnu ou sans logement")
+        row = m.Request(
+            territory_id=household.territory_id,
+            household_id=household.id,
+            filed_on=today or date.today(),
+            status="open",
+        )
+        session.add(row)
+    row.communes = sorted(wishes.communes)
+    row.min_rooms, row.max_rooms = wishes.min_rooms, wishes.max_rooms
+    row.max_cost, row.accept_qpv = wishes.max_cost, wishes.accept_qpv
+    session.flush()
+    territory_cache.invalidate(account.territory_code)
+    return created
+
+
+def refusal_reasons() -> list[tuple[str, str]]:
+    """The fixed refusal reasons a household may give (DOMAIN.md §2.2), as (code, French label)."""
+    return [
+        (code, label[0].upper() + label[1:])
+        for code, label in workflow.REFUSAL_LABELS.items()
+        if code != "no_answer"
+    ]
+
+
+def _deadline(day: date) -> datetime:
+    return datetime.combine(day, datetime.max.time()).replace(microsecond=0)
+
+
+def tenant_proposals(session: Session, account: Any, *, today: date | None = None) -> list[ProposalSummary]:
+    """The household's proposals, newest first."""
+    today = today or date.today()
+    snap = snapshot(session, account.territory_code)
+    proposals = workflow.proposals_of_household(session, account.household_id)
+    mine = [next(mv for mv in p.moves if mv.household_id == account.household_id) for p in proposals]
+    by_id = dwellings_by_id(session, {mv.to_dwelling_id for mv in mine})
+    return [
+        ProposalSummary(
+            p.id,
+            p.kind,
+            KIND_LABELS.get(p.kind, p.kind),
+            p.status,
+            STATUS_LABELS.get(p.status, p.status),
+            p.notified_on,
+            _deadline(p.answer_deadline),
+            card(snap, by_id[mv.to_dwelling_id]),
+            awaiting_me=p.status == "proposed" and mv.answer is None and today <= p.answer_deadline,
+            days_left=max(0, (p.answer_deadline - today).days),
+        )
+        for p, mv in zip(proposals, mine, strict=True)
+    ]
+
+
+def _answer_label(move: ProposalMove) -> str:
+    if move.answer == "accepted":
+        return "A accepté"
+    if move.answer == "refused":
+        return "A refusé" if move.refusal_reason != "no_answer" else "N'a pas répondu à temps"
+    return "N'a pas encore répondu"
+
+
+def _tracker(proposal: Proposal, now: datetime) -> tuple[TrackerStep, ...]:
+    moves = list(proposal.moves)
+    waiting = sum(1 for mv in moves if mv.answer is None)
+    status = proposal.status
+    failed = status == "failed"
+    answered_done = status in ("deciding", "confirmed", "completed") or (failed and waiting == 0)
+    left = _deadline(proposal.answer_deadline) - now
+    steps = [TrackerStep("Proposition envoyée", "done", f"le {proposal.notified_on:%d/%m/%Y}")]
+    if status == "proposed":
+        steps.append(
+            TrackerStep(
+                "Réponses des ménages",
+                "current",
+                f"{waiting} ménage(s) sur {len(moves)} n'ont pas encore répondu ; "
+                f"délai : {max(left, timedelta(0)).days} jour(s) restant(s)",
+            )
+        )
+    else:
+        steps.append(
+            TrackerStep(
+                "Réponses des ménages",
+                "done" if answered_done else "failed",
+                "tous les ménages ont accepté" if answered_done and not failed else "",
+            )
+        )
+    decided = sum(1 for mv in moves if mv.decision is not None)
+    if status == "deciding":
+        due = [mv.decision_due for mv in moves if mv.decision is None and mv.decision_due]
+        note = f"{len(moves) - decided} décision(s) attendue(s) sur {len(moves)}"
+        if due:
+            note += f", au plus tard le {min(due):%d/%m/%Y}"
+        steps.append(TrackerStep("Décisions des CALEOL", "current", note))
+    elif status in ("confirmed", "completed"):
+        steps.append(TrackerStep("Décisions des CALEOL", "done", "tous les logements sont attribués"))
+    else:
+        steps.append(TrackerStep("Décisions des CALEOL", "failed" if failed and answered_done else "todo"))
+    if status == "confirmed":
+        steps.append(
+            TrackerStep(
+                "Déménagement",
+                "current",
+                f"prévu le {proposal.move_date:%d/%m/%Y}" if proposal.move_date else "",
+            )
+        )
+    elif status == "completed":
+        steps.append(TrackerStep("Déménagement", "done", "effectué"))
+    else:
+        steps.append(TrackerStep("Déménagement", "todo"))
+    if failed:
+        steps.append(
+            TrackerStep(
+                "Proposition abandonnée",
+                "failed",
+                FAILURE_LABELS.get(proposal.failure or "", proposal.failure or "")
+                + " ; les autres ménages restent candidats aux prochains appariements",
+            )
+        )
+    return tuple(steps)
+
+
+def tenant_proposal(
+    session: Session, account: Any, proposal_id: int, *, now: datetime | None = None
+) -> ProposalDetail:
+    """One proposal of the household; :class:`NotFound` if the household is not in it."""
+    at = now or datetime.now()
+    proposal, mine = household_proposal(session, account, proposal_id)
+    snap = snapshot(session, account.territory_code)
+    ids = {mv.from_dwelling_id for mv in proposal.moves} | {mv.to_dwelling_id for mv in proposal.moves}
+    by_id = dwellings_by_id(session, ids)
+    from_ids = {mv.from_dwelling_id for mv in proposal.moves}
+    letters = iter("ABCDEFGHIJ")
+    steps = tuple(
+        ChainStep(
+            label="vous" if mv.household_id == account.household_id else next(letters),
+            is_me=mv.household_id == account.household_id,
+            from_card=card(snap, by_id[mv.from_dwelling_id]),
+            to_card=card(snap, by_id[mv.to_dwelling_id]),
+            vacant_start=mv.to_dwelling_id not in from_ids,
+            answer_label=_answer_label(mv),
+        )
+        for mv in proposal.moves
+    )
+    deadline = _deadline(proposal.answer_deadline)
+    my_answer = None
+    if mine.answer == "accepted":
+        my_answer = "vous avez accepté"
+    elif mine.answer == "refused":
+        my_answer = "vous avez refusé"
+    return ProposalDetail(
+        id=proposal.id,
+        kind=proposal.kind,
+        kind_label=KIND_LABELS.get(proposal.kind, proposal.kind),
+        status=proposal.status,
+        status_label=STATUS_LABELS.get(proposal.status, proposal.status),
+        notified_on=proposal.notified_on,
+        deadline=deadline,
+        time_left=deadline - at,
+        move_date=proposal.move_date,
+        can_answer=proposal.status == "proposed" and mine.answer is None and at <= deadline,
+        my_answer=my_answer,
+        mine=MyMove(
+            card(snap, by_id[mine.from_dwelling_id]),
+            card(snap, by_id[mine.to_dwelling_id]),
+            mine.points,
+            tuple(why_lines(mine.points_detail or {}, mine.criteria_before or [], mine.criteria_after or [])),
+        ),
+        steps=steps,
+        tracker=_tracker(proposal, at),
+        can_withdraw=proposal.live and mine.answer == "accepted",
+    )
+
+
+def confirm_request(session: Session, account: Any) -> None:
+    """The household confirms its request, paused after lapsed proposals: it is open again.
+
+    Writes: the request and the audit trail (``workflow.confirm_request``); the caller commits.
+    """
+    workflow.confirm_request(session, account.household_id, user_row(session, account))
+    territory_cache.invalidate(account.territory_code)
+
+
+def record_withdrawal(
+    session: Session, account: Any, proposal_id: int, *, reason: str | None, comment: str | None
+) -> None:
+    """Record that the household withdraws from a proposal it accepted.
+
+    Writes: the move, the proposal and the audit trail (``workflow.withdraw_move``); the caller commits.
+    """
+    _proposal, mine = household_proposal(session, account, proposal_id)
+    try:
+        workflow.withdraw_move(session, mine, user_row(session, account), reason=reason or "", note=comment)
+    except ValueError as exc:
+        field = "comment" if str(exc).startswith("note") else "reason"
+        raise InvalidInput({field: [str(exc).partition(":")[2].strip() or str(exc)]}) from exc
+    territory_cache.invalidate(account.territory_code)
+
+
+def record_answer(
+    session: Session,
+    account: Any,
+    proposal_id: int,
+    *,
+    accepted: bool,
+    reason: str | None,
+    comment: str | None,
+) -> None:
+    """Record the household's answer (accept or refuse) to its move in the proposal.
+
+    Writes: the move, the proposal and the audit trail (``workflow.answer_move``); the caller commits.
+    """
+    _proposal, mine = household_proposal(session, account, proposal_id)
+    try:
+        workflow.answer_move(
+            session,
+            mine,
+            user_row(session, account),
+            accepted=accepted,
+            reason=None if accepted else reason,
+            note=comment,
+        )
+    except ValueError as exc:
+        raise InvalidInput({"reason": [str(exc).partition(":")[2].strip() or str(exc)]}) from exc
+    territory_cache.invalidate(account.territory_code)

@@ -1,0 +1,148 @@
+"""The territory's services (administration du territoire): key figures, import, policy and runs.
+
+An admin account acts on its own territory only. The services that write say so (« Writes: … »);
+none commits, the caller does. The statistics page is :mod:`.figures`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from exchange import interchange, runs
+from exchange import models as m
+from exchange.cache import territory_cache
+from exchange.errors import InvalidTerritory, NotFound
+from exchange.models.workflow import Proposal, Run
+from exchange.policy import policy_config, update_policy
+from exchange.portal.staff_views import RUN_STATUS_LABELS, ProposalRow, RunReport, RunRow, TerritoryInfo
+from exchange.portal.views import KIND_LABELS, STATUS_LABELS
+from matching.config import PolicyConfig
+
+__all__ = [
+    "import_territory_document",
+    "list_runs",
+    "policy_defaults",
+    "policy_settings",
+    "run_report",
+    "save_policy",
+    "territory_overview",
+]
+
+
+def _count(session: Session, model: Any, *where: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def territory_overview(session: Session, account: Any) -> TerritoryInfo:
+    """Counts of the admin's territory."""
+    tid = account.territory_id
+    territory = session.get(m.Territory, tid)
+    if territory is None:
+        raise NotFound("territoire inconnu")
+    last = session.scalars(
+        select(Run).where(Run.territory_id == tid).order_by(Run.id.desc()).limit(1)
+    ).first()
+    return TerritoryInfo(
+        code=territory.code,
+        name=territory.name,
+        landlords=_count(session, m.Landlord, m.Landlord.territory_id == tid),
+        dwellings=_count(session, m.Dwelling, m.Dwelling.territory_id == tid),
+        households=_count(session, m.Household, m.Household.territory_id == tid),
+        open_requests=_count(session, m.Request, m.Request.territory_id == tid, m.Request.status == "open"),
+        offers=_count(session, m.Dwelling, m.Dwelling.territory_id == tid, m.Dwelling.offered.is_(True)),
+        live_proposals=_count(
+            session,
+            Proposal,
+            Proposal.territory_id == tid,
+            Proposal.status.in_(("proposed", "deciding", "confirmed")),
+        ),
+        last_run_id=None if last is None else last.id,
+        last_run_at=None if last is None else last.finished_at,
+    )
+
+
+def import_territory_document(session: Session, account: Any, document: Any) -> str:
+    """Import a territory document of the admin's own territory (all or nothing); its French summary line.
+
+    Raises :class:`InvalidTerritory` (messages by field path) before anything is written.
+    Writes: the territory's rows (``interchange.import_document``); the caller commits.
+    """
+    if not isinstance(document, dict):
+        raise InvalidTerritory({"(document)": ["un objet JSON est attendu"]})
+    territory = document.get("territory")
+    code = territory.get("code") if isinstance(territory, dict) else None
+    if code != account.territory_code:
+        raise InvalidTerritory(
+            {
+                "territory.code": [
+                    f"le document concerne le territoire {code!r}, "
+                    f"vous administrez {account.territory_code!r}"
+                ]
+            }
+        )
+    return interchange.import_document(session, document).line()
+
+
+def policy_defaults() -> dict[str, Any]:
+    """POLICY.md's default settings."""
+    return PolicyConfig().to_dict()
+
+
+def policy_settings(session: Session, account: Any) -> dict[str, Any]:
+    """The admin's territory's current settings (every key)."""
+    return policy_config(session, account.territory_code).to_dict()
+
+
+def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> None:
+    """Validate and store settings; raises :class:`exchange.policy.InvalidPolicy` (messages per setting).
+
+    Writes: the territory's policy (``policy.update_policy``); the caller commits.
+    """
+    update_policy(session, account.territory_code, dict(values))
+    territory_cache.invalidate(account.territory_code)
+
+
+def list_runs(session: Session, account: Any) -> list[RunRow]:
+    """The territory's latest runs."""
+    return [
+        RunRow(r.id, r.as_of, r.status, r.proposal_count, r.move_count, r.objective)
+        for r in runs.list_runs(session, account.territory_id)
+    ]
+
+
+def run_report(session: Session, account: Any, run_id: int) -> RunReport:
+    """One run of the admin's territory; :class:`NotFound` otherwise."""
+    run = session.get(Run, run_id)
+    if run is None or run.territory_id != account.territory_id:
+        raise NotFound(f"calcul inconnu : {run_id}")
+    seconds = sum(
+        v for k, v in (run.timings or {}).items() if k.endswith("_s") and not k.startswith("solver_")
+    )
+    facts = (
+        ("Date de référence", run.as_of.strftime("%d/%m/%Y")),
+        ("Statut du solveur", RUN_STATUS_LABELS.get(run.status, run.status)),
+        ("Demandes examinées", str(run.requests)),
+        ("Logements vacants proposés", str(run.vacancies)),
+        ("Mouvements possibles (arcs)", str(run.arcs)),
+        ("Ménages laissés de côté (déjà dans une proposition)", str(run.skipped_households)),
+        ("Propositions", str(run.proposal_count)),
+        ("Mouvements proposés", str(run.move_count)),
+        ("Points (objectif)", str(run.objective)),
+        ("Borne", f"{run.bound:.0f}"),
+        ("Durée", f"{seconds:.2f} s".replace(".", ",")),
+    )
+    proposals = tuple(
+        ProposalRow(
+            p.id,
+            KIND_LABELS.get(p.kind, p.kind),
+            len(p.moves),
+            p.points,
+            STATUS_LABELS.get(p.status, p.status),
+        )
+        for p in run.proposals
+    )
+    return RunReport(run.id, facts, proposals)

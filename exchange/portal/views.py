@@ -1,0 +1,303 @@
+"""What the portal shows a tenant (vues du locataire): anonymised cards and views, frozen, and their labels.
+
+A :class:`DwellingCard` is what anyone may see of a dwelling (DOMAIN.md §5, first row): no ref, no
+address. Tenant-facing views never carry names, addresses, the landlord's dwelling or tenant numbers,
+nor another household's composition or resources. The staff's views are in :mod:`.staff_views`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from matching.territory import Dwelling
+
+CRITERION_LABELS: dict[str, str] = {
+    "overcrowding": "Suroccupation",
+    "under_occupation": "Sous-occupation",
+    "autonomy": "Logement inadapté à la perte d'autonomie",
+    "job_distance": "Éloignement du lieu de travail",
+}
+ACCESSIBILITY_LABELS: dict[str, str] = {
+    "none": "non accessible",
+    "accessible": "accessible sans marche",
+    "adapted": "adapté au fauteuil roulant",
+}
+MOBILITY_LABELS: dict[str, str] = {
+    "none": "aucun besoin particulier",
+    "reduced": "mobilité réduite",
+    "wheelchair": "fauteuil roulant",
+}
+PRIORITY_LABELS: dict[str, str] = {
+    "dalo": "reconnu DALO",
+    "handicap": "handicap",
+    "violence": "violences",
+    "unfit_housing": "habitat indigne",
+}
+KIND_LABELS = {"cycle": "Échange", "chain": "Chaîne de vacance"}
+STATUS_LABELS = {
+    "proposed": "en attente des réponses des ménages",
+    "deciding": "en attente des décisions des CALEOL",
+    "confirmed": "confirmée, déménagement programmé",
+    "completed": "déménagement effectué",
+    "failed": "abandonnée",
+}
+FAILURE_LABELS = {
+    "refused": "un ménage a refusé",
+    "no_answer": "un ménage n'a pas répondu dans le délai",
+    "non_attribution": "une CALEOL n'a pas attribué le logement",
+    "inadmissible": "une demande a été jugée irrecevable",
+    "not_ranked_first": "un ménage n'a pas été classé premier",
+    "condition_failed": "une condition suspensive n'a pas été remplie à temps",
+    "withdrawn": "un ménage s'est désisté après avoir accepté",
+}
+OFFER_SORTS = ("cost", "-cost", "-surface", "rooms", "commune")
+
+
+@dataclass(frozen=True, slots=True)
+class DwellingCard:
+    """What anyone may see of a dwelling (DOMAIN.md §5, first row): no ref, no address."""
+
+    commune: str
+    sector: str
+    qpv: bool
+    rooms: int
+    surface_m2: float
+    floor: int
+    elevator: bool
+    accessibility: str
+    rent: float
+    charges: float
+    landlord: str
+
+    @property
+    def cost(self) -> float:
+        """Rent plus charges per month."""
+        return self.rent + self.charges
+
+    @property
+    def typology(self) -> str:
+        """``T3`` for three main rooms."""
+        return f"T{self.rooms}"
+
+    @property
+    def floor_label(self) -> str:
+        """Floor, lift and accessibility in French."""
+        floor = "rez-de-chaussée" if self.floor == 0 else f"{self.floor}e étage"
+        if self.floor == 1:
+            floor = "1er étage"
+        lift = "" if self.floor == 0 else (", avec ascenseur" if self.elevator else ", sans ascenseur")
+        return f"{floor}{lift}, {ACCESSIBILITY_LABELS.get(self.accessibility, self.accessibility)}"
+
+
+def card_of(dwelling: Dwelling, sector_name: str, landlord_name: str) -> DwellingCard:
+    """The public card of a plain dwelling."""
+    return DwellingCard(
+        commune=dwelling.commune,
+        sector=sector_name,
+        qpv=dwelling.qpv,
+        rooms=dwelling.rooms,
+        surface_m2=dwelling.surface_m2,
+        floor=dwelling.floor,
+        elevator=dwelling.elevator,
+        accessibility=dwelling.accessibility,
+        rent=dwelling.rent,
+        charges=dwelling.charges,
+        landlord=landlord_name,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionExplanation:
+    """One harmonised criterion for one household, explained in plain French with its figures."""
+
+    code: str
+    label: str
+    active: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdPicture:
+    """A household's own view of itself: composition, needs, current dwelling, criteria."""
+
+    composition: str
+    size: int
+    rooms_needed: int
+    max_rooms: int
+    min_surface: float
+    current: DwellingCard
+    criteria: tuple[CriterionExplanation, ...]
+
+    @property
+    def active_count(self) -> int:
+        """How many criteria are met."""
+        return sum(1 for c in self.criteria if c.active)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """A household's mutation request as its tenant sees it."""
+
+    filed_on: date
+    communes: tuple[str, ...]
+    min_rooms: int | None
+    max_rooms: int | None
+    max_cost: float
+    accept_qpv: bool
+    status: str
+    paused_why: str | None = None  # see PAUSE_REASONS
+    silences: int = 0  # proposals let lapse in a row
+
+    @property
+    def status_label(self) -> str:
+        """The request's status in French."""
+        return {"open": "en cours", "closed": "close", "paused": "en pause"}.get(self.status, self.status)
+
+    @property
+    def confirmable(self) -> bool:
+        """Whether the household itself may reopen it (paused after lapsed proposals)."""
+        return self.status == "paused" and self.paused_why == "silences"
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalSummary:
+    """One proposal in a household's list."""
+
+    id: int
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    notified_on: date
+    deadline: datetime
+    to_card: DwellingCard
+    awaiting_me: bool = False  # the proposal waits for this household's answer
+    days_left: int = 0  # whole days until the deadline (0: the last day)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRecord:
+    """How a household answered its past proposals: ``answered`` of the ``asked`` within the deadline."""
+
+    answered: int
+    asked: int
+
+    @property
+    def label(self) -> str:
+        """« 3 réponses dans le délai sur 4 propositions » (empty when no answer was ever due)."""
+        if not self.asked:
+            return ""
+        plural = "s" if self.asked > 1 else ""
+        return (
+            f"{self.answered} réponse{'s' if self.answered > 1 else ''} dans le délai "
+            f"sur {self.asked} proposition{plural}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TenantOverview:
+    """What the tenant's home page shows."""
+
+    picture: HouseholdPicture
+    request: RequestView | None
+    live_proposal: ProposalSummary | None
+    replies: ReplyRecord = ReplyRecord(0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Wishes:
+    """What a tenant asks for (souhaits de la demande)."""
+
+    communes: tuple[str, ...]
+    min_rooms: int | None
+    max_rooms: int | None
+    max_cost: float
+    accept_qpv: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFilters:
+    """Filters, sort and page of the offers list."""
+
+    commune: str | None = None
+    rooms: int | None = None  # 6 means 6 and more
+    max_cost: int | None = None
+    accessible: bool = False
+    compatible: bool = False
+    sort: str = "cost"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class OfferItem:
+    """One anonymised offer and whether it suits the tenant's household."""
+
+    card: DwellingCard
+    vacant: bool
+    compatible: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPage:
+    """One page of offers."""
+
+    items: tuple[OfferItem, ...]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    compatible_total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainStep:
+    """One anonymised move of a proposal as the households see it."""
+
+    label: str
+    is_me: bool
+    from_card: DwellingCard
+    to_card: DwellingCard
+    vacant_start: bool
+    answer_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class MyMove:
+    """The tenant's own move: both dwellings and why it was proposed."""
+
+    from_card: DwellingCard
+    to_card: DwellingCard
+    points: int
+    why: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerStep:
+    """One step of the tracker: label, state (done, current, failed, todo) and a note."""
+
+    label: str
+    state: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalDetail:
+    """A proposal as one of its households sees it (anonymised, DOMAIN.md §5)."""
+
+    id: int
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    notified_on: date
+    deadline: datetime
+    time_left: timedelta
+    move_date: date | None
+    can_answer: bool
+    my_answer: str | None
+    mine: MyMove
+    steps: tuple[ChainStep, ...]
+    tracker: tuple[TrackerStep, ...]
+    can_withdraw: bool = False  # accepted, and the proposal is still live: the household may withdraw
