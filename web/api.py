@@ -22,8 +22,10 @@ from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFo
 from exchange.policy import InvalidPolicy
 from web import background
 from web.db import get_session
-from web.extensions import csrf, limiter
+from web.extensions import csrf
+from web.limits import large_body
 from web.openapi import openapi_document
+from web.sign_in import sign_in
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,31 +110,36 @@ def openapi() -> Any:
     return jsonify(openapi_document())
 
 
-def _token_login_key() -> str:
-    data = request.get_json(silent=True)
-    login = data.get("login") if isinstance(data, dict) else None
-    return "compte:" + (str(login) if login is not None else "").strip().lower()
-
-
 @bp.post("/tokens")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
-@limiter.shared_limit(
-    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
-    scope="echecs-de-connexion",
-    key_func=_token_login_key,
-    deduct_when=lambda response: response.status_code == 401,
-)
 def create_token() -> Any:
-    """Exchange a login and password for a bearer token (the previous token of the account stops working)."""
+    """Exchange a login and password for a bearer token valid ``API_TOKEN_LIFETIME_DAYS`` days.
+
+    The previous token of the account stops working. Failed attempts slow down as on the sign-in page
+    (429 with ``Retry-After``).
+    """
     data = _body()
+    account = sign_in(str(data.get("login", "")), str(data.get("password", "")))
     session = get_session()
-    account = accounts.authenticate(session, str(data.get("login", "")), str(data.get("password", "")))
     if account is None:
         session.commit()
         return jsonify(error="Identifiant ou mot de passe incorrect."), 401
-    token = accounts.issue_api_token(session, account.id)
+    lifetime = timedelta(days=float(current_app.config["API_TOKEN_LIFETIME_DAYS"]))
+    issued = accounts.issue_api_token(session, account.id, lifetime=lifetime)
     session.commit()
-    return jsonify(token=token, role=account.role), 201
+    return jsonify(token=issued.token, role=account.role, expires_at=issued.expires_at.isoformat()), 201
+
+
+@bp.delete("/tokens")
+def revoke_token() -> Any:
+    """Revoke the presenting bearer token (204); 401 without a valid one."""
+    header = request.headers.get("Authorization", "")
+    token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
+    session = get_session()
+    if accounts.account_for_token(session, token) is None:
+        abort(401)
+    accounts.revoke_api_token(session, token)
+    session.commit()
+    return "", 204
 
 
 @bp.get("/me")
@@ -469,6 +476,7 @@ def territory() -> Any:
 
 
 @bp.post("/territory/import")
+@large_body
 @api_role("admin")
 def import_document() -> Any:
     """Import a territory document (the JSON body), all or nothing; 422 with every error by path."""

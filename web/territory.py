@@ -17,6 +17,7 @@ from exchange.policy import InvalidPolicy
 from web import background
 from web.db import get_session, write_and_flash
 from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, policy_form_class
+from web.limits import large_body
 from web.security import role_required
 
 bp = Blueprint("territory", __name__, url_prefix="/territoire")
@@ -67,6 +68,7 @@ def home() -> Any:
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@large_body
 @role_required("admin")
 def import_file() -> Any:
     """Import a territory document: validated whole, written in one transaction or not at all."""
