@@ -53,7 +53,7 @@ class Throttle:
         extra = failures - self.free
         if extra <= 0:
             return 0
-        return min(self.cap_s, self.base_s * 2 ** min(extra - 1, 30))
+        return min(self.cap_s, self.base_s * (1 << min(extra - 1, 30)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,10 @@ def test_an_idle_or_too_old_session_ends(app, client, db):
     login(client, "h1")
     db.execute(
         update(PortalSession)
-        .where(PortalSession.revoked_at.is_(None), PortalSession.last_seen_at > datetime.now() - timedelta(hours=1))
+        .where(
+            PortalSession.revoked_at.is_(None),
+            PortalSession.last_seen_at > datetime.now() - timedelta(hours=1),
+        )
         .values(created_at=datetime.now() - timedelta(hours=13))
     )
     db.commit()
@@ -99,7 +102,13 @@ def test_the_token_lifetime_is_configurable(engine):
     from web import create_app
 
     app = create_app(
-        {"TESTING": True, "SECRET_KEY": "t", "ENGINE": engine, "RATELIMIT_ENABLED": False, "API_TOKEN_LIFETIME_DAYS": 1}
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "ENGINE": engine,
+            "RATELIMIT_ENABLED": False,
+            "API_TOKEN_LIFETIME_DAYS": 1,
+        }
     )
     expires = datetime.fromisoformat(_token(app.test_client()).get_json()["expires_at"])
     assert timedelta(hours=23) < expires - datetime.now() <= timedelta(days=1)

@@ -93,7 +93,7 @@ def test_the_wait_is_said_in_minutes(make_app):
     assert login(client, "h1", "mauvais-mot-de-passe").status_code == 200
     page = login(client, "h1", "mauvais-mot-de-passe").get_data(as_text=True)
     assert "Trop de tentatives : réessayez dans 2 minutes." in page
-    assert '<input' in page and 'name="login"' in page  # the sign-in form again, not an error page
+    assert "<input" in page and 'name="login"' in page  # the sign-in form again, not an error page
 
 
 def test_successful_sign_ins_never_count(make_app):
@@ -112,7 +112,9 @@ def test_successful_sign_ins_never_count(make_app):
 def test_one_address_trying_many_logins_slows_down(make_app):
     app = make_app(LOGIN_ADDRESS_FREE_FAILURES=3)
     sprayer = _client(app, STRANGER)
-    codes = [login(sprayer, name, "mauvais-mot-de-passe").status_code for name in ("h1", "h2", "h3", "h4", "h5")]
+    codes = [
+        login(sprayer, name, "mauvais-mot-de-passe").status_code for name in ("h1", "h2", "h3", "h4", "h5")
+    ]
     assert codes == [200, 200, 200, 200, 429]
     assert login(sprayer, "beta").status_code == 429  # any login from that address waits
     assert login(_client(app, OFFICE), "beta").status_code == 302  # other addresses do not
@@ -146,7 +148,9 @@ def test_the_token_endpoint_shares_the_throttle(make_app):
     refused = stranger.post("/api/v1/tokens", json={"login": "h1", "password": PASSWORD})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     body = refused.get_json()
-    assert body["error"] == "Trop de tentatives" and body["message"].startswith("Trop de tentatives : réessayez")
+    assert body["error"] == "Trop de tentatives" and body["message"].startswith(
+        "Trop de tentatives : réessayez"
+    )
     assert login(stranger, "h1").status_code == 429
     other = _client(app, OFFICE).post("/api/v1/tokens", json={"login": "h1", "password": PASSWORD})
     assert other.status_code == 201

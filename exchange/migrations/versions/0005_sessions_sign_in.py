@@ -5,7 +5,7 @@ signing out or a new password revokes it. ``user_account.api_token_expires_at`` 
 account's API token stops working; tokens issued before this revision get 30 days from the upgrade.
 ``sign_in_failure`` counts failed sign-ins per key (hashed), shared by every web worker.
 
-Revision ID: 0005_sessions_and_sign_in_failures
+Revision ID: 0005_sessions_sign_in
 Revises: 0004_pause_after_silences
 Create Date: 2026-12-08 10:00:00.000000
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0005_sessions_and_sign_in_failures"
+revision: str = "0005_sessions_sign_in"
 down_revision: str | Sequence[str] | None = "0004_pause_after_silences"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
