@@ -26,6 +26,7 @@ from web.extensions import csrf
 from web.limits import large_body
 from web.openapi import openapi_document
 from web.sign_in import sign_in
+from web.writes import own_write_lock
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -528,6 +529,7 @@ def runs() -> Any:
 
 
 @bp.post("/territory/runs")
+@own_write_lock
 @api_role("admin")
 def start_run() -> Any:
     """Start a run (``{"as_of": "YYYY-MM-DD"}`` optional), solved in the background: 202 with its

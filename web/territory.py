@@ -19,6 +19,7 @@ from web.db import get_session, write_and_flash
 from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, policy_form_class
 from web.limits import large_body
 from web.security import role_required
+from web.writes import own_write_lock
 
 bp = Blueprint("territory", __name__, url_prefix="/territoire")
 
@@ -140,6 +141,7 @@ def _plain(value: Any) -> Any:
 
 
 @bp.route("/appariements", methods=["GET", "POST"])
+@own_write_lock
 @role_required("admin")
 def runs() -> Any:
     """Start a matching run (solved in the background); list the latest jobs and past runs."""
