@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 from argon2 import PasswordHasher
@@ -113,6 +114,11 @@ def get_account(session: Session, account_id: int) -> Account | None:
     return _account(row) if row is not None else None
 
 
+def account_id_for_login(session: Session, login: str) -> int | None:
+    """The id of the account with this login, or None."""
+    return session.scalars(select(UserAccount.id).where(UserAccount.login == login.strip().lower())).first()
+
+
 def authenticate(session: Session, login: str, password: str) -> Account | None:
     """The active account whose login and password match, or None (same cost either way)."""
     row = session.scalars(select(UserAccount).where(UserAccount.login == login.strip().lower())).one_or_none()
@@ -134,8 +140,6 @@ def change_password(session: Session, account_id: int, current: str, new: str) -
     other portal session of the account ends, and its API token is revoked; an audit event records
     the change (never the password).
     """
-    from datetime import datetime
-
     from exchange.models.workflow import AuditEvent
 
     row = session.get(UserAccount, account_id)
@@ -151,6 +155,7 @@ def change_password(session: Session, account_id: int, current: str, new: str) -
         raise PasswordRejected("new_password", "Le mot de passe ne peut pas être votre identifiant.")
     row.password_hash = hash_password(new)
     row.api_token_hash = None  # a token obtained with the old password stops working too
+    row.api_token_expires_at = None
     session.add(
         AuditEvent(
             territory_id=row.territory_id,
@@ -236,24 +241,65 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_api_token(session: Session, account_id: int) -> str:
-    """A new API token for the account (only its SHA-256 is stored; the previous token stops working)."""
+DEFAULT_TOKEN_LIFETIME = timedelta(days=30)
+"""How long an API token works unless the portal is configured otherwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A bearer token as handed out once (only its SHA-256 is stored), and when it stops working."""
+
+    token: str
+    expires_at: datetime
+
+
+def issue_api_token(
+    session: Session,
+    account_id: int,
+    *,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    now: datetime | None = None,
+) -> ApiToken:
+    """A new API token for the account, valid for ``lifetime`` (the previous token stops working)."""
+    if lifetime <= timedelta(0):
+        raise ValueError(f"lifetime: durée positive attendue, pas {lifetime}")
     row = session.get(UserAccount, account_id)
     if row is None:
         raise NotFound(f"compte {account_id} introuvable")
     token = secrets.token_urlsafe(32)
     row.api_token_hash = _token_digest(token)
-    return token
+    row.api_token_expires_at = (now or datetime.now()).replace(microsecond=0) + lifetime
+    return ApiToken(token, row.api_token_expires_at)
 
 
-def account_for_token(session: Session, token: str) -> Account | None:
-    """The active account holding this API token, or None."""
+def _token_row(session: Session, token: str) -> UserAccount | None:
     if not token:
         return None
-    row = session.scalars(
+    return session.scalars(
         select(UserAccount).where(UserAccount.api_token_hash == _token_digest(token))
     ).one_or_none()
-    return _account(row) if row is not None and row.active else None
+
+
+def account_for_token(session: Session, token: str, *, now: datetime | None = None) -> Account | None:
+    """The active account holding this API token, or None (unknown, revoked or expired token)."""
+    row = _token_row(session, token)
+    if row is None or not row.active:
+        return None
+    expires = row.api_token_expires_at
+    if expires is None or expires <= (now or datetime.now()):
+        return None
+    return _account(row)
+
+
+def revoke_api_token(session: Session, token: str) -> bool:
+    """Make this API token stop working now; False when no account holds it."""
+    row = _token_row(session, token)
+    if row is None:
+        return False
+    row.api_token_hash = None
+    row.api_token_expires_at = None
+    session.flush()
+    return True
 
 
 @dataclass(frozen=True, slots=True)

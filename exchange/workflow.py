@@ -68,6 +68,7 @@ __all__ = [
     "set_delays",
     "set_move_date",
     "take_write_lock",
+    "wait_for_write_lock",
     "write_transaction",
 ]
 
@@ -123,14 +124,16 @@ class NotAllowed(WorkflowError):
 
 
 class Busy(WorkflowError):
-    """SQLite only: another step wrote meanwhile and this transaction cannot write any more; retry it.
+    """SQLite only: another writer (a run, most often) holds the database's write lock; nothing was written.
 
-    Never raised inside :func:`write_transaction`, which takes the write lock before reading.
+    Raised by :func:`wait_for_write_lock` once its wait is over, and by a transaction that read before
+    taking the lock (SQLite cannot make it wait); never inside :func:`write_transaction`.
     """
 
     def __init__(self) -> None:
         super().__init__(
-            "quelqu'un vient de modifier cette proposition en même temps que vous ; rechargez et réessayez"
+            "la base de données est occupée par une autre écriture, le plus souvent le calcul des"
+            " propositions : rien n'a été enregistré ; réessayez dans quelques minutes"
         )
 
 
@@ -145,6 +148,27 @@ def take_write_lock(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("UPDATE proposal SET id = id WHERE 1 = 0"))
+
+
+def wait_for_write_lock(session: Session, *, seconds: float) -> None:
+    """On SQLite, take the write lock before anything is read, waiting up to ``seconds``; else :class:`Busy`.
+
+    Only a transaction that has not read yet can wait for the lock (SQLite's busy handler); a web
+    request that will write calls this before anything else. No-op on other databases.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    raw: Any = session.connection().connection.dbapi_connection
+    previous = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute(f"PRAGMA busy_timeout = {max(0, int(seconds * 1000))}")
+    try:
+        take_write_lock(session)
+    except OperationalError as exc:
+        if not is_database_busy(exc):
+            raise
+        raise Busy() from exc
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
 
 @contextmanager

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import db, filters
+from web import db, filters, limits, writes
 from web.extensions import csrf, limiter, login_manager
 
 __all__ = ["create_app"]
@@ -30,13 +31,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
-        LOGIN_RATE_LIMIT="5/minute",  # sign-in attempts per address
-        LOGIN_ACCOUNT_RATE_LIMIT="10/hour",  # failed sign-ins per account, whatever the address
+        # Sign-in throttle (web/sign_in.py, counted in the database): failures only, never a lockout.
+        LOGIN_FREE_FAILURES=5,  # per address x login, or per known device x account
+        LOGIN_ADDRESS_FREE_FAILURES=30,  # per address, whatever the login
+        LOGIN_ACCOUNT_FREE_FAILURES=50,  # per login, from browsers that are not known devices
+        LOGIN_BACKOFF_SECONDS=30,  # first wait past the free failures, then doubling...
+        LOGIN_BACKOFF_MAX_SECONDS=900,  # ... up to this
+        KNOWN_DEVICE_DAYS=365,  # how long a browser stays known after a sign-in
+        LOGIN_RATE_LIMIT="5/minute",  # password changes (« Mon compte ») per address (Flask-Limiter)
         RATELIMIT_ENABLED=True,  # explicit: Flask-Limiter would otherwise keep the previous app's setting
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        SESSION_IDLE_MINUTES=120,  # a portal session ends after this long without a request...
+        SESSION_LIFETIME_HOURS=12,  # ... and this long after sign-in at most
+        API_TOKEN_LIFETIME_DAYS=30,
         OFFERS_PER_PAGE=20,
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=1024 * 1024,  # every request body...
+        IMPORT_MAX_CONTENT_LENGTH=64 * 1024 * 1024,  # ... but the territory imports'
+        SQLITE_WRITE_WAIT_SECONDS=20,  # SQLite: how long a portal write waits for another writer (a run)
         TRUSTED_PROXIES=0,  # reverse proxies in front of the app whose X-Forwarded-* headers are believed
         RUNS_IN_BACKGROUND=True,  # portal runs solve in a thread (web/background.py); False: in the request
     )
@@ -56,6 +68,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Secure cookies everywhere but in debug and tests (browsers accept them on http://127.0.0.1 too).
         app.config["COOKIE_SECURE"] = not (app.debug or app.testing)
     app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = app.config["COOKIE_SECURE"]
+    # The session cookie's signature expires with the longest a portal session may live.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_LIFETIME_HOURS"]))
     if app.config["DATABASE_URL"].startswith("sqlite:///") and ":memory:" not in app.config["DATABASE_URL"]:
         os.makedirs(os.path.dirname(app.config["DATABASE_URL"][len("sqlite:///") :]) or ".", exist_ok=True)
 
@@ -71,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     filters.init_app(app)
+    limits.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -78,6 +93,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web import api, auth, committee, security, tenant, territory
 
     security.init_app(app)
+    writes.init_app(app)
     auth.init_app(app)
     for module in (auth, tenant, committee, territory, api):
         app.register_blueprint(module.bp)

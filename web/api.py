@@ -27,8 +27,11 @@ from exchange.schemas import INT_MAX, TerritoryDocumentSchema, load_or_raise
 from exchange.schemas import contracts as c
 from web import background
 from web.db import get_session
-from web.extensions import csrf, limiter
-from web.openapi import obj, openapi_document, operation
+from web.extensions import csrf
+from web.limits import large_body
+from web.openapi import ERROR_TEXTS, obj, openapi_document, operation
+from web.sign_in import sign_in
+from web.writes import own_write_lock
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -154,15 +157,6 @@ def openapi() -> Any:
     return jsonify(openapi_document())
 
 
-def _token_login_key() -> str:
-    try:
-        data = json.loads(request.get_data(as_text=True))
-    except (ValueError, RecursionError):
-        data = None
-    login = data.get("login") if isinstance(data, dict) else None
-    return "compte:" + (login if isinstance(login, str) else "").strip().lower()
-
-
 @bp.post("/tokens")
 @operation(
     "Obtenir un jeton d'accès",
@@ -171,26 +165,44 @@ def _token_login_key() -> str:
     status="201",
     body=c.TokenRequestSchema,
     public=True,
-    responses={"401": "Identifiants incorrects", "429": "Trop de tentatives"},
-)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
-@limiter.shared_limit(
-    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
-    scope="echecs-de-connexion",
-    key_func=_token_login_key,
-    deduct_when=lambda response: response.status_code == 401,
+    responses={"401": "Identifiants incorrects", "429": ERROR_TEXTS["429"]},
 )
 def create_token() -> Any:
-    """Exchange a login and password for a bearer token (the previous token of the account stops working)."""
+    """Exchange a login and password for a bearer token valid ``API_TOKEN_LIFETIME_DAYS`` days.
+
+    The previous token of the account stops working. Failed attempts slow down as on the sign-in page
+    (429 with ``Retry-After``).
+    """
     data = _load(c.TokenRequestSchema())
+    account = sign_in(data["login"], data["password"])
     session = get_session()
-    account = accounts.authenticate(session, data["login"], data["password"])
     if account is None:
         session.commit()
         return jsonify(error="Identifiant ou mot de passe incorrect."), 401
-    token = accounts.issue_api_token(session, account.id)
+    lifetime = timedelta(days=float(current_app.config["API_TOKEN_LIFETIME_DAYS"]))
+    issued = accounts.issue_api_token(session, account.id, lifetime=lifetime)
     session.commit()
-    return jsonify(token=token, role=account.role), 201
+    return jsonify(token=issued.token, role=account.role, expires_at=issued.expires_at.isoformat()), 201
+
+
+@bp.delete("/tokens")
+@operation(
+    "Révoquer le jeton présenté",
+    "général",
+    answer=None,
+    status="204",
+    responses={"401": "Jeton absent, inconnu, révoqué ou expiré"},
+)
+def revoke_token() -> Any:
+    """Revoke the presenting bearer token (204); 401 without a valid one."""
+    header = request.headers.get("Authorization", "")
+    token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
+    session = get_session()
+    if accounts.account_for_token(session, token) is None:
+        abort(401)
+    accounts.revoke_api_token(session, token)
+    session.commit()
+    return "", 204
 
 
 @bp.get("/me")
@@ -543,6 +555,7 @@ def territory() -> Any:
     answer=obj(summary={"type": "string"}),
     body=TerritoryDocumentSchema,
 )
+@large_body
 @api_role("admin")
 def import_document() -> Any:
     """Import a territory document (the JSON body), all or nothing; 422 with every error by path."""
@@ -608,6 +621,7 @@ def runs() -> Any:
         " Location jusqu'à l'état finished (run_id) ou failed (error)"
     },
 )
+@own_write_lock
 @api_role("admin")
 def start_run() -> Any:
     """Start a run (``{"as_of": "YYYY-MM-DD"}`` optional), solved in the background: 202 with its

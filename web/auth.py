@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import hmac
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from exchange import accounts
+from exchange import accounts, portal_sessions
+from web import sign_in as sign_in_limits
 from web.db import get_session
 from web.extensions import limiter, login_manager
 from web.forms import FrenchForm
@@ -21,14 +23,25 @@ bp = Blueprint("auth", __name__)
 
 
 class PortalUser(UserMixin):
-    """The signed-in account as Flask-Login sees it (a plain copy, never an ORM row)."""
+    """The signed-in account as Flask-Login sees it (a plain copy, never an ORM row).
 
-    def __init__(self, account: accounts.Account) -> None:
+    Its id is the portal session's random id (table ``portal_session``): signing out, a new password
+    or the session's lifetimes end it on the server, whatever the cookie holds.
+    """
+
+    def __init__(self, account: accounts.Account, session_id: str) -> None:
         self.account = account
-        # The session keeps "id.stamp": a new password changes the stamp and ends the other sessions.
-        self.id = f"{account.id}.{account.session_stamp}"
+        self.id = session_id
         self.role = account.role
         self.display_name = account.display_name
+
+
+def lifetimes() -> portal_sessions.Lifetimes:
+    """The portal sessions' idle and absolute lifetimes, from the configuration."""
+    return portal_sessions.Lifetimes(
+        idle=timedelta(minutes=float(current_app.config["SESSION_IDLE_MINUTES"])),
+        lifetime=timedelta(hours=float(current_app.config["SESSION_LIFETIME_HOURS"])),
+    )
 
 
 class LoginForm(FrenchForm):
@@ -69,15 +82,26 @@ class PasswordForm(FrenchForm):
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> PortalUser | None:
-    number, _, stamp = user_id.partition(".")
-    try:
-        account = accounts.get_account(get_session(), int(number))
-    except ValueError:
+def _load_user(session_id: str) -> PortalUser | None:
+    session, now = get_session(), datetime.now()
+    live = portal_sessions.find_session(session, session_id, now, lifetimes())
+    account = accounts.get_account(session, live.account_id) if live is not None else None
+    if live is None or account is None or not account.active:
         return None
-    if account is None or not account.active or not hmac.compare_digest(stamp, account.session_stamp):
-        return None
-    return PortalUser(account)
+    if live.needs_touch:
+        _touch(session_id, now)
+    return PortalUser(account, session_id)
+
+
+def _touch(session_id: str, now: datetime) -> None:
+    """Write the session's last request time: committed at once by a read request, else with the write."""
+    session = get_session()
+    touched = portal_sessions.touch(session, session_id, now)
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        if touched:
+            session.commit()
+        else:
+            session.rollback()
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -97,32 +121,31 @@ def index() -> Any:
     return redirect(url_for(ROLE_HOME[current_user.role]))
 
 
-def _login_key() -> str:
-    return "compte:" + (request.form.get("login") or "").strip().lower()
-
-
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.shared_limit(
-    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
-    scope="echecs-de-connexion",  # shared with POST /api/v1/tokens
-    key_func=_login_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 200,  # a failed attempt shows the form again
-)
+@sign_in_limits.with_device_cookie
 def login() -> Any:
-    """Sign in with a login and a password (attempts limited per address, failures per account)."""
+    """Sign in with a login and a password (failures slow down per address, device and account)."""
     next_url = _safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for(ROLE_HOME[current_user.role]))
     form = LoginForm()
     if form.validate_on_submit():
-        account = accounts.authenticate(get_session(), form.login.data or "", form.password.data or "")
-        get_session().commit()  # a rehashed password is saved
+        try:
+            account = sign_in_limits.sign_in(form.login.data or "", form.password.data or "")
+        except TooManyRequests as exc:
+            flash(str(exc.description), "error")
+            page = render_template("auth/login.html", form=form, next=next_url, title="Connexion")
+            return page, 429, {"Retry-After": str(exc.retry_after)}
+        session = get_session()
         if account is None:
+            session.commit()
             flash("Identifiant ou mot de passe incorrect.", "error")
             return render_template("auth/login.html", form=form, next=next_url, title="Connexion"), 200
-        login_user(PortalUser(account))
+        now = datetime.now()
+        session_id = portal_sessions.open_session(session, account.id, now)
+        portal_sessions.forget_ended(session, now, lifetimes())
+        session.commit()
+        login_user(PortalUser(account, session_id))
         flash(f"Bienvenue, {account.display_name}.", "success")
         return redirect(next_url or url_for(ROLE_HOME[account.role]))
     return render_template("auth/login.html", form=form, next=next_url, title="Connexion")
@@ -143,8 +166,9 @@ def account() -> Any:
             session.rollback()
             getattr(form, exc.field).errors.append(str(exc))
         else:
+            portal_sessions.end_other_sessions(session, updated.id, current_user.id, datetime.now())
             session.commit()
-            login_user(PortalUser(updated))  # this session goes on; the others end
+            login_user(PortalUser(updated, current_user.id))  # this session goes on; the others end
             flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.", "success")
             return redirect(url_for("auth.account"))
     return render_template(
@@ -158,7 +182,10 @@ def account() -> Any:
 
 @bp.post("/deconnexion")
 def logout() -> Any:
-    """Sign out (POST with the CSRF token, so no page can sign a user out)."""
+    """Sign out (POST with the CSRF token, so no page can sign a user out); the session ends on the server."""
+    if current_user.is_authenticated:
+        portal_sessions.end_session(get_session(), current_user.id, datetime.now())
+        get_session().commit()
     logout_user()
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("auth.login"))

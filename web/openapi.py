@@ -55,7 +55,10 @@ ERROR_TEXTS = {
     "403": "Rôle non autorisé",
     "404": "Introuvable",
     "409": "Action impossible dans l'état actuel",
+    "413": "Corps trop volumineux (1 Mio, 64 Mio pour l'import d'un territoire)",
     "422": "Données invalides (messages par chemin de champ)",
+    "429": "Trop de tentatives (en-tête Retry-After : secondes à attendre)",
+    "503": "Base occupée par une autre écriture (SQLite) : rien n'a été enregistré ; réessayer (Retry-After)",
 }
 
 
@@ -171,13 +174,16 @@ def _operation(op: Operation, rule: Rule, method: str, components: dict[str, Any
     params = _path_parameters(rule)
     codes = dict.fromkeys([] if op.public else ["401", "403"])
     if write:
-        codes.update(dict.fromkeys(["400", "409", "422"]))
+        codes.update(dict.fromkeys(["400", "409", "413", "422", "503"]))
     if params:
         codes.update(dict.fromkeys(["404", "422"]))
     if op.query is not None or op.body is not None:
         codes["422"] = None
-    schema = _answer(op.answer, components)
-    success = {"description": "Succès", "content": {"application/json": {"schema": schema}}}
+    if op.answer is None:  # e.g. 204: no body
+        success: dict[str, Any] = {"description": "Succès"}
+    else:
+        schema = _answer(op.answer, components)
+        success = {"description": "Succès", "content": {"application/json": {"schema": schema}}}
     responses: dict[str, Any] = {op.status: success}
     for code in sorted({*codes, *op.responses}):
         text = op.responses.get(code) or ERROR_TEXTS[code]

@@ -11,6 +11,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from web.limits import limit_label
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 ROLE_HOME = {"tenant": "tenant.home", "staff": "committee.queue", "admin": "territory.home"}
@@ -35,10 +37,11 @@ ERROR_TITLES = {
     403: "Accès refusé",
     404: "Page introuvable",
     405: "Méthode non autorisée",
-    413: "Fichier trop volumineux",
+    413: "Contenu trop volumineux",
     422: "Données invalides",
     429: "Trop de tentatives",
     500: "Erreur interne",
+    503: "Service momentanément indisponible",
 }
 
 
@@ -71,29 +74,38 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def _error_page(exc: HTTPException) -> tuple[Any, int]:
+def _error_page(exc: HTTPException) -> tuple[Any, int, dict[str, str]]:
     code = exc.code or 500
+    # Retry-After of a 429 or 503, and Allow of a 405, survive the French page.
+    headers = {k: v for k, v in exc.get_headers() if k in ("Retry-After", "Allow")}
     if request.path.startswith("/api/"):
-        return jsonify(error=ERROR_TITLES.get(code, exc.name), message=_message(exc)), code
-    return render_template(
+        return jsonify(error=ERROR_TITLES.get(code, exc.name), message=_message(exc)), code, headers
+    page = render_template(
         "error.html", code=code, title=ERROR_TITLES.get(code, exc.name), message=_message(exc)
-    ), code
+    )
+    return page, code, headers
 
 
 def _message(exc: HTTPException) -> str:
     if isinstance(exc, CSRFError):
         return "Le jeton de sécurité du formulaire est absent ou périmé. Rechargez la page et recommencez."
+    description = exc.description if isinstance(exc.description, str) else None
+    french = description if description and not description.isascii() else None  # our own messages
     if exc.code == 429:
-        return "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."
+        return french or "Trop de tentatives de connexion. Patientez quelques minutes avant de réessayer."
+    if exc.code == 413:
+        return (
+            f"Le contenu envoyé dépasse la taille permise ({limit_label(request.max_content_length)})."
+            " Seul l'import d'un territoire accepte de gros fichiers."
+        )
     if exc.code == 401:
         return "Authentifiez-vous : jeton « Authorization: Bearer » (POST /api/v1/tokens) ou session."
     if exc.code == 403:
         return "Vous n'avez pas le droit d'accéder à cette page."
     if exc.code == 404:
         return "Cette page n'existe pas ou ne vous est pas accessible."
-    description = exc.description if isinstance(exc.description, str) else None
-    if description and not description.isascii():  # our own French messages
-        return description
+    if french:
+        return french
     return "La requête n'a pas pu être traitée."
 
 

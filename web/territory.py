@@ -17,7 +17,9 @@ from exchange.policy import InvalidPolicy
 from web import background
 from web.db import get_session, write_and_flash
 from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, policy_form_class
+from web.limits import large_body
 from web.security import role_required
+from web.writes import own_write_lock
 
 bp = Blueprint("territory", __name__, url_prefix="/territoire")
 
@@ -67,6 +69,7 @@ def home() -> Any:
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@large_body
 @role_required("admin")
 def import_file() -> Any:
     """Import a territory document: validated whole, written in one transaction or not at all."""
@@ -138,6 +141,7 @@ def _plain(value: Any) -> Any:
 
 
 @bp.route("/appariements", methods=["GET", "POST"])
+@own_write_lock
 @role_required("admin")
 def runs() -> Any:
     """Start a matching run (solved in the background); list the latest jobs and past runs."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from exchange.models.base import Base
 from exchange.models.domain import Household, Landlord, Territory
 
-__all__ = ["ACCOUNT_ROLES", "UserAccount"]
+__all__ = ["ACCOUNT_ROLES", "PortalSession", "SignInFailure", "UserAccount"]
 
 ACCOUNT_ROLES = ("tenant", "staff", "admin")
 
@@ -52,6 +52,7 @@ class UserAccount(Base):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=lambda: True)
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    api_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
 
     email = synonym("login")
@@ -59,3 +60,34 @@ class UserAccount(Base):
     territory: Mapped[Territory] = relationship()
     landlord: Mapped[Landlord | None] = relationship()
     household: Mapped[Household | None] = relationship()
+
+
+class PortalSession(Base):
+    """A signed-in browser (session du portail): the cookie carries a random id, the row its SHA-256.
+
+    Signing out, a new password or an idle or absolute lifetime ends it, whatever the cookie says.
+    """
+
+    __tablename__ = "portal_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SignInFailure(Base):
+    """Failed sign-ins counted under one key (address × login, device × login, address, login).
+
+    ``key_hash`` is the SHA-256 of the key, so that neither addresses nor logins are stored in clear;
+    ``blocked_until`` is when the next attempt under the key is heard again.
+    """
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures_min"),)
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

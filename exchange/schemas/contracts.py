@@ -78,6 +78,9 @@ class TokenSchema(f.StrictSchema):
 
     token = f.String(required=True)
     role = f.String(required=True, validate=f.one_of(("tenant", "staff", "admin")))
+    expires_at = f.String(
+        required=True, metadata={"description": "fin de validité, heure locale ISO 8601 sans fuseau"}
+    )
 
 
 class AccountSchema(f.StrictSchema):

@@ -1,4 +1,8 @@
-"""Role boundaries, CSRF, rate limiting, cookies: each forbidden URL per role gives 403 or 404."""
+"""Role boundaries, CSRF, the sign-in throttle, cookies: each forbidden URL per role gives 403 or 404.
+
+More on the sign-in throttle in test_sign_in_throttle.py; sessions, tokens, body limits in
+test_sessions_and_tokens.py.
+"""
 
 from __future__ import annotations
 
@@ -106,7 +110,7 @@ def csrf_client(engine):
             "ENGINE": engine,
             "DATABASE_URL": "sqlite://",
             "RATELIMIT_ENABLED": True,
-            "LOGIN_RATE_LIMIT": "3/minute",
+            "LOGIN_FREE_FAILURES": 2,
         }
     )
     return app.test_client()
@@ -144,37 +148,6 @@ def test_login_is_rate_limited(csrf_client):
             ).status_code
         )
     assert codes == [200, 200, 200, 429]
-
-
-def test_failed_sign_ins_are_limited_per_account(engine):
-    from exchange import portal
-    from web import create_app
-
-    portal.clear_cache()
-    # An app without rate limiting first: its setting must not leak into the next app (shared Limiter).
-    create_app({"TESTING": True, "SECRET_KEY": "t", "ENGINE": engine, "RATELIMIT_ENABLED": False})
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "t",
-            "ENGINE": engine,
-            "DATABASE_URL": "sqlite://",
-            "WTF_CSRF_ENABLED": False,
-            "LOGIN_RATE_LIMIT": "100/minute",
-            "LOGIN_ACCOUNT_RATE_LIMIT": "3/hour",
-        }
-    )
-    client = app.test_client()
-    assert login(client, "h2").status_code == 302  # successes do not count
-    client.post("/deconnexion")
-    codes = [login(client, "h1", "faux-mot-de-passe").status_code for _ in range(3)]
-    assert codes == [200, 200, 200]
-    locked = login(client, "h1")  # even the right password waits now
-    assert locked.status_code == 429 and "Trop de tentatives" in locked.get_data(as_text=True)
-    assert login(client, "h2").status_code == 302  # other accounts are not locked
-    # The API's token endpoint counts the same failures of the same account.
-    assert client.post("/api/v1/tokens", json={"login": "h1", "password": PASSWORD}).status_code == 429
-    assert client.post("/api/v1/tokens", json={"login": "h2", "password": PASSWORD}).status_code == 201
 
 
 def test_wrong_password_flashes_french_message(client):
@@ -316,38 +289,6 @@ def test_every_page_is_french_with_a_skip_link(client, engine, db, user, pages):
             field_id = re.search(r'\bid="([^"]+)"', tag)
             if 'type="hidden"' not in tag:
                 assert field_id and f'<label for="{field_id.group(1)}"' in page, (url, tag)
-
-
-@pytest.mark.parametrize(("proxies", "expected"), [(0, [200, 200, 429]), (1, [200, 200, 200])])
-def test_sign_in_limit_per_client_behind_a_trusted_proxy(engine, proxies, expected):
-    """Behind one trusted proxy, two clients (X-Forwarded-For) each get their own sign-in limit."""
-    from exchange import portal
-    from web import create_app
-
-    portal.clear_cache()
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "t",
-            "ENGINE": engine,
-            "DATABASE_URL": "sqlite://",
-            "WTF_CSRF_ENABLED": False,
-            "LOGIN_RATE_LIMIT": "2/minute",
-            "LOGIN_ACCOUNT_RATE_LIMIT": "100/hour",
-            "TRUSTED_PROXIES": proxies,
-        }
-    )
-    client = app.test_client()
-    codes = [
-        client.post(
-            "/connexion",
-            data={"login": "h1", "password": "faux-mot-de-passe"},
-            headers={"X-Forwarded-For": address},
-            environ_base={"REMOTE_ADDR": "10.0.0.1"},
-        ).status_code
-        for address in ("203.0.113.1", "203.0.113.1", "203.0.113.2")
-    ]
-    assert codes == expected
 
 
 def test_the_withdrawal_form_carries_its_prefixed_token(csrf_client, engine, db):
