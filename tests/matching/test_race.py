@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,3 +117,82 @@ def test_racers_past_the_deadline_are_killed(monkeypatch: pytest.MonkeyPatch) ->
     answer = race(_proto_of(3), ("CBC", "HIGHS"), time.perf_counter() + 0.2, 0, False, None)
     assert answer == ("unknown", [], math.inf, -math.inf)
     assert multiprocessing.active_children() == []
+
+
+def _children(pid: int) -> list[int]:
+    """The live (not zombie) processes whose parent is ``pid``, read from ``/proc``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                state, ppid = stat.read().rsplit(")", 1)[1].split()[:2]
+        except OSError:  # gone meanwhile
+            continue
+        if int(ppid) == pid and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+_PARENT = """
+import socket, sys, time
+from matching import backends
+from matching.program import Columns, build_program, to_proto
+from matching.race import race
+
+def stuck(*args):  # a solver that ignores its time limit
+    time.sleep(600)
+
+backends.solve_proto = stuck
+held = open(sys.argv[1], "w")  # stands for the parent's database connection:
+server = socket.socketpair()  # a file and a socket the children must not keep
+proto = to_proto(build_program(Columns.of([((0, 1), 1)], [])), [0], integer=True)
+print("racing", flush=True)
+race(proto, ("CBC", "HIGHS"), time.perf_counter() + 600, 0, False, None)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads /proc")
+def test_racers_die_with_their_parent_and_keep_none_of_its_descriptors(tmp_path: Path) -> None:
+    """A parent killed with SIGKILL mid-race (``kill -9`` of ``exchange run``) takes its racers with
+    it, and they never held its other descriptors (a database connection, in a run)."""
+    held = tmp_path / "held"
+    racers: list[int] = []
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, str(held)], stdout=subprocess.PIPE, text=True, env=os.environ
+    )
+    try:
+        assert parent.stdout is not None and parent.stdout.readline().strip() == "racing"
+        deadline = time.monotonic() + 30
+        while len(racers := _children(parent.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(racers) == 2
+        time.sleep(0.3)  # the racers have closed what they inherited
+        for racer in racers:
+            targets = [os.readlink(f"/proc/{racer}/fd/{fd}") for fd in os.listdir(f"/proc/{racer}/fd")]
+            assert str(held) not in targets
+            assert not [t for t in targets if t.startswith("socket:")]
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 2
+        while any(_alive(racer) for racer in racers) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not [racer for racer in racers if _alive(racer)]
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        for racer in racers:  # a failed test leaves no solver behind either
+            if _alive(racer):
+                os.kill(racer, signal.SIGKILL)
+        if parent.stdout is not None:
+            parent.stdout.close()
