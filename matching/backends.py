@@ -12,18 +12,21 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from types import MappingProxyType
 
 import numpy as np
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 __all__ = ["Answer", "create_solver", "native_output_silenced", "solve_proto"]
 
-_STATUS = {
-    pywraplp.Solver.OPTIMAL: "optimal",
-    pywraplp.Solver.FEASIBLE: "feasible",
-    pywraplp.Solver.INFEASIBLE: "infeasible",
-    pywraplp.Solver.NOT_SOLVED: "unknown",
-}
+_STATUS = MappingProxyType(
+    {
+        pywraplp.Solver.OPTIMAL: "optimal",
+        pywraplp.Solver.FEASIBLE: "feasible",
+        pywraplp.Solver.INFEASIBLE: "infeasible",
+        pywraplp.Solver.NOT_SOLVED: "unknown",
+    }
+)
 
 
 Answer = tuple[str, list[int], float, float]

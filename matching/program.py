@@ -289,13 +289,24 @@ def packing_rows(model: Program) -> npt.NDArray[np.bool_]:
 
 
 def packing_entries(model: Program) -> npt.NDArray[np.bool_]:
-    """Which entries ``(j, i)`` of ``model.rows`` are household or vacancy rows (``<= 1``, coefficient 1)."""
+    """Which entries ``(j, i)`` of ``model.rows`` are household or vacancy rows (``<= 1``, coefficient 1).
+
+    >>> packing_entries(build_program(Columns.of([((0, 1), 10)], [ChainArc(5, 0, 3, 1)]))).tolist()
+    [[True, True, False], [True, True, False]]
+    """
     packing: npt.NDArray[np.bool_] = (model.coefs > 0) & packing_rows(model)[model.rows]
     return packing
 
 
 def covered_rows(model: Program, packing: npt.NDArray[np.bool_], columns: IntArray) -> npt.NDArray[np.bool_]:
-    """The household and vacancy rows that ``columns`` use (one flag per row, the dummy row's False)."""
+    """The household and vacancy rows that ``columns`` use (one flag per row, the dummy row's False).
+
+    ``packing`` is :func:`packing_entries` of ``model``, computed once by callers that ask often.
+
+    >>> program = build_program(Columns.of([((0, 1), 10), ((1, 2), 4)], []))
+    >>> covered_rows(program, packing_entries(program), np.array([1])).tolist()
+    [False, True, True, False]
+    """
     covered = np.zeros(len(model.rhs) + 1, dtype=bool)
     covered[model.rows[columns][packing[columns]]] = True
     return covered

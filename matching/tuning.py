@@ -6,6 +6,9 @@ patch one for a single call. How each value was measured is in ``benchmarks/resu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 __all__ = [
     "AROUND_MAX",
     "AROUND_SHARE",
@@ -59,7 +62,7 @@ RACE_MIN = 10_000
 RACE_MAX = 100_000
 """but not beyond: there a racer may hold all the time left where CBC alone would leave it to search."""
 
-RACE_PARTNER = {"CBC": "HIGHS"}
+RACE_PARTNER: Mapping[str, str] = MappingProxyType({"CBC": "HIGHS"})
 """The backend that races each main backend: their slow cases differ."""
 
 RACE_GRACE = 2.0

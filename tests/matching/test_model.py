@@ -1,5 +1,6 @@
-"""``matching.model`` on random small programmes: the tiny-part enumeration against a MIP solver, the
-column-generation relaxation and its reduced costs against brute force."""
+"""The solver's steps on random small programmes: the tiny-part enumeration (``matching.mip``) against a
+MIP solver, the column-generation relaxation (``matching.lp``) and its reduced costs against brute
+force, the search (``matching.search``) and the proof (``matching.proof``) on hand-made cases."""
 
 from __future__ import annotations
 
