@@ -19,7 +19,8 @@ from matching.cycles import (
     strong_components,
     weak_components,
 )
-from matching.model import ChainArc, Columns, solve_component
+from matching.model import solve_component
+from matching.program import ChainArc, Columns
 from matching.types import Instance, Move, Proposal, Solution, SolveParams
 
 __all__ = ["solve"]

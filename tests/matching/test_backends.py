@@ -53,16 +53,17 @@ def test_highs_stopped_by_its_time_limit_returns_its_best_solution(capfd: pytest
 
     import numpy as np
 
-    from matching.model import Columns, _model, _proto, _solve_proto
+    from matching.backends import solve_proto
+    from matching.program import Columns, build_program, to_proto
 
     rng = np.random.default_rng(1)  # 3,000 random triples of 300 households: far from settled in 1 s
     cycles = [
         (tuple(sorted(rng.choice(300, 3, replace=False).tolist())), int(rng.integers(90, 110)))
         for _ in range(3000)
     ]
-    model = _model(Columns.of(cycles, []))
-    proto = _proto(model, range(len(model.weights)), integer=True)
-    status, picked, bound, value = _solve_proto(proto, "HIGHS", time.perf_counter() + 1.0, 0, 1, False, None)
+    model = build_program(Columns.of(cycles, []))
+    proto = to_proto(model, range(len(model.weights)), integer=True)
+    status, picked, bound, value = solve_proto(proto, "HIGHS", time.perf_counter() + 1.0, 0, 1, False, None)
     assert status == "feasible"
     assert picked, "the incumbent is kept"
     households = [h for j in picked for h in cycles[j][0]]

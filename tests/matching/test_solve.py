@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching import solve
+from matching import search, solve, tuning
 from matching.check import problems, verify
 from matching.errors import InvalidSolution
 from matching.kep import read_instance
@@ -375,10 +375,8 @@ def test_capped_search_sets_stay_valid(
 ) -> None:
     """Models too big for a proof MIP (``_MIP_MAX``) and sampled search sets (``_AROUND_MAX``), forced
     small on a 500-pair file of known optimum 287: valid solutions, honest bounds and statuses."""
-    import matching.model as model_module
-
-    monkeypatch.setattr(model_module, "_MIP_MAX", mip_max)
-    monkeypatch.setattr(model_module, "_AROUND_MAX", around_max)
+    monkeypatch.setattr(tuning, "MIP_MAX", mip_max)
+    monkeypatch.setattr(tuning, "AROUND_MAX", around_max)
     instance = read_instance(
         KIDNEY / "generated-uk2022/uk2022-band-pra0-500-ndd0.05-s1.kep.json", unit_weights=True
     )
@@ -406,15 +404,13 @@ def test_proof_by_descending_targets_from_no_incumbent(
     """No search rounds and no direct proof: the proof MIPs start at target floor(z) and go down
     (floor(z), floor(z) - 1, floor(z) - 4, ...) from an empty incumbent, and still reach the optimum
     of the default path, proven, with an honest status."""
-    import matching.model as model_module
-
     instance = read_instance(KIDNEY / name, unit_weights=unit)
     params = SolveParams(max_cycle=3, max_chain=2, time_limit_s=60)
     reference = solve(instance, params)
     assert reference.status == "optimal"
-    monkeypatch.setattr(model_module, "_PROOF_DIRECT", -1)
-    monkeypatch.setattr(model_module, "_PROOF_GROWTH", 0.0)
-    monkeypatch.setattr(model_module, "_search_budget", lambda left: 0.0)  # search rounds find nothing
+    monkeypatch.setattr(tuning, "PROOF_DIRECT", -1)
+    monkeypatch.setattr(tuning, "PROOF_GROWTH", 0.0)
+    monkeypatch.setattr(search, "search_budget", lambda left: 0.0)  # search rounds find nothing
     solution = solve(instance, params)
     verify(instance, solution, params)
     assert solution.status == "optimal"
