@@ -109,7 +109,8 @@ def test_overcrowded_family_with_its_figures_and_best_candidate() -> None:
     assert "  1. 222 points — V1 (OYAP, Matoury, secteur CAY-01) : T4, 82,5 m²" in text
     assert "loyer + charges 605,50 €" in text
     breakdown = (
-        "mouvement 100 + critère suroccupation résolu 50 + reconnu DALO 30 + violences 25 + ancienneté 17 mois 17"
+        "mouvement 100 + critère suroccupation résolu 50 + reconnu DALO 30 + violences 25"
+        " + ancienneté 17 mois 17"
     )
     assert f"{breakdown} = 222" in text
 
