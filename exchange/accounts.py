@@ -23,11 +23,6 @@ from exchange.models import Household, Landlord, Territory, UserAccount
 
 Role = Literal["tenant", "staff", "admin"]
 ROLES: tuple[Role, ...] = ("tenant", "staff", "admin")
-ROLE_LABELS: dict[str, str] = {
-    "tenant": "locataire",
-    "staff": "agent de bailleur (CALEOL)",
-    "admin": "administrateur du territoire",
-}
 
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
-from exchange import records
+from exchange import records, settings
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
 from exchange.loading import load_territory
@@ -41,7 +41,6 @@ from exchange.models.workflow import (
     Run,
     RunJob,
     RunLock,
-    TerritoryWorkflow,
 )
 from matching import policy
 from matching.config import PolicyConfig
@@ -59,7 +58,6 @@ __all__ = [
     "JobView",
     "RunInProgress",
     "acquire_run_lock",
-    "answer_days",
     "claim_job",
     "execute_job",
     "get_job",
@@ -181,14 +179,8 @@ def live_refs(session: Session, territory_id: int) -> tuple[set[str], set[str]]:
     return set(households), set(dwellings)
 
 
-def answer_days(session: Session, territory_id: int) -> int:
-    """The territory's answer delay in days (10 unless configured higher)."""
-    row = session.get(TerritoryWorkflow, territory_id)
-    return 10 if row is None else row.answer_days
-
-
 def _policy_config(session: Session, territory: Territory) -> PolicyConfig:
-    from exchange.policy import policy_config
+    from exchange.settings import policy_config
 
     return policy_config(session, territory.code)
 
@@ -249,7 +241,7 @@ def _store(
             )
         ).all()
     )
-    deadline = answer_deadline(run.as_of, answer_days(session, territory.id))
+    deadline = answer_deadline(run.as_of, settings.answer_days(session, territory.id))
     ordered = sorted(solution.proposals, key=lambda p: (-p.points, p.moves[0].household if p.moves else ""))
     for solved in ordered:
         proposal = Proposal(

@@ -22,9 +22,9 @@ from marshmallow import Schema
 from exchange import accounts, portal
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
-from exchange.policy import InvalidPolicy
 from exchange.schemas import INT_MAX, TerritoryDocumentSchema, load_or_raise
 from exchange.schemas import contracts as c
+from exchange.settings import InvalidPolicy
 from web import background
 from web.db import get_session
 from web.extensions import csrf

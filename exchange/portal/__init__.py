@@ -86,7 +86,6 @@ from exchange.portal.territory import (
     territory_overview,
 )
 from exchange.portal.views import (
-    OFFER_SORTS,
     ChainStep,
     CriterionExplanation,
     DwellingCard,
@@ -106,7 +105,6 @@ from exchange.portal.views import (
 )
 
 __all__ = [
-    "OFFER_SORTS",
     "AwaitedAnswer",
     "ChainStep",
     "CriterionExplanation",

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange import records, workflow
+from exchange import glossary, records, workflow
 from exchange.cache import territory_cache
 from exchange.errors import NotFound
 from exchange.models import Dwelling, Household, Landlord, Request
@@ -21,7 +21,6 @@ from exchange.models.workflow import AuditEvent, Proposal, ProposalMove
 from exchange.portal.access import account_proposal, invalid_input, staff_move, user_row
 from exchange.portal.reading import reply_records
 from exchange.portal.staff_views import AwaitedAnswer, MoveFollowup, PausedRequest, PlannedMove
-from exchange.portal.views import KIND_LABELS
 
 __all__ = [
     "awaited_answers",
@@ -131,7 +130,7 @@ def planned_moves(session: Session, account: Any, *, today: date | None = None) 
     return [
         PlannedMove(
             proposal_id=p.id,
-            kind_label=KIND_LABELS.get(p.kind, p.kind),
+            kind_label=glossary.heading(glossary.PROPOSAL_KINDS.get(p.kind, p.kind)),
             size=len(p.moves),
             confirmed_on=p.confirmed_on,
             move_date=p.move_date,
@@ -149,11 +148,7 @@ def planned_moves(session: Session, account: Any, *, today: date | None = None) 
 
 # Paused requests ----------------------------------------------------------------------------------
 
-PAUSE_LABELS = {
-    "inadmissible": "rejet pour irrecevabilité (CALEOL)",
-    "silences": "propositions restées sans réponse",
-    None: "mise en pause avant son motif enregistré",
-}
+_NO_PAUSE_REASON = "mise en pause avant son motif enregistré"
 
 
 def _staff_requests(account: Any) -> Any:
@@ -189,7 +184,7 @@ def paused_requests(session: Session, account: Any) -> list[PausedRequest]:
             household_ref=ref,
             filed_on=request.filed_on,
             why=request.paused_why,
-            why_label=PAUSE_LABELS.get(request.paused_why, str(request.paused_why)),
+            why_label=glossary.PAUSE_REASONS.get(request.paused_why or "", _NO_PAUSE_REASON),
             silences=request.silences,
             paused_at=paused_at.get(request.id),
         )

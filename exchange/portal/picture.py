@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from exchange import glossary
 from exchange.portal.views import (
-    ACCESSIBILITY_LABELS,
-    CRITERION_LABELS,
-    MOBILITY_LABELS,
-    PRIORITY_LABELS,
     CriterionExplanation,
     DwellingCard,
     HouseholdPicture,
@@ -69,16 +66,16 @@ def explain_criteria(
         "job_distance": _distance_text(household, current, config),
     }
     return tuple(
-        CriterionExplanation(code, CRITERION_LABELS[code], code in active, texts[code])
+        CriterionExplanation(code, glossary.heading(glossary.CRITERIA[code]), code in active, texts[code])
         for code in ("overcrowding", "under_occupation", "autonomy", "job_distance")
     )
 
 
 def _autonomy_text(household: Household, current: Dwelling) -> str:
-    need = MOBILITY_LABELS[household.mobility]
+    need = glossary.MOBILITY[household.mobility]
     place = "au rez-de-chaussée" if current.floor == 0 else f"au niveau {current.floor}"
     lift = "avec ascenseur" if current.elevator else "sans ascenseur"
-    access = ACCESSIBILITY_LABELS[current.accessibility]
+    access = glossary.ACCESSIBILITY[current.accessibility]
     return f"besoin de mobilité : {need} ; votre logement est {place}, {lift}, {access}."
 
 
@@ -130,9 +127,9 @@ def points_lines(detail: Mapping[str, Any]) -> list[str]:
     """
     lines = [f"{detail.get('base', 0)} points : tout mouvement qui aboutit."]
     for code, pts in (detail.get("criteria") or {}).items():
-        lines.append(f"{pts} points : le critère « {CRITERION_LABELS.get(code, code).lower()} » est résolu.")
+        lines.append(f"{pts} points : le critère « {glossary.CRITERIA.get(code, code)} » est résolu.")
     for code, pts in (detail.get("priorities") or {}).items():
-        lines.append(f"{pts} points : situation prioritaire ({PRIORITY_LABELS.get(code, code)}).")
+        lines.append(f"{pts} points : situation prioritaire ({glossary.PRIORITIES.get(code, code)}).")
     months = detail.get("seniority_months", 0)
     lines.append(f"{detail.get('seniority', 0)} points : ancienneté de la demande ({months} mois complets).")
     return lines
@@ -145,7 +142,7 @@ def why_lines(
     lines = points_lines(detail)
     if not criteria_before:
         lines.append("Votre demande est une demande de confort : aucun critère n'était rempli.")
-    remaining = [CRITERION_LABELS.get(c, c).lower() for c in criteria_after]
+    remaining = [glossary.CRITERIA.get(c, c) for c in criteria_after]
     if remaining:
         lines.append(f"Critère qui resterait rempli : {', '.join(remaining)}.")
     return lines

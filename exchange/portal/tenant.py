@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exchange import glossary, workflow
 from exchange import models as m
-from exchange import workflow
 from exchange.cache import territory_cache
 from exchange.errors import InvalidInput, NotFound
 from exchange.models.workflow import Proposal, ProposalMove
@@ -30,9 +30,6 @@ from exchange.portal.reading import (
     snapshot,
 )
 from exchange.portal.views import (
-    FAILURE_LABELS,
-    KIND_LABELS,
-    STATUS_LABELS,
     ChainStep,
     MyMove,
     ProposalDetail,
@@ -172,8 +169,8 @@ def save_request(session: Session, account: Any, wishes: Wishes, *, today: date 
 def refusal_reasons() -> list[tuple[str, str]]:
     """The fixed refusal reasons a household may give (DOMAIN.md §2.2), as (code, French label)."""
     return [
-        (code, label[0].upper() + label[1:])
-        for code, label in workflow.REFUSAL_LABELS.items()
+        (code, glossary.heading(label))
+        for code, label in glossary.REFUSAL_REASONS.items()
         if code != "no_answer"
     ]
 
@@ -193,9 +190,9 @@ def tenant_proposals(session: Session, account: Any, *, today: date | None = Non
         ProposalSummary(
             p.id,
             p.kind,
-            KIND_LABELS.get(p.kind, p.kind),
+            glossary.heading(glossary.PROPOSAL_KINDS.get(p.kind, p.kind)),
             p.status,
-            STATUS_LABELS.get(p.status, p.status),
+            glossary.PROPOSAL_STATUSES.get(p.status, p.status),
             p.notified_on,
             _deadline(p.answer_deadline),
             card(snap, by_id[mv.to_dwelling_id]),
@@ -267,7 +264,7 @@ def _tracker(proposal: Proposal, now: datetime) -> tuple[TrackerStep, ...]:
             TrackerStep(
                 "Proposition abandonnée",
                 "failed",
-                FAILURE_LABELS.get(proposal.failure or "", proposal.failure or "")
+                glossary.FAILURES.get(proposal.failure or "", proposal.failure or "")
                 + " ; les autres ménages restent candidats aux prochains appariements",
             )
         )
@@ -305,9 +302,9 @@ def tenant_proposal(
     return ProposalDetail(
         id=proposal.id,
         kind=proposal.kind,
-        kind_label=KIND_LABELS.get(proposal.kind, proposal.kind),
+        kind_label=glossary.heading(glossary.PROPOSAL_KINDS.get(proposal.kind, proposal.kind)),
         status=proposal.status,
-        status_label=STATUS_LABELS.get(proposal.status, proposal.status),
+        status_label=glossary.PROPOSAL_STATUSES.get(proposal.status, proposal.status),
         notified_on=proposal.notified_on,
         deadline=deadline,
         time_left=deadline - at,
