@@ -854,7 +854,7 @@ def set_move_date(
     if proposal.status != "confirmed":
         raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
     if move_date < at.date():
-        raise ValueError("move_date: la date du déménagement ne peut pas être passée")
+        raise InvalidArgument({"move_date": ["la date du déménagement ne peut pas être passée"]})
     before = _state(proposal)
     proposal.move_date = move_date
     session.flush()

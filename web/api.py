@@ -248,11 +248,7 @@ def get_request() -> Any:
 def put_request() -> Any:
     """File or replace the request's wishes."""
     session = get_session()
-    known = tuple(portal.territory_communes(session, g.account.territory_id))
-    data = _load(c.WishesSchema(communes=known))
-    wishes = portal.Wishes(
-        tuple(data["communes"]), data["min_rooms"], data["max_rooms"], data["max_cost"], data["accept_qpv"]
-    )
+    wishes = portal.load_wishes(session, g.account, _json(), root=BODY)
     try:
         created = portal.save_request(session, g.account, wishes)
     except ExchangeError as exc:
