@@ -12,7 +12,7 @@ The rules themselves are :mod:`matching.policy`'s, re-exported here for ``exchan
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from importlib import import_module
 from typing import Any
 
@@ -54,7 +54,10 @@ __all__ = [
     "policy_config",
     "policy_overrides",
     "rooms_needed",
+    "RunSettings",
+    "run_settings",
     "update_policy",
+    "update_run_settings",
     "validate_policy",
 ]
 
@@ -182,3 +185,44 @@ def update_policy(session: Session, territory_code: str, changes: Mapping[str, A
     config = validate_policy(changes, validate_policy(row.policy or {}))
     row.policy = policy_overrides(config)  # a new dict, so that the JSON column sees the change
     return config
+
+
+# Run settings: what a run maximises and whether a failed proposal is repaired at once -----------
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """A territory's ``objective`` (``points`` or ``expected``) and ``repair`` (on by default)."""
+
+    objective: str = "points"
+    repair: bool = True
+
+
+def _workflow_row(session: Session, territory_id: int) -> Any:
+    return session.get(import_module("exchange.models.workflow").TerritoryWorkflow, territory_id)
+
+
+def run_settings(session: Session, territory_code: str) -> RunSettings:
+    """The territory's run settings (the defaults when it never set them)."""
+    row = _workflow_row(session, _territory_row(session, territory_code).id)
+    return RunSettings() if row is None else RunSettings(row.objective, bool(row.repair))
+
+
+def update_run_settings(
+    session: Session, territory_code: str, *, objective: str | None = None, repair: bool | None = None
+) -> RunSettings:
+    """Store a new objective and/or repair setting (no commit); :class:`InvalidPolicy` for a bad one."""
+    objectives = import_module("exchange.models.workflow").RUN_OBJECTIVES
+    if objective is not None and objective not in objectives:
+        raise InvalidPolicy({"objective": [f"objectif inconnu : {objective} (points ou expected)"]})
+    territory = _territory_row(session, territory_code)
+    row = _workflow_row(session, territory.id)
+    if row is None:
+        row = import_module("exchange.models.workflow").TerritoryWorkflow(territory_id=territory.id)
+        session.add(row)
+    if objective is not None:
+        row.objective = objective
+    if repair is not None:
+        row.repair = repair
+    session.flush()
+    return RunSettings(row.objective, bool(row.repair))
