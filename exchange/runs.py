@@ -69,6 +69,7 @@ __all__ = [
     "list_jobs",
     "list_runs",
     "live_refs",
+    "RunContext",
     "proposal_rows",
     "run_count",
     "run_territory",
@@ -208,13 +209,15 @@ def _load(session: Session, code: str, as_of: date) -> PlainTerritory:
 
 
 @dataclass(frozen=True, slots=True)
-class _Context:
+class RunContext:
+    """What a run solved: the plain territory, its instance and the policy (to detail the moves)."""
+
     plain: PlainTerritory
     instance: Instance
     config: PolicyConfig
 
 
-def _move_details(ctx: _Context, household_ref: str, dwelling_ref: str, points: int) -> dict[str, Any]:
+def _move_details(ctx: RunContext, household_ref: str, dwelling_ref: str, points: int) -> dict[str, Any]:
     households = {h.ref: h for h in ctx.plain.households}
     dwellings = {d.ref: d for d in ctx.plain.dwellings}
     requests = {r.household: r for r in ctx.plain.requests}
@@ -243,7 +246,7 @@ def _move_details(ctx: _Context, household_ref: str, dwelling_ref: str, points: 
 def proposal_rows(
     session: Session,
     territory_id: int,
-    ctx: _Context,
+    ctx: RunContext,
     proposals: Sequence[matching.Proposal],
     *,
     notified_on: date,
@@ -303,7 +306,7 @@ def proposal_rows(
 def _store(
     session: Session,
     territory: Territory,
-    ctx: _Context,
+    ctx: RunContext,
     solution: Solution,
     run: Run,
     *,
@@ -446,7 +449,9 @@ def run_territory(
     if params.objective != "expected":  # the chosen moves' chances, shown to the staff and CALEOL
         chosen = [(m.household, m.dwelling) for p in solution.proposals for m in p.moves]
         chances = move_chances(session, territory.id, plain, config, chosen)
-    _store(session, territory, _Context(plain, instance, config), solution, run, now=started, chances=chances)
+    _store(
+        session, territory, RunContext(plain, instance, config), solution, run, now=started, chances=chances
+    )
     timings["store_s"] = clock() - t0
     run.timings = {k: round(v, 4) for k, v in timings.items()}
     run.finished_at = started if now is not None else datetime.now()
