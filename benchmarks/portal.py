@@ -126,8 +126,14 @@ def serve(url: str, fd: int) -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # Every worker signs sessions with the same key (given by the parent), as a deployment would.
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": os.environ["BENCH_SECRET_KEY"],
-                      "COOKIE_SECURE": False, "LOGIN_RATE_LIMIT": "100/minute"})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": os.environ["BENCH_SECRET_KEY"],
+            "COOKIE_SECURE": False,
+            "LOGIN_RATE_LIMIT": "100/minute",
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True, fd=fd)  # the address comes from the socket
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print("ready", flush=True)
@@ -157,10 +163,17 @@ def _server_processes(url: str, workers: int) -> Iterator[tuple[int, list[int]]]
     env = {**os.environ, "BENCH_SECRET_KEY": uuid.uuid4().hex}
     try:
         for _ in range(workers):
-            procs.append(subprocess.Popen(
-                [sys.executable, __file__, "--serve", url, "--fd", str(listener.fileno())],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env,
-                pass_fds=(listener.fileno(),)))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--serve", url, "--fd", str(listener.fileno())],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    cwd=ROOT,
+                    env=env,
+                    pass_fds=(listener.fileno(),),
+                )
+            )
         for proc in procs:
             assert proc.stdout is not None
             line = proc.stdout.readline()
@@ -310,25 +323,38 @@ def _bench(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         load_after = os.getloadavg()[0]
     ms = [x * 1000 for x in latencies]
     return {
-        "database": label, "facts": facts, "cold_ms": cold * 1000, "requests": len(ms),
-        "median": statistics.median(ms), "p90": _percentile(ms, 90), "p99": _percentile(ms, 99),
-        "max": max(ms), "throughput": len(ms) / wall, "cpu_ms": server_cpu * 1000 / len(ms),
-        "load": (load_before, load_after), "page_bytes": len(page),
+        "database": label,
+        "facts": facts,
+        "cold_ms": cold * 1000,
+        "requests": len(ms),
+        "median": statistics.median(ms),
+        "p90": _percentile(ms, 90),
+        "p99": _percentile(ms, 99),
+        "max": max(ms),
+        "throughput": len(ms) / wall,
+        "cpu_ms": server_cpu * 1000 / len(ms),
+        "load": (load_before, load_after),
+        "page_bytes": len(page),
         "offers": shown.group(1).decode("utf-8", "replace").strip() if shown else "?",
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dwellings", type=int, default=20_000, help="size of the generated territory")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (threads)")
     parser.add_argument("--requests", type=int, default=2000, help="timed requests, over all clients")
     parser.add_argument("--warmup", type=int, default=200, help="untimed requests after the cold one")
     parser.add_argument("--postgresql", metavar="URL", help="use a fresh database on this PostgreSQL server")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="server processes sharing the listening socket (each one threaded)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="server processes sharing the listening socket (each one threaded)",
+    )
     parser.add_argument("--serve", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -354,8 +380,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['load'][1]:.1f} after.\n"
         f"Cold first request (builds the territory snapshot): {result['cold_ms']:.0f} ms.\n"
     )
-    print("| database | workers | clients | requests | median (ms) | p90 (ms) | p99 (ms) | max (ms) "
-          "| throughput (req/s) | server CPU per request (ms) |")
+    print(
+        "| database | workers | clients | requests | median (ms) | p90 (ms) | p99 (ms) | max (ms) "
+        "| throughput (req/s) | server CPU per request (ms) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
         f"| {result['database']} | {args.workers} | {args.clients} | {result['requests']} | "

@@ -124,7 +124,7 @@ def _solve(world: World, plain: Any, objective: str, seed: int, seconds: float) 
 def _resolve(
     world: World, truth: Truth, proposal: Any, kept: set[tuple[str, str]], rng: random.Random
 ) -> tuple[list[Any], set[str]]:
-    """Draw the answers and decisions of one proposal; returns the completed moves and the broken households."""
+    """Draw one proposal's answers and decisions; returns its completed moves and broken households."""
     from exchange.acceptance import FEATURES, Outcome
 
     pairs = [(m.household, m.dwelling) for m in proposal.moves]
@@ -187,9 +187,7 @@ def simulate(doc: dict[str, Any], seed: int, mode: str, weeks: int, seconds: flo
     later: dict[int, list[str]] = {}
     for i, ref in enumerate(requests[first:]):
         later.setdefault(1 + i * (weeks - 1) // max(1, len(requests) - first), []).append(ref)
-    world = World(
-        plain, config, dict.fromkeys(requests[:first], 0), later, exclusions=set(plain.exclusions)
-    )
+    world = World(plain, config, dict.fromkeys(requests[:first], 0), later, exclusions=set(plain.exclusions))
     all_requests = {r.household: r for r in plain.requests}
     truth = Truth(seed, [h.ref for h in plain.households])
     draws = random.Random(seed * 31 + 1)  # the same answers' stream in every mode
@@ -210,9 +208,15 @@ def simulate(doc: dict[str, Any], seed: int, mode: str, weeks: int, seconds: flo
         busy = {m.household for p, _ in carried for m in p.moves}
         busy_dwellings = {m.dwelling for p, _ in carried for m in p.moves}
         active = tuple(
-            all_requests[h] for h in world.waiting if h not in busy and h in {r.household for r in world.plain.requests}
+            all_requests[h]
+            for h in world.waiting
+            if h not in busy and h in {r.household for r in world.plain.requests}
         )
-        plain_now = replace(world.plain, requests=active, offers=tuple(o for o in world.plain.offers if o not in busy_dwellings))
+        plain_now = replace(
+            world.plain,
+            requests=active,
+            offers=tuple(o for o in world.plain.offers if o not in busy_dwellings),
+        )
         pending = carried + [(p, set()) for p in _solve(world, plain_now, objective, seed, seconds)]
     households = {h.ref: h for h in world.plain.households}
     dwellings = {d.ref: d for d in world.plain.dwellings}
@@ -244,7 +248,10 @@ def main() -> None:
     from fixtures.generate import generate_territory
 
     print(f"Shape: littoral; {args.dwellings} dwellings; {args.weeks} weekly runs.\n")
-    print("| seed | mode | completed moves | completed points | mismatch still waiting | median weeks to move | priority share |")
+    print(
+        "| seed | mode | completed moves | completed points | mismatch still waiting "
+        "| median weeks to move | priority share |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|")
     totals: dict[str, dict[str, float]] = {m: {} for m in MODES}
     for seed in args.seeds:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from exchange import glossary
 from matching import policy
 from matching.config import PolicyConfig
 from matching.territory import (
@@ -19,45 +20,10 @@ from matching.territory import (
     Criterion,
     Dwelling,
     Household,
-    Priority,
     Request,
     Territory,
 )
 
-CRITERION_LABELS: dict[Criterion, str] = {
-    "overcrowding": "suroccupation",
-    "under_occupation": "sous-occupation",
-    "autonomy": "logement inadapté à la perte d'autonomie",
-    "job_distance": "trop loin du lieu de travail",
-}
-PRIORITY_LABELS: dict[Priority, str] = {
-    "dalo": "DALO",
-    "handicap": "handicap",
-    "violence": "violences",
-    "unfit_housing": "habitat indigne",
-}
-RULE_LABELS: dict[policy.Rule, str] = {
-    "same_dwelling": "c'est le logement actuel du ménage",
-    "overcrowding": "logement trop petit (surface ou pièces)",
-    "under_occupation": "logement trop grand (sous-occupation)",
-    "mobility": "accessibilité inadaptée à la mobilité du ménage",
-    "cost": "loyer + charges au-delà du coût maximal",
-    "commune": "commune non souhaitée",
-    "qpv": "quartier prioritaire (QPV) refusé",
-    "rooms_wish": "nombre de pièces hors des souhaits",
-    "no_worse": "ne résout aucun critère actif ou en crée un nouveau",
-    "excluded": "refusé auparavant ou écarté par une commission",
-}
-_ACCESSIBILITY_LABELS = {
-    "none": "aucun aménagement",
-    "accessible": "accessible",
-    "adapted": "adapté fauteuil",
-}
-_MOBILITY_LABELS = {
-    "none": "aucune difficulté",
-    "reduced": "mobilité réduite",
-    "wheelchair": "fauteuil roulant",
-}
 MONTHS = (  # French month names, also used by the portal's date filter
     "janvier",
     "février",
@@ -229,7 +195,8 @@ def criterion_figures(explanation: Explanation, criterion: Criterion) -> str:
         return f"{_rooms(d.rooms)} pour {_people(e.n)}, au plus {e.n + e.config.under_occupation_extra_rooms}"
     if criterion == "autonomy":
         if h.mobility == "wheelchair":
-            return f"fauteuil roulant, logement non adapté (accès : {_ACCESSIBILITY_LABELS[d.accessibility]})"
+            access = glossary.ACCESSIBILITY[d.accessibility]
+            return f"fauteuil roulant, logement non adapté (accès : {access})"
         return f"mobilité réduite, logement au {floor_label(d.floor)} sans ascenseur ni accès aménagé"
     distance = e.distance_km if e.distance_km is not None else 0.0
     return f"{decimal(distance)} km du lieu de travail, au-delà de {decimal(e.config.job_distance_km)} km"
@@ -238,8 +205,8 @@ def criterion_figures(explanation: Explanation, criterion: Criterion) -> str:
 def points_breakdown(p: policy.Points) -> str:
     """``mouvement 100 + critère suroccupation résolu 50 + DALO 30 + ancienneté 12 mois 12 = 192``."""
     parts = [f"mouvement {p.base}"]
-    parts += [f"critère {CRITERION_LABELS[c]} résolu {v}" for c, v in p.criteria]
-    parts += [f"{PRIORITY_LABELS[f]} {v}" for f, v in p.priorities]
+    parts += [f"critère {glossary.CRITERIA[c]} résolu {v}" for c, v in p.criteria]
+    parts += [f"{glossary.PRIORITIES[f]} {v}" for f, v in p.priorities]
     parts.append(f"ancienneté {p.seniority_months} mois {p.seniority}")
     return " + ".join(parts) + f" = {p.total}"
 
@@ -247,7 +214,7 @@ def points_breakdown(p: policy.Points) -> str:
 def _dwelling_line(d: Dwelling) -> str:
     qpv = ", QPV" if d.qpv else ""
     lift = ", ascenseur" if d.elevator else ""
-    access = f"{floor_label(d.floor)}{lift}, {_ACCESSIBILITY_LABELS[d.accessibility]}"
+    access = f"{floor_label(d.floor)}{lift}, {glossary.ACCESSIBILITY[d.accessibility]}"
     return (
         f"{d.ref} ({d.landlord}, {d.commune}, secteur {d.sector}{qpv}) : T{d.rooms}, "
         f"{decimal(d.surface_m2)} m², {access}, loyer + charges {euros(d.rent + d.charges)}"
@@ -275,7 +242,7 @@ def format_explanation(explanation: Explanation, limit: int | None = 10) -> str:
     """The explanation as French text, candidate dwellings best first (at most ``limit``; None: all)."""
     e, h = explanation, explanation.household
     lines = [
-        f"Ménage {h.ref} au {long_date(e.as_of)} : {_people(e.n)}, mobilité : {_MOBILITY_LABELS[h.mobility]}"
+        f"Ménage {h.ref} au {long_date(e.as_of)} : {_people(e.n)}, mobilité : {glossary.MOBILITY[h.mobility]}"
     ]
     lines.append(
         f"Besoins : {e.bedrooms_needed} chambre{'s' if e.bedrooms_needed > 1 else ''}, "
@@ -290,13 +257,13 @@ def format_explanation(explanation: Explanation, limit: int | None = 10) -> str:
         flags = [f for f in PRIORITIES if f in h.priority]
         lines.append(
             "Priorités : "
-            + ", ".join(f"{PRIORITY_LABELS[f]} ({e.config.priority_points(f)} points)" for f in flags)
+            + ", ".join(f"{glossary.PRIORITIES[f]} ({e.config.priority_points(f)} points)" for f in flags)
         )
     if e.active:
         lines.append("Critères actifs :")
         for c in CRITERIA:
             if c in e.active:
-                lines.append(f"  - {CRITERION_LABELS[c]} : {criterion_figures(e, c)}")
+                lines.append(f"  - {glossary.CRITERIA[c]} : {criterion_figures(e, c)}")
     elif e.dwelling is not None:
         lines.append(
             "Critères actifs : aucun (demande de confort)" if e.request else "Critères actifs : aucun"
@@ -310,7 +277,7 @@ def format_explanation(explanation: Explanation, limit: int | None = 10) -> str:
             "Logements proposables écartés, par règle non respectée "
             "(un logement peut compter plusieurs fois) :"
         )
-        lines += [f"  - {RULE_LABELS[rule]} : {count}" for rule, count in e.rejected]
+        lines += [f"  - {glossary.RULES[rule]} : {count}" for rule, count in e.rejected]
     if not e.candidates:
         lines.append("Aucun logement candidat : aucun mouvement autorisé pour ce ménage.")
         return "\n".join(lines)

@@ -54,8 +54,8 @@ from exchange.models import (
     Sector,
     Territory,
 )
-from exchange.policy import policy_config, policy_overrides, validate_policy
 from exchange.schemas import PRIORITIES, TerritoryDocumentSchema, validate_territory_document
+from exchange.settings import policy_config, policy_overrides, validate_policy
 from matching.config import PolicyConfig
 
 __all__ = [

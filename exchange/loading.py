@@ -32,8 +32,8 @@ from exchange.models import (
     Sector,
     Territory,
 )
-from exchange.policy import validate_policy
 from exchange.schemas import validate_territory_document
+from exchange.settings import validate_policy
 from matching import territory as plain
 from matching.config import PolicyConfig
 

@@ -28,8 +28,8 @@ from exchange.chances import move_chances
 from exchange.loading import load_territory
 from exchange.models import Dwelling, Household, Territory, UserAccount
 from exchange.models.workflow import AuditEvent, Proposal
-from exchange.policy import policy_config, run_settings
 from exchange.runs import RunContext, live_refs, proposal_rows
+from exchange.settings import policy_config, run_settings
 from matching.graph import build_instance
 from matching.types import SolveParams
 

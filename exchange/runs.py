@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
-from exchange import records
+from exchange import records, settings
 from exchange.chances import move_chances
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
@@ -43,7 +43,6 @@ from exchange.models.workflow import (
     Run,
     RunJob,
     RunLock,
-    TerritoryWorkflow,
 )
 from matching import policy
 from matching.config import PolicyConfig
@@ -62,7 +61,6 @@ __all__ = [
     "JobView",
     "RunInProgress",
     "acquire_run_lock",
-    "answer_days",
     "claim_job",
     "execute_job",
     "get_job",
@@ -186,22 +184,10 @@ def live_refs(session: Session, territory_id: int) -> tuple[set[str], set[str]]:
     return set(households), set(dwellings)
 
 
-def answer_days(session: Session, territory_id: int) -> int:
-    """The territory's answer delay in days (10 unless configured higher)."""
-    row = session.get(TerritoryWorkflow, territory_id)
-    return 10 if row is None else row.answer_days
-
-
 def _policy_config(session: Session, territory: Territory) -> PolicyConfig:
-    from exchange.policy import policy_config
+    from exchange.settings import policy_config
 
     return policy_config(session, territory.code)
-
-
-def _run_settings(session: Session, territory: Territory) -> Any:
-    from exchange.policy import run_settings
-
-    return run_settings(session, territory.code)
 
 
 def _load(session: Session, code: str, as_of: date) -> PlainTerritory:
@@ -269,7 +255,7 @@ def proposal_rows(
             )
         ).all()
     )
-    deadline = answer_deadline(notified_on, answer_days(session, territory_id))
+    deadline = answer_deadline(notified_on, settings.answer_days(session, territory_id))
     ordered = sorted(proposals, key=lambda p: (-p.points, p.moves[0].household if p.moves else ""))
     rows = []
     for solved in ordered:
@@ -408,7 +394,7 @@ def run_territory(
     _checkpoint("built")
 
     if params is None:
-        objective = _run_settings(session, territory).objective
+        objective = settings.run_settings(session, territory.code).objective
         params = SolveParams(max_cycle=config.max_cycle, max_chain=config.max_chain, objective=objective)
     if params.objective == "expected":  # every candidate move's chance, from the refitted model
         pairs = [(m.household, m.dwelling) for m in instance.moves]

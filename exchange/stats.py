@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, aliased
 
-from exchange import records
+from exchange import glossary, records
 from exchange.loading import load_territory
 from exchange.models import Dwelling, Landlord, Sector
 from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
-from exchange.policy import policy_config
+from exchange.settings import policy_config
 from matching import policy
 from matching.territory import CRITERIA
 
@@ -317,62 +317,6 @@ def _spread(values: list[int]) -> dict[str, float | None]:
 
 # Rendering --------------------------------------------------------------------------------------
 
-_LABELS = {
-    "overcrowding": "suroccupation",
-    "under_occupation": "sous-occupation",
-    "autonomy": "perte d'autonomie",
-    "job_distance": "éloignement du travail",
-    "convenience": "demande de confort",
-    "made": "faites",
-    "accepted": "acceptées par tous",
-    "confirmed": "confirmées",
-    "completed": "déménagements effectués",
-    "failed": "échouées",
-    "live": "en cours",
-    "cycle": "échanges",
-    "chain": "chaînes",
-    "refused": "refus d'un ménage",
-    "no_answer": "silence (pas de réponse dans le délai)",
-    "non_attribution": "non-attribution",
-    "inadmissible": "rejet pour irrecevabilité",
-    "not_ranked_first": "classé après le premier",
-    "condition_failed": "condition suspensive non remplie",
-    "withdrawn": "désistement après acceptation",
-    "location": "localisation",
-    "cost": "coût",
-    "size_layout": "taille ou agencement",
-    "accessibility": "accessibilité",
-    "condition": "état du logement",
-    "timing": "calendrier",
-    "change_of_situation": "changement de situation",
-    "other": "autre",
-    "attribution": "attribution",
-    "ranked": "attribution avec classement",
-    "conditional": "attribution sous condition suspensive",
-    "out_of": "sortie de QPV",
-    "into": "entrée en QPV",
-    "within": "de QPV à QPV",
-    "outside": "hors QPV",
-    "open_requests": "demandes ouvertes",
-    "refusals_in": "refus de ses logements",
-    "households": "ménages",
-    "answered": "ont répondu",
-    "filed": "déposées",
-    "moves_out": "départs",
-    "moves_in": "arrivées",
-    "decisions": "décisions de CALEOL",
-    "n": "nombre",
-    "median": "médiane",
-    "q1": "premier quartile",
-    "q3": "troisième quartile",
-}
-
-
-def _label(key: str) -> str:
-    if key.startswith("decision_"):
-        return "décisions : " + _label(key.removeprefix("decision_"))
-    return _LABELS.get(key, key)
-
 
 def _sections(stats: Stats) -> list[tuple[str, dict[str, Any]]]:
     delay = stats.delay_request_to_move_days
@@ -426,13 +370,13 @@ def render(stats: Stats, fmt: str) -> str:
         writer.writerow(["section", "indicateur", "valeur"])
         for title, values in _sections(stats):
             for key, value in values.items():
-                writer.writerow([title, _label(key), "" if value is None else value])
+                writer.writerow([title, glossary.statistic_label(key), "" if value is None else value])
         for source, row in stats.flows.items():
             for dest, n in row.items():
                 writer.writerow(["Flux entre bailleurs", f"{source} → {dest}", n])
         for code, entry in stats.per_landlord.items():
             for key, n in entry.items():
-                writer.writerow([f"Bailleur {code}", _label(key), n])
+                writer.writerow([f"Bailleur {code}", glossary.statistic_label(key), n])
         return out.getvalue()
     if fmt != "md":
         raise ValueError(f"fmt: one of {FORMATS}, got {fmt!r}")
@@ -440,7 +384,9 @@ def render(stats: Stats, fmt: str) -> str:
     lines = [f"# Bilan de la bourse d'échange — {stats.territory}, {period}", ""]
     for title, values in _sections(stats):
         lines += [f"## {title}", "", "| indicateur | valeur |", "|---|---:|"]
-        lines += [f"| {_label(k)} | {'—' if v is None else _fmt(v)} |" for k, v in values.items()]
+        lines += [
+            f"| {glossary.statistic_label(k)} | {'—' if v is None else _fmt(v)} |" for k, v in values.items()
+        ]
         lines.append("")
     lines += ["## Flux entre bailleurs (départ → arrivée)", ""]
     codes = sorted(set(stats.flows) | {d for row in stats.flows.values() for d in row})
@@ -455,7 +401,10 @@ def render(stats: Stats, fmt: str) -> str:
     lines += ["", "## Par bailleur", ""]
     keys = _landlord_keys(stats)
     if keys:
-        lines += ["| bailleur | " + " | ".join(_label(k) for k in keys) + " |", "|---|" + "---:|" * len(keys)]
+        lines += [
+            "| bailleur | " + " | ".join(glossary.statistic_label(k) for k in keys) + " |",
+            "|---|" + "---:|" * len(keys),
+        ]
         lines += [
             f"| {c} | " + " | ".join(str(e.get(k, 0)) for k in keys) + " |"
             for c, e in stats.per_landlord.items()
@@ -509,7 +458,7 @@ def write_charts(stats: Stats, directory: Path) -> list[Path]:
     ]
     for name, title, values in bars:
         fig, ax = plt.subplots(figsize=(7, 3.5))
-        labels = [_label(k) for k in values]
+        labels = [glossary.statistic_label(k) for k in values]
         ax.barh(labels, list(values.values()), color="#000091")
         ax.invert_yaxis()
         ax.set_title(title)
@@ -540,7 +489,7 @@ def write_charts(stats: Stats, directory: Path) -> list[Path]:
             [i + offset for i in range(len(landlords))],
             [stats.per_landlord[c].get(key, 0) for c in landlords],
             height=height,
-            label=_label(key),
+            label=glossary.statistic_label(key),
             color=color,
         )
     ax.set_yticks(range(len(landlords)), landlords)

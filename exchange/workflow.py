@@ -25,26 +25,22 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from exchange import records
+from exchange import records, settings
 from exchange.deadlines import decision_deadline, next_working_day
 from exchange.errors import ExchangeError, InvalidArgument, NotFound, is_database_busy
 from exchange.models import Dwelling, Household, Request, UserAccount
 from exchange.models.workflow import (
+    AUDIT_SYSTEM,
     AuditEvent,
     CommitteeDecision,
-    LandlordWorkflow,
     Proposal,
     ProposalMove,
-    TerritoryWorkflow,
 )
 from exchange.repair import repair_failed
 from exchange.schemas import load_or_raise
 from exchange.schemas.contracts import DecisionSchema, WithdrawSchema
 
 __all__ = [
-    "DECISION_LABELS",
-    "Delays",
-    "REFUSAL_LABELS",
     "AlreadyAnswered",
     "AlreadyDecided",
     "Busy",
@@ -59,42 +55,19 @@ __all__ = [
     "decide_move",
     "expire_conditions",
     "expire_deadlines",
-    "get_delays",
     "get_move",
     "is_overdue",
     "landlord_queue",
     "lift_condition",
     "proposals_of_household",
     "reopen_request",
-    "set_delays",
     "set_move_date",
     "take_write_lock",
     "wait_for_write_lock",
     "write_transaction",
 ]
 
-DEFAULT_PAUSE_AFTER_SILENCES = 2
-"""Lapsed proposals in a row after which a request pauses, unless the territory sets another number."""
-
-REFUSAL_LABELS: dict[str, str] = {
-    "location": "localisation (commune, quartier, distance du travail ou de l'école)",
-    "cost": "coût (loyer et charges du nouveau bail)",
-    "size_layout": "taille ou agencement (pièces, surface, étage)",
-    "accessibility": "accessibilité (escaliers, pas d'ascenseur, adaptation manquante)",
-    "condition": "état du logement (travaux nécessaires)",
-    "timing": "calendrier (date du déménagement, année scolaire, préavis)",
-    "change_of_situation": "changement de situation ou ne souhaite plus déménager",
-    "no_answer": "pas de réponse dans le délai",
-    "other": "autre (préciser)",
-}
-DECISION_LABELS: dict[str, str] = {
-    "attribution": "attribution",
-    "ranked": "attribution avec classement",
-    "conditional": "attribution sous condition suspensive",
-    "non_attribution": "non-attribution",
-    "inadmissible": "rejet pour irrecevabilité",
-}
-SYSTEM = "system"
+SYSTEM = AUDIT_SYSTEM
 
 
 class WorkflowError(ExchangeError):
@@ -505,9 +478,10 @@ def withdraw_move(
 def _to_committees(session: Session, proposal: Proposal, actor: UserAccount | None, at: datetime) -> None:
     proposal.accepted_on = at.date()
     for move in proposal.moves:
-        landlord_id = session.scalar(select(Dwelling.landlord_id).where(Dwelling.id == move.to_dwelling_id))
-        setting = session.get(LandlordWorkflow, landlord_id)
-        move.decision_due = decision_deadline(at.date(), None if setting is None else setting.decision_days)
+        landlord_id = session.scalars(
+            select(Dwelling.landlord_id).where(Dwelling.id == move.to_dwelling_id)
+        ).one()
+        move.decision_due = decision_deadline(at.date(), settings.decision_days(session, landlord_id))
     _set_status(session, proposal, "deciding", actor, at)
 
 
@@ -546,8 +520,7 @@ def expire_deadlines(session: Session, now: datetime, *, territory_id: int | Non
 def _count_silences(session: Session, proposal: Proposal, household_ids: list[int], at: datetime) -> None:
     """One more lapsed proposal for each of these households; a request that reaches the territory's
     ``pause_after_silences`` (0: never) pauses until its household confirms it (DOMAIN.md §4)."""
-    setting = session.get(TerritoryWorkflow, proposal.territory_id)
-    threshold = DEFAULT_PAUSE_AFTER_SILENCES if setting is None else setting.pause_after_silences
+    threshold = settings.pause_after_silences(session, proposal.territory_id)
     for household_id in household_ids:
         request = session.scalars(
             select(Request).where(Request.household_id == household_id, Request.status == "open")
@@ -690,8 +663,7 @@ def _settle(session: Session, proposal: Proposal, actor: UserAccount | None, at:
                 )
         repair_failed(session, proposal, actor, at)
     elif all(attributed for _, attributed in outcomes):
-        setting = session.get(TerritoryWorkflow, proposal.territory_id)
-        notice = 30 if setting is None else setting.move_notice_days
+        notice = settings.move_notice_days(session, proposal.territory_id)
         proposal.confirmed_on = at.date()
         proposal.move_date = next_working_day(at.date() + timedelta(days=notice))
         records.close_requests(session, [m.household_id for m in proposal.moves], on=at.date())
@@ -863,125 +835,6 @@ def confirm_request(
     return request_id
 
 
-# Settings ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Delays:
-    """A territory's workflow delays: answer (≥ 10 days), notice before the move, each CALEOL's delay,
-    and after how many lapsed proposals in a row a request pauses (0: never).
-
-    ``decision_days`` maps a landlord's code to its committee delay in days; None means one month.
-    """
-
-    answer_days: int
-    move_notice_days: int
-    decision_days: dict[str, int | None]
-    pause_after_silences: int = DEFAULT_PAUSE_AFTER_SILENCES
-
-
-def get_delays(session: Session, code: str) -> Delays:
-    """The workflow delays of territory ``code`` (defaults: 10 days, 30 days, one month, 2 lapses)."""
-    from exchange.models import Landlord
-
-    territory = records.territory(session, code)
-    row = session.get(TerritoryWorkflow, territory.id)
-    landlords = session.execute(
-        select(Landlord.code, LandlordWorkflow.decision_days)
-        .outerjoin(LandlordWorkflow, LandlordWorkflow.landlord_id == Landlord.id)
-        .where(Landlord.territory_id == territory.id)
-        .order_by(Landlord.code)
-    ).all()
-    return Delays(
-        answer_days=10 if row is None else row.answer_days,
-        move_notice_days=30 if row is None else row.move_notice_days,
-        decision_days={c: days for c, days in landlords},
-        pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES if row is None else row.pause_after_silences,
-    )
-
-
-def set_delays(
-    session: Session,
-    code: str,
-    *,
-    answer_days: int | None = None,
-    move_notice_days: int | None = None,
-    decision_days: dict[str, int | None] | None = None,
-    pause_after_silences: int | None = None,
-    actor: UserAccount | None = None,
-    now: datetime | None = None,
-) -> Delays:
-    """Change some of the territory's delays (the others are kept); one audit event with before/after.
-
-    New delays apply to proposals notified (answer) or accepted (committee) from now on. Raises
-    ``ValueError`` (answer delay under 10 days, negative notice, committee delay under 1 day, unknown
-    landlord, negative number of lapses) and :class:`NotFound`. A new ``pause_after_silences`` applies
-    to the next lapsed proposal: requests already paused stay paused.
-    """
-    from exchange.deadlines import MIN_ANSWER_DAYS
-    from exchange.models import Landlord
-
-    at = now or datetime.now()
-    territory = records.territory(session, code)
-    if answer_days is not None and answer_days < MIN_ANSWER_DAYS:
-        raise ValueError(f"answer_days: au moins {MIN_ANSWER_DAYS} jours (R.441-10 CCH), reçu {answer_days}")
-    if move_notice_days is not None and move_notice_days < 0:
-        raise ValueError(f"move_notice_days: un nombre de jours positif ou nul, reçu {move_notice_days}")
-    if pause_after_silences is not None and pause_after_silences < 0:
-        raise ValueError(
-            "pause_after_silences: un nombre de propositions positif ou nul (0 : jamais), "
-            f"reçu {pause_after_silences}"
-        )
-    ids = dict(
-        session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
-    )
-    for landlord, days in (decision_days or {}).items():
-        if landlord not in ids:
-            raise ValueError(f"decision_days: bailleur inconnu dans {code} : {landlord}")
-        if days is not None and days < 1:
-            raise ValueError(f"decision_days: au moins 1 jour pour {landlord}, reçu {days}")
-    before = get_delays(session, code)
-    row = session.get(TerritoryWorkflow, territory.id)
-    if row is None:
-        row = TerritoryWorkflow(
-            territory_id=territory.id,
-            answer_days=10,
-            move_notice_days=30,
-            pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES,
-        )
-        session.add(row)
-    if answer_days is not None:
-        row.answer_days = answer_days
-    if move_notice_days is not None:
-        row.move_notice_days = move_notice_days
-    if pause_after_silences is not None:
-        row.pause_after_silences = pause_after_silences
-    for landlord, days in (decision_days or {}).items():
-        setting = session.get(LandlordWorkflow, ids[landlord])
-        if setting is None:
-            session.add(LandlordWorkflow(landlord_id=ids[landlord], decision_days=days))
-        else:
-            setting.decision_days = days
-    session.flush()
-    after = get_delays(session, code)
-    if after != before:
-        session.add(
-            AuditEvent(
-                territory_id=territory.id,
-                at=at,
-                actor_id=None if actor is None else actor.id,
-                actor=SYSTEM if actor is None else actor.login,
-                action="territory.delays",
-                entity="territory",
-                entity_id=territory.id,
-                before=asdict(before),
-                after=asdict(after),
-            )
-        )
-        session.flush()
-    return after
-
-
 # After confirmation -----------------------------------------------------------------------------
 
 
@@ -1006,7 +859,7 @@ def set_move_date(
     if proposal.status != "confirmed":
         raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
     if move_date < at.date():
-        raise ValueError("move_date: la date du déménagement ne peut pas être passée")
+        raise InvalidArgument({"move_date": ["la date du déménagement ne peut pas être passée"]})
     before = _state(proposal)
     proposal.move_date = move_date
     session.flush()

@@ -22,9 +22,9 @@ from marshmallow import Schema
 from exchange import accounts, portal
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
-from exchange.policy import InvalidPolicy
 from exchange.schemas import INT_MAX, TerritoryDocumentSchema, load_or_raise
 from exchange.schemas import contracts as c
+from exchange.settings import InvalidPolicy
 from web import background
 from web.db import get_session
 from web.extensions import csrf
@@ -248,11 +248,7 @@ def get_request() -> Any:
 def put_request() -> Any:
     """File or replace the request's wishes."""
     session = get_session()
-    known = tuple(portal.territory_communes(session, g.account.territory_id))
-    data = _load(c.WishesSchema(communes=known))
-    wishes = portal.Wishes(
-        tuple(data["communes"]), data["min_rooms"], data["max_rooms"], data["max_cost"], data["accept_qpv"]
-    )
+    wishes = portal.load_wishes(session, g.account, _json(), root=BODY)
     try:
         created = portal.save_request(session, g.account, wishes)
     except ExchangeError as exc:

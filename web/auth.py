@@ -12,7 +12,7 @@ from werkzeug.exceptions import TooManyRequests
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from exchange import accounts, portal_sessions
+from exchange import accounts, glossary, portal_sessions
 from web import sign_in as sign_in_limits
 from web.db import get_session
 from web.extensions import limiter, login_manager
@@ -176,7 +176,7 @@ def account() -> Any:
         title="Mon compte",
         form=form,
         who=current_user.account,
-        role_label=accounts.ROLE_LABELS.get(current_user.role, current_user.role),
+        role_label=glossary.ACCOUNT_ROLES.get(current_user.role, current_user.role),
     )
 
 

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from exchange import glossary
 from exchange.errors import InvalidInput
 from exchange.schemas import load_or_raise
 from exchange.schemas.contracts import AnswerSchema, DecisionSchema, WithdrawSchema
@@ -194,45 +195,6 @@ class RunForm(FrenchForm):
     as_of = DateField("Date de référence", validators=[Optional()])
 
 
-# French label and unit of each setting of matching.config.PolicyConfig (POLICY.md).
-POLICY_LABELS: dict[str, tuple[str, str]] = {
-    "adult_age": ("Âge à partir duquel un enfant ou un autre membre a sa propre chambre", "ans"),
-    "minors_per_bedroom": ("Enfants plus jeunes que cet âge par chambre partagée", "enfants"),
-    "rooms_single_or_couple": ("Pièces nécessaires à une personne seule ou à un couple", "pièces"),
-    "living_rooms": (
-        "Pièces de séjour ajoutées aux chambres (ménages avec enfants ou autres membres)",
-        "pièces",
-    ),
-    "surface_single_m2": ("Surface minimale pour une personne seule", "m²"),
-    "surface_couple_m2": ("Surface minimale pour deux personnes", "m²"),
-    "surface_per_extra_person_m2": ("Surface en plus par personne supplémentaire", "m²"),
-    "surface_cap_m2": ("Plafond de la surface minimale", "m²"),
-    "under_occupation_extra_rooms": (
-        "Sous-occupation : pièces tolérées en plus du nombre de personnes (au-delà, logement trop grand)",
-        "pièces",
-    ),
-    "job_distance_km": ("Distance maximale au lieu de travail (à vol d'oiseau)", "km"),
-    "earth_radius_km": ("Rayon terrestre du calcul de distance", "km"),
-    "max_extra_rooms": (
-        "Logement proposé : nombre maximal de pièces en plus du nombre de personnes",
-        "pièces",
-    ),
-    "points_move": ("Points de base de chaque mouvement", "points"),
-    "points_autonomy": ("Points : logement inadapté à la perte d'autonomie résolu", "points"),
-    "points_overcrowding": ("Points : suroccupation résolue", "points"),
-    "points_under_occupation": ("Points : sous-occupation résolue", "points"),
-    "points_job_distance": ("Points : éloignement du travail résolu", "points"),
-    "points_handicap": ("Points : handicap", "points"),
-    "points_violence": ("Points : violences", "points"),
-    "points_unfit_housing": ("Points : habitat indigne", "points"),
-    "points_dalo": ("Points : reconnu DALO", "points"),
-    "points_per_month": ("Points par mois complet d'ancienneté", "points"),
-    "seniority_cap_months": ("Ancienneté maximale comptée", "mois"),
-    "max_cycle": ("Nombre maximal de ménages dans un échange (cycle)", "ménages"),
-    "max_chain": ("Nombre maximal de mouvements dans une chaîne", "mouvements"),
-}
-
-
 def policy_form_class(defaults: dict[str, Any]) -> type[FlaskForm]:
     """A form with one number field per policy setting (integers stay integers)."""
 
@@ -240,8 +202,7 @@ def policy_form_class(defaults: dict[str, Any]) -> type[FlaskForm]:
         pass
 
     for name, value in defaults.items():
-        label, unit = POLICY_LABELS.get(name, (name, ""))
-        text = f"{label} ({unit})" if unit else label
+        text = glossary.heading(glossary.setting_label(name))
         required = InputRequired("Indiquez une valeur.")
         if isinstance(value, int) and not isinstance(value, bool):
             field: Any = IntegerField(

@@ -13,7 +13,7 @@ from flask_login import current_user
 from exchange import portal
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidTerritory, NotFound
-from exchange.policy import InvalidPolicy
+from exchange.settings import InvalidPolicy
 from web import background
 from web.db import get_session, write_and_flash
 from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, policy_form_class

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from exchange import accounts
+from exchange import accounts, glossary
 from exchange.errors import ExchangeError
 
 
@@ -48,7 +48,7 @@ def create_user(
     except (ExchangeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"Compte créé : {account.login} ({accounts.ROLE_LABELS[account.role]}, territoire {territory})."
+        f"Compte créé : {account.login} ({glossary.ACCOUNT_ROLES[account.role]}, territoire {territory})."
     )
 
 

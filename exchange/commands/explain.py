@@ -34,7 +34,7 @@ def _from_database(code: str | None, household_ref: str) -> tuple[Territory, Pol
     from exchange.db import get_engine
     from exchange.loading import load_territory
     from exchange.models import Territory as TerritoryRow
-    from exchange.policy import policy_config
+    from exchange.settings import policy_config
 
     with Session(get_engine()) as session:
         if code is None:

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from exchange import glossary
 from exchange.cache import territory_cache
 from exchange.errors import ExchangeError, InvalidTerritory
 
@@ -19,16 +20,9 @@ __all__ = ["export_territory", "import_territory", "init_db", "register"]
 # Below this many dwellings an import takes well under a second: no progress bar.
 _PROGRESS_FROM = 5000
 
-_LABELS = {
-    "validation": "Vérification du document",
-    "bailleurs": "Bailleurs",
-    "sectors": "Secteurs",
-    "dwellings": "Logements",
-    "households": "Ménages",
-    "members": "Membres des ménages",
-    "requests": "Demandes",
-    "exclusions": "Exclusions",
-}
+
+def _section_label(section: str) -> str:
+    return glossary.heading(glossary.IMPORT_SECTIONS.get(section, section))
 
 
 def register(group: click.Group) -> None:
@@ -75,12 +69,12 @@ class _Bar:
     def __call__(self, section: str, done: int, total: int) -> None:
         if section == "validation":  # one step of unknown length: a pulsing bar, then complete
             if section not in self.tasks:
-                self.tasks[section] = self.progress.add_task(_LABELS[section], total=None)
+                self.tasks[section] = self.progress.add_task(_section_label(section), total=None)
             if done:
                 self.progress.update(self.tasks[section], total=1, completed=1)
             return
         if section not in self.tasks:
-            self.tasks[section] = self.progress.add_task(_LABELS.get(section, section), total=max(total, 1))
+            self.tasks[section] = self.progress.add_task(_section_label(section), total=max(total, 1))
         self.progress.update(self.tasks[section], completed=done if total else 1, total=max(total, 1))
 
 

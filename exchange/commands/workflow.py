@@ -18,6 +18,7 @@ import click
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from exchange import glossary
 from exchange.cache import territory_cache
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
@@ -28,14 +29,6 @@ if TYPE_CHECKING:
     from exchange.models import UserAccount
 
 __all__ = ["register"]
-
-_STAGE_LABELS = {
-    "locked": "verrou du territoire pris",
-    "loaded": "demandes, offres et exclusions chargées",
-    "built": "graphe des mouvements possibles construit",
-    "solved": "propositions optimales calculées",
-    "stored": "calcul enregistré",
-}
 
 
 def register(group: click.Group) -> None:
@@ -134,7 +127,7 @@ def run(
             with console.status("calcul en cours…", spinner="dots") as status:
 
                 def progress(stage: str) -> None:
-                    label = _STAGE_LABELS.get(stage, stage)
+                    label = glossary.RUN_STAGES.get(stage, stage)
                     console.log(label)
                     status.update(f"{label}…")
 
@@ -343,9 +336,7 @@ def decide(
         raise click.BadParameter(str(exc)) from exc
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
-    from exchange.workflow import DECISION_LABELS
-
-    label = DECISION_LABELS.get(kind, kind)
+    label = glossary.DECISION_KINDS.get(kind, kind)
     click.echo(f"mouvement {move_id} : décision « {label} » enregistrée ; proposition : {_status(status)}")
 
 
@@ -467,14 +458,14 @@ def delays(
     pause_after: int | None,
 ) -> None:
     """Affiche (et modifie) les délais du suivi des propositions d'un territoire."""
-    from exchange import workflow
+    from exchange import settings
 
     try:
         with _writing() as session:
             if answer_days is None and move_notice_days is None and not decision_days and pause_after is None:
-                current = workflow.get_delays(session, territory)
+                current = settings.get_delays(session, territory)
             else:
-                current = workflow.set_delays(
+                current = settings.set_delays(
                     session,
                     territory,
                     answer_days=answer_days,
@@ -500,9 +491,7 @@ def delays(
 
 def _status(status: str) -> str:
     """A proposal's status as the portal shows it, with its code (« abandonnée (failed) »)."""
-    from exchange.portal.views import STATUS_LABELS
-
-    label = STATUS_LABELS.get(status)
+    label = glossary.PROPOSAL_STATUSES.get(status)
     return f"{label} ({status})" if label else status
 
 

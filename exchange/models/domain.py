@@ -73,7 +73,7 @@ class Territory(Base):
     """A territory (territoire, e.g. an agglomeration) running one exchange.
 
     ``policy`` holds the settings of :class:`matching.config.PolicyConfig` that differ from
-    POLICY.md's defaults (an empty dict means the defaults); see :mod:`exchange.policy`.
+    POLICY.md's defaults (an empty dict means the defaults); see :mod:`exchange.settings`.
     """
 
     __tablename__ = "territory"

@@ -40,6 +40,7 @@ __all__ = [
     "LIVE_STATUSES",
     "PROPOSAL_STATUSES",
     "REFUSAL_REASONS",
+    "AUDIT_SYSTEM",
     "RUN_OBJECTIVES",
     "AuditEvent",
     "CommitteeDecision",
@@ -345,6 +346,10 @@ class CommitteeDecision(Base):
         if self.kind == "conditional":
             return {"met": True, "failed": False}.get(self.condition_status or "pending")
         return False
+
+
+AUDIT_SYSTEM = "system"
+"""The actor of an audit event that no user caused (a run, a deadline, a default setting)."""
 
 
 class AuditEvent(Base):

@@ -13,32 +13,29 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from exchange import glossary, workflow
 from exchange import models as m
-from exchange import workflow
 from exchange.cache import territory_cache
 from exchange.errors import NotFound
 from exchange.glossary import chance_label
 from exchange.loading import plain_household
 from exchange.models.workflow import CommitteeDecision, ProposalMove
-from exchange.portal.access import invalid_input, staff_move, user_row
+from exchange.portal.access import staff_move, user_row
 from exchange.portal.picture import points_lines
 from exchange.portal.reading import card, dwellings_by_id, reply_record, snapshot
-from exchange.portal.staff_views import ROLE_LABELS, DecisionView, Dossier, Minutes, MinutesRow, QueueItem
-from exchange.portal.views import (
-    CRITERION_LABELS,
-    KIND_LABELS,
-    MOBILITY_LABELS,
-    PRIORITY_LABELS,
-    STATUS_LABELS,
-)
-from matching import policy as rules
+from exchange.portal.staff_views import DecisionView, Dossier, Minutes, MinutesRow, QueueItem
+from matching import policy
 
 __all__ = ["committee_queue", "decision_kinds", "move_dossier", "record_decision", "session_minutes"]
 
 
 def decision_kinds() -> list[tuple[str, str]]:
     """The R.441-3 decision kinds, as (code, French label)."""
-    return [(code, label[0].upper() + label[1:]) for code, label in workflow.DECISION_LABELS.items()]
+    return [(code, glossary.heading(label)) for code, label in glossary.DECISION_KINDS.items()]
+
+
+def _criteria_labels(codes: Any) -> tuple[str, ...]:
+    return tuple(glossary.heading(glossary.CRITERIA.get(c, c)) for c in codes or ())
 
 
 def _household_refs(session: Session, ids: set[int]) -> dict[int, str]:
@@ -82,7 +79,7 @@ def _decision_view(decision: CommitteeDecision | None) -> DecisionView | None:
         return None
     return DecisionView(
         decision.kind,
-        workflow.DECISION_LABELS.get(decision.kind, decision.kind),
+        glossary.DECISION_KINDS.get(decision.kind, decision.kind),
         decision.reason,
         decision.decided_on,
         decision.rank,
@@ -104,7 +101,7 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
     household = plain_household(row)
     by_id = dwellings_by_id(session, {move.from_dwelling_id, move.to_dwelling_id})
     current, target = by_id[move.from_dwelling_id], by_id[move.to_dwelling_id]
-    distance = rules.work_distance_km(household, target, snap.config)
+    distance = policy.work_distance_km(household, target, snap.config)
     if distance is None:
         job = "pas de lieu de travail déclaré"
     elif distance > snap.config.job_distance_km:
@@ -115,25 +112,25 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
     return Dossier(
         move_id=move.id,
         proposal_id=proposal.id,
-        kind_label=KIND_LABELS.get(proposal.kind, proposal.kind),
+        kind_label=glossary.heading(glossary.PROPOSAL_KINDS.get(proposal.kind, proposal.kind)),
         size=len(proposal.moves),
         status=proposal.status,
-        status_label=STATUS_LABELS.get(proposal.status, ""),
+        status_label=glossary.PROPOSAL_STATUSES.get(proposal.status, ""),
         household_ref=household.ref,
-        members=tuple((ROLE_LABELS.get(mb.role, mb.role), mb.age) for mb in household.members),
+        members=tuple((glossary.MEMBER_ROLES.get(mb.role, mb.role), mb.age) for mb in household.members),
         resources=household.monthly_resources,
         effort_rate=round(100 * target.cost / household.monthly_resources, 1)
         if household.monthly_resources
         else 0.0,
-        mobility=MOBILITY_LABELS.get(household.mobility, household.mobility),
-        priorities=tuple(PRIORITY_LABELS.get(p, p) for p in sorted(household.priority)),
+        mobility=glossary.MOBILITY.get(household.mobility, household.mobility),
+        priorities=tuple(glossary.PRIORITIES.get(p, p) for p in sorted(household.priority)),
         job_distance=job,
         from_ref=current.ref,
         dwelling_ref=target.ref,
         from_card=card(snap, current),
         to_card=card(snap, target),
-        criteria_before=tuple(CRITERION_LABELS.get(c, c) for c in move.criteria_before or ()),
-        criteria_after=tuple(CRITERION_LABELS.get(c, c) for c in move.criteria_after or ()),
+        criteria_before=_criteria_labels(move.criteria_before),
+        criteria_after=_criteria_labels(move.criteria_after),
         points=move.points,
         points_lines=tuple(points_lines(detail)),
         decision_due=move.decision_due,
@@ -163,19 +160,16 @@ def record_decision(
     caller commits.
     """
     move = staff_move(session, account, move_id)
-    try:
-        workflow.decide_move(
-            session,
-            move,
-            user_row(session, account),
-            kind=kind,
-            reason=reason,
-            rank=rank,
-            condition=condition,
-            condition_due=condition_due,
-        )
-    except ValueError as exc:
-        raise invalid_input(exc) from exc
+    workflow.decide_move(
+        session,
+        move,
+        user_row(session, account),
+        kind=kind,
+        reason=reason,
+        rank=rank,
+        condition=condition,
+        condition_due=condition_due,
+    )
     territory_cache.invalidate(account.territory_code)
 
 
@@ -202,7 +196,7 @@ def session_minutes(session: Session, account: Any, start: date, end: date) -> M
             dw.ref,
             f"T{dw.rooms}",
             commune,
-            workflow.DECISION_LABELS.get(d.kind, d.kind),
+            glossary.DECISION_KINDS.get(d.kind, d.kind),
             d.reason,
             d.condition_due,
         )

@@ -14,47 +14,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exchange import glossary
 from exchange import stats as stats_module
-from exchange import workflow
 from exchange.cache import territory_cache
 from exchange.errors import NotFound
 from exchange.models.workflow import Proposal
 from exchange.portal.staff_views import StatsSection, StatsView
-from exchange.portal.views import CRITERION_LABELS, FAILURE_LABELS
 
 __all__ = ["stats_chart", "stats_data", "stats_view"]
-
-STAT_LABELS = {
-    "made": "faites",
-    "accepted": "acceptées",
-    "confirmed": "confirmées",
-    "completed": "réalisées",
-    "failed": "échouées",
-    "live": "en cours",
-    "cycle": "échanges",
-    "chain": "chaînes",
-    "refused": "refusées",
-    "convenience": "demandes de confort",
-    "out_of": "sorties de QPV",
-    "into": "entrées en QPV",
-    "within": "au sein des QPV",
-    "outside": "hors QPV",
-    "median": "médiane",
-    "q1": "premier quartile",
-    "q3": "troisième quartile",
-    "n": "nombre",
-    **CRITERION_LABELS,
-}
-
-
-def _stat_label(key: str) -> str:
-    label = (
-        STAT_LABELS.get(key)
-        or workflow.DECISION_LABELS.get(key)
-        or workflow.REFUSAL_LABELS.get(key)
-        or FAILURE_LABELS.get(key)
-    )
-    return label or key.replace("_", " ")
 
 
 def _figures(session: Session, code: str, year: int | None) -> stats_module.Stats:
@@ -90,14 +57,14 @@ def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView
     )
     sections: list[StatsSection] = []
     for name, (title, values) in _chart_series(figures).items():
-        rows = tuple((_stat_label(k), str(v)) for k, v in values.items())
+        rows = tuple((glossary.statistic_label(k), str(v)) for k, v in values.items())
         alt = f"Diagramme en barres : {title.lower()} — " + ", ".join(f"{a} {b}" for a, b in rows)
         sections.append(StatsSection(title, ("Indicateur", "Nombre"), rows, name if rows else None, alt))
     sections.append(
         StatsSection(
             "Échecs",
             ("Cause", "Nombre"),
-            tuple((_stat_label(k), str(v)) for k, v in figures.failures.items()),
+            tuple((glossary.statistic_label(k), str(v)) for k, v in figures.failures.items()),
         )
     )
     sections.append(
@@ -105,7 +72,7 @@ def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView
             "Réponses des ménages",
             ("Réponse", "Nombre"),
             (
-                *((_stat_label(k), str(v)) for k, v in figures.answers.items()),
+                *((glossary.statistic_label(k), str(v)) for k, v in figures.answers.items()),
                 ("silences", str(figures.silences)),
             ),
         )
@@ -120,7 +87,9 @@ def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView
     )
     sections.append(
         StatsSection(
-            "QPV", ("Mouvement", "Nombre"), tuple((_stat_label(k), str(v)) for k, v in figures.qpv.items())
+            "QPV",
+            ("Mouvement", "Nombre"),
+            tuple((glossary.statistic_label(k), str(v)) for k, v in figures.qpv.items()),
         )
     )
     delay = figures.delay_request_to_move_days
@@ -128,14 +97,14 @@ def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView
         StatsSection(
             "Délai de la demande au déménagement (jours)",
             ("Mesure", "Valeur"),
-            tuple((_stat_label(k), "—" if v is None else f"{v:g}") for k, v in delay.items()),
+            tuple((glossary.statistic_label(k), "—" if v is None else f"{v:g}") for k, v in delay.items()),
         )
     )
     keys = sorted({k for e in figures.per_landlord.values() for k in e})
     sections.append(
         StatsSection(
             "Par bailleur",
-            ("Bailleur", *(_stat_label(k) for k in keys)),
+            ("Bailleur", *(glossary.statistic_label(k) for k in keys)),
             tuple((c, *(str(e.get(k, 0)) for k in keys)) for c, e in figures.per_landlord.items()),
         )
     )
@@ -162,7 +131,7 @@ def stats_chart(session: Session, account: Any, name: str, *, year: int | None) 
     title, values = series[name]
     fig = Figure(figsize=(7, 3.5))
     ax = fig.subplots()
-    ax.barh([_stat_label(k) for k in values], list(values.values()), color="#0b4f9c")
+    ax.barh([glossary.statistic_label(k) for k in values], list(values.values()), color="#0b4f9c")
     ax.invert_yaxis()
     ax.set_title(title)
     ax.set_xlabel("nombre")

@@ -13,15 +13,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange import records, workflow
+from exchange import glossary, records, workflow
 from exchange.cache import territory_cache
 from exchange.errors import NotFound
 from exchange.models import Dwelling, Household, Landlord, Request
 from exchange.models.workflow import AuditEvent, Proposal, ProposalMove
-from exchange.portal.access import account_proposal, invalid_input, staff_move, user_row
+from exchange.portal.access import account_proposal, staff_move, user_row
 from exchange.portal.reading import reply_records
 from exchange.portal.staff_views import AwaitedAnswer, MoveFollowup, PausedRequest, PlannedMove
-from exchange.portal.views import KIND_LABELS
 
 __all__ = [
     "awaited_answers",
@@ -59,20 +58,13 @@ def move_followup(session: Session, account: Any, move_id: int, *, today: date |
     )
 
 
-def _workflow_call(call: Any, *args: Any, **kwargs: Any) -> None:
-    try:
-        call(*args, **kwargs)
-    except ValueError as exc:
-        raise invalid_input(exc) from exc
-
-
 def lift_condition(session: Session, account: Any, move_id: int, *, now: datetime | None = None) -> None:
     """Record that the suspensive condition of the staff's CALEOL decision is met.
 
     Writes: the decision, the proposal and the audit trail (``workflow.lift_condition``); the caller commits.
     """
     move = staff_move(session, account, move_id)
-    _workflow_call(workflow.lift_condition, session, move, user_row(session, account), now=now)
+    workflow.lift_condition(session, move, user_row(session, account), now=now)
     territory_cache.invalidate(account.territory_code)
 
 
@@ -84,7 +76,7 @@ def set_move_date(
     Writes: the proposal and the audit trail (``workflow.set_move_date``); the caller commits.
     """
     proposal = account_proposal(session, account, proposal_id)
-    _workflow_call(workflow.set_move_date, session, proposal, user_row(session, account), move_date, now=now)
+    workflow.set_move_date(session, proposal, user_row(session, account), move_date, now=now)
     territory_cache.invalidate(account.territory_code)
 
 
@@ -99,7 +91,7 @@ def record_completion(
     if account.role != "admin":
         raise NotFound(f"proposition inconnue : {proposal_id}")
     proposal = account_proposal(session, account, proposal_id)
-    _workflow_call(workflow.complete_proposal, session, proposal, user_row(session, account), now=now)
+    workflow.complete_proposal(session, proposal, user_row(session, account), now=now)
     territory_cache.invalidate(account.territory_code)
 
 
@@ -131,7 +123,7 @@ def planned_moves(session: Session, account: Any, *, today: date | None = None) 
     return [
         PlannedMove(
             proposal_id=p.id,
-            kind_label=KIND_LABELS.get(p.kind, p.kind),
+            kind_label=glossary.heading(glossary.PROPOSAL_KINDS.get(p.kind, p.kind)),
             size=len(p.moves),
             confirmed_on=p.confirmed_on,
             move_date=p.move_date,
@@ -149,11 +141,7 @@ def planned_moves(session: Session, account: Any, *, today: date | None = None) 
 
 # Paused requests ----------------------------------------------------------------------------------
 
-PAUSE_LABELS = {
-    "inadmissible": "rejet pour irrecevabilité (CALEOL)",
-    "silences": "propositions restées sans réponse",
-    None: "mise en pause avant son motif enregistré",
-}
+_NO_PAUSE_REASON = "mise en pause avant son motif enregistré"
 
 
 def _staff_requests(account: Any) -> Any:
@@ -189,7 +177,7 @@ def paused_requests(session: Session, account: Any) -> list[PausedRequest]:
             household_ref=ref,
             filed_on=request.filed_on,
             why=request.paused_why,
-            why_label=PAUSE_LABELS.get(request.paused_why, str(request.paused_why)),
+            why_label=glossary.PAUSE_REASONS.get(request.paused_why or "", _NO_PAUSE_REASON),
             silences=request.silences,
             paused_at=paused_at.get(request.id),
         )

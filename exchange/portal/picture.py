@@ -9,16 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from exchange import glossary
 from exchange.portal.views import (
-    ACCESSIBILITY_LABELS,
-    CRITERION_LABELS,
-    MOBILITY_LABELS,
-    PRIORITY_LABELS,
     CriterionExplanation,
     DwellingCard,
     HouseholdPicture,
 )
-from matching import policy as rules
+from matching import policy
 from matching.config import PolicyConfig
 from matching.territory import Dwelling, Household, Request
 
@@ -28,7 +25,7 @@ def _num(value: float) -> str:
     return text.replace(".", ",")
 
 
-def composition_text(household: Household, config: PolicyConfig = rules.DEFAULT_CONFIG) -> str:
+def composition_text(household: Household, config: PolicyConfig = policy.DEFAULT_CONFIG) -> str:
     """``2 adultes et 2 enfants (4 personnes)`` from the members' ages (adults: ``config.adult_age``)."""
     adults = sum(1 for m in household.members if m.age >= config.adult_age)
     minors = len(household.members) - adults
@@ -50,11 +47,11 @@ def explain_criteria(
     >>> [(c.code, c.active) for c in explain_criteria(h, d, PolicyConfig())][:2]
     [('overcrowding', True), ('under_occupation', False)]
     """
-    n = rules.household_size(household)
-    need_rooms = rules.rooms_needed(household, config)
+    n = policy.household_size(household)
+    need_rooms = policy.rooms_needed(household, config)
     most_rooms = n + config.under_occupation_extra_rooms
-    need_surface = rules.min_surface(n, config)
-    active = rules.active_criteria(household, current, config)
+    need_surface = policy.min_surface(n, config)
+    active = policy.active_criteria(household, current, config)
     texts = {
         "overcrowding": (
             f"votre ménage de {n} personne{'s' if n > 1 else ''} a besoin d'au moins {need_rooms} "
@@ -69,21 +66,21 @@ def explain_criteria(
         "job_distance": _distance_text(household, current, config),
     }
     return tuple(
-        CriterionExplanation(code, CRITERION_LABELS[code], code in active, texts[code])
+        CriterionExplanation(code, glossary.heading(glossary.CRITERIA[code]), code in active, texts[code])
         for code in ("overcrowding", "under_occupation", "autonomy", "job_distance")
     )
 
 
 def _autonomy_text(household: Household, current: Dwelling) -> str:
-    need = MOBILITY_LABELS[household.mobility]
+    need = glossary.MOBILITY[household.mobility]
     place = "au rez-de-chaussée" if current.floor == 0 else f"au niveau {current.floor}"
     lift = "avec ascenseur" if current.elevator else "sans ascenseur"
-    access = ACCESSIBILITY_LABELS[current.accessibility]
+    access = glossary.ACCESSIBILITY[current.accessibility]
     return f"besoin de mobilité : {need} ; votre logement est {place}, {lift}, {access}."
 
 
 def _distance_text(household: Household, current: Dwelling, config: PolicyConfig) -> str:
-    km = rules.work_distance_km(household, current, config)
+    km = policy.work_distance_km(household, current, config)
     if km is None:
         return "aucun lieu de travail n'est connu pour votre ménage."
     return (
@@ -96,13 +93,13 @@ def household_picture(
     household: Household, current: Dwelling, card: DwellingCard, config: PolicyConfig
 ) -> HouseholdPicture:
     """The household's view of itself from plain data."""
-    n = rules.household_size(household)
+    n = policy.household_size(household)
     return HouseholdPicture(
         composition=composition_text(household, config),
         size=n,
-        rooms_needed=rules.rooms_needed(household, config),
+        rooms_needed=policy.rooms_needed(household, config),
         max_rooms=n + config.max_extra_rooms,
-        min_surface=rules.min_surface(n, config),
+        min_surface=policy.min_surface(n, config),
         current=card,
         criteria=explain_criteria(household, current, config),
     )
@@ -118,7 +115,7 @@ def compatible(
     excluded: bool = False,
 ) -> bool:
     """Whether POLICY.md §3 allows ``household -> dwelling`` (rules 1–8)."""
-    return not rules.move_allowed(household, request, current, dwelling, config, excluded=excluded)
+    return not policy.move_allowed(household, request, current, dwelling, config, excluded=excluded)
 
 
 def points_lines(detail: Mapping[str, Any]) -> list[str]:
@@ -130,9 +127,9 @@ def points_lines(detail: Mapping[str, Any]) -> list[str]:
     """
     lines = [f"{detail.get('base', 0)} points : tout mouvement qui aboutit."]
     for code, pts in (detail.get("criteria") or {}).items():
-        lines.append(f"{pts} points : le critère « {CRITERION_LABELS.get(code, code).lower()} » est résolu.")
+        lines.append(f"{pts} points : le critère « {glossary.CRITERIA.get(code, code)} » est résolu.")
     for code, pts in (detail.get("priorities") or {}).items():
-        lines.append(f"{pts} points : situation prioritaire ({PRIORITY_LABELS.get(code, code)}).")
+        lines.append(f"{pts} points : situation prioritaire ({glossary.PRIORITIES.get(code, code)}).")
     months = detail.get("seniority_months", 0)
     lines.append(f"{detail.get('seniority', 0)} points : ancienneté de la demande ({months} mois complets).")
     return lines
@@ -145,7 +142,7 @@ def why_lines(
     lines = points_lines(detail)
     if not criteria_before:
         lines.append("Votre demande est une demande de confort : aucun critère n'était rempli.")
-    remaining = [CRITERION_LABELS.get(c, c).lower() for c in criteria_after]
+    remaining = [glossary.CRITERIA.get(c, c) for c in criteria_after]
     if remaining:
         lines.append(f"Critère qui resterait rempli : {', '.join(remaining)}.")
     return lines

@@ -19,8 +19,8 @@ from exchange.cache import territory_cache
 from exchange.errors import NotFound
 from exchange.loading import plain_dwelling, plain_household, plain_request
 from exchange.models.workflow import ProposalMove
-from exchange.policy import policy_config
 from exchange.portal.views import DwellingCard, ReplyRecord, card_of
+from exchange.settings import policy_config
 from matching.config import PolicyConfig
 from matching.territory import Dwelling, Household, Request
 

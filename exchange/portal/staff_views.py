@@ -9,19 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from exchange import glossary
 from exchange.portal.views import DwellingCard, ReplyRecord
-
-ROLE_LABELS: dict[str, str] = {
-    "head": "titulaire",
-    "partner": "conjoint",
-    "child": "enfant",
-    "other": "autre",
-}
-RUN_STATUS_LABELS = {
-    "optimal": "optimal (meilleure solution prouvée)",
-    "feasible": "réalisable (temps de calcul épuisé avant la preuve d'optimalité)",
-    "unknown": "indéterminé",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +184,7 @@ class RunRow:
     @property
     def status_label(self) -> str:
         """The solver status in French."""
-        return RUN_STATUS_LABELS.get(self.status, self.status)
+        return glossary.RUN_STATUSES.get(self.status, self.status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,15 +12,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange import interchange, runs
+from exchange import glossary, interchange, runs
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidTerritory, NotFound
 from exchange.glossary import OBJECTIVE_LABELS, chance_label
 from exchange.models.workflow import Proposal, Run
-from exchange.policy import policy_config, update_policy
-from exchange.portal.staff_views import RUN_STATUS_LABELS, ProposalRow, RunReport, RunRow, TerritoryInfo
-from exchange.portal.views import KIND_LABELS, STATUS_LABELS
+from exchange.portal.staff_views import ProposalRow, RunReport, RunRow, TerritoryInfo
+from exchange.settings import policy_config, update_policy
 from matching.config import PolicyConfig
 
 __all__ = [
@@ -99,7 +98,7 @@ def policy_settings(session: Session, account: Any) -> dict[str, Any]:
 
 
 def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> None:
-    """Validate and store settings; raises :class:`exchange.policy.InvalidPolicy` (messages per setting).
+    """Validate and store settings; raises :class:`exchange.settings.InvalidPolicy` (messages per setting).
 
     Writes: the territory's policy (``policy.update_policy``); the caller commits.
     """
@@ -125,7 +124,7 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
     )
     facts = (
         ("Date de référence", run.as_of.strftime("%d/%m/%Y")),
-        ("Statut du solveur", RUN_STATUS_LABELS.get(run.status, run.status)),
+        ("Statut du solveur", glossary.RUN_STATUSES.get(run.status, run.status)),
         ("Demandes examinées", str(run.requests)),
         ("Logements vacants proposés", str(run.vacancies)),
         ("Mouvements possibles (arcs)", str(run.arcs)),
@@ -140,10 +139,10 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
     proposals = tuple(
         ProposalRow(
             p.id,
-            KIND_LABELS.get(p.kind, p.kind),
+            glossary.heading(glossary.PROPOSAL_KINDS.get(p.kind, p.kind)),
             len(p.moves),
             p.points,
-            STATUS_LABELS.get(p.status, p.status),
+            glossary.PROPOSAL_STATUSES.get(p.status, p.status),
             chance_label(p.chance),
             p.repairs_id,
         )

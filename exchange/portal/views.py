@@ -10,48 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from exchange import glossary
 from matching.territory import Dwelling
-
-CRITERION_LABELS: dict[str, str] = {
-    "overcrowding": "Suroccupation",
-    "under_occupation": "Sous-occupation",
-    "autonomy": "Logement inadapté à la perte d'autonomie",
-    "job_distance": "Éloignement du lieu de travail",
-}
-ACCESSIBILITY_LABELS: dict[str, str] = {
-    "none": "non accessible",
-    "accessible": "accessible sans marche",
-    "adapted": "adapté au fauteuil roulant",
-}
-MOBILITY_LABELS: dict[str, str] = {
-    "none": "aucun besoin particulier",
-    "reduced": "mobilité réduite",
-    "wheelchair": "fauteuil roulant",
-}
-PRIORITY_LABELS: dict[str, str] = {
-    "dalo": "reconnu DALO",
-    "handicap": "handicap",
-    "violence": "violences",
-    "unfit_housing": "habitat indigne",
-}
-KIND_LABELS = {"cycle": "Échange", "chain": "Chaîne de vacance"}
-STATUS_LABELS = {
-    "proposed": "en attente des réponses des ménages",
-    "deciding": "en attente des décisions des CALEOL",
-    "confirmed": "confirmée, déménagement programmé",
-    "completed": "déménagement effectué",
-    "failed": "abandonnée",
-}
-FAILURE_LABELS = {
-    "refused": "un ménage a refusé",
-    "no_answer": "un ménage n'a pas répondu dans le délai",
-    "non_attribution": "une CALEOL n'a pas attribué le logement",
-    "inadmissible": "une demande a été jugée irrecevable",
-    "not_ranked_first": "un ménage n'a pas été classé premier",
-    "condition_failed": "une condition suspensive n'a pas été remplie à temps",
-    "withdrawn": "un ménage s'est désisté après avoir accepté",
-}
-OFFER_SORTS = ("cost", "-cost", "-surface", "rooms", "commune")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +47,7 @@ class DwellingCard:
         if self.floor == 1:
             floor = "1er étage"
         lift = "" if self.floor == 0 else (", avec ascenseur" if self.elevator else ", sans ascenseur")
-        return f"{floor}{lift}, {ACCESSIBILITY_LABELS.get(self.accessibility, self.accessibility)}"
+        return f"{floor}{lift}, {glossary.ACCESSIBILITY.get(self.accessibility, self.accessibility)}"
 
 
 def card_of(dwelling: Dwelling, sector_name: str, landlord_name: str) -> DwellingCard:

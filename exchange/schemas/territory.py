@@ -67,7 +67,7 @@ class TerritoryInfoSchema(f.StrictSchema):
 
     @validates_schema
     def _check_policy(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        from exchange.policy import InvalidPolicy, validate_policy
+        from exchange.settings import InvalidPolicy, validate_policy
 
         settings = data.get("policy")
         if not settings:

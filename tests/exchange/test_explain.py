@@ -102,14 +102,15 @@ def test_overcrowded_family_with_its_figures_and_best_candidate() -> None:
     assert (
         "  - suroccupation : 38,0 m² pour 5 personnes, minimum 43,0 m² ; 2 pièces pour 4 nécessaires" in text
     )
-    assert "Priorités : DALO (30 points), violences (25 points)" in text
+    assert "Priorités : reconnu DALO (30 points), violences (25 points)" in text
     assert "Demande déposée le 3 juin 2025 : 17 mois d'ancienneté comptés (17 points)" in text
     assert "Logements candidats : 1" in text
     # V1 (82,5 m², 605,50 €) solves overcrowding: 100 + 50 + 30 + 25 + 17.
     assert "  1. 222 points — V1 (OYAP, Matoury, secteur CAY-01) : T4, 82,5 m²" in text
     assert "loyer + charges 605,50 €" in text
     breakdown = (
-        "mouvement 100 + critère suroccupation résolu 50 + DALO 30 + violences 25 + ancienneté 17 mois 17"
+        "mouvement 100 + critère suroccupation résolu 50 + reconnu DALO 30 + violences 25"
+        " + ancienneté 17 mois 17"
     )
     assert f"{breakdown} = 222" in text
 
@@ -134,7 +135,7 @@ def test_under_occupation_and_autonomy_figures() -> None:
 
 def test_job_distance_figures_and_rejections_when_nothing_fits() -> None:
     text = format_explanation(explain_household(_territory(), "H3"))
-    assert "  - trop loin du lieu de travail : 52,3 km du lieu de travail, au-delà de 30,0 km" in text
+    assert "  - éloignement du lieu de travail : 52,3 km du lieu de travail, au-delà de 30,0 km" in text
     assert "communes : Kourou" in text
     assert "  - commune non souhaitée : 4" in text  # D1, D2, V1, V2 are the other candidates, none in Kourou
     assert "Aucun logement candidat : aucun mouvement autorisé pour ce ménage." in text

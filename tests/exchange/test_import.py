@@ -30,7 +30,7 @@ from exchange.models import (
     Territory,
     UserAccount,
 )
-from exchange.policy import policy_config, update_policy
+from exchange.settings import policy_config, update_policy
 from matching.config import PolicyConfig
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

@@ -134,7 +134,7 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
         "policy_integer",
         _set("territory.policy", {"points_dalo": 12.5}),
         "territory.policy.points_dalo",
-        "points de la priorité DALO : doit être un nombre entier (reçu : 12.5)",
+        "points : reconnu DALO (points) : doit être un nombre entier (reçu : 12.5)",
     ),
     (
         "policy_range",

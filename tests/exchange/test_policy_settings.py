@@ -3,44 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Engine, String, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import Session
 
-from exchange import policy
+from exchange import glossary, settings
 from exchange.errors import NotFound
+from exchange.models import Base, Territory
 from matching.config import PolicyConfig
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class _TerritoryRow(_Base):
-    """Stands for the persistence layer's territory row (``code`` and a JSON ``policy``)."""
-
-    __tablename__ = "territory"
-    code: Mapped[str] = mapped_column(String(20), primary_key=True)
-    policy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-
-
 @pytest.fixture
-def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+def session() -> Iterator[Session]:
     engine = create_engine("sqlite://")
-    _Base.metadata.create_all(engine)
-    monkeypatch.setattr(policy, "_territory_model", lambda: _TerritoryRow)
+    Base.metadata.create_all(engine)
     commits: list[object] = []
     with Session(engine) as s:
         event.listen(s, "after_commit", commits.append)
         s.add_all(
-            [_TerritoryRow(code="CACL", policy=None), _TerritoryRow(code="OLD", policy={"max_cycle": 9})]
+            [
+                Territory(code="CACL", name="Centre Littoral", as_of=date(2026, 11, 22), policy={}),
+                Territory(code="OLD", name="Ancien", as_of=date(2026, 11, 22), policy={"max_cycle": 9}),
+            ]
         )
         s.flush()
         yield s
         assert commits == []  # the services never commit
     engine.dispose()
+
+
+def _stored(session: Session, code: str) -> dict[str, Any]:
+    return session.scalars(select(Territory.policy).where(Territory.code == code)).one()
 
 
 @pytest.mark.parametrize(
@@ -49,12 +45,12 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
         (
             {"job_distance_km": -1},
             "job_distance_km",
-            "distance maximale au lieu de travail (km) : doit être un nombre",
+            "distance maximale au lieu de travail (à vol d'oiseau) (km) : doit être un nombre",
         ),
         ({"job_distance_km": "30"}, "job_distance_km", "doit être un nombre (reçu : '30')"),
         ({"job_distance_km": True}, "job_distance_km", "doit être un nombre"),
         ({"job_distance_km": float("nan")}, "job_distance_km", "doit être un nombre"),
-        ({"points_dalo": 30.5}, "points_dalo", "points de la priorité DALO : doit être un nombre entier"),
+        ({"points_dalo": 30.5}, "points_dalo", "points : reconnu DALO (points) : doit être un nombre entier"),
         ({"points_dalo": -5}, "points_dalo", "positif ou nul"),
         ({"max_cycle": 6}, "max_cycle", "doit être compris entre 2 et 5"),
         ({"max_cycle": 1}, "max_cycle", "doit être compris entre 2 et 5"),
@@ -66,19 +62,19 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
         (
             {"minors_per_bedroom": 0},
             "minors_per_bedroom",
-            "chambre partagée : doit être compris entre 1 et 10",
+            "chambre partagée (enfants) : doit être compris entre 1 et 10",
         ),
         ({"rooms_single_or_couple": 0}, "rooms_single_or_couple", "doit être compris entre 1 et 10"),
         ({"living_rooms": -1}, "living_rooms", "pièces de séjour"),
         ({"under_occupation_extra_rooms": 11}, "under_occupation_extra_rooms", "sous-occupation"),
-        ({"max_extra_rooms": True}, "max_extra_rooms", "logement proposé : doit être un nombre entier"),
+        ({"max_extra_rooms": True}, "max_extra_rooms", "(pièces) : doit être un nombre entier"),
     ],
 )
 def test_bad_settings_are_refused_with_a_french_message(
     changes: dict[str, Any], setting: str, message: str
 ) -> None:
-    with pytest.raises(policy.InvalidPolicy) as caught:
-        policy.validate_policy(changes)
+    with pytest.raises(settings.InvalidPolicy) as caught:
+        settings.validate_policy(changes)
     assert list(caught.value.messages) == [setting]
     assert message in caught.value.messages[setting][0]
 
@@ -100,54 +96,54 @@ def test_bad_settings_are_refused_with_a_french_message(
     ],
 )
 def test_good_settings_apply(changes: dict[str, Any], attribute: str, value: object) -> None:
-    assert getattr(policy.validate_policy(changes), attribute) == value
+    assert getattr(settings.validate_policy(changes), attribute) == value
 
 
 def test_every_error_is_reported_at_once() -> None:
-    with pytest.raises(policy.InvalidPolicy) as caught:
-        policy.validate_policy({"max_cycle": 1, "points_move": -1, "nope": 0})
+    with pytest.raises(settings.InvalidPolicy) as caught:
+        settings.validate_policy({"max_cycle": 1, "points_move": -1, "nope": 0})
     assert sorted(caught.value.messages) == ["max_cycle", "nope", "points_move"]
-    assert caught.value.lines()[0].startswith("max_cycle: nombre maximal de ménages d'un échange")
+    assert caught.value.lines()[0].startswith("max_cycle: nombre maximal de ménages dans un échange")
 
 
 def test_every_setting_has_a_french_label() -> None:
-    assert set(policy.SETTING_LABELS) == set(PolicyConfig().to_dict())
+    assert set(glossary.POLICY_SETTINGS) == set(PolicyConfig().to_dict())
 
 
 def test_a_territory_without_settings_has_the_default_policy(session: Session) -> None:
-    assert policy.policy_config(session, "CACL") == PolicyConfig()
+    assert settings.policy_config(session, "CACL") == PolicyConfig()
 
 
 def test_update_stores_only_the_overrides(session: Session) -> None:
-    config = policy.update_policy(session, "CACL", {"job_distance_km": 25.0, "points_dalo": 30})
+    config = settings.update_policy(session, "CACL", {"job_distance_km": 25.0, "points_dalo": 30})
     assert config == PolicyConfig(job_distance_km=25.0)
     session.flush()
     session.expire_all()
-    assert session.get(_TerritoryRow, "CACL").policy == {"job_distance_km": 25.0}  # type: ignore[union-attr]
-    assert policy.policy_config(session, "CACL").job_distance_km == 25.0
+    assert _stored(session, "CACL") == {"job_distance_km": 25.0}
+    assert settings.policy_config(session, "CACL").job_distance_km == 25.0
     # Later changes apply on top; a setting back at its default is no longer stored.
-    policy.update_policy(session, "CACL", {"max_chain": 2})
-    policy.update_policy(session, "CACL", {"job_distance_km": 30.0})
+    settings.update_policy(session, "CACL", {"max_chain": 2})
+    settings.update_policy(session, "CACL", {"job_distance_km": 30.0})
     session.flush()
     session.expire_all()
-    assert session.get(_TerritoryRow, "CACL").policy == {"max_chain": 2}  # type: ignore[union-attr]
+    assert _stored(session, "CACL") == {"max_chain": 2}
 
 
 def test_a_refused_update_changes_nothing(session: Session) -> None:
-    policy.update_policy(session, "CACL", {"max_chain": 2})
-    with pytest.raises(policy.InvalidPolicy):
-        policy.update_policy(session, "CACL", {"max_chain": 4, "max_cycle": 8})
-    assert policy.policy_config(session, "CACL") == PolicyConfig(max_chain=2)
+    settings.update_policy(session, "CACL", {"max_chain": 2})
+    with pytest.raises(settings.InvalidPolicy):
+        settings.update_policy(session, "CACL", {"max_chain": 4, "max_cycle": 8})
+    assert settings.policy_config(session, "CACL") == PolicyConfig(max_chain=2)
 
 
 def test_unknown_territory(session: Session) -> None:
     with pytest.raises(NotFound, match="territoire inconnu : NOPE"):
-        policy.policy_config(session, "NOPE")
+        settings.policy_config(session, "NOPE")
 
 
 def test_stored_settings_that_became_invalid_are_reported(session: Session) -> None:
-    with pytest.raises(policy.InvalidPolicy, match="1 réglage"):
-        policy.policy_config(session, "OLD")
+    with pytest.raises(settings.InvalidPolicy, match="1 réglage"):
+        settings.policy_config(session, "OLD")
 
 
 ROOM_SETTINGS = {
@@ -161,12 +157,12 @@ ROOM_SETTINGS = {
 
 
 def test_room_and_age_settings_are_stored_and_read_back(session: Session) -> None:
-    config = policy.update_policy(session, "CACL", ROOM_SETTINGS)
+    config = settings.update_policy(session, "CACL", ROOM_SETTINGS)
     assert config == PolicyConfig(**ROOM_SETTINGS)
     session.flush()
     session.expire_all()
-    assert session.get(_TerritoryRow, "CACL").policy == ROOM_SETTINGS  # type: ignore[union-attr]
-    assert policy.policy_config(session, "CACL") == PolicyConfig(**ROOM_SETTINGS)
+    assert _stored(session, "CACL") == ROOM_SETTINGS
+    assert settings.policy_config(session, "CACL") == PolicyConfig(**ROOM_SETTINGS)
 
 
 def test_room_and_age_settings_travel_in_territory_policy(engine: Engine) -> None:
@@ -184,7 +180,7 @@ def test_room_and_age_settings_travel_in_territory_policy(engine: Engine) -> Non
         with Session(bind=connection, join_transaction_mode="create_savepoint") as db:
             import_document(db, doc)
             db.flush()
-            assert policy.policy_config(db, "TST") == PolicyConfig(**ROOM_SETTINGS)
+            assert settings.policy_config(db, "TST") == PolicyConfig(**ROOM_SETTINGS)
             assert export_document(db, "TST")["territory"]["policy"] == ROOM_SETTINGS
     finally:
         outer.rollback()

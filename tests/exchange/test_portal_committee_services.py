@@ -8,7 +8,7 @@ import portal_world
 import pytest
 from sqlalchemy import select
 
-from exchange import portal, workflow
+from exchange import glossary, portal, settings
 from exchange.errors import InvalidInput, NotFound
 from exchange.models import Request
 from exchange.models.workflow import CommitteeDecision
@@ -64,7 +64,7 @@ def test_record_decision_writes_it_and_the_minutes_list_it(session, world):
     minutes = portal.session_minutes(session, alpha, today, today)
     assert minutes.landlord == "Alpha Habitat"
     assert [(r.household_ref, r.dwelling_ref, r.typology) for r in minutes.rows] == [("H2", "D1", "T4")]
-    assert minutes.summary == ((workflow.DECISION_LABELS["attribution"], 1),)
+    assert minutes.summary == ((glossary.DECISION_KINDS["attribution"], 1),)
     assert portal.session_minutes(session, alpha, today + timedelta(1), today + timedelta(2)).rows == ()
 
 
@@ -136,7 +136,7 @@ def test_the_awaited_answers_are_those_not_yet_given(session, world):
     for a in awaited:
         assert a.deadline == world["move"][a.household_ref].proposal.answer_deadline
         assert (
-            a.days_left == (a.deadline - date.today()).days >= workflow.get_delays(session, code).answer_days
+            a.days_left == (a.deadline - date.today()).days >= settings.get_delays(session, code).answer_days
         )
 
 

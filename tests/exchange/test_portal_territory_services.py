@@ -9,7 +9,7 @@ import workflow_scenario as scenario
 from exchange import portal
 from exchange.cache import territory_cache
 from exchange.errors import InvalidTerritory, NotFound
-from exchange.policy import InvalidPolicy
+from exchange.settings import InvalidPolicy
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_the_statistics_page_its_data_and_its_charts(session, world):
     made = dict(sections["Propositions"].rows)
     assert made["faites"] == "3"
     assert sections["Propositions"].chart == "propositions"
-    assert dict(sections["Demandes ouvertes par critère"].rows)["Suroccupation"] == "3"
+    assert dict(sections["Demandes ouvertes par critère"].rows)["suroccupation"] == "3"
     data = portal.stats_data(session, admin, year=None)
     assert data["proposals"]["made"] == 3 and data["territory"] == "TPS"
     svg = portal.stats_chart(session, admin, "propositions", year=None)

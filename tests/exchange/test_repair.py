@@ -17,7 +17,7 @@ from sqlalchemy import select
 from exchange import interchange, runs, workflow
 from exchange.models import Exclusion, Household, Territory
 from exchange.models.workflow import AuditEvent, Proposal
-from exchange.policy import update_run_settings
+from exchange.settings import update_run_settings
 
 RUN_DAY = date(2026, 11, 23)
 DAY = datetime(2026, 11, 24, 10, 0)

@@ -9,7 +9,7 @@ import workflow_scenario as scenario
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from exchange import portal, runs, workflow
+from exchange import portal, runs, settings, workflow
 from exchange.models import Dwelling, Exclusion, Household, Request
 from exchange.models.workflow import AuditEvent, CommitteeDecision, Proposal, ProposalMove
 from exchange.workflow import (
@@ -389,16 +389,16 @@ def test_a_second_run_skips_live_households_and_dwellings(session, world):
 
 def test_delays_are_configurable_but_never_under_ten_days(session):
     territory = scenario.load(session)
-    defaults = workflow.get_delays(session, territory.code)
-    assert defaults == workflow.Delays(10, 30, {"ALPHA": None, "BETA": None})
+    defaults = settings.get_delays(session, territory.code)
+    assert defaults == settings.Delays(10, 30, {"ALPHA": None, "BETA": None})
     with pytest.raises(ValueError, match="au moins 10 jours"):
-        workflow.set_delays(session, territory.code, answer_days=9)
+        settings.set_delays(session, territory.code, answer_days=9)
     with pytest.raises(ValueError, match="bailleur inconnu"):
-        workflow.set_delays(session, territory.code, decision_days={"GAMMA": 30})
-    changed = workflow.set_delays(
+        settings.set_delays(session, territory.code, decision_days={"GAMMA": 30})
+    changed = settings.set_delays(
         session, territory.code, answer_days=15, decision_days={"BETA": 42}, now=DAY
     )
-    assert changed == workflow.Delays(15, 30, {"ALPHA": None, "BETA": 42})
+    assert changed == settings.Delays(15, 30, {"ALPHA": None, "BETA": 42})
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "territory.delays")).one()
     assert (
         event.before["answer_days"],
@@ -431,7 +431,7 @@ LATE = datetime(2026, 1, 16, 0, 5)  # the answer deadline ran until midnight on 
 
 def test_lapsed_proposals_pause_the_request_until_the_household_confirms_it(session, world):
     users, h = world["users"], world["h"]
-    workflow.set_delays(session, world["territory"].code, pause_after_silences=1, now=DAY)
+    settings.set_delays(session, world["territory"].code, pause_after_silences=1, now=DAY)
     workflow.answer_move(session, world["move"]["H1"], users["H1"], accepted=True, now=DAY)
     workflow.expire_deadlines(session, LATE)
     requests = {ref: _request_of(session, h[ref]) for ref in ("H1", "H2", "H3", "H4", "H5")}
@@ -466,7 +466,7 @@ def test_lapsed_proposals_pause_the_request_until_the_household_confirms_it(sess
 
 def test_the_default_pauses_after_two_lapses_in_a_row_and_an_answer_resets_the_count(session, world):
     users, h = world["users"], world["h"]
-    assert workflow.get_delays(session, world["territory"].code).pause_after_silences == 2
+    assert settings.get_delays(session, world["territory"].code).pause_after_silences == 2
     earlier = {ref: _request_of(session, h[ref]) for ref in ("H1", "H2", "H3")}
     for request in earlier.values():
         request.silences = 1  # each let an earlier proposal lapse
@@ -480,7 +480,7 @@ def test_the_default_pauses_after_two_lapses_in_a_row_and_an_answer_resets_the_c
 
 
 def test_no_pause_when_the_territory_sets_zero(session, world):
-    workflow.set_delays(session, world["territory"].code, pause_after_silences=0, now=DAY)
+    settings.set_delays(session, world["territory"].code, pause_after_silences=0, now=DAY)
     for ref in ("H2", "H3"):
         _request_of(session, world["h"][ref]).silences = 5
     session.flush()
@@ -505,8 +505,8 @@ def test_a_request_paused_as_inadmissible_waits_for_its_landlord_not_the_househo
 def test_the_pause_threshold_is_never_negative(session):
     territory = scenario.load(session)
     with pytest.raises(ValueError, match="pause_after_silences"):
-        workflow.set_delays(session, territory.code, pause_after_silences=-1)
-    assert workflow.set_delays(session, territory.code, pause_after_silences=3).pause_after_silences == 3
+        settings.set_delays(session, territory.code, pause_after_silences=-1)
+    assert settings.set_delays(session, territory.code, pause_after_silences=3).pause_after_silences == 3
 
 
 def _confirm_h1_h2(session, world) -> Proposal:

@@ -13,7 +13,7 @@ import pytest
 import workflow_scenario as scenario
 from sqlalchemy import select
 
-from exchange import runs, stats, workflow
+from exchange import glossary, runs, stats, workflow
 from exchange.models import Dwelling, Exclusion, Household, Request
 
 FIRST_RUN = datetime(2026, 1, 5, 2, 30)
@@ -200,7 +200,8 @@ def test_stats_render_and_charts(session, story, tmp_path):
     md = stats.render(figures, "md")
     assert "| ALPHA | 0 | 1 |" in md and "| silences | 1 |" in md and "| médiane | 302,0 |" in md
     csv_text = stats.render(figures, "csv")
-    assert "Motifs de refus,localisation,1" in csv_text
+    reason = glossary.REFUSAL_REASONS["location"]
+    assert f'Motifs de refus,"{reason}",1' in csv_text
     assert "Flux entre bailleurs,ALPHA → BETA,1" in csv_text
     for personal in ("H1", "D1", "tenant", "twf-"):  # aggregates only: no household, dwelling or login
         assert personal not in md and personal not in csv_text

@@ -89,7 +89,7 @@ def api_conformance(app: Any) -> Iterator[list[str]]:
 
     from web.openapi import openapi_document
 
-    doc = openapi_document()
+    doc = openapi_document(app)
     problems: list[str] = []
     checked: list[str] = []
 

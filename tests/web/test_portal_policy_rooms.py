@@ -9,8 +9,8 @@ from portal_helpers import login
 from sqlalchemy import select
 
 from exchange import models as m
+from exchange.glossary import POLICY_SETTINGS as POLICY_LABELS
 from matching.config import PolicyConfig
-from web.forms import POLICY_LABELS
 from web.territory import POLICY_GROUPS
 
 NEW = ("adult_age", "minors_per_bedroom", "rooms_single_or_couple", "living_rooms")

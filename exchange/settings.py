@@ -1,0 +1,348 @@
+"""A territory's settings (réglages du territoire): its policy numbers and its workflow delays.
+
+One home for every number a territory may change, read by every caller (runs, workflow, portal, CLI):
+
+- the policy of POLICY.md (``Territory.policy``, a JSON object of the settings it overrides; missing
+  keys take POLICY.md's defaults): :func:`policy_config` reads it as a
+  :class:`~matching.config.PolicyConfig`, :func:`update_policy` validates changes (French messages
+  naming each bad setting) and stores them;
+- the workflow delays (answer, notice before the move, each landlord's CALEOL delay, when a request
+  pauses): :func:`get_delays`, :func:`set_delays` and one reader per delay;
+- what a run maximises (``objective``: ``points`` or ``expected``) and whether a failed proposal is
+  repaired at once (``repair``, on by default): :func:`run_settings`, :func:`update_run_settings`.
+
+The rules themselves live in :mod:`matching.policy`. Functions take a SQLAlchemy session and never
+commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange import glossary, records
+from exchange.deadlines import MIN_ANSWER_DAYS
+from exchange.errors import InvalidArgument, InvalidInput
+from exchange.models import Landlord, Territory, UserAccount
+from exchange.models.workflow import (
+    AUDIT_SYSTEM,
+    RUN_OBJECTIVES,
+    AuditEvent,
+    LandlordWorkflow,
+    TerritoryWorkflow,
+)
+from matching.config import RANGES, PolicyConfig
+from matching.types import Objective
+
+__all__ = [
+    "DEFAULT_ANSWER_DAYS",
+    "DEFAULT_MOVE_NOTICE_DAYS",
+    "DEFAULT_PAUSE_AFTER_SILENCES",
+    "Delays",
+    "InvalidPolicy",
+    "PolicyConfig",
+    "RunSettings",
+    "answer_days",
+    "decision_days",
+    "get_delays",
+    "move_notice_days",
+    "pause_after_silences",
+    "policy_config",
+    "policy_overrides",
+    "run_settings",
+    "set_delays",
+    "update_policy",
+    "update_run_settings",
+    "validate_policy",
+]
+
+DEFAULT_ANSWER_DAYS = MIN_ANSWER_DAYS
+"""Days a household has to answer a proposal: R.441-10's minimum unless the territory sets more."""
+DEFAULT_MOVE_NOTICE_DAYS = 30
+"""Days from a proposal's confirmation to its common move date."""
+DEFAULT_PAUSE_AFTER_SILENCES = 2
+"""Lapsed proposals in a row after which a request pauses, unless the territory sets another number."""
+_MAX_DAYS = 365
+_MAX_SETTING = 100_000  # points and counts are stored in INTEGER columns
+
+# Policy numbers (POLICY.md) ---------------------------------------------------------------------
+
+_DEFAULTS = PolicyConfig()
+_INTEGER = {f.name for f in fields(PolicyConfig) if isinstance(getattr(_DEFAULTS, f.name), int)}
+
+
+class InvalidPolicy(InvalidInput):
+    """A policy update was refused; nothing was stored. ``messages`` maps a setting to its messages."""
+
+    noun = "réglage(s) invalide(s)"
+
+
+def _check(name: str, value: object) -> str | None:
+    """The French message for a bad ``value`` of setting ``name``, None when it is fine."""
+    if name in _INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "doit être un nombre entier"
+    elif isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
+        return "doit être un nombre"
+    if name in RANGES:
+        low, high = RANGES[name]
+        if not low <= value <= high:
+            return f"doit être compris entre {low} et {high}"
+        return None
+    if name == "earth_radius_km" and not value > 0:
+        return "doit être strictement positif"
+    if value < 0 or value == float("inf"):
+        return "doit être un nombre positif ou nul, fini"
+    if value > _MAX_SETTING:
+        return f"doit être au plus {_MAX_SETTING:,}".replace(",", "\u202f")
+    return None
+
+
+def validate_policy(data: Mapping[str, Any], base: PolicyConfig | None = None) -> PolicyConfig:
+    """``base`` (POLICY.md's defaults when None) with the settings of ``data`` applied.
+
+    Raises :class:`InvalidPolicy` listing every unknown or bad setting, in French.
+
+    >>> validate_policy({"job_distance_km": 25}).job_distance_km
+    25.0
+    """
+    messages: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if name not in glossary.POLICY_SETTINGS:
+            messages[name] = ["réglage inconnu"]
+            continue
+        problem = _check(name, value)
+        if problem is not None:
+            messages[name] = [f"{glossary.setting_label(name)} : {problem} (reçu : {value!r})"]
+    if messages:
+        raise InvalidPolicy(messages)
+    merged = (base or _DEFAULTS).to_dict()
+    merged.update({name: value if name in _INTEGER else float(value) for name, value in data.items()})
+    return PolicyConfig.from_dict(merged)
+
+
+def policy_overrides(config: PolicyConfig) -> dict[str, Any]:
+    """The settings of ``config`` that differ from POLICY.md's defaults (what a territory stores).
+
+    >>> policy_overrides(PolicyConfig(job_distance_km=25.0))
+    {'job_distance_km': 25.0}
+    """
+    defaults = _DEFAULTS.to_dict()
+    return {name: value for name, value in config.to_dict().items() if value != defaults[name]}
+
+
+def _territory_row(session: Session, code: str) -> Territory:
+    return records.territory(session, code)
+
+
+def policy_config(session: Session, territory_code: str) -> PolicyConfig:
+    """The policy configuration of a territory: its stored overrides on POLICY.md's defaults.
+
+    Raises :class:`~exchange.errors.NotFound` for an unknown territory and
+    :class:`InvalidPolicy` if the stored settings are no longer valid.
+    """
+    stored = _territory_row(session, territory_code).policy or {}
+    return validate_policy(stored)
+
+
+def update_policy(session: Session, territory_code: str, changes: Mapping[str, Any]) -> PolicyConfig:
+    """Validate ``changes`` on the territory's current configuration and store the result (no commit).
+
+    A setting set back to its default is no longer stored. Raises :class:`InvalidPolicy`
+    (nothing changed) or :class:`~exchange.errors.NotFound`.
+    """
+    row = _territory_row(session, territory_code)
+    config = validate_policy(changes, validate_policy(row.policy or {}))
+    row.policy = policy_overrides(config)  # a new dict, so that the JSON column sees the change
+    return config
+
+
+# Workflow delays (DOMAIN.md §2.1, §2.4, §4) -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Delays:
+    """A territory's workflow delays: answer (≥ 10 days), notice before the move, each CALEOL's delay,
+    and after how many lapsed proposals in a row a request pauses (0: never).
+
+    ``decision_days`` maps a landlord's code to its committee delay in days; None means one month.
+    """
+
+    answer_days: int
+    move_notice_days: int
+    decision_days: dict[str, int | None]
+    pause_after_silences: int = DEFAULT_PAUSE_AFTER_SILENCES
+
+
+def get_delays(session: Session, code: str) -> Delays:
+    """The workflow delays of territory ``code`` (defaults: 10 days, 30 days, one month, 2 lapses)."""
+    territory = records.territory(session, code)
+    row = session.get(TerritoryWorkflow, territory.id)
+    landlords = session.execute(
+        select(Landlord.code, LandlordWorkflow.decision_days)
+        .outerjoin(LandlordWorkflow, LandlordWorkflow.landlord_id == Landlord.id)
+        .where(Landlord.territory_id == territory.id)
+        .order_by(Landlord.code)
+    ).all()
+    return Delays(
+        answer_days=DEFAULT_ANSWER_DAYS if row is None else row.answer_days,
+        move_notice_days=DEFAULT_MOVE_NOTICE_DAYS if row is None else row.move_notice_days,
+        decision_days={c: days for c, days in landlords},
+        pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES if row is None else row.pause_after_silences,
+    )
+
+
+def set_delays(
+    session: Session,
+    code: str,
+    *,
+    answer_days: int | None = None,
+    move_notice_days: int | None = None,
+    decision_days: dict[str, int | None] | None = None,
+    pause_after_silences: int | None = None,
+    actor: UserAccount | None = None,
+    now: datetime | None = None,
+) -> Delays:
+    """Change some of the territory's delays (the others are kept); one audit event with before/after.
+
+    New delays apply to proposals notified (answer) or accepted (committee) from now on. Raises
+    ``ValueError`` (answer delay under 10 days, negative notice, committee delay under 1 day, unknown
+    landlord, negative number of lapses) and :class:`NotFound`. A new ``pause_after_silences`` applies
+    to the next lapsed proposal: requests already paused stay paused.
+    """
+    at = now or datetime.now()
+    territory = records.territory(session, code)
+    problems: dict[str, list[str]] = {}
+    if answer_days is not None and not MIN_ANSWER_DAYS <= answer_days <= _MAX_DAYS:
+        problems["answer_days"] = [
+            f"au moins {MIN_ANSWER_DAYS} jours (R.441-10 CCH) et au plus {_MAX_DAYS}, reçu {answer_days}"
+        ]
+    if move_notice_days is not None and not 0 <= move_notice_days <= _MAX_DAYS:
+        problems["move_notice_days"] = [f"un nombre de jours entre 0 et {_MAX_DAYS}, reçu {move_notice_days}"]
+    if pause_after_silences is not None and not 0 <= pause_after_silences <= 99:
+        problems["pause_after_silences"] = [
+            f"un nombre de propositions entre 0 (jamais) et 99, reçu {pause_after_silences}"
+        ]
+    ids = dict(
+        session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
+    )
+    for landlord, days in (decision_days or {}).items():
+        if landlord not in ids:
+            problems.setdefault("decision_days", []).append(f"bailleur inconnu dans {code} : {landlord}")
+        elif days is not None and not 1 <= days <= _MAX_DAYS:
+            problems.setdefault("decision_days", []).append(
+                f"entre 1 et {_MAX_DAYS} jours pour {landlord}, reçu {days}"
+            )
+    if problems:
+        raise InvalidArgument(problems)
+    before = get_delays(session, code)
+    row = session.get(TerritoryWorkflow, territory.id)
+    if row is None:
+        row = TerritoryWorkflow(
+            territory_id=territory.id,
+            answer_days=DEFAULT_ANSWER_DAYS,
+            move_notice_days=DEFAULT_MOVE_NOTICE_DAYS,
+            pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES,
+        )
+        session.add(row)
+    if answer_days is not None:
+        row.answer_days = answer_days
+    if move_notice_days is not None:
+        row.move_notice_days = move_notice_days
+    if pause_after_silences is not None:
+        row.pause_after_silences = pause_after_silences
+    for landlord, days in (decision_days or {}).items():
+        setting = session.get(LandlordWorkflow, ids[landlord])
+        if setting is None:
+            session.add(LandlordWorkflow(landlord_id=ids[landlord], decision_days=days))
+        else:
+            setting.decision_days = days
+    session.flush()
+    after = get_delays(session, code)
+    if after != before:
+        session.add(
+            AuditEvent(
+                territory_id=territory.id,
+                at=at,
+                actor_id=None if actor is None else actor.id,
+                actor=AUDIT_SYSTEM if actor is None else actor.login,
+                action="territory.delays",
+                entity="territory",
+                entity_id=territory.id,
+                before=asdict(before),
+                after=asdict(after),
+            )
+        )
+        session.flush()
+    return after
+
+
+def answer_days(session: Session, territory_id: int) -> int:
+    """The territory's answer delay in days (:data:`DEFAULT_ANSWER_DAYS` unless configured higher)."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    return DEFAULT_ANSWER_DAYS if row is None else row.answer_days
+
+
+def move_notice_days(session: Session, territory_id: int) -> int:
+    """Days between a proposal's confirmation and its common move date (before the next working day)."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    return DEFAULT_MOVE_NOTICE_DAYS if row is None else row.move_notice_days
+
+
+def pause_after_silences(session: Session, territory_id: int) -> int:
+    """Lapsed proposals in a row after which a request pauses (0: never)."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    return DEFAULT_PAUSE_AFTER_SILENCES if row is None else row.pause_after_silences
+
+
+def decision_days(session: Session, landlord_id: int) -> int | None:
+    """The landlord's CALEOL delay in days; None means one calendar month (the default)."""
+    row = session.get(LandlordWorkflow, landlord_id)
+    return None if row is None else row.decision_days
+
+
+# Run settings: what a run maximises and whether a failed proposal is repaired at once -----------
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """A territory's ``objective`` (``points`` or ``expected``) and ``repair`` (on by default)."""
+
+    objective: Objective = "points"
+    repair: bool = True
+
+
+def _workflow_row(session: Session, territory_id: int) -> TerritoryWorkflow | None:
+    return session.get(TerritoryWorkflow, territory_id)
+
+
+def run_settings(session: Session, territory_code: str) -> RunSettings:
+    """The territory's run settings (the defaults when it never set them)."""
+    row = _workflow_row(session, _territory_row(session, territory_code).id)
+    if row is None:
+        return RunSettings()
+    return RunSettings("expected" if row.objective == "expected" else "points", bool(row.repair))
+
+
+def update_run_settings(
+    session: Session, territory_code: str, *, objective: str | None = None, repair: bool | None = None
+) -> RunSettings:
+    """Store a new objective and/or repair setting (no commit); :class:`InvalidPolicy` for a bad one."""
+    if objective is not None and objective not in RUN_OBJECTIVES:
+        raise InvalidPolicy({"objective": [f"objectif inconnu : {objective} (points ou expected)"]})
+    territory = _territory_row(session, territory_code)
+    row = _workflow_row(session, territory.id)
+    if row is None:
+        row = TerritoryWorkflow(territory_id=territory.id)
+        session.add(row)
+    if objective is not None:
+        row.objective = objective
+    if repair is not None:
+        row.repair = repair
+    session.flush()
+    return run_settings(session, territory_code)
