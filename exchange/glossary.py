@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "OBJECTIVE_LABELS",
+    "chance_label",
     "ACCESSIBILITY",
     "ACCOUNT_ROLES",
     "CRITERIA",
@@ -351,3 +353,21 @@ def statistic_label(key: str) -> str:
         if key in table:
             return table[key]
     return key.replace("_", " ")
+
+
+OBJECTIVE_LABELS = _frozen(
+    {
+        "points": "points des propositions",
+        "expected": "espérance des points des mouvements menés à bien (en millièmes de point)",
+    }
+)
+"""What a run maximises (``exchange match --objective``, the territory's run settings)."""
+
+
+def chance_label(chance: float | None) -> str:
+    """An estimated chance in French, « — » when none was estimated.
+
+    >>> chance_label(0.537), chance_label(None)
+    ('54 %', '—')
+    """
+    return "—" if chance is None else f"{round(100 * chance)} %"

@@ -17,6 +17,7 @@ from exchange import glossary, workflow
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import NotFound
+from exchange.glossary import chance_label
 from exchange.loading import plain_household
 from exchange.models.workflow import CommitteeDecision, ProposalMove
 from exchange.portal.access import staff_move, user_row
@@ -137,6 +138,8 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
         can_decide=proposal.status == "deciding" and move.decision is None,
         decision=_decision_view(move.decision),
         replies=reply_record(session, move.household_id),
+        chance=chance_label(proposal.chance),
+        repairs=proposal.repairs_id,
     )
 
 
