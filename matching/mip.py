@@ -248,3 +248,36 @@ def _enumerate(
 
     visit(0, 0, visit)
     return best if best_value >= 0 else None
+
+
+def improve(
+    model: Program,
+    keep: Sequence[int],
+    chosen: Sequence[int],
+    until: float,
+    seed: int,
+    workers: int,
+) -> tuple[list[int], bool]:
+    """The best solution CP-SAT finds over ``keep`` by ``until`` from ``chosen`` (a subset); whether optimal.
+
+    A search, not a proof: ``chosen`` is given as a hint, so CP-SAT starts from it and its
+    large-neighbourhood workers (``workers`` of them) only improve on it; never worse than ``chosen``.
+
+    Examples
+    --------
+    >>> from matching.program import Columns, build_program
+    >>> program = build_program(Columns.of([((0, 1), 10), ((1, 2), 4), ((2, 3), 7)], []))
+    >>> improve(program, [0, 1, 2], [1], time.perf_counter() + 10, 0, 1)
+    ([0, 2], True)
+    """
+    proto = to_proto(model, keep, integer=True)
+    at = {j: i for i, j in enumerate(keep)}
+    hinted = sorted(at[j] for j in chosen)
+    proto.solution_hint.var_index.extend(range(len(keep)))
+    picked = np.zeros(len(keep))
+    picked[hinted] = 1.0
+    proto.solution_hint.var_value.extend(picked.tolist())
+    name, found, _, value = solve_proto(proto, "CP_SAT", until, seed, workers, False, None)
+    if name not in ("optimal", "feasible") or value <= sum(model.weights[j] for j in chosen):
+        return list(chosen), name == "optimal"
+    return [keep[i] for i in found], name == "optimal"

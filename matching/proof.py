@@ -12,7 +12,7 @@ than the one of ``target = floor(z)`` (a poor incumbent on a big instance), targ
 ``floor(z)`` and go down (``top``, ``top - 1``, ``top - 4``, ``top - 13``, ...): smaller, more
 constrained MIPs that often find the optimum, then prove it; after each refuted target a short
 search looks for a solution worth the new bound. No MIP is built over more than
-``tuning.MIP_MAX`` variables: then the time left goes to large-neighbourhood search.
+``tuning.PROOF_MAX`` variables: then the time left goes to large-neighbourhood search.
 
 References
 ----------
@@ -90,7 +90,7 @@ def prove(
         number = progress.next_round()
         target, proof = _proof_set(relaxation, target, incumbent.value)
         progress.stats[f"round{number}_proof_kept"] = len(proof)
-        if len(proof) > tuning.MIP_MAX:  # hopeless, and the solver would not stop on time: search instead
+        if len(proof) > tuning.PROOF_MAX:  # hopeless, and the solver would not stop on time: search instead
             _search_rest(model, relaxation, incumbent, int(proven), deadline, backend, seed, workers)
             progress.lap(f"round{number}_s")
             final = "optimal" if incumbent.value >= proven else "feasible"

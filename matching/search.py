@@ -253,16 +253,18 @@ def neighbourhoods(
     rng = np.random.default_rng(seed)
     n_rows = len(model.rhs)
     packing = packing_entries(model)
+    touched = _touched_rows(model, packing)
     best = sum(model.weights[j] for j in chosen)
     duals = relaxation.duals
     defect = packing_rows(model) & (duals > tuning.INTEGRAL)
     z = relaxation.value
     eps = 1e-7 * abs(z) + 1e-6
     pool_for = -1
+    size = tuning.REGION
     while best < top and deadline - time.perf_counter() > 1.0:
         if pool_for != best:  # the columns a better solution may use (Relaxation.usable)
             pool = np.flatnonzero(relaxation.reduced >= -(z - (best + 1)) - eps)
-            pool_rows = np.where(packing[pool], model.rows[pool], n_rows)  # padded with the dummy row
+            pool_rows = touched[pool]
             pool_for = best
             if not len(pool):
                 break
@@ -280,8 +282,8 @@ def neighbourhoods(
                 start = model.rows[column][packing[column]]
         else:
             start = pool_rows[rng.integers(len(pool))]
-        region = _region(pool_rows, start, rng, n_rows)
-        allowed = ~covered | region
+        region = _region(pool_rows, start, rng, n_rows, size)
+        allowed = region.copy()
         allowed[n_rows] = True
         inside = np.flatnonzero(allowed[pool_rows].all(axis=1) & region[pool_rows].any(axis=1))
         if len(inside) > tuning.AROUND_MAX:
@@ -290,23 +292,40 @@ def neighbourhoods(
         kept[pool[inside]] = True
         kept[mine] = True
         until = min(deadline, time.perf_counter() + tuning.REGION_SECONDS)
-        found, _, _ = mip.solve_parts(
-            model, np.flatnonzero(kept).tolist(), backend, until, seed, workers, search=True
-        )
+        found, settled = mip.improve(model, np.flatnonzero(kept).tolist(), chosen, until, seed, workers)
         value = sum(model.weights[j] for j in found)
         if value > best:
             best, chosen = value, found
+        elif settled:  # nothing better within reach: look wider
+            size = min(tuning.REGION_MAX, round(size * 1.25))
+        if not settled:  # the MIP ran out of time: look narrower
+            size = max(tuning.REGION // 2, round(size * 0.8))
     return chosen
 
 
+def _touched_rows(model: Program, packing: npt.NDArray[np.bool_]) -> IntArray:
+    """Each column's household and vacancy rows, a chain arc's source household included.
+
+    A chain arc out of a household at position ``k`` holds that household's flow row, not its
+    household row; the arcs into it at position ``k - 1`` hold both, which maps one to the other.
+    Other entries are the dummy row.
+    """
+    n_rows = len(model.rhs)
+    household_of = np.full(n_rows + 1, n_rows, dtype=np.int64)
+    onward = model.coefs[:, 2] < 0  # an arc into a household that may pass its dwelling on
+    household_of[model.rows[onward, 2]] = model.rows[onward, 0]
+    touched: IntArray = np.where(packing, model.rows, household_of[model.rows])
+    return touched
+
+
 def _region(
-    pool_rows: IntArray, start: IntArray, rng: np.random.Generator, n_rows: int
+    pool_rows: IntArray, start: IntArray, rng: np.random.Generator, n_rows: int, size: int
 ) -> npt.NDArray[np.bool_]:
-    """About ``tuning.REGION`` household rows reached from ``start`` through the columns of ``pool_rows``."""
+    """About ``size`` household rows reached from ``start`` through the columns of ``pool_rows``."""
     region = np.zeros(n_rows + 1, dtype=bool)
     frontier = start[start < n_rows]
     while frontier.size:
-        room = tuning.REGION - int(region.sum())
+        room = size - int(region.sum())
         if frontier.size >= room:
             region[rng.choice(frontier, room, replace=False)] = True
             break

@@ -17,11 +17,13 @@ __all__ = [
     "MIP_MAX",
     "PROOF_DIRECT",
     "PROOF_GROWTH",
+    "PROOF_MAX",
     "RACE_GRACE",
     "RACE_MAX",
     "RACE_MIN",
     "RACE_PARTNER",
     "REGION",
+    "REGION_MAX",
     "REGION_SECONDS",
     "SEARCH_SECONDS",
     "SEED_PER_ROW",
@@ -79,8 +81,11 @@ AROUND_MAX = 60_000
 AROUND_SHARE = 0.5
 """Share of the time left for the second search round when no proof MIP fits: its MIP is the best use."""
 
-REGION = 300
-"""Households freed by one large-neighbourhood round: small enough for a MIP of a few seconds."""
+REGION = 150
+"""Households freed by one large-neighbourhood round at first: small enough for a MIP of a few seconds."""
+
+REGION_MAX = 600
+"""At most this many: a round's region grows while its MIPs settle without improving, shrinks when they time out."""
 
 REGION_SECONDS = 3.0
 """The budget of one large-neighbourhood round's MIP."""
@@ -92,6 +97,9 @@ PROOF_DIRECT = 50_000
 
 PROOF_GROWTH = 1.25
 """or up to this many times as many as the next target's."""
+
+PROOF_MAX = 100_000
+"""No proof MIP over more columns: none of that size settled in the time (the search gains more)."""
 
 GOAL_SHARE = 0.25
 """Share of the time left for a search after a refuted target: such searches may run long in vain."""
