@@ -85,7 +85,7 @@ REGION = 150
 """Households freed by one large-neighbourhood round at first: small enough for a MIP of a few seconds."""
 
 REGION_MAX = 600
-"""At most this many: a round's region grows while its MIPs settle without improving, shrinks when they time out."""
+"""At most this many: a region grows while its MIPs settle without gain, shrinks when they time out."""
 
 REGION_SECONDS = 3.0
 """The budget of one large-neighbourhood round's MIP."""

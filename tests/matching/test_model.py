@@ -224,13 +224,13 @@ def test_the_region_search_starts_where_the_incumbent_wastes_lp_value(
     relaxation = relax(model, "GLOP", time.perf_counter() + 60)
     assert relaxation is not None
     rounds = []
-    original = mip.solve_parts
+    original = mip.improve
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
         rounds.append(args[1])
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(mip, "solve_parts", counted)
+    monkeypatch.setattr(mip, "improve", counted)
     monkeypatch.setattr(tuning, "REGION", 2)
     chosen = [j for j in range(100) if j != 57]
     found = search.neighbourhoods(model, chosen, relaxation, 100, time.perf_counter() + 30, "CBC", 0, 1)
