@@ -198,10 +198,13 @@ def neighbourhoods(
     """Improve ``chosen`` until the deadline (or ``top``) by large-neighbourhood search.
 
     For models too large for a proof MIP, so that the time left still serves. Each round picks a
-    region of about ``tuning.REGION`` households, grown along shared households from a place where
-    ``chosen`` wastes LP value, and solves the MIP over ``chosen`` plus the pool's columns that touch
-    the region and otherwise only households ``chosen`` leaves unmoved: it may undo the region's
-    moves and redo them better.
+    region of households, grown along shared households from a place where ``chosen`` wastes LP
+    value, and solves the MIP over ``chosen`` plus the pool's columns whose households all lie in
+    the region (a chain arc's source household included): it may undo the region's moves and redo
+    them better. That MIP goes to CP-SAT with ``chosen`` as a hint (:func:`matching.mip.improve`),
+    so a round that runs out of time loses nothing. The region starts at ``tuning.REGION``
+    households, grows while its MIPs settle without improving and shrinks when they time out: on
+    dense territories a few hundred households already hold tens of thousands of cycles.
 
     The pool holds every column a better solution may use (:meth:`Relaxation.usable` of
     ``best + 1``), so it shrinks as ``best`` grows; the columns of zero reduced cost alone would cap
@@ -227,7 +230,8 @@ def neighbourhoods(
     deadline
         ``time.perf_counter()`` value to stop at (no round starts in its last second).
     backend, seed, workers
-        As for :func:`matching.mip.solve_parts`; ``seed`` also draws the regions.
+        As for :func:`matching.mip.solve_parts` (the rounds' MIPs go to CP-SAT on ``workers``
+        workers whatever ``backend``); ``seed`` also draws the regions.
 
     Returns
     -------
