@@ -85,6 +85,9 @@ BOUNDS: dict[str, Bound] = {
 
 Euros are monthly; ``households.members`` and ``requests.communes`` bound the length of the list."""
 
+HUGE = f.INT_MAX
+"""No setting of ``territory.policy`` is larger (the finer bounds of each setting are exchange.policy's)."""
+
 EARLIEST = date(1950, 1, 1)
 """No ``as_of`` nor ``filed_on`` before this day."""
 LATEST = date(2100, 12, 31)
@@ -173,8 +176,11 @@ class TerritoryInfoSchema(f.StrictSchema):
         messages: dict[str, list[str]] = {}
         if "job_distance_km" in settings:
             messages["job_distance_km"] = ["réglé par territory.job_distance_km, pas ici"]
+        huge = {k for k, v in settings.items() if isinstance(v, int | float) and not abs(v) <= HUGE}
+        for name in huge:  # refused before any arithmetic (10**400 is beyond float's range)
+            messages[f.shown(name)] = [f"nombre trop grand (au plus {HUGE})"]
         try:
-            validate_policy({k: v for k, v in settings.items() if k != "job_distance_km"})
+            validate_policy({k: v for k, v in settings.items() if k != "job_distance_km" and k not in huge})
         except InvalidPolicy as exc:
             messages.update(exc.messages)
         if messages:
@@ -460,7 +466,7 @@ def _check_members(i: int, item: Mapping[str, Any], problems: _Problems) -> None
     members = item.get("members")
     if not isinstance(members, list) or not members:
         return
-    roles = Counter(m.get("role") for m in members if isinstance(m, dict))
+    roles = Counter(m["role"] for m in members if isinstance(m, dict) and isinstance(m.get("role"), str))
     if roles["head"] != 1:
         problems.add(
             f"households[{i}].members",

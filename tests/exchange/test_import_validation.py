@@ -58,7 +58,12 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
         "doit être un nombre",
     ),
     ("surface_zero", _set("dwellings.0.surface_m2", 0), "dwellings[0].surface_m2", "doit être > 0"),
-    ("rent_negative", _set("dwellings.2.rent", -1.0), "dwellings[2].rent", "doit être compris entre 0 et 20000"),
+    (
+        "rent_negative",
+        _set("dwellings.2.rent", -1.0),
+        "dwellings[2].rent",
+        "doit être compris entre 0 et 20000",
+    ),
     ("lat_range", _set("dwellings.0.lat", 91.0), "dwellings[0].lat", "doit être compris entre -90 et 90"),
     ("elevator_yes", _set("dwellings.0.elevator", "yes"), "dwellings[0].elevator", "doit être un booléen"),
     (
@@ -98,7 +103,12 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
         "households[0].workplace.lon",
         "doit être compris entre -180 et 180",
     ),
-    ("members_empty", _set("households.1.members", []), "households[1].members", "doit compter entre 1 et 30 membres"),
+    (
+        "members_empty",
+        _set("households.1.members", []),
+        "households[1].members",
+        "doit compter entre 1 et 30 membres",
+    ),
     (
         "resources_null",
         _set("households.1.monthly_resources", None),

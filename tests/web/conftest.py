@@ -44,7 +44,9 @@ def _write_template(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         scenario.write_document(session, scenario.document())
         for login, role, extra in ACCOUNTS:
-            accounts.create_user(session, login=login, password=PASSWORD, role=role, territory="TWEB", **extra)
+            accounts.create_user(
+                session, login=login, password=PASSWORD, role=role, territory="TWEB", **extra
+            )
 
 
 @pytest.fixture(scope="session")
