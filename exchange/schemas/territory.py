@@ -65,7 +65,7 @@ class Bound(NamedTuple):
 
 
 BOUNDS: dict[str, Bound] = {
-    "territory.job_distance_km": Bound(0, 1000),
+    "territory.job_distance_km": Bound(0, 20_000),
     "dwellings.rooms": Bound(1, 20),
     "dwellings.surface_m2": Bound(0, 1000, open_low=True),
     "dwellings.floor": Bound(0, 200),
