@@ -121,6 +121,8 @@ BAD_BODIES = [
     ("import", [1], "(document)"),
     ("import", Raw("{"), "(document)"),
     ("import", DEEP, "(document)"),
+    ("import", Raw('{"format": ' + "9" * 5000 + "}"), "(document)"),
+    ("request", Raw('{"max_cost": ' + "9" * 5000 + "}"), "(corps)"),
 ]
 
 
