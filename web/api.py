@@ -119,6 +119,8 @@ def _json(root: str = BODY, *, unreadable: int = 400) -> Any:
         if unreadable == 422:
             raise InvalidInput({root: [where]}) from None
         abort(400, description=f"Corps JSON attendu (un objet) : {where[0].lower()}{where[1:]}")
+    except ValueError:  # an integer of more than 4,300 digits
+        raise InvalidInput({root: ["JSON illisible : un nombre compte trop de chiffres."]}) from None
 
 
 def _load(schema: Schema, *, optional: bool = False) -> dict[str, Any]:
