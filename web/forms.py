@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -105,8 +106,9 @@ class AnswerForm(FrenchForm):
     )
     reason = SelectField("Motif du refus", choices=[], validators=[Optional()])
     comment = TextAreaField(
-        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"maxlength": 1000}
+        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"data-maxlength": 1000}
     )
+    confirmed = HiddenField()  # "1" once the household confirmed a refusal on the confirmation step
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
@@ -127,8 +129,9 @@ class WithdrawForm(FrenchForm):
         "Motif du désistement", choices=[], validators=[InputRequired("Indiquez le motif du désistement.")]
     )
     comment = TextAreaField(
-        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"maxlength": 1000}
+        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"data-maxlength": 1000}
     )
+    confirmed = HiddenField()  # "1" once the household confirmed on the confirmation step
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
@@ -140,9 +143,9 @@ class DecisionForm(FrenchForm):
     """A CALEOL decision on one move (R.441-3 CCH); its rule is the API's (:class:`DecisionSchema`)."""
 
     kind = RadioField("Décision", choices=[], validators=[InputRequired("Choisissez la décision.")])
-    reason = TextAreaField("Motif", render_kw={"required": True, "maxlength": 2000})
+    reason = TextAreaField("Motif", render_kw={"required": True, "data-maxlength": 2000})
     rank = IntegerField("Rang du candidat", validators=[Optional()], render_kw={"min": 1, "max": 99})
-    condition = StringField("Pièce ou condition attendue", render_kw={"maxlength": 500})
+    condition = StringField("Pièce ou condition attendue", render_kw={"data-maxlength": 500})
     condition_due = DateField("Date limite de la condition suspensive", validators=[Optional()])
 
     def validate(self, extra_validators: Any = None) -> bool:

@@ -166,6 +166,9 @@ def proposal(proposal_id: int) -> Any:
     form = AnswerForm()
     form.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
     if detail.can_answer and form.validate_on_submit():
+        if form.answer.data == "refuse" and form.confirmed.data != "1":
+            # A refusal ends the proposal for every household: one more step, nothing recorded yet.
+            return _proposal_page(detail, form, confirming="refuse")
         try:
             portal.record_answer(
                 session,
@@ -190,12 +193,24 @@ def proposal(proposal_id: int) -> Any:
     if request.method == "POST" and not detail.can_answer:
         flash("Cette proposition n'attend plus votre réponse.", "error")
         return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
+    return _proposal_page(detail, form)
+
+
+def _proposal_page(
+    detail: portal.ProposalDetail,
+    form: AnswerForm,
+    *,
+    withdraw_form: WithdrawForm | None = None,
+    confirming: str | None = None,
+) -> Any:
+    """The proposal page; ``confirming`` (« refuse », « withdraw ») shows the confirmation step first."""
     return render_template(
         "tenant/proposal.html",
-        title="Proposition d'échange",
+        title="Confirmer votre réponse" if confirming else "Proposition d'échange",
         detail=detail,
         form=form,
-        withdraw_form=_withdraw_form(),
+        withdraw_form=withdraw_form or _withdraw_form(),
+        confirming=confirming,
     )
 
 
@@ -223,6 +238,11 @@ def withdraw(proposal_id: int) -> Any:
     if not detail.can_withdraw:
         flash("Vous ne pouvez plus vous désister de cette proposition.", "error")
         return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
+    if form.confirmed.data != "1":
+        # A withdrawal ends the proposal for every household: one more step, nothing recorded yet.
+        answer = AnswerForm(formdata=None)
+        answer.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
+        return _proposal_page(detail, answer, withdraw_form=form, confirming="withdraw")
     write_and_flash(
         lambda s: portal.record_withdrawal(
             s,

@@ -131,12 +131,19 @@ def save_request(session: Session, account: Any, wishes: Wishes, *, today: date 
 
     Writes: the household's request row; the caller commits.
 
+    While an exchange is confirmed (the move is scheduled), no request is filed: raises
+    :class:`~exchange.workflow.NotAllowed`.
+
     A paused request keeps its status: its wishes change, but only a confirmation (after lapsed
     proposals) or the landlord's review (after a rejection for inadmissibility) reopens it; filing a
     second request beside it would bypass both.
     """
     if wishes.min_rooms is not None and wishes.max_rooms is not None and wishes.max_rooms < wishes.min_rooms:
         raise InvalidInput({"max_rooms": ["doit être supérieur ou égal au minimum."]})
+    if any(p.status == "confirmed" for p in workflow.proposals_of_household(session, account.household_id)):
+        raise workflow.NotAllowed(
+            "votre échange est confirmé : une nouvelle demande pourra être déposée après le déménagement"
+        )
     row = (
         open_request_row(session, account.household_id)
         or session.scalars(
@@ -198,6 +205,7 @@ def tenant_proposals(session: Session, account: Any, *, today: date | None = Non
             card(snap, by_id[mv.to_dwelling_id]),
             awaiting_me=p.status == "proposed" and mv.answer is None and today <= p.answer_deadline,
             days_left=max(0, (p.answer_deadline - today).days),
+            move_date=p.move_date,
         )
         for p, mv in zip(proposals, mine, strict=True)
     ]
