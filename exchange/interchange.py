@@ -55,8 +55,8 @@ from exchange.models import (
     Territory,
 )
 from exchange.schemas import PRIORITIES, TerritoryDocumentSchema, validate_territory_document
-from exchange.wording import count
 from exchange.settings import policy_config, policy_overrides, validate_policy
+from exchange.wording import count
 from matching.config import PolicyConfig
 
 __all__ = [

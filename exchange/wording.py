@@ -24,6 +24,7 @@ __all__ = [
     "count",
     "days_left",
     "delay",
+    "fixed",
     "long_date",
     "long_datetime",
     "money",
@@ -60,6 +61,15 @@ def number(value: float | Decimal | None, digits: int = 2) -> str:
         return "—"
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
     return str(format_decimal(value, format=pattern, locale=LOCALE))
+
+
+def fixed(value: float | Decimal, places: int) -> str:
+    """Exactly ``places`` decimals, French style: « 505,00 » (a form's amount).
+
+    >>> fixed(505, 2), fixed(1234.5, 2)
+    ('505,00', '1\u202f234,50')
+    """
+    return str(format_decimal(value, format="#,##0." + "0" * places, locale=LOCALE))
 
 
 def money(value: float | Decimal | None) -> str:

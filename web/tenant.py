@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from exchange import portal
+from exchange import portal, wording
 from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.db import get_session, write_and_flash
 from web.forms import AnswerForm, ConfirmForm, RequestForm, WithdrawForm, attach_errors, choices
@@ -113,15 +113,32 @@ def _int_arg(name: str, low: int, high: int) -> int | None:
     return value if value is not None and low <= value <= high else None
 
 
+def _cost_arg(errors: dict[str, str]) -> int | None:
+    """The offers' maximum cost, typed French or English style (« 650 », « 650,50 »); errors in French."""
+    text = (request.args.get("max_cost") or "").strip()
+    if not text:
+        return None
+    try:
+        value = wording.parse_number(text)
+    except ValueError:
+        errors["max_cost"] = f"« {text} » n'est pas un montant : indiquez un nombre d'euros, par exemple 650."
+        return None
+    if not 0 <= value <= 100000:
+        errors["max_cost"] = "Indiquez un montant entre 0 et 100\u202f000 €."
+        return None
+    return int(value)
+
+
 @bp.get("/offres")
 @role_required("tenant")
 def offers() -> Any:
     """Dwellings open to the exchange, anonymised: filters, sorting, pagination, a compatibility mark."""
     sort = request.args.get("sort", "cost")
+    errors: dict[str, str] = {}
     filters = portal.OfferFilters(
         commune=request.args.get("commune") or None,
         rooms=_int_arg("rooms", 1, 20),
-        max_cost=_int_arg("max_cost", 0, 100000),
+        max_cost=_cost_arg(errors),
         accessible=request.args.get("accessible") == "1",
         compatible=request.args.get("compatible") == "1",
         sort=sort if sort in dict(SORTS) else "cost",
@@ -143,6 +160,8 @@ def offers() -> Any:
         sorts=SORTS,
         communes=portal.territory_communes(session, _account().territory_id),
         page_url=page_url,
+        errors=errors,
+        max_cost_text=request.args.get("max_cost", ""),
     )
 
 

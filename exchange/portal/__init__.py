@@ -79,6 +79,7 @@ from exchange.portal.tenant import (
 from exchange.portal.territory import (
     import_territory_document,
     list_runs,
+    policy_bounds,
     policy_defaults,
     policy_settings,
     run_report,
@@ -158,6 +159,7 @@ __all__ = [
     "paused_requests",
     "planned_moves",
     "points_lines",
+    "policy_bounds",
     "policy_defaults",
     "policy_settings",
     "record_answer",

@@ -203,6 +203,7 @@ class RunReport:
     id: int
     facts: tuple[tuple[str, str], ...]
     proposals: tuple[ProposalRow, ...]
+    notes: tuple[tuple[str, str], ...] = ()  # (fact's label, what it means in plain French)
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,13 +239,9 @@ def _tracker(proposal: Proposal, now: datetime, household_id: int) -> tuple[Trac
     failed = status == "failed"
     answered_done = status in ("deciding", "confirmed", "completed") or (failed and waiting == 0)
     left = _deadline(proposal.answer_deadline) - now
-    steps = [
-        TrackerStep("Proposition envoyée", "done", f"le {wording.long_date(proposal.notified_on)}")
-    ]
+    steps = [TrackerStep("Proposition envoyée", "done", f"le {wording.long_date(proposal.notified_on)}")]
     if status == "proposed":
-        steps.append(
-            TrackerStep("Réponses des ménages", "current", _answers_note(moves, household_id, left))
-        )
+        steps.append(TrackerStep("Réponses des ménages", "current", _answers_note(moves, household_id, left)))
     else:
         steps.append(
             TrackerStep(

@@ -58,10 +58,13 @@ def test_offers_are_paginated_sorted_and_filtered(paged_app):
         if page == 3:
             assert 'rel="next"' not in text and 'rel="prev"' in text
     assert len(seen) == 6
-    rents = []
+    rows = []
     for page in (1, 2, 3):
-        rents += _costs(client.get(f"/locataire/offres?sort=-cost&page={page}").get_data(as_text=True))
-    assert rents == sorted(rents, reverse=True) and len(rents) == 6
+        text = client.get(f"/locataire/offres?sort=-cost&page={page}").get_data(as_text=True)
+        marks = re.findall(r"Compatible avec votre ménage|Non compatible", text)
+        rows += [(mark != "Non compatible", cost) for mark, cost in zip(marks, _costs(text), strict=True)]
+    # The compatible ones first, then the others, each group by decreasing cost.
+    assert rows == sorted(rows, key=lambda r: (not r[0], -r[1])) and len(rows) == 6
     beyond = client.get("/locataire/offres?page=99").get_data(as_text=True)
     assert "page 3 sur 3" in beyond
     links = re.findall(
@@ -237,13 +240,13 @@ def test_a_tenant_withdraws_from_an_accepted_proposal(client, engine, db):
     assert other.status_code == 302
     assert "Précisez le motif « autre »." in html.unescape(client.get(url).get_data(as_text=True))
     # The first step only asks for a confirmation: nothing is recorded yet.
-    asked = html.unescape(client.post(f"{url}/desister", data={"desistement-reason": "timing"}).get_data(as_text=True))
+    asked = html.unescape(
+        client.post(f"{url}/desister", data={"desistement-reason": "timing"}).get_data(as_text=True)
+    )
     assert "Confirmer votre désistement" in asked and "Je confirme mon désistement" in asked
     db.rollback()
     assert db.get(Proposal, mine.proposal_id).status == "proposed"
-    done = client.post(
-        f"{url}/desister", data={"desistement-reason": "timing", "desistement-confirmed": "1"}
-    )
+    done = client.post(f"{url}/desister", data={"desistement-reason": "timing", "desistement-confirmed": "1"})
     assert done.status_code == 302
     page = html.unescape(client.get(url).get_data(as_text=True))
     assert "Votre désistement est enregistré : la proposition est abandonnée pour tous ses ménages." in page
