@@ -27,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 from exchange import glossary, wording
 from exchange.errors import InvalidInput
 from exchange.schemas import load_or_raise
-from exchange.schemas.contracts import AnswerSchema, DecisionSchema, WithdrawSchema
+from exchange.schemas.contracts import AnswerSchema, CorrectionSchema, DecisionSchema, WithdrawSchema
 
 
 class FrenchDecimalField(DecimalField):
@@ -222,6 +222,25 @@ class DecisionForm(FrenchForm):
             "condition_due": due.isoformat() if due else None,
         }
         return check_with(self, DecisionSchema(), data) and ok
+
+
+class CorrectionForm(DecisionForm):
+    """A CALEOL decision corrected before the proposal is confirmed, with why (:class:`CorrectionSchema`)."""
+
+    correction = TextAreaField("Pourquoi corriger la décision", render_kw={"data-maxlength": 1000})
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        due = self.condition_due.data
+        data = {
+            "kind": self.kind.data,
+            "reason": self.reason.data or "",
+            "rank": self.rank.data,
+            "condition": self.condition.data or None,
+            "condition_due": due.isoformat() if due else None,
+            "correction": self.correction.data or "",
+        }
+        return check_with(self, CorrectionSchema(), data) and ok
 
 
 class ConfirmForm(FrenchForm):

@@ -82,8 +82,14 @@ def import_file() -> Any:
         try:
             document = json.loads(form.document.data.read().decode("utf-8"))
             summary = portal.import_territory_document(session, current_user.account, document)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems = [("(document)", f"JSON illisible : {exc}")]
+        except UnicodeDecodeError:
+            problems = [("(document)", "Fichier illisible : ce n'est pas un texte encodé en UTF-8.")]
+            status = 422
+        except json.JSONDecodeError as exc:  # the parser's own (English) text is never shown
+            problems = [("(document)", f"JSON illisible (ligne {exc.lineno}, colonne {exc.colno}).")]
+            status = 422
+        except RecursionError:
+            problems = [("(document)", "JSON imbriqué trop profondément.")]
             status = 422
         except InvalidTerritory as exc:
             session.rollback()

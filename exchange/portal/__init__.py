@@ -15,6 +15,7 @@ Services take the session and never commit. Those that write say so in their nam
 from exchange.portal.access import account_proposal, household_proposal, staff_move, user_row
 from exchange.portal.committee import (
     committee_queue,
+    correct_decision,
     decision_kinds,
     move_dossier,
     record_decision,
@@ -164,6 +165,7 @@ __all__ = [
     "policy_settings",
     "record_answer",
     "record_completion",
+    "correct_decision",
     "record_decision",
     "record_withdrawal",
     "refusal_reasons",

@@ -16,16 +16,30 @@ from sqlalchemy.orm import Session
 from exchange import glossary, workflow
 from exchange import models as m
 from exchange.cache import territory_cache
-from exchange.errors import NotFound
+from exchange.errors import InvalidInput, NotFound
 from exchange.loading import plain_household
 from exchange.models.workflow import CommitteeDecision, ProposalMove
 from exchange.portal.access import invalid_input, staff_move, user_row
 from exchange.portal.picture import points_lines
 from exchange.portal.reading import card, dwellings_by_id, reply_record, snapshot
-from exchange.portal.staff_views import DecisionView, Dossier, Minutes, MinutesRow, QueueItem
+from exchange.portal.staff_views import (
+    DecisionCorrection,
+    DecisionView,
+    Dossier,
+    Minutes,
+    MinutesRow,
+    QueueItem,
+)
 from matching import policy as rules
 
-__all__ = ["committee_queue", "decision_kinds", "move_dossier", "record_decision", "session_minutes"]
+__all__ = [
+    "committee_queue",
+    "correct_decision",
+    "decision_kinds",
+    "move_dossier",
+    "record_decision",
+    "session_minutes",
+]
 
 
 def decision_kinds() -> list[tuple[str, str]]:
@@ -137,6 +151,16 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
         can_decide=proposal.status == "deciding" and move.decision is None,
         decision=_decision_view(move.decision),
         replies=reply_record(session, move.household_id),
+        can_correct=proposal.status == "deciding" and move.decision is not None,
+        corrections=tuple(
+            DecisionCorrection(
+                e.at,
+                e.actor,
+                glossary.DECISION_KINDS.get((e.before or {}).get("decision", ""), ""),
+                str((e.after or {}).get("correction", "")),
+            )
+            for e in workflow.decision_corrections(session, move.id)
+        ),
     )
 
 
@@ -168,6 +192,43 @@ def record_decision(
             condition=condition,
             condition_due=condition_due,
         )
+    except ValueError as exc:
+        raise invalid_input(exc) from exc
+    territory_cache.invalidate(account.territory_code)
+
+
+def correct_decision(
+    session: Session,
+    account: Any,
+    move_id: int,
+    *,
+    correction: str,
+    kind: str,
+    reason: str,
+    rank: int | None = None,
+    condition: str | None = None,
+    condition_due: date | None = None,
+) -> None:
+    """Correct the CALEOL decision on a move into the staff's landlord's dwelling, with why.
+
+    Writes: the decision, the proposal and the audit trail (``workflow.correct_decision``); the
+    caller commits.
+    """
+    move = staff_move(session, account, move_id)
+    try:
+        workflow.correct_decision(
+            session,
+            move,
+            user_row(session, account),
+            correction=correction,
+            kind=kind,
+            reason=reason,
+            rank=rank,
+            condition=condition,
+            condition_due=condition_due,
+        )
+    except InvalidInput:
+        raise
     except ValueError as exc:
         raise invalid_input(exc) from exc
     territory_cache.invalidate(account.territory_code)

@@ -43,6 +43,16 @@ class DecisionView:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionCorrection:
+    """A CALEOL decision corrected: when, by whom, the decision replaced and why."""
+
+    at: datetime
+    by: str
+    replaced: str  # the replaced decision's French label
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class Dossier:
     """Everything the destination CALEOL needs on one move (DOMAIN.md §5: it may see the household)."""
 
@@ -72,6 +82,8 @@ class Dossier:
     can_decide: bool
     decision: DecisionView | None
     replies: ReplyRecord = ReplyRecord(0, 0)
+    can_correct: bool = False  # a decision taken while the proposal still waits for others
+    corrections: tuple[DecisionCorrection, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
