@@ -38,6 +38,7 @@ from exchange.models.workflow import (
 )
 from exchange.schemas import load_or_raise
 from exchange.schemas.contracts import DecisionSchema, WithdrawSchema
+from exchange.wording import long_date
 
 __all__ = [
     "AlreadyAnswered",
@@ -377,7 +378,7 @@ def answer_move(
         raise ProposalClosed(f"la proposition {proposal.id} n'attend plus de réponse")
     if at.date() > proposal.answer_deadline:
         raise DeadlinePassed(
-            f"le délai de réponse est dépassé (il expirait le {proposal.answer_deadline:%d/%m/%Y} à minuit)"
+            f"le délai de réponse est dépassé (il expirait le {long_date(proposal.answer_deadline)} à minuit)"
         )
     if move.answer is not None:
         raise AlreadyAnswered(
@@ -765,7 +766,7 @@ def lift_condition(
     assert decision.condition_due is not None
     if at.date() > decision.condition_due:
         raise DeadlinePassed(
-            f"la condition devait être remplie au plus tard le {decision.condition_due:%d/%m/%Y}"
+            f"la condition devait être remplie au plus tard le {long_date(decision.condition_due)}"
         )
     decision.condition_status, decision.condition_closed_on = "met", at.date()
     session.flush()
@@ -958,7 +959,7 @@ def complete_proposal(
         raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
     assert proposal.move_date is not None
     if at.date() < proposal.move_date:
-        raise WorkflowError(f"le déménagement est prévu le {proposal.move_date:%d/%m/%Y}")
+        raise WorkflowError(f"le déménagement est prévu le {long_date(proposal.move_date)}")
     if user is not None and not (user.role == "admin" and user.territory_id == proposal.territory_id):
         raise NotAllowed("seul le territoire enregistre les déménagements effectués")
     records.move_households(session, [(m.household_id, m.to_dwelling_id) for m in proposal.moves])
