@@ -39,7 +39,7 @@ ENGLISH_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")  # 0.0, 505.00 (dat
 PLURAL_S = re.compile(r"\w\((?:s|e?s|x)\)")  # ménage(s), restant(s)
 # Pages no link of the role's walk reaches: the dossiers already decided (by BETA's CALEOL).
 EXTRA = {"beta": ("/caleol/mouvements/{move_h4}", "/caleol/mouvements/{move_h3}")}
-SKIPPED = ("/deconnexion", "/static/", "/territoire/statistiques/graphiques/", "/api/")
+SKIPPED = ("/deconnexion", "/static/", "/api/")
 MAX_PAGES = 80  # per role: the offers' pages are many and alike
 
 
