@@ -99,9 +99,7 @@ def test_import_writes_every_section(session: Session) -> None:
     assert h1.dwelling is not None and h1.dwelling.ref == "D1"
     assert [(m.role, m.age) for m in h1.members] == [("head", 41), ("partner", 39), ("child", 12)]
     assert h1.priority == ["violence"] and (h1.workplace_lat, h1.workplace_lon) == (5.159, -52.65)
-    assert (
-        "Territoire TST importé : 2 bailleurs, 2 secteurs, 4 logements, 3 ménages" in summary.line()
-    )
+    assert "Territoire TST importé : 2 bailleurs, 2 secteurs, 4 logements, 3 ménages" in summary.line()
 
 
 def test_job_distance_goes_to_the_policy_and_other_settings_stay(session: Session) -> None:
