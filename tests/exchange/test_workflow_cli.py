@@ -161,7 +161,8 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     confirmed = _ok("lift-condition", move["H2"], "--as", "alpha", "--date", "2026-01-20")
     assert "proposition : confirmée, déménagement programmé (confirmed)" in confirmed.output
     xville = str(moves["H1"][2])
-    assert "prévu le 19/02/2026" in _fails("complete", xville, "--as", "admin", "--date", "2026-02-18").output
+    early = _fails("complete", xville, "--as", "admin", "--date", "2026-02-18")
+    assert "prévu le jeudi 19 février 2026" in early.output
     _ok("complete", xville, "--as", "admin", "--date", "2026-02-19")
 
     with Session(get_engine(url)) as session:
