@@ -133,7 +133,7 @@ def parse_document(text: str | bytes) -> Any:
     {'format': 1}
     >>> parse_document("[" * 100_000).__class__
     Traceback (most recent call last):
-    exchange.errors.InvalidTerritory: 1 champ(s) invalide(s)
+    exchange.errors.InvalidTerritory: 1 champ invalide
     """
     try:
         if isinstance(text, bytes):
