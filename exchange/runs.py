@@ -241,7 +241,11 @@ def _store(
             )
         ).all()
     )
-    deadline = answer_deadline(run.as_of, settings.answer_days(session, territory.id))
+    deadline = answer_deadline(
+        run.as_of,
+        settings.answer_days(session, territory.id),
+        calendar=settings.calendar(session, territory.id),
+    )
     ordered = sorted(solution.proposals, key=lambda p: (-p.points, p.moves[0].household if p.moves else ""))
     for solved in ordered:
         proposal = Proposal(

@@ -1,0 +1,53 @@
+"""Blocked requests on the workflow scenario, and the territory's calendar in a run's deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import workflow_scenario as scenario
+from sqlalchemy import select
+
+from exchange import runs, settings
+from exchange.blocked import blocked_requests
+from exchange.models import Landlord
+
+RUN_DAY = date(2026, 1, 5)
+
+
+def test_the_territory_calendar_moves_a_run_deadline_off_10_june(session):
+    territory = scenario.load(session)
+    with pytest.raises(ValueError, match="calendrier inconnu"):
+        settings.set_delays(session, territory.code, calendar="999")
+    assert settings.set_delays(session, territory.code, calendar="973").calendar == "973"
+    run = runs.run_territory(session, territory.code, as_of=date(2026, 5, 31), now=datetime(2026, 5, 31, 2))
+    assert run.proposals and {p.answer_deadline for p in run.proposals} == {date(2026, 6, 11)}
+
+
+def test_a_request_left_out_run_after_run_is_blocked_with_a_diagnosis(session):
+    territory = scenario.load(session)
+    waited = blocked_requests(session, territory.code, as_of=RUN_DAY)  # no run yet: only the wait counts
+    assert waited.requests and all(r.waited_days >= 365 for r in waited.requests)
+    assert all(r.runs_without_proposal == 0 for r in waited.requests)
+    settings.set_delays(session, territory.code, blocked_after_days=3650)
+    assert blocked_requests(session, territory.code, as_of=RUN_DAY).requests == ()
+    runs.run_territory(session, territory.code, as_of=RUN_DAY, now=datetime(2026, 1, 5, 2, 30))
+    assert blocked_requests(session, territory.code, as_of=RUN_DAY).requests == ()  # 1 run < 3
+    settings.set_delays(session, territory.code, blocked_after_runs=1)
+    report = blocked_requests(session, territory.code, as_of=RUN_DAY)
+    assert [(r.household, r.runs_without_proposal) for r in report.requests] == [("H6", 1)]
+    assert report.requests[0].diagnosis.motive in {"no_fitting_dwelling", "no_taker", "no_structure"}
+    assert sum(n for _, n in report.by_motive) == 1
+    landlords = {
+        code: lid
+        for code, lid in session.execute(
+            select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)
+        )
+    }
+    own = report.requests[0].landlord
+    other = next(code for code in landlords if code != own)
+    assert (
+        blocked_requests(session, territory.code, as_of=RUN_DAY, landlord_id=landlords[other]).requests == ()
+    )
+    mine = blocked_requests(session, territory.code, as_of=RUN_DAY, landlord_id=landlords[own])
+    assert [r.household for r in mine.requests] == ["H6"]
