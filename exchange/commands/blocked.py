@@ -19,8 +19,8 @@ def _diagnosis_lines(item: BlockedRequest) -> list[str]:
     """A blocked request in a few French lines (the command line and the minutes share them)."""
     d = item.diagnosis
     lines = [
-        f"{item.household} ({item.landlord}) — demande du {item.filed_on:%d/%m/%Y}, {item.waited_days} jours, "
-        f"{item.runs_without_proposal} appariement(s) sans proposition",
+        f"{item.household} ({item.landlord}) — demande du {item.filed_on:%d/%m/%Y}, "
+        f"{item.waited_days} jours, {item.runs_without_proposal} appariement(s) sans proposition",
         f"  motif : {glossary.BLOCKED_MOTIVES[d.motive]}",
         f"  logements qui conviennent : {d.fitting} ; demandeurs qui pourraient prendre le sien : {d.takers}"
         f" ; échanges et chaînes possibles : {d.structures}",

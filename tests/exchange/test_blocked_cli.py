@@ -1,4 +1,4 @@
-"""``exchange delays --calendar``, ``exchange blocked`` and ``exchange commission`` on a database of their own."""
+"""``exchange delays --calendar``, ``exchange blocked`` and ``exchange commission`` on their own database."""
 
 from __future__ import annotations
 
