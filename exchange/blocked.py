@@ -95,12 +95,12 @@ def _waiting(
 def blocked_requests(
     session: Session, code: str, *, as_of: date | None = None, landlord_id: int | None = None
 ) -> BlockedReport:
-    """The territory's blocked requests on ``as_of`` (the territory's date by default), diagnosed.
+    """The territory's blocked requests on ``as_of`` (today by default), diagnosed.
 
     ``landlord_id`` keeps only that landlord's tenants. Raises :class:`~exchange.errors.NotFound`.
     """
     territory = records.territory(session, code)
-    day = as_of or territory.as_of
+    day = as_of or date.today()
     after_runs, after_days = settings.blocked_thresholds(session, territory.id)
     run_days = sorted(session.scalars(select(Run.as_of).where(Run.territory_id == territory.id)).all())
     plain = run_territory_view(session, code, day)

@@ -71,8 +71,7 @@ def _moves_of(graph: nx.DiGraph, nodes: list[str]) -> tuple[Move, ...]:
 
 def candidates(session: Session, code: str, *, as_of: date | None = None) -> list[Candidate]:
     """Cycles and chains within the caps through the territory's blocked households (at most 50)."""
-    territory = records.territory(session, code)
-    day = as_of or territory.as_of
+    day = as_of or date.today()
     blocked = {r.household for r in blocked_requests(session, code, as_of=day).requests}
     config = settings.policy_config(session, code)
     _, instance, graph = _graph(session, code, day)

@@ -47,7 +47,7 @@ def _diagnosis_lines(item: BlockedRequest) -> list[str]:
     "--as-of",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
-    help="Date de référence (AAAA-MM-JJ) ; par défaut celle du territoire.",
+    help="Date de référence (AAAA-MM-JJ) ; aujourd'hui par défaut.",
 )
 def blocked(territory: str, landlord: str | None, as_of: datetime | None) -> None:
     """Demandes bloquées d'un territoire, avec le diagnostic de chacune et le décompte par motif."""
