@@ -276,7 +276,7 @@ class StatsQuery(f.StrictSchema):
 
 
 class CommissionSchema(f.StrictSchema):
-    """A proposal of the inter-landlord commission: its moves (« H6 D5, H5 D6 ») and its motivated decision."""
+    """A proposal of the inter-landlord commission: its moves (« H6 D5, H5 D6 ») and its reason."""
 
     moves = f.String(
         required=True,
