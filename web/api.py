@@ -23,6 +23,7 @@ from exchange import accounts, portal
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
 from exchange.portal import commission as commission_portal
+from exchange.portal import review as review_portal
 from exchange.schemas import INT_MAX, TerritoryDocumentSchema, load_or_raise
 from exchange.schemas import contracts as c
 from exchange.settings import InvalidPolicy
@@ -696,6 +697,18 @@ def territory_move_date(proposal_id: int) -> Any:
 def blocked_requests() -> Any:
     """Requests left without a proposal run after run (or waiting too long), each with its diagnosis."""
     return jsonify(to_json(commission_portal.blocked_page(get_session(), g.account)))
+
+
+@bp.get("/occupancy-review")
+@operation(
+    "Examen de l'occupation : ménages sans demande en suroccupation, sous-occupation ou logement inadapté",
+    "CALEOL",
+    answer=review_portal.ReviewPage,
+)
+@api_role("staff", "admin")
+def occupancy_review() -> Any:
+    """The landlord's tenants to review (the territory: every landlord's), with the counts for the bilan."""
+    return jsonify(to_json(review_portal.review_page(get_session(), g.account)))
 
 
 @bp.get("/territory/commission/candidates")

@@ -1,5 +1,5 @@
 """The inter-landlord commission's pages: blocked requests (territory and CALEOL), the proposal by hand,
-the territory's calendar and blocked thresholds.
+the territory's calendar and blocked thresholds, the occupancy review.
 
 Paths live in the territory's space (``/territoire/…``) and the CALEOL's (``/caleol/…``).
 """
@@ -11,11 +11,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from exchange.errors import InvalidInput
 from exchange.portal import commission as services
-from web.db import get_session
+from exchange.portal import review as review_services
+from web.db import get_session, write_and_flash
 from web.forms import FrenchForm
 from web.security import role_required
 
@@ -139,3 +140,53 @@ def calendar() -> Any:
     elif request.method == "POST":
         status = 422
     return render_template("commission/calendar.html", title="Calendrier", view=view, form=form), status
+
+
+class ReviewForm(FrenchForm):
+    """The outcome of one household's occupancy review."""
+
+    household = StringField("Ménage", validators=[InputRequired()])
+    outcome = SelectField("Issue de l'examen", validators=[InputRequired("Choisissez l'issue.")])
+    max_cost = IntegerField("Coût mensuel maximal (si la demande est déposée)", validators=[Optional()])
+    note = StringField("Note", validators=[Optional()])
+
+
+def _review_form() -> ReviewForm:
+    form = ReviewForm()
+    form.outcome.choices = review_services.outcome_choices()
+    return form
+
+
+@bp.route("/caleol/examen-occupation", methods=["GET", "POST"])
+@role_required("staff")
+def landlord_review() -> Any:
+    """The landlord's tenants in a mismatched dwelling without a request; record each review's outcome."""
+    form = _review_form()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            write_and_flash(
+                lambda session: review_services.record_outcome(
+                    session,
+                    current_user.account,
+                    form.household.data,
+                    form.outcome.data,
+                    note=form.note.data,
+                    max_cost=form.max_cost.data,
+                ),
+                f"Examen du ménage {form.household.data} enregistré.",
+            )
+            return redirect(url_for("commission.landlord_review"))
+        status = 422
+    page = review_services.review_page(get_session(), current_user.account)
+    return render_template(
+        "commission/review.html", title="Examen de l'occupation", page=page, form=form
+    ), status
+
+
+@bp.get("/territoire/examen-occupation")
+@role_required("admin")
+def territory_review() -> Any:
+    """Every landlord's occupancy review and the counts for the bilan (read only)."""
+    page = review_services.review_page(get_session(), current_user.account)
+    return render_template("commission/review.html", title="Examen de l'occupation", page=page, form=None)

@@ -82,3 +82,33 @@ def test_the_calendar_page_shows_and_sets_the_territory_holidays(client, db):
         data={"calendar": "999", "blocked_after_runs": "0", "blocked_after_days": "1"},
     )
     assert bad.status_code == 422
+
+
+def test_each_landlord_reviews_only_its_own_tenants_and_files_a_request(client, db):
+    from exchange import models as m
+
+    for ref in ("H1", "H2"):  # H1 (ALPHA) and H2 (BETA) no longer have a request
+        household = db.scalars(select(m.Household).where(m.Household.ref == ref)).one()
+        request = db.scalars(select(m.Request).where(m.Request.household_id == household.id)).one()
+        db.delete(request)
+    db.commit()
+    login(client, "alpha")
+    page = _page(client, "/caleol/examen-occupation")
+    assert "<td>H1</td>" in page and "<td>H2</td>" not in page and "sous-occupation" in page
+    other = client.post("/caleol/examen-occupation", data={"household": "H2", "outcome": "invited"})
+    assert other.status_code == 404
+    done = client.post(
+        "/caleol/examen-occupation", data={"household": "H1", "outcome": "request_filed", "max_cost": "600"}
+    )
+    assert done.status_code == 302
+    page = _page(client, "/caleol/examen-occupation")
+    assert "Examen du ménage H1 enregistré." in page and "<td>H1</td>" not in page
+    assert "<td>demande déposée</td>" in page  # the bilan counts it
+    api = client.get("/api/v1/occupancy-review").get_json()
+    assert (
+        api["rows"] == []
+        and {"situation": "sous-occupation", "outcome": "demande déposée", "count": 1} in api["counts"]
+    )
+    client.post("/deconnexion")
+    login(client, "admin")
+    assert "<td>H2</td>" in _page(client, "/territoire/examen-occupation")
