@@ -1,9 +1,9 @@
 """The inter-landlord commission in a real browser: a proposal by hand for two blocked households.
 
 Before the server starts, H4 refuses its swap with H5 (the scenario's run): H5 and H6 are free, and
-both have waited more than a year, so they are blocked (H6 gets an account). The territory takes the swap the page offers,
-motivates it and proposes it; both households accept; BETA's CALEOL attributes both moves (D5 and D6
-are BETA's); the proposal is confirmed.
+both have waited more than a year, so they are blocked (H6 gets an account). The territory takes the
+swap the page offers, motivates it and proposes it; both households accept; BETA's CALEOL attributes
+both moves (D5 and D6 are BETA's); the proposal is confirmed.
 """
 
 from __future__ import annotations
