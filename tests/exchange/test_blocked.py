@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from exchange import runs, settings
 from exchange.blocked import blocked_requests
+from exchange.loading import load_territory
 from exchange.models import Landlord
 
 RUN_DAY = date(2026, 1, 5)
@@ -51,3 +52,35 @@ def test_a_request_left_out_run_after_run_is_blocked_with_a_diagnosis(session):
     )
     mine = blocked_requests(session, territory.code, as_of=RUN_DAY, landlord_id=landlords[own])
     assert [r.household for r in mine.requests] == ["H6"]
+
+
+def test_on_a_generated_territory_every_unmatched_request_is_blocked_with_a_diagnosis(session):
+    from fixtures.generate import generate_territory
+
+    from exchange.interchange import import_document
+    from exchange.models import Household
+    from exchange.models.workflow import ProposalMove
+    from matching.diagnosis import MOTIVES
+
+    doc = generate_territory(7, 400)
+    import_document(session, doc)
+    code, day = doc["territory"]["code"], date.fromisoformat(doc["as_of"])
+    settings.set_delays(session, code, blocked_after_runs=1, blocked_after_days=3650)
+    run = runs.run_territory(session, code, as_of=day, now=datetime(2026, 11, 22, 2))
+    matched = set(
+        session.scalars(
+            select(Household.ref)
+            .join(ProposalMove, ProposalMove.household_id == Household.id)
+            .where(ProposalMove.live)
+        ).all()
+    )
+    report = blocked_requests(session, code, as_of=day)
+    unmatched = {r.household for r in load_territory(session, code).requests} - matched
+    assert run.requests > 0 and unmatched
+    assert {r.household for r in report.requests} == unmatched
+    for item in report.requests:
+        d = item.diagnosis
+        assert d.motive in MOTIVES
+        assert (d.motive == "no_fitting_dwelling") <= (d.fitting == 0)
+        assert (d.motive == "outscored") == (d.structures > 0)
+        assert sum(n for _, n in report.by_motive) == len(report.requests)
