@@ -55,11 +55,10 @@ def test_a_request_left_out_run_after_run_is_blocked_with_a_diagnosis(session):
 
 
 def test_on_a_generated_territory_every_unmatched_request_is_blocked_with_a_diagnosis(session):
-    from fixtures.generate import generate_territory
-
     from exchange.interchange import import_document
     from exchange.models import Household
     from exchange.models.workflow import ProposalMove
+    from fixtures.generate import generate_territory
     from matching.diagnosis import MOTIVES
 
     doc = generate_territory(7, 400)
