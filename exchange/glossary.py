@@ -24,6 +24,8 @@ __all__ = [
     "chance_label",
     "ACCESSIBILITY",
     "ACCOUNT_ROLES",
+    "BLOCKED_MOTIVES",
+    "CALENDARS",
     "CRITERIA",
     "DECISION_KINDS",
     "FAILURES",
@@ -34,13 +36,16 @@ __all__ = [
     "POLICY_SETTINGS",
     "PRIORITIES",
     "PROPOSAL_KINDS",
+    "PROPOSAL_ORIGINS",
     "PROPOSAL_STATUSES",
     "QPV_MOVES",
     "REFUSAL_REASONS",
+    "REVIEW_OUTCOMES",
     "RULES",
     "RUN_STAGES",
     "RUN_STATUSES",
     "STATISTICS",
+    "WISHES",
     "heading",
     "setting_label",
     "statistic_label",
@@ -116,6 +121,56 @@ RULES = _frozen(
     }
 )
 """Why a move is not allowed: the hard rules of POLICY.md §3, by the code ``matching`` gives them."""
+
+# Calendars, blocked requests, the commission, the occupancy review --------------------------------
+
+CALENDARS = _frozen(
+    {
+        "metropole": "France métropolitaine",
+        "57": "Alsace-Moselle (Bas-Rhin, Haut-Rhin, Moselle)",
+        "971": "Guadeloupe",
+        "972": "Martinique",
+        "973": "Guyane",
+        "974": "La Réunion",
+        "976": "Mayotte",
+    }
+)
+"""The public holidays a territory's deadlines skip (``exchange.deadlines.CALENDARS``)."""
+
+BLOCKED_MOTIVES = _frozen(
+    {
+        "no_fitting_dwelling": "aucun logement ne correspond aux souhaits et aux règles",
+        "outscored": "des propositions possibles existent, d'autres ont été préférées",
+        "beyond_caps": "échanges ou chaînes possibles seulement au-delà des longueurs maximales",
+        "excluded": "seules des paires écartées (refus, commission) le permettraient",
+        "no_taker": "aucun demandeur ne peut prendre le logement actuel du ménage",
+        "no_structure": "des logements conviennent mais aucun échange ne se referme",
+    }
+)
+"""Why a blocked request stays unmatched (``matching.diagnosis.MOTIVES``)."""
+
+WISHES = _frozen(
+    {
+        "communes": "élargir aux autres communes",
+        "rooms": "accepter un autre nombre de pièces",
+        "cost": "relever le coût maximal",
+        "qpv": "accepter un quartier prioritaire (QPV)",
+    }
+)
+"""The one wish a household might widen (``matching.diagnosis.WISHES``)."""
+
+PROPOSAL_ORIGINS = _frozen({"run": "appariement", "commission": "commission inter-bailleurs"})
+"""Who made a proposal: a nightly run or the inter-landlord commission."""
+
+REVIEW_OUTCOMES = _frozen(
+    {
+        "invited": "invité à déposer une demande",
+        "request_filed": "demande déposée",
+        "declined": "ne souhaite pas déménager",
+        "not_applicable": "sans objet",
+    }
+)
+"""Outcomes of the occupancy review (L.442-5-2 CCH)."""
 
 # Accounts -----------------------------------------------------------------------------------------
 

@@ -255,7 +255,11 @@ def proposal_rows(
             )
         ).all()
     )
-    deadline = answer_deadline(notified_on, settings.answer_days(session, territory_id))
+    deadline = answer_deadline(
+        notified_on,
+        settings.answer_days(session, territory_id),
+        calendar=settings.calendar(session, territory_id),
+    )
     ordered = sorted(proposals, key=lambda p: (-p.points, p.moves[0].household if p.moves else ""))
     rows = []
     for solved in ordered:

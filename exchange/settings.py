@@ -7,7 +7,9 @@ One home for every number a territory may change, read by every caller (runs, wo
   :class:`~matching.config.PolicyConfig`, :func:`update_policy` validates changes (French messages
   naming each bad setting) and stores them;
 - the workflow delays (answer, notice before the move, each landlord's CALEOL delay, when a request
-  pauses): :func:`get_delays`, :func:`set_delays` and one reader per delay;
+  pauses), the calendar of public holidays every deadline skips (:data:`exchange.deadlines.CALENDARS`)
+  and when an open request counts as blocked: :func:`get_delays`, :func:`set_delays` and one reader
+  for each;
 - what a run maximises (``objective``: ``points`` or ``expected``) and whether a failed proposal is
   repaired at once (``repair``, on by default): :func:`run_settings`, :func:`update_run_settings`.
 
@@ -26,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exchange import glossary, records
-from exchange.deadlines import MIN_ANSWER_DAYS
+from exchange.deadlines import CALENDARS, METROPOLITAN, MIN_ANSWER_DAYS
 from exchange.errors import InvalidArgument, InvalidInput
 from exchange.models import Landlord, Territory, UserAccount
 from exchange.models.workflow import (
@@ -42,6 +44,8 @@ from matching.types import Objective
 
 __all__ = [
     "DEFAULT_ANSWER_DAYS",
+    "DEFAULT_BLOCKED_AFTER_DAYS",
+    "DEFAULT_BLOCKED_AFTER_RUNS",
     "DEFAULT_MOVE_NOTICE_DAYS",
     "DEFAULT_PAUSE_AFTER_SILENCES",
     "Delays",
@@ -49,6 +53,8 @@ __all__ = [
     "PolicyConfig",
     "RunSettings",
     "answer_days",
+    "blocked_thresholds",
+    "calendar",
     "decision_days",
     "get_delays",
     "move_notice_days",
@@ -68,7 +74,12 @@ DEFAULT_MOVE_NOTICE_DAYS = 30
 """Days from a proposal's confirmation to its common move date."""
 DEFAULT_PAUSE_AFTER_SILENCES = 2
 """Lapsed proposals in a row after which a request pauses, unless the territory sets another number."""
+DEFAULT_BLOCKED_AFTER_RUNS = 3
+"""Runs in a row without a proposal after which an open request counts as blocked."""
+DEFAULT_BLOCKED_AFTER_DAYS = 365
+"""Days of waiting after which an open request without a proposal counts as blocked."""
 _MAX_DAYS = 365
+_MAX_WAIT_DAYS = 3650
 _MAX_SETTING = 100_000  # points and counts are stored in INTEGER columns
 
 # Policy numbers (POLICY.md) ---------------------------------------------------------------------
@@ -179,12 +190,17 @@ class Delays:
     and after how many lapsed proposals in a row a request pauses (0: never).
 
     ``decision_days`` maps a landlord's code to its committee delay in days; None means one month.
+    ``calendar`` names the public holidays the deadlines skip; a request without a proposal is
+    blocked after ``blocked_after_runs`` runs in a row or ``blocked_after_days`` days of waiting.
     """
 
     answer_days: int
     move_notice_days: int
     decision_days: dict[str, int | None]
     pause_after_silences: int = DEFAULT_PAUSE_AFTER_SILENCES
+    calendar: str = METROPOLITAN
+    blocked_after_runs: int = DEFAULT_BLOCKED_AFTER_RUNS
+    blocked_after_days: int = DEFAULT_BLOCKED_AFTER_DAYS
 
 
 def get_delays(session: Session, code: str) -> Delays:
@@ -202,6 +218,9 @@ def get_delays(session: Session, code: str) -> Delays:
         move_notice_days=DEFAULT_MOVE_NOTICE_DAYS if row is None else row.move_notice_days,
         decision_days={c: days for c, days in landlords},
         pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES if row is None else row.pause_after_silences,
+        calendar=METROPOLITAN if row is None else row.calendar,
+        blocked_after_runs=DEFAULT_BLOCKED_AFTER_RUNS if row is None else row.blocked_after_runs,
+        blocked_after_days=DEFAULT_BLOCKED_AFTER_DAYS if row is None else row.blocked_after_days,
     )
 
 
@@ -213,6 +232,9 @@ def set_delays(
     move_notice_days: int | None = None,
     decision_days: dict[str, int | None] | None = None,
     pause_after_silences: int | None = None,
+    calendar: str | None = None,
+    blocked_after_runs: int | None = None,
+    blocked_after_days: int | None = None,
     actor: UserAccount | None = None,
     now: datetime | None = None,
 ) -> Delays:
@@ -220,8 +242,9 @@ def set_delays(
 
     New delays apply to proposals notified (answer) or accepted (committee) from now on. Raises
     ``ValueError`` (answer delay under 10 days, negative notice, committee delay under 1 day, unknown
-    landlord, negative number of lapses) and :class:`NotFound`. A new ``pause_after_silences`` applies
-    to the next lapsed proposal: requests already paused stay paused.
+    landlord, negative number of lapses, unknown calendar, blocked thresholds under 1) and
+    :class:`NotFound`. A new ``pause_after_silences`` applies to the next lapsed proposal: requests
+    already paused stay paused.
     """
     at = now or datetime.now()
     territory = records.territory(session, code)
@@ -235,6 +258,16 @@ def set_delays(
     if pause_after_silences is not None and not 0 <= pause_after_silences <= 99:
         problems["pause_after_silences"] = [
             f"un nombre de propositions entre 0 (jamais) et 99, reçu {pause_after_silences}"
+        ]
+    if calendar is not None and calendar not in CALENDARS:
+        problems["calendar"] = [f"calendrier inconnu : {calendar} (connus : {', '.join(CALENDARS)})"]
+    if blocked_after_runs is not None and not 1 <= blocked_after_runs <= 99:
+        problems["blocked_after_runs"] = [
+            f"un nombre d'appariements entre 1 et 99, reçu {blocked_after_runs}"
+        ]
+    if blocked_after_days is not None and not 1 <= blocked_after_days <= _MAX_WAIT_DAYS:
+        problems["blocked_after_days"] = [
+            f"un nombre de jours entre 1 et {_MAX_WAIT_DAYS}, reçu {blocked_after_days}"
         ]
     ids = dict(
         session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
@@ -256,6 +289,9 @@ def set_delays(
             answer_days=DEFAULT_ANSWER_DAYS,
             move_notice_days=DEFAULT_MOVE_NOTICE_DAYS,
             pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES,
+            calendar=METROPOLITAN,
+            blocked_after_runs=DEFAULT_BLOCKED_AFTER_RUNS,
+            blocked_after_days=DEFAULT_BLOCKED_AFTER_DAYS,
         )
         session.add(row)
     if answer_days is not None:
@@ -264,6 +300,12 @@ def set_delays(
         row.move_notice_days = move_notice_days
     if pause_after_silences is not None:
         row.pause_after_silences = pause_after_silences
+    if calendar is not None:
+        row.calendar = calendar
+    if blocked_after_runs is not None:
+        row.blocked_after_runs = blocked_after_runs
+    if blocked_after_days is not None:
+        row.blocked_after_days = blocked_after_days
     for landlord, days in (decision_days or {}).items():
         setting = session.get(LandlordWorkflow, ids[landlord])
         if setting is None:
@@ -312,6 +354,20 @@ def decision_days(session: Session, landlord_id: int) -> int | None:
     """The landlord's CALEOL delay in days; None means one calendar month (the default)."""
     row = session.get(LandlordWorkflow, landlord_id)
     return None if row is None else row.decision_days
+
+
+def calendar(session: Session, territory_id: int) -> str:
+    """The territory's calendar of public holidays (:data:`exchange.deadlines.CALENDARS`)."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    return METROPOLITAN if row is None else row.calendar
+
+
+def blocked_thresholds(session: Session, territory_id: int) -> tuple[int, int]:
+    """(runs in a row, days of waiting) after which a request without a proposal counts as blocked."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    if row is None:
+        return DEFAULT_BLOCKED_AFTER_RUNS, DEFAULT_BLOCKED_AFTER_DAYS
+    return row.blocked_after_runs, row.blocked_after_days
 
 
 # Run settings: what a run maximises and whether a failed proposal is repaired at once -----------

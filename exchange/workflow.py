@@ -484,7 +484,11 @@ def _to_committees(session: Session, proposal: Proposal, actor: UserAccount | No
         landlord_id = session.scalars(
             select(Dwelling.landlord_id).where(Dwelling.id == move.to_dwelling_id)
         ).one()
-        move.decision_due = decision_deadline(at.date(), settings.decision_days(session, landlord_id))
+        move.decision_due = decision_deadline(
+            at.date(),
+            settings.decision_days(session, landlord_id),
+            calendar=settings.calendar(session, proposal.territory_id),
+        )
     _set_status(session, proposal, "deciding", actor, at)
 
 
@@ -751,7 +755,9 @@ def _settle(session: Session, proposal: Proposal, actor: UserAccount | None, at:
     elif all(attributed for _, attributed in outcomes):
         notice = settings.move_notice_days(session, proposal.territory_id)
         proposal.confirmed_on = at.date()
-        proposal.move_date = next_working_day(at.date() + timedelta(days=notice))
+        proposal.move_date = next_working_day(
+            at.date() + timedelta(days=notice), calendar=settings.calendar(session, proposal.territory_id)
+        )
         records.close_requests(session, [m.household_id for m in proposal.moves], on=at.date())
         _set_status(session, proposal, "confirmed", actor, at)
 

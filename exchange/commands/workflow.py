@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from exchange import glossary, wording
 from exchange.cache import territory_cache
+from exchange.deadlines import CALENDARS
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
 from matching.config import RANGES
@@ -456,19 +457,50 @@ def _decision_days(values: tuple[str, ...]) -> dict[str, int | None]:
     metavar="N",
     help="Propositions laissées sans réponse d'affilée avant la mise en pause d'une demande (0 : jamais).",
 )
+@click.option(
+    "--calendar",
+    type=click.Choice(CALENDARS),
+    default=None,
+    help="Jours fériés sautés par les échéances : metropole, 57 (Alsace-Moselle) ou un DOM.",
+)
+@click.option(
+    "--blocked-after-runs",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Appariements d'affilée sans proposition après lesquels une demande est bloquée.",
+)
+@click.option(
+    "--blocked-after-days",
+    type=int,
+    default=None,
+    metavar="JOURS",
+    help="Jours d'attente sans proposition après lesquels une demande est bloquée.",
+)
 def delays(
     territory: str,
     answer_days: int | None,
     move_notice_days: int | None,
     decision_days: tuple[str, ...],
     pause_after: int | None,
+    calendar: str | None,
+    blocked_after_runs: int | None,
+    blocked_after_days: int | None,
 ) -> None:
     """Affiche (et modifie) les délais du suivi des propositions d'un territoire."""
     from exchange import settings
 
     try:
         with _writing() as session:
-            if answer_days is None and move_notice_days is None and not decision_days and pause_after is None:
+            changes = (
+                answer_days,
+                move_notice_days,
+                pause_after,
+                calendar,
+                blocked_after_runs,
+                blocked_after_days,
+            )
+            if not decision_days and all(value is None for value in changes):
                 current = settings.get_delays(session, territory)
             else:
                 current = settings.set_delays(
@@ -478,6 +510,9 @@ def delays(
                     move_notice_days=move_notice_days,
                     decision_days=_decision_days(decision_days),
                     pause_after_silences=pause_after,
+                    calendar=calendar,
+                    blocked_after_runs=blocked_after_runs,
+                    blocked_after_days=blocked_after_days,
                 )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
@@ -492,6 +527,11 @@ def delays(
     click.echo(
         "  mise en pause d'une demande : "
         + ("jamais" if lapses == 0 else f"après {lapses} proposition{'s' if lapses > 1 else ''} sans réponse")
+    )
+    click.echo(f"  jours fériés : {glossary.CALENDARS[current.calendar]}")
+    click.echo(
+        f"  demande bloquée : après {current.blocked_after_runs} appariement(s) d'affilée sans proposition"
+        f" ou {current.blocked_after_days} jours d'attente"
     )
 
 

@@ -48,6 +48,10 @@ PAGES = [
     ("territoire-lancement-echec", "admin", "/territoire/appariements/lancements/{job}"),
     ("territoire-statistiques", "admin", "/territoire/statistiques"),
     ("territoire-demenagements", "admin", "/territoire/demenagements"),
+    ("territoire-demandes-bloquees", "admin", "/territoire/demandes-bloquees"),
+    ("territoire-calendrier", "admin", "/territoire/calendrier"),
+    ("caleol-demandes-bloquees", "beta", "/caleol/demandes-bloquees"),
+    ("caleol-examen-occupation", "alpha", "/caleol/examen-occupation"),
 ]
 
 
