@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_ANSWER_DAYS",
     "DEFAULT_MOVE_NOTICE_DAYS",
     "DEFAULT_PAUSE_AFTER_SILENCES",
+    "DEFAULT_REMINDER_DAYS",
     "Delays",
     "InvalidPolicy",
     "PolicyConfig",
@@ -44,6 +45,7 @@ __all__ = [
     "pause_after_silences",
     "policy_config",
     "policy_overrides",
+    "reminder_days",
     "set_delays",
     "update_policy",
     "validate_policy",
@@ -55,6 +57,8 @@ DEFAULT_MOVE_NOTICE_DAYS = 30
 """Days from a proposal's confirmation to its common move date."""
 DEFAULT_PAUSE_AFTER_SILENCES = 2
 """Lapsed proposals in a row after which a request pauses, unless the territory sets another number."""
+DEFAULT_REMINDER_DAYS = 3
+"""Days before an answer deadline when a household that has not answered gets a reminder by mail."""
 _MAX_DAYS = 365
 _MAX_SETTING = 100_000  # points and counts are stored in INTEGER columns
 
@@ -165,6 +169,7 @@ class Delays:
     move_notice_days: int
     decision_days: dict[str, int | None]
     pause_after_silences: int = DEFAULT_PAUSE_AFTER_SILENCES
+    reminder_days: int = DEFAULT_REMINDER_DAYS
 
 
 def get_delays(session: Session, code: str) -> Delays:
@@ -182,6 +187,7 @@ def get_delays(session: Session, code: str) -> Delays:
         move_notice_days=DEFAULT_MOVE_NOTICE_DAYS if row is None else row.move_notice_days,
         decision_days={c: days for c, days in landlords},
         pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES if row is None else row.pause_after_silences,
+        reminder_days=DEFAULT_REMINDER_DAYS if row is None else row.reminder_days,
     )
 
 
@@ -193,6 +199,7 @@ def set_delays(
     move_notice_days: int | None = None,
     decision_days: dict[str, int | None] | None = None,
     pause_after_silences: int | None = None,
+    reminder_days: int | None = None,
     actor: UserAccount | None = None,
     now: datetime | None = None,
 ) -> Delays:
@@ -226,6 +233,8 @@ def set_delays(
             problems.setdefault("decision_days", []).append(
                 f"entre 1 et {_MAX_DAYS} jours pour {landlord}, reçu {days}"
             )
+    if reminder_days is not None and not 0 <= reminder_days <= _MAX_DAYS:
+        problems["reminder_days"] = [f"un nombre de jours entre 0 (jamais) et {_MAX_DAYS}, reçu {reminder_days}"]
     if problems:
         raise InvalidArgument(problems)
     before = get_delays(session, code)
@@ -236,6 +245,7 @@ def set_delays(
             answer_days=DEFAULT_ANSWER_DAYS,
             move_notice_days=DEFAULT_MOVE_NOTICE_DAYS,
             pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES,
+            reminder_days=DEFAULT_REMINDER_DAYS,
         )
         session.add(row)
     if answer_days is not None:
@@ -244,6 +254,8 @@ def set_delays(
         row.move_notice_days = move_notice_days
     if pause_after_silences is not None:
         row.pause_after_silences = pause_after_silences
+    if reminder_days is not None:
+        row.reminder_days = reminder_days
     for landlord, days in (decision_days or {}).items():
         setting = session.get(LandlordWorkflow, ids[landlord])
         if setting is None:
@@ -292,3 +304,9 @@ def decision_days(session: Session, landlord_id: int) -> int | None:
     """The landlord's CALEOL delay in days; None means one calendar month (the default)."""
     row = session.get(LandlordWorkflow, landlord_id)
     return None if row is None else row.decision_days
+
+
+def reminder_days(session: Session, territory_id: int) -> int:
+    """Days before an answer deadline when a silent household is reminded by mail (0: never)."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    return DEFAULT_REMINDER_DAYS if row is None else row.reminder_days

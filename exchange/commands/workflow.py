@@ -450,19 +450,28 @@ def _decision_days(values: tuple[str, ...]) -> dict[str, int | None]:
     metavar="N",
     help="Propositions laissées sans réponse d'affilée avant la mise en pause d'une demande (0 : jamais).",
 )
+@click.option(
+    "--reminder-days",
+    type=int,
+    default=None,
+    metavar="JOURS",
+    help="Rappel par courriel JOURS jours avant l'échéance aux ménages sans réponse (0 : jamais).",
+)
 def delays(
     territory: str,
     answer_days: int | None,
     move_notice_days: int | None,
     decision_days: tuple[str, ...],
     pause_after: int | None,
+    reminder_days: int | None,
 ) -> None:
     """Affiche (et modifie) les délais du suivi des propositions d'un territoire."""
     from exchange import settings
 
     try:
         with _writing() as session:
-            if answer_days is None and move_notice_days is None and not decision_days and pause_after is None:
+            unchanged = (answer_days, move_notice_days, pause_after, reminder_days) == (None,) * 4
+            if unchanged and not decision_days:
                 current = settings.get_delays(session, territory)
             else:
                 current = settings.set_delays(
@@ -472,6 +481,7 @@ def delays(
                     move_notice_days=move_notice_days,
                     decision_days=_decision_days(decision_days),
                     pause_after_silences=pause_after,
+                    reminder_days=reminder_days,
                 )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
@@ -487,6 +497,8 @@ def delays(
         "  mise en pause d'une demande : "
         + ("jamais" if lapses == 0 else f"après {lapses} proposition{'s' if lapses > 1 else ''} sans réponse")
     )
+    lead = current.reminder_days
+    click.echo("  rappel par courriel : " + ("jamais" if lead == 0 else f"{lead} jours avant l'échéance"))
 
 
 def _status(status: str) -> str:

@@ -95,6 +95,7 @@ class TerritoryWorkflow(Base):
         CheckConstraint("answer_days >= 10", name="answer_days_min"),
         CheckConstraint("move_notice_days >= 0", name="move_notice_days_min"),
         CheckConstraint("pause_after_silences >= 0", name="pause_after_silences_min"),
+        CheckConstraint("reminder_days >= 0", name="reminder_days_min"),
     )
 
     territory_id: Mapped[int] = mapped_column(
@@ -103,6 +104,8 @@ class TerritoryWorkflow(Base):
     answer_days: Mapped[int] = mapped_column(Integer, default=lambda: 10)
     move_notice_days: Mapped[int] = mapped_column(Integer, default=lambda: 30)
     pause_after_silences: Mapped[int] = mapped_column(Integer, default=lambda: 2, server_default="2")
+    # Days before the answer deadline when a household that has not answered is reminded (0: never).
+    reminder_days: Mapped[int] = mapped_column(Integer, default=lambda: 3, server_default="3")
 
 
 class LandlordWorkflow(Base):
