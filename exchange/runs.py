@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
-from exchange import records, settings
+from exchange import notifications, records, settings
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
 from exchange.loading import load_territory
@@ -297,6 +297,7 @@ def _store(
             )
         )
     session.flush()
+    notifications.proposals_stored(session, run.proposals, now=now)
 
 
 def run_territory(

@@ -234,7 +234,9 @@ def set_delays(
                 f"entre 1 et {_MAX_DAYS} jours pour {landlord}, reçu {days}"
             )
     if reminder_days is not None and not 0 <= reminder_days <= _MAX_DAYS:
-        problems["reminder_days"] = [f"un nombre de jours entre 0 (jamais) et {_MAX_DAYS}, reçu {reminder_days}"]
+        problems["reminder_days"] = [
+            f"un nombre de jours entre 0 (jamais) et {_MAX_DAYS}, reçu {reminder_days}"
+        ]
     if problems:
         raise InvalidArgument(problems)
     before = get_delays(session, code)

@@ -8,6 +8,7 @@ from typing import get_args
 import pytest
 
 from exchange import glossary
+from exchange.models.notification import MAIL_KINDS, MAIL_STATUSES
 from exchange.models.workflow import DECISION_KINDS, PROPOSAL_STATUSES, REFUSAL_REASONS
 from matching.config import PolicyConfig
 from matching.policy import Rule
@@ -26,6 +27,9 @@ from matching.territory import Accessibility, Criterion, Mobility, Priority, Rol
         (glossary.REFUSAL_REASONS, REFUSAL_REASONS),
         (glossary.DECISION_KINDS, DECISION_KINDS),
         (glossary.PROPOSAL_STATUSES, PROPOSAL_STATUSES),
+        (glossary.MAIL_KINDS, MAIL_KINDS),
+        (glossary.MAIL_SUBJECTS, MAIL_KINDS),
+        (glossary.MAIL_STATUSES, MAIL_STATUSES),
         (glossary.POLICY_SETTINGS, tuple(f.name for f in dataclasses.fields(PolicyConfig))),
     ],
 )

@@ -35,7 +35,9 @@ def upgrade() -> None:
     """Add the address, the muted kinds and the reminder lead; create the outbox."""
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
-        batch_op.add_column(sa.Column("mail_muted", sa.JSON(), server_default=sa.text("'[]'"), nullable=False))
+        batch_op.add_column(
+            sa.Column("mail_muted", sa.JSON(), server_default=sa.text("'[]'"), nullable=False)
+        )
     account = sa.table("user_account", sa.column("login", sa.String), sa.column("email", sa.String))
     op.execute(account.update().where(account.c.login.like("%@%")).values(email=account.c.login))
     with op.batch_alter_table("territory_workflow", schema=None) as batch_op:
