@@ -38,6 +38,9 @@ def _register() -> None:
     from exchange.commands import territory as territory_commands  # init-db, import, export
 
     territory_commands.register(cli)
+    from exchange.commands import mail as mail_commands  # send-mail, notify-due, mail-status
+
+    mail_commands.register(cli)
     pass
 
 

@@ -144,7 +144,7 @@ def _proposal_context(proposal: Proposal) -> dict[str, Any]:
 
 
 def proposals_stored(session: Session, proposals: Iterable[Proposal], *, now: datetime) -> int:
-    """A run stored these proposals: each household of each gets « nouvelle proposition »; returns the count."""
+    """A run stored these proposals: each of their households gets « nouvelle proposition »; a count."""
     count = 0
     for proposal in proposals:
         for move in proposal.moves:
