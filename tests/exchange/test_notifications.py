@@ -147,7 +147,7 @@ def test_legal_notices_cannot_be_muted_and_muting_cancels_what_waits(session, wo
     notifications.notify(session, "changed", account, {"proposal_id": 1}, key="x")
     assert notifications.set_muted(session, account.id, ["changed", "reminder"]) == ["changed", "reminder"]
     waiting = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.dedup_key == "changed:x:a%d" % account.id)
+        select(OutboxMessage).where(OutboxMessage.dedup_key == f"changed:x:a{account.id}")
     )
     assert waiting.one().status == "cancelled"
     assert notifications.notify(session, "changed", account, {"proposal_id": 1}, key="y") == []
