@@ -42,6 +42,7 @@ __all__ = [
     "notify",
     "preferences_token",
     "proposal_changed",
+    "proposal_repaired",
     "proposals_stored",
     "queue_due",
     "request_paused",
@@ -154,6 +155,22 @@ def proposals_stored(session: Session, proposals: Iterable[Proposal], *, now: da
                     session, "proposal", household, _proposal_context(proposal), key=f"{proposal.id}", now=now
                 )
             )
+    return count
+
+
+def proposal_repaired(
+    session: Session, proposal: Proposal, *, now: datetime, households: Iterable[int] | None = None
+) -> int:
+    """The proposal was repaired: ``households`` (default: all of its households) get the legal notice
+    with its new deadline. The hook of the repair; returns how many messages were queued."""
+    wanted = None if households is None else set(households)
+    count = 0
+    for move in proposal.moves:
+        if wanted is None or move.household_id in wanted:
+            household = _household(session, move.household_id)
+            context = _proposal_context(proposal)
+            key = f"{proposal.id}:{proposal.answer_deadline.isoformat()}"
+            count += len(notify(session, "repaired", household, context, key=key, now=now))
     return count
 
 

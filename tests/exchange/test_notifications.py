@@ -186,3 +186,13 @@ def test_preferences_tokens_are_signed():
     assert notifications.account_for_token(token, "autre clé") is None
     assert notifications.account_for_token(token.replace("42-", "43-"), "clé") is None
     assert notifications.account_for_token("42", "clé") is None
+
+
+def test_the_repair_hook_tells_each_household_once_per_new_deadline(session, world):
+    proposal = world["move"]["H4"].proposal
+    h4 = world["move"]["H4"].household_id
+    assert notifications.proposal_repaired(session, proposal, now=DAY, households=[h4]) == 1
+    assert notifications.proposal_repaired(session, proposal, now=DAY) == 1  # H5 now; H4 already told
+    proposal.answer_deadline = date(2026, 1, 20)
+    assert notifications.proposal_repaired(session, proposal, now=DAY) == 2
+    assert sorted(r for _, r in _outbox(session, "repaired")) == ["h4", "h4", "h5", "h5"]
