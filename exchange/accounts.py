@@ -76,7 +76,7 @@ class Account:
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""
     if len(password) < 8:
-        raise ValueError("password: au moins 8 caractères")
+        raise InvalidArgument({"password": ["au moins 8 caractères"]})
     return _hasher.hash(password)
 
 
@@ -221,9 +221,9 @@ def create_user(
     """
     login = login.strip().lower()
     if role not in ROLES:
-        raise ValueError(f"role: {role!r} inconnu (attendu : {', '.join(ROLES)})")
+        raise InvalidArgument({"role": [f"{role!r} inconnu (attendu : {', '.join(ROLES)})"]})
     if not login:
-        raise ValueError("login: obligatoire")
+        raise InvalidArgument({"login": ["obligatoire"]})
     territory_row = session.scalars(select(Territory).where(Territory.code == territory)).one_or_none()
     if territory_row is None:
         raise NotFound(f"territoire {territory!r} introuvable")
@@ -239,16 +239,16 @@ def create_user(
     )
     if role == "tenant":
         if household is None:
-            raise ValueError("household: obligatoire pour un compte locataire")
+            raise InvalidArgument({"household": ["obligatoire pour un compte locataire"]})
         row.household_id = _household_id(session, territory_row.id, household)
     elif household is not None:
-        raise ValueError("household: seulement pour un compte locataire")
+        raise InvalidArgument({"household": ["seulement pour un compte locataire"]})
     if role == "staff":
         if landlord is None:
-            raise ValueError("landlord: obligatoire pour un compte de bailleur")
+            raise InvalidArgument({"landlord": ["obligatoire pour un compte de bailleur"]})
         row.landlord_id = _landlord_id(session, territory_row.id, landlord)
     elif landlord is not None:
-        raise ValueError("landlord: seulement pour un compte de bailleur")
+        raise InvalidArgument({"landlord": ["seulement pour un compte de bailleur"]})
     session.add(row)
     session.flush()
     return _account(row)
@@ -297,7 +297,7 @@ def issue_api_token(
 ) -> ApiToken:
     """A new API token for the account, valid for ``lifetime`` (the previous token stops working)."""
     if lifetime <= timedelta(0):
-        raise ValueError(f"lifetime: durée positive attendue, pas {lifetime}")
+        raise InvalidArgument({"lifetime": [f"durée positive attendue, pas {lifetime}"]})
     row = session.get(UserAccount, account_id)
     if row is None:
         raise NotFound(f"compte {account_id} introuvable")

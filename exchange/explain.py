@@ -7,7 +7,8 @@ gathers the figures, :func:`format_explanation` writes them as text for the comm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from exchange import glossary
@@ -119,12 +120,21 @@ class Explanation:
     candidates: tuple[Candidate, ...]  # every allowed move, best first
     rejected: tuple[tuple[policy.Rule, int], ...]  # other candidate dwellings: how many break each rule
     config: PolicyConfig
+    chances: Mapping[str, float] = field(
+        default_factory=dict
+    )  # dwelling ref -> estimated chance (staff only)
 
 
 def explain_household(
-    territory: Territory, household_ref: str, config: PolicyConfig = policy.DEFAULT_CONFIG
+    territory: Territory,
+    household_ref: str,
+    config: PolicyConfig = policy.DEFAULT_CONFIG,
+    chances: Mapping[str, float] | None = None,
 ) -> Explanation:
     """The figures behind one household's criteria and candidate dwellings (POLICY.md §1–§4).
+
+    ``chances`` maps candidate dwellings to the move's estimated chance (:mod:`exchange.chances`),
+    shown to the staff and never to the household.
 
     Raises ``KeyError`` when the territory has no household ``household_ref``.
     """
@@ -164,6 +174,7 @@ def explain_household(
         candidates=candidates,
         rejected=tuple((rule, rejected[rule]) for rule in policy.RULES if rule in rejected),
         config=config,
+        chances=dict(chances or {}),
     )
 
 
@@ -278,4 +289,7 @@ def format_explanation(explanation: Explanation, limit: int | None = 10) -> str:
     for rank, candidate in enumerate(shown, start=1):
         lines.append(f"  {rank}. {candidate.points.total} points — {_dwelling_line(candidate.dwelling)}")
         lines.append(f"     {points_breakdown(candidate.points)}")
+        chance = e.chances.get(candidate.dwelling.ref)
+        if chance is not None:
+            lines.append(f"     chance estimée d'aboutir (acceptation et CALEOL) : {round(100 * chance)} %")
     return "\n".join(lines)

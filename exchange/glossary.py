@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "OBJECTIVE_LABELS",
+    "chance_label",
     "ACCESSIBILITY",
     "ACCOUNT_ROLES",
     "CRITERIA",
@@ -261,7 +263,7 @@ MAIL_SUBJECTS = _frozen(
         "lapsed": "La date limite de réponse à la proposition n° {proposal_id} est passée",
         "changed": "La proposition n° {proposal_id} a changé",
         "decision": "Décision de la commission d'attribution sur la proposition n° {proposal_id}",
-        "repaired": "La proposition n° {proposal_id} a été réparée",
+        "repaired": "Une nouvelle proposition remplace la proposition n° {repairs}",
         "paused": "Votre demande d'échange est en pause",
         "digest": "Mouvements à décider par votre commission d'attribution",
     }
@@ -395,3 +397,21 @@ def statistic_label(key: str) -> str:
         if key in table:
             return table[key]
     return key.replace("_", " ")
+
+
+OBJECTIVE_LABELS = _frozen(
+    {
+        "points": "points des propositions",
+        "expected": "espérance des points des mouvements menés à bien (en millièmes de point)",
+    }
+)
+"""What a run maximises (``exchange match --objective``, the territory's run settings)."""
+
+
+def chance_label(chance: float | None) -> str:
+    """An estimated chance in French, « — » when none was estimated.
+
+    >>> chance_label(0.537), chance_label(None)
+    ('54 %', '—')
+    """
+    return "—" if chance is None else f"{round(100 * chance)} %"

@@ -168,7 +168,8 @@ def proposal_repaired(
     for move in proposal.moves:
         if wanted is None or move.household_id in wanted:
             household = _household(session, move.household_id)
-            context = _proposal_context(proposal)
+            # The household knows the proposal that failed, not the new number: say both.
+            context = {**_proposal_context(proposal), "repairs": proposal.repairs_id or proposal.id}
             key = f"{proposal.id}:{proposal.answer_deadline.isoformat()}"
             count += len(notify(session, "repaired", household, context, key=key, now=now))
     return count

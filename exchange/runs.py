@@ -16,10 +16,11 @@ the job's ``finished`` status, or records ``failed`` with a French reason and no
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 
 import matching
 from exchange import notifications, records, settings
+from exchange.chances import move_chances
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
 from exchange.loading import load_territory
@@ -44,6 +46,7 @@ from exchange.models.workflow import (
 )
 from matching import policy
 from matching.config import PolicyConfig
+from matching.expected import chain_value, cycle_value
 from matching.graph import build_instance
 from matching.territory import Territory as PlainTerritory
 from matching.types import Instance, Solution, SolveParams
@@ -64,6 +67,8 @@ __all__ = [
     "list_jobs",
     "list_runs",
     "live_refs",
+    "RunContext",
+    "proposal_rows",
     "run_count",
     "run_territory",
     "territory_caps",
@@ -190,13 +195,15 @@ def _load(session: Session, code: str, as_of: date) -> PlainTerritory:
 
 
 @dataclass(frozen=True, slots=True)
-class _Context:
+class RunContext:
+    """What a run solved: the plain territory, its instance and the policy (to detail the moves)."""
+
     plain: PlainTerritory
     instance: Instance
     config: PolicyConfig
 
 
-def _move_details(ctx: _Context, household_ref: str, dwelling_ref: str, points: int) -> dict[str, Any]:
+def _move_details(ctx: RunContext, household_ref: str, dwelling_ref: str, points: int) -> dict[str, Any]:
     households = {h.ref: h for h in ctx.plain.households}
     dwellings = {d.ref: d for d in ctx.plain.dwellings}
     requests = {r.household: r for r in ctx.plain.requests}
@@ -222,37 +229,50 @@ def _move_details(ctx: _Context, household_ref: str, dwelling_ref: str, points: 
     }
 
 
-def _store(
-    session: Session, territory: Territory, ctx: _Context, solution: Solution, run: Run, *, now: datetime
-) -> None:
+def proposal_rows(
+    session: Session,
+    territory_id: int,
+    ctx: RunContext,
+    proposals: Sequence[matching.Proposal],
+    *,
+    notified_on: date,
+    chances: Mapping[tuple[str, str], float],
+) -> list[Proposal]:
+    """New proposal rows (not added) for solved ``proposals``, best first, with their estimated chances."""
     refs_h = set(ctx.instance.households)
     refs_d = set(ctx.instance.households.values()) | set(ctx.instance.vacancies)
     household_ids = dict(
         session.execute(
             select(Household.ref, Household.id).where(
-                Household.territory_id == territory.id, Household.ref.in_(refs_h)
+                Household.territory_id == territory_id, Household.ref.in_(refs_h)
             )
         ).all()
     )
     dwelling_ids = dict(
         session.execute(
             select(Dwelling.ref, Dwelling.id).where(
-                Dwelling.territory_id == territory.id, Dwelling.ref.in_(refs_d)
+                Dwelling.territory_id == territory_id, Dwelling.ref.in_(refs_d)
             )
         ).all()
     )
-    deadline = answer_deadline(run.as_of, settings.answer_days(session, territory.id))
-    ordered = sorted(solution.proposals, key=lambda p: (-p.points, p.moves[0].household if p.moves else ""))
+    deadline = answer_deadline(notified_on, settings.answer_days(session, territory_id))
+    ordered = sorted(proposals, key=lambda p: (-p.points, p.moves[0].household if p.moves else ""))
+    rows = []
     for solved in ordered:
+        odds = [chances.get((m.household, m.dwelling), 1.0) for m in solved.moves]
+        value_of = cycle_value if solved.kind == "cycle" else chain_value
+        value = value_of([m.points for m in solved.moves], odds)
         proposal = Proposal(
-            territory_id=territory.id,
+            territory_id=territory_id,
             kind=solved.kind,
             points=solved.points,
             status="proposed",
-            notified_on=run.as_of,
+            notified_on=notified_on,
             answer_deadline=deadline,
+            chance=round(math.prod(odds), 3),
+            expected_points=round(value, 1),
         )
-        for position, move in enumerate(solved.moves):
+        for position, (move, chance) in enumerate(zip(solved.moves, odds, strict=True)):
             proposal.moves.append(
                 ProposalMove(
                     position=position,
@@ -261,9 +281,27 @@ def _store(
                     to_dwelling_id=dwelling_ids[move.dwelling],
                     points=move.points,
                     live=True,
+                    chance=chance,
                     **_move_details(ctx, move.household, move.dwelling, move.points),
                 )
             )
+        rows.append(proposal)
+    return rows
+
+
+def _store(
+    session: Session,
+    territory: Territory,
+    ctx: RunContext,
+    solution: Solution,
+    run: Run,
+    *,
+    now: datetime,
+    chances: Mapping[tuple[str, str], float],
+) -> None:
+    for proposal in proposal_rows(
+        session, territory.id, ctx, solution.proposals, notified_on=run.as_of, chances=chances
+    ):
         run.proposals.append(proposal)
     session.add(run)
     session.flush()
@@ -356,7 +394,12 @@ def run_territory(
     report("built")
     _checkpoint("built")
 
-    params = params or SolveParams(max_cycle=config.max_cycle, max_chain=config.max_chain)
+    if params is None:
+        objective = settings.run_settings(session, territory.code).objective
+        params = SolveParams(max_cycle=config.max_cycle, max_chain=config.max_chain, objective=objective)
+    if params.objective == "expected":  # every candidate move's chance, from the refitted model
+        pairs = [(m.household, m.dwelling) for m in instance.moves]
+        instance = replace(instance, chances=move_chances(session, territory.id, plain, config, pairs))
     t0 = clock()
     solution = matching.solve(instance, params)
     timings["solve_s"] = clock() - t0
@@ -385,10 +428,17 @@ def run_territory(
             "time_limit_s": params.time_limit_s,
             "seed": params.seed,
             "workers": params.workers,
+            "objective": params.objective,
         },
         timings={},
     )
-    _store(session, territory, _Context(plain, instance, config), solution, run, now=started)
+    chances = instance.chances
+    if params.objective != "expected":  # the chosen moves' chances, shown to the staff and CALEOL
+        chosen = [(m.household, m.dwelling) for p in solution.proposals for m in p.moves]
+        chances = move_chances(session, territory.id, plain, config, chosen)
+    _store(
+        session, territory, RunContext(plain, instance, config), solution, run, now=started, chances=chances
+    )
     timings["store_s"] = clock() - t0
     run.timings = {k: round(v, 4) for k, v in timings.items()}
     run.finished_at = started if now is not None else datetime.now()

@@ -7,7 +7,9 @@ One home for every number a territory may change, read by every caller (runs, wo
   :class:`~matching.config.PolicyConfig`, :func:`update_policy` validates changes (French messages
   naming each bad setting) and stores them;
 - the workflow delays (answer, notice before the move, each landlord's CALEOL delay, when a request
-  pauses): :func:`get_delays`, :func:`set_delays` and one reader per delay.
+  pauses): :func:`get_delays`, :func:`set_delays` and one reader per delay;
+- what a run maximises (``objective``: ``points`` or ``expected``) and whether a failed proposal is
+  repaired at once (``repair``, on by default): :func:`run_settings`, :func:`update_run_settings`.
 
 The rules themselves live in :mod:`matching.policy`. Functions take a SQLAlchemy session and never
 commit: the caller owns the transaction.
@@ -27,8 +29,16 @@ from exchange import glossary, records
 from exchange.deadlines import MIN_ANSWER_DAYS
 from exchange.errors import InvalidArgument, InvalidInput
 from exchange.models import Landlord, Territory, UserAccount
-from exchange.models.workflow import AUDIT_SYSTEM, AuditEvent, LandlordWorkflow, TerritoryWorkflow
+from exchange.models.workflow import (
+    AUDIT_SYSTEM,
+    RUN_OBJECTIVES,
+    AuditEvent,
+    LandlordWorkflow,
+    TerritoryWorkflow,
+)
+from exchange.schemas.fields import shown
 from matching.config import RANGES, PolicyConfig
+from matching.types import Objective
 
 __all__ = [
     "DEFAULT_ANSWER_DAYS",
@@ -38,6 +48,7 @@ __all__ = [
     "Delays",
     "InvalidPolicy",
     "PolicyConfig",
+    "RunSettings",
     "answer_days",
     "decision_days",
     "get_delays",
@@ -46,8 +57,10 @@ __all__ = [
     "policy_config",
     "policy_overrides",
     "reminder_days",
+    "run_settings",
     "set_delays",
     "update_policy",
+    "update_run_settings",
     "validate_policy",
 ]
 
@@ -95,6 +108,13 @@ def _check(name: str, value: object) -> str | None:
     return None
 
 
+def _received(value: object) -> str:
+    """The refused value as a message may echo it: short, printable, never a 4,000-digit number."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "un nombre trop grand"
+    return shown(repr(value))
+
+
 def validate_policy(data: Mapping[str, Any], base: PolicyConfig | None = None) -> PolicyConfig:
     """``base`` (POLICY.md's defaults when None) with the settings of ``data`` applied.
 
@@ -110,7 +130,7 @@ def validate_policy(data: Mapping[str, Any], base: PolicyConfig | None = None) -
             continue
         problem = _check(name, value)
         if problem is not None:
-            messages[name] = [f"{glossary.setting_label(name)} : {problem} (reçu : {value!r})"]
+            messages[name] = [f"{glossary.setting_label(name)} : {problem} (reçu : {_received(value)})"]
     if messages:
         raise InvalidPolicy(messages)
     merged = (base or _DEFAULTS).to_dict()
@@ -312,3 +332,45 @@ def reminder_days(session: Session, territory_id: int) -> int:
     """Days before an answer deadline when a silent household is reminded by mail (0: never)."""
     row = session.get(TerritoryWorkflow, territory_id)
     return DEFAULT_REMINDER_DAYS if row is None else row.reminder_days
+
+
+# Run settings: what a run maximises and whether a failed proposal is repaired at once -----------
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """A territory's ``objective`` (``points`` or ``expected``) and ``repair`` (on by default)."""
+
+    objective: Objective = "points"
+    repair: bool = True
+
+
+def _workflow_row(session: Session, territory_id: int) -> TerritoryWorkflow | None:
+    return session.get(TerritoryWorkflow, territory_id)
+
+
+def run_settings(session: Session, territory_code: str) -> RunSettings:
+    """The territory's run settings (the defaults when it never set them)."""
+    row = _workflow_row(session, _territory_row(session, territory_code).id)
+    if row is None:
+        return RunSettings()
+    return RunSettings("expected" if row.objective == "expected" else "points", bool(row.repair))
+
+
+def update_run_settings(
+    session: Session, territory_code: str, *, objective: str | None = None, repair: bool | None = None
+) -> RunSettings:
+    """Store a new objective and/or repair setting (no commit); :class:`InvalidPolicy` for a bad one."""
+    if objective is not None and objective not in RUN_OBJECTIVES:
+        raise InvalidPolicy({"objective": [f"objectif inconnu : {objective} (points ou expected)"]})
+    territory = _territory_row(session, territory_code)
+    row = _workflow_row(session, territory.id)
+    if row is None:
+        row = TerritoryWorkflow(territory_id=territory.id)
+        session.add(row)
+    if objective is not None:
+        row.objective = objective
+    if repair is not None:
+        row.repair = repair
+    session.flush()
+    return run_settings(session, territory_code)

@@ -45,6 +45,7 @@ class Stats:
         default_factory=dict
     )  # made, accepted, confirmed, completed, failed, live
     proposals_by_kind: dict[str, int] = field(default_factory=dict)
+    repairs: dict[str, int] = field(default_factory=dict)  # repaired proposals: made, completed
     failures: dict[str, int] = field(default_factory=dict)  # refused, no_answer, non_attribution, ...
     answers: dict[str, int] = field(default_factory=dict)  # accepted, refused (incl. silences)
     refusal_reasons: dict[str, int] = field(default_factory=dict)
@@ -121,7 +122,12 @@ def _open_request_criteria(session: Session, code: str) -> list[tuple[str, list[
 def _proposals(session: Session, territory_id: int, year: int | None, stats: Stats) -> None:
     rows = session.execute(
         select(
-            Proposal.kind, Proposal.status, Proposal.accepted_on, Proposal.confirmed_on, Proposal.failure
+            Proposal.kind,
+            Proposal.status,
+            Proposal.accepted_on,
+            Proposal.confirmed_on,
+            Proposal.failure,
+            Proposal.repairs_id,
         ).where(Proposal.territory_id == territory_id, _year(Proposal.notified_on, year))
     ).all()
     stats.proposals = {
@@ -133,6 +139,8 @@ def _proposals(session: Session, territory_id: int, year: int | None, stats: Sta
         "live": sum(1 for r in rows if r.status in ("proposed", "deciding", "confirmed")),
     }
     stats.proposals_by_kind = dict(sorted(Counter(r.kind for r in rows).items()))
+    repaired = [r for r in rows if r.repairs_id is not None]
+    stats.repairs = {"made": len(repaired), "completed": sum(1 for r in repaired if r.status == "completed")}
     stats.failures = dict(sorted(Counter(r.failure for r in rows if r.status == "failed").items()))
 
 
@@ -319,6 +327,7 @@ def _sections(stats: Stats) -> list[tuple[str, dict[str, Any]]]:
         ),
         ("Demandes déposées sur la période", {"filed": stats.requests_filed}),
         ("Propositions", {**stats.proposals, **stats.proposals_by_kind}),
+        ("Propositions réparées après un échec", stats.repairs),
         ("Causes d'échec", stats.failures),
         (
             "Réponses des ménages",

@@ -36,6 +36,7 @@ from exchange.models.workflow import (
     Proposal,
     ProposalMove,
 )
+from exchange.repair import repair_failed
 from exchange.schemas import load_or_raise
 from exchange.schemas.contracts import DecisionSchema, WithdrawSchema
 
@@ -408,6 +409,7 @@ def answer_move(
     )
     if not accepted:
         _fail(session, proposal, user, "refused", at, [move])
+        repair_failed(session, proposal, user, at)
     elif all(m.answer == "accepted" for m in proposal.moves):
         _to_committees(session, proposal, user, at)
     return move
@@ -470,6 +472,7 @@ def withdraw_move(
                     {"status": "open", "why": "withdrawn"},
                     at,
                 )
+    repair_failed(session, proposal, user, at)
     return move
 
 
@@ -510,6 +513,7 @@ def expire_deadlines(session: Session, now: datetime, *, territory_id: int | Non
             )
         _fail(session, proposal, None, "no_answer", now, silent)
         _count_silences(session, proposal, [m.household_id for m in silent], now)
+        repair_failed(session, proposal, None, now)
         failed.append(proposal)
     return failed
 
@@ -661,6 +665,7 @@ def _settle(session: Session, proposal: Proposal, actor: UserAccount | None, at:
                     at,
                 )
                 notifications.request_paused(session, move.household_id, request_id, "inadmissible", now=at)
+        repair_failed(session, proposal, actor, at)
     elif all(attributed for _, attributed in outcomes):
         notice = settings.move_notice_days(session, proposal.territory_id)
         proposal.confirmed_on = at.date()
@@ -858,7 +863,7 @@ def set_move_date(
     if proposal.status != "confirmed":
         raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
     if move_date < at.date():
-        raise ValueError("move_date: la date du déménagement ne peut pas être passée")
+        raise InvalidArgument({"move_date": ["la date du déménagement ne peut pas être passée"]})
     before = _state(proposal)
     proposal.move_date = move_date
     session.flush()

@@ -1,12 +1,14 @@
 """Independent checker: recompute a solution's validity and objective from the instance alone.
 
-It shares no code with the solver: it reads the instance's moves directly.
+It shares no code with the solver: it reads the instance's moves directly. With the objective
+``expected`` it recomputes each proposal's expected points from ``instance.chances`` (a cycle counts
+when all its moves complete, a chain's move when it and the moves before it do), in thousandths.
 """
 
 from __future__ import annotations
 
 from matching.errors import InvalidSolution
-from matching.types import Instance, Solution, SolveParams
+from matching.types import EXPECTED_SCALE, Instance, Proposal, Solution, SolveParams
 
 __all__ = ["problems", "verify"]
 
@@ -23,6 +25,9 @@ def problems(instance: Instance, solution: Solution, params: SolveParams | None 
     []
     >>> problems(inst, Solution((cycle,), 10, 10.0, "optimal"))
     ['objective 10 differs from the sum of the moves 9']
+    >>> half = Instance(inst.households, (), inst.moves, chances={("H1", "D2"): 0.5})
+    >>> problems(half, Solution((cycle,), 4500, 4500.0, "optimal"), SolveParams(objective="expected"))
+    []
     """
     found: list[str] = []
     allowed = {(m.household, m.dwelling): m.points for m in instance.moves}
@@ -31,6 +36,7 @@ def problems(instance: Instance, solution: Solution, params: SolveParams | None 
     seen_households: set[str] = set()
     seen_dwellings: set[str] = set()
     total = 0
+    expected = params is not None and params.objective == "expected"
     for number, proposal in enumerate(solution.proposals):
         where = f"proposal {number} ({proposal.kind})"
         moves = proposal.moves
@@ -49,7 +55,10 @@ def problems(instance: Instance, solution: Solution, params: SolveParams | None 
                 found.append(f"{where}: dwelling {move.dwelling} is given twice")
             seen_households.add(move.household)
             seen_dwellings.add(move.dwelling)
-            total += move.points
+            if not expected:
+                total += move.points
+        if expected:
+            total += _expected_thousandths(instance, proposal)
         if proposal.kind == "cycle":
             if len(moves) < 2 or (params and len(moves) > params.max_cycle):
                 found.append(f"{where}: {len(moves)} households is outside the cycle cap")
@@ -71,10 +80,23 @@ def problems(instance: Instance, solution: Solution, params: SolveParams | None 
         else:
             found.append(f"{where}: unknown kind")
     if total != solution.objective:
-        found.append(f"objective {solution.objective} differs from the sum of the moves {total}")
+        what = "expected value of the proposals" if expected else "sum of the moves"
+        found.append(f"objective {solution.objective} differs from the {what} {total}")
     if solution.bound + 1e-6 < solution.objective:
         found.append(f"bound {solution.bound} is below the objective {solution.objective}")
     return found
+
+
+def _expected_thousandths(instance: Instance, proposal: Proposal) -> int:
+    """The proposal's expected points in thousandths: all-or-nothing for a cycle, by prefix for a chain."""
+    alive = 1.0
+    value = 0.0
+    for move in proposal.moves:
+        alive *= instance.chances.get((move.household, move.dwelling), 1.0)
+        value += move.points * alive
+    if proposal.kind == "cycle":
+        value = alive * proposal.points
+    return round(value * EXPECTED_SCALE)
 
 
 def verify(instance: Instance, solution: Solution, params: SolveParams | None = None) -> None:

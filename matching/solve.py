@@ -19,6 +19,7 @@ from matching.cycles import (
     strong_components,
     weak_components,
 )
+from matching.expected import chain_columns, weigh_cycles
 from matching.model import solve_component
 from matching.program import ChainArc, Columns
 from matching.types import Instance, Move, Proposal, Solution, SolveParams
@@ -31,7 +32,10 @@ _ORDER = {"optimal": 0, "feasible": 1, "unknown": 2, "infeasible": 3}
 def solve(
     instance: Instance, params: SolveParams | None = None, *, backend: str = "CBC", lp_backend: str = "GLOP"
 ) -> Solution:
-    """Choose the cycles and chains of maximal total points, with a proven bound.
+    """Choose the cycles and chains of maximal total points (or expected points), with a proven bound.
+
+    With ``params.objective == "expected"`` the value of a proposal is its expected points of
+    completed moves under ``instance.chances`` (:mod:`matching.expected`), in thousandths of a point.
 
     Arcs that can lie neither on a cycle (both ends in one strongly connected component) nor on a
     chain (source within reach of a vacancy) are dropped; what is left splits into weakly connected
@@ -97,6 +101,9 @@ def _solve(instance: Instance, params: SolveParams, backend: str, lp_backend: st
 
     t0 = clock()
     members, points = cycle_arrays(graph, params.max_cycle, comp, (src, dst, weight))
+    if params.objective == "expected":  # chains become explicit columns; no position-indexed arcs
+        members, points = _expected_columns(instance, graph, params.max_chain, members)
+        on_chain = np.zeros(len(src), dtype=bool)
     # Chain arcs: out of a vacancy at position 1 only; out of a household at depth d, at d+1 .. max_chain.
     a_src, a_dst, a_w = src[on_chain], dst[on_chain], weight[on_chain]
     first = np.where(a_src >= n, 1, depth[a_src] + 1)
@@ -142,7 +149,8 @@ def _solve(instance: Instance, params: SolveParams, backend: str, lp_backend: st
         if _ORDER[result.status] > _ORDER[status]:
             status = result.status
         for c in result.cycles:
-            proposals.append(_cycle_proposal(graph, tuple(x for x in part.members[c].tolist() if x >= 0)))
+            row = tuple(x for x in part.members[c].tolist() if x >= 0)
+            proposals.append(_chain_proposal(graph, row) if row[0] >= n else _cycle_proposal(graph, row))
         proposals.extend(_chains(graph, result.arcs))
     timings["solve_s"] = clock() - t0
     timings["total_s"] = clock() - start
@@ -150,6 +158,26 @@ def _solve(instance: Instance, params: SolveParams, backend: str, lp_backend: st
         status = "unknown"
     proposals.sort(key=lambda p: (p.kind, p.moves[0].household))
     return Solution(tuple(proposals), objective, max(bound, float(objective)), status, timings)  # type: ignore[arg-type]
+
+
+def _expected_columns(
+    instance: Instance, graph: Graph, max_chain: int, members: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Cycles weighed by their expected value, then every chain as a column (vacancy first)."""
+    index = {h: i for i, h in enumerate(graph.households)}
+    owner = {d: u for u, d in enumerate(graph.dwellings)}
+    chance: dict[tuple[int, int], float] = {}
+    for (household, dwelling), p in instance.chances.items():
+        u, v = owner.get(dwelling), index.get(household)
+        if u is not None and v is not None:
+            chance[(u, v)] = float(p)
+    cycle_weights = weigh_cycles(graph, members, chance)
+    chains, chain_weights = chain_columns(graph, max_chain, chance)
+    width = max(members.shape[1], chains.shape[1])
+    padded = np.full((len(members) + len(chains), width), -1, dtype=np.int64)
+    padded[: len(members), : members.shape[1]] = members
+    padded[len(members) :, : chains.shape[1]] = chains
+    return padded, np.concatenate([cycle_weights, chain_weights])
 
 
 def _split(part: npt.NDArray[np.int64], n_parts: int) -> list[npt.NDArray[np.int64]]:
@@ -168,6 +196,15 @@ def _cycle_proposal(graph: Graph, cycle: tuple[int, ...]) -> Proposal:
         for i in range(len(cycle))
     )
     return Proposal("cycle", moves)
+
+
+def _chain_proposal(graph: Graph, row: tuple[int, ...]) -> Proposal:
+    """An explicit chain column: ``row[0]`` is the vacancy, then households in order."""
+    moves = tuple(
+        Move(graph.households[row[k]], graph.dwellings[row[k - 1]], graph.weight(row[k - 1], row[k]))
+        for k in range(1, len(row))
+    )
+    return Proposal("chain", moves)
 
 
 def _chains(graph: Graph, arcs: tuple[ChainArc, ...]) -> list[Proposal]:

@@ -12,11 +12,19 @@ dwelling of u" worth ``w`` points.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 ProposalKind = Literal["cycle", "chain"]
 SolveStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
+Objective = Literal["points", "expected"]
+
+OBJECTIVES: tuple[Objective, ...] = ("points", "expected")
+"""``points``: the points of the proposals made; ``expected``: the expected points of completed moves."""
+
+EXPECTED_SCALE = 1000
+"""Objectives ``expected`` are counted in thousandths of a point (integers, like ``points``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +43,21 @@ class Instance:
     ``households`` maps each requesting household to the dwelling it frees when
     it moves; ``vacancies`` are offered vacant dwellings (chain sources);
     ``moves`` are the allowed, scored moves. Every move's dwelling is either a
-    vacancy or the dwelling of a household of ``households``.
+    vacancy or the dwelling of a household of ``households``. ``chances`` maps
+    ``(household, dwelling)`` to the estimated chance that the move is accepted by
+    the household and its CALEOL (1.0 when absent); only the objective
+    ``expected`` reads it.
     """
 
     households: dict[str, str]
     vacancies: tuple[str, ...]
     moves: tuple[Move, ...]
     name: str = ""
+    chances: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+    def chance(self, household: str, dwelling: str) -> float:
+        """The estimated chance of the move ``household -> dwelling`` (1.0 when unknown)."""
+        return float(self.chances.get((household, dwelling), 1.0))
 
     def __hash__(self) -> int:  # dict field: hash by identity of content that is hashable
         return hash((self.name, self.vacancies, self.moves))
@@ -75,8 +91,11 @@ class SolveParams:
     time_limit_s: float = 600.0
     workers: int = 2
     seed: int = 0
+    objective: Objective = "points"
 
     def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective: must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}")
         if not 2 <= self.max_cycle <= 5:
             raise ValueError(f"max_cycle: must be between 2 and 5, got {self.max_cycle!r}")
         if not 0 <= self.max_chain <= 6:
@@ -87,7 +106,11 @@ class SolveParams:
 
 @dataclass(frozen=True, slots=True)
 class Solution:
-    """Chosen proposals with the objective, a proven upper bound and timings (seconds)."""
+    """Chosen proposals with the objective, a proven upper bound and timings (seconds).
+
+    With the objective ``expected``, ``objective`` and ``bound`` count thousandths of a point
+    (:data:`EXPECTED_SCALE`): each proposal's expected points, rounded to the nearest thousandth.
+    """
 
     proposals: tuple[Proposal, ...]
     objective: int

@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import db, filters, limits, writes
@@ -98,8 +98,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (auth, tenant, committee, territory, mail, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself, except for token-authenticated calls
+    app.url_value_preprocessor(_ids_within_integer)
 
     from exchange.cli import cli
 
     app.cli.add_command(cli)
     return app
+
+
+def _ids_within_integer(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A portal page whose id cannot exist (beyond PostgreSQL's INTEGER) is not found: 404.
+
+    The API answers 422 by field instead (``web.api._check_ids``).
+    """
+    from exchange.schemas import INT_MAX
+
+    if request.blueprint == "api" or not values:
+        return
+    if any(isinstance(value, int) and not 0 <= value <= INT_MAX for value in values.values()):
+        abort(404)

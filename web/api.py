@@ -119,6 +119,8 @@ def _json(root: str = BODY, *, unreadable: int = 400) -> Any:
         if unreadable == 422:
             raise InvalidInput({root: [where]}) from None
         abort(400, description=f"Corps JSON attendu (un objet) : {where[0].lower()}{where[1:]}")
+    except ValueError:  # an integer of more than 4,300 digits
+        raise InvalidInput({root: ["JSON illisible : un nombre compte trop de chiffres."]}) from None
 
 
 def _load(schema: Schema, *, optional: bool = False) -> dict[str, Any]:
@@ -249,11 +251,7 @@ def get_request() -> Any:
 def put_request() -> Any:
     """File or replace the request's wishes."""
     session = get_session()
-    known = tuple(portal.territory_communes(session, g.account.territory_id))
-    data = _load(c.WishesSchema(communes=known))
-    wishes = portal.Wishes(
-        tuple(data["communes"]), data["min_rooms"], data["max_rooms"], data["max_cost"], data["accept_qpv"]
-    )
+    wishes = portal.load_wishes(session, g.account, _json(), root=BODY)
     try:
         created = portal.save_request(session, g.account, wishes)
     except ExchangeError as exc:

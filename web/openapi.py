@@ -214,19 +214,13 @@ def _schema_name(schema: Any) -> str:
     return name
 
 
-def _blueprint_app() -> Flask:
-    """A bare app serving only the API's routes (to describe them outside a request)."""
-    from web.api import bp
-
-    app = Flask("openapi")
-    app.register_blueprint(bp)
-    return app
-
-
 def openapi_document(app: Flask | None = None) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of the ``api`` blueprint's routes, from their :class:`Operation`."""
+    """The OpenAPI 3.1 document of the ``api`` blueprint's routes in ``app`` (by default the current
+    app), from their :class:`Operation`."""
     if app is None:
-        app = current_app if has_app_context() else _blueprint_app()
+        if not has_app_context():
+            raise RuntimeError("openapi_document: no app given and no app context")
+        app = current_app
     prefix = app.blueprints["api"].url_prefix or ""
     spec = APISpec(
         title="Bourse d'échange de logements sociaux — API",

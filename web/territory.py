@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,7 +11,10 @@ from flask_login import current_user
 
 from exchange import portal
 from exchange import runs as run_jobs
-from exchange.errors import ExchangeError, InvalidTerritory, NotFound
+from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
+from exchange.interchange import parse_document
+from exchange.schemas import load_or_raise
+from exchange.schemas.contracts import StatsQuery
 from exchange.settings import InvalidPolicy
 from web import background
 from web.db import get_session, write_and_flash
@@ -79,11 +81,8 @@ def import_file() -> Any:
     if form.validate_on_submit():
         session = get_session()
         try:
-            document = json.loads(form.document.data.read().decode("utf-8"))
+            document = parse_document(form.document.data.read())
             summary = portal.import_territory_document(session, current_user.account, document)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems = [("(document)", f"JSON illisible : {exc}")]
-            status = 422
         except InvalidTerritory as exc:
             session.rollback()
             problems = [(path, msg) for path in sorted(exc.messages) for msg in exc.messages[path]]
@@ -199,22 +198,35 @@ def run(run_id: int) -> Any:
     return render_template("territory/run.html", title=f"Appariement n° {run_id}", report=report)
 
 
+def _year() -> tuple[int | None, list[str]]:
+    """The ``year`` of the query (None: every year), with the French problems of a bad one."""
+    raw = {key: value for key, value in request.args.items() if key == "year" and value != ""}
+    try:
+        return load_or_raise(StatsQuery(), raw, root="year")["year"], []
+    except InvalidInput as exc:
+        return None, [message for messages in exc.messages.values() for message in messages]
+
+
 @bp.get("/statistiques")
 @role_required("admin")
 def stats() -> Any:
-    """Figures for the housing conference, with charts."""
-    year = request.args.get("year", type=int)
+    """Figures for the housing conference, with charts; a bad year: every year, and why."""
+    year, problems = _year()
+    for problem in problems:
+        flash(f"Année ignorée ({problem}) : toutes les années sont affichées.", "error")
     view = portal.stats_view(get_session(), current_user.account, year=year)
     return render_template(
         "territory/stats.html", title="Statistiques", year=year, years=view.years, sections=view.sections
-    )
+    ), (400 if problems else 200)
 
 
 @bp.get("/statistiques/<name>.svg")
 @role_required("admin")
 def chart(name: str) -> Any:
-    """One chart of the statistics as SVG (drawn with matplotlib)."""
-    year = request.args.get("year", type=int)
+    """One chart of the statistics as SVG (drawn with matplotlib); an unknown chart or a bad year: 404."""
+    year, problems = _year()
+    if problems:
+        abort(404)
     try:
         svg = portal.stats_chart(get_session(), current_user.account, name, year=year)
     except NotFound:

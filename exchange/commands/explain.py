@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,8 +26,8 @@ def _from_document(path: Path) -> tuple[Territory, PolicyConfig]:
     return read_document(doc)
 
 
-def _from_database(code: str | None) -> tuple[Territory, PolicyConfig]:
-    """The territory ``code`` (the only one when None) and its policy, read from the database."""
+def _from_database(code: str | None, household_ref: str) -> tuple[Territory, PolicyConfig, dict[str, float]]:
+    """The territory ``code`` (the only one when None), its policy and the household's moves' chances."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -42,7 +43,27 @@ def _from_database(code: str | None) -> tuple[Territory, PolicyConfig]:
                 raise click.UsageError("précisez le territoire avec --territory CODE")
             code = codes[0]
         territory: Territory = load_territory(session, code)
-        return territory, policy_config(session, code)
+        config = policy_config(session, code)
+        return territory, config, _chances(territory, config, household_ref, session)
+
+
+def _chances(
+    territory: Territory, config: PolicyConfig, household_ref: str, session: Any = None
+) -> dict[str, float]:
+    """The estimated chance of each candidate move of the household (the prior without a database)."""
+    from exchange.acceptance import fit_model
+    from exchange.chances import features_of, move_chances
+    from exchange.records import territory as territory_row
+    from matching.policy import household_moves
+
+    if not any(h.ref == household_ref for h in territory.households):
+        return {}
+    pairs = [(household_ref, d.ref) for d, _ in household_moves(territory, household_ref, config)]
+    if session is None:
+        found = fit_model([]).chances(features_of(territory, config, {}, pairs))
+    else:
+        found = move_chances(session, territory_row(session, territory.code).id, territory, config, pairs)
+    return {dwelling: chance for (_, dwelling), chance in found.items()}
 
 
 @click.command("explain")
@@ -72,14 +93,18 @@ def explain(
     from exchange.explain import explain_household, format_explanation
 
     try:
-        territory, config = _from_document(document) if document is not None else _from_database(code)
+        if document is not None:
+            territory, config = _from_document(document)
+            chances = _chances(territory, config, household_ref)
+        else:
+            territory, config, chances = _from_database(code, household_ref)
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_of is not None:
         day: date = as_of.date()
         territory = replace(territory, as_of=day)
     try:
-        explanation = explain_household(territory, household_ref, config)
+        explanation = explain_household(territory, household_ref, config, chances)
     except KeyError:
         raise click.ClickException(
             f"ménage inconnu dans le territoire {territory.code} : {household_ref}"

@@ -1,4 +1,4 @@
-"""``exchange generate``: write a synthetic Centre Littoral territory document (demo data).
+"""``exchange generate``: write a synthetic territory document (demo and benchmark data).
 
 The document follows FORMAT.md and comes from :func:`fixtures.generate.generate_territory`;
 the same seed and size always give the same file.
@@ -42,14 +42,22 @@ def register(group: click.Group) -> None:
     help="Part des ménages ayant une demande de mutation ouverte.",
 )
 @click.option(
+    "--shape",
+    type=click.Choice(["littoral", "metropole"]),
+    default="littoral",
+    show_default=True,
+    help="Forme du territoire : « littoral » (Centre Littoral, communes étendues) ou « metropole » "
+    "(Métropole du Val : petites communes voisines, vœux locaux, graphe dense).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     required=True,
     help="Fichier JSON à écrire (format d'échange bourse-echange/1).",
 )
-def generate(seed: int, dwellings: int, requests_share: float, output: Path) -> None:
-    """Générer un territoire fictif « Centre Littoral » (données de démonstration, aucune personne réelle)."""
+def generate(seed: int, dwellings: int, requests_share: float, shape: str, output: Path) -> None:
+    """Générer un territoire fictif (données de démonstration, aucune personne réelle)."""
     from fixtures.generate import generate_territory
 
     console = Console(stderr=True)
@@ -69,9 +77,11 @@ def generate(seed: int, dwellings: int, requests_share: float, output: Path) -> 
                     tasks[step] = bar.add_task(_STEPS.get(step, step), total=total)
                 bar.update(tasks[step], completed=done)
 
-            document = generate_territory(seed, dwellings, requests_share=requests_share, progress=progress)
+            document = generate_territory(
+                seed, dwellings, requests_share=requests_share, progress=progress, shape=shape
+            )
     else:
-        document = generate_territory(seed, dwellings, requests_share=requests_share)
+        document = generate_territory(seed, dwellings, requests_share=requests_share, shape=shape)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         with output.open("w", encoding="utf-8") as f:

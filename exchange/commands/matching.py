@@ -220,6 +220,17 @@ def _load_territory(path: Path) -> tuple[matching.Territory, PolicyConfig]:
     default=None,
     help="Fichier des propositions (JSON) ; sinon sortie standard.",
 )
+@click.option(
+    "--objective",
+    type=click.Choice(["points", "expected"]),
+    default="points",
+    show_default=True,
+    help=(
+        "Ce que le calcul maximise : les points des propositions (points), ou l'espérance des points "
+        "des mouvements menés à bien (expected), selon la chance estimée de chaque mouvement "
+        "(sans historique, celle du modèle a priori)."
+    ),
+)
 def match(
     territory_file: Path,
     max_cycle: int,
@@ -228,21 +239,35 @@ def match(
     seed: int,
     workers: int,
     output: Path | None,
+    objective: str,
 ) -> None:
     """Calcule les propositions d'un document de territoire (sans base de données)."""
+    from dataclasses import replace
+
     from matching.graph import build_instance
 
-    params = _params(max_cycle, max_chain, time_limit, seed, workers)
+    params = replace(_params(max_cycle, max_chain, time_limit, seed, workers), objective=objective)  # type: ignore[arg-type]
     console = Console(stderr=True)
     t0 = time.perf_counter()
     with _step(console, "Lecture et validation du territoire…"):
         territory, config = _load_territory(territory_file)
     with _step(console, f"Graphe de compatibilité ({len(territory.requests)} demandes)…"):
         instance = build_instance(territory, config)
+    if objective == "expected":  # a document has no history of answers: the model's prior
+        from exchange.acceptance import fit_model
+        from exchange.chances import features_of
+
+        pairs = [(m.household, m.dwelling) for m in instance.moves]
+        instance = replace(instance, chances=fit_model([]).chances(features_of(territory, config, {}, pairs)))
     with _step(console, f"Résolution ({len(instance.moves)} mouvements possibles)…"):
         solution = _solve(instance, params)
     document = proposals_document(
-        instance, solution, as_of=territory.as_of, max_cycle=max_cycle, max_chain=max_chain
+        instance,
+        solution,
+        as_of=territory.as_of,
+        max_cycle=max_cycle,
+        max_chain=max_chain,
+        objective=objective,
     )
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if output is None:

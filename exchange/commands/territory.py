@@ -49,14 +49,16 @@ def init_db() -> None:
 
 
 def _read(path: Path) -> Any:
+    """The JSON of ``path``; unreadable, not JSON or nested too deep: one French line, exit 1."""
+    from exchange.interchange import parse_document
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{path} : lecture impossible ({exc})") from exc
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(
-            f"{path} : JSON invalide, ligne {exc.lineno} colonne {exc.colno} ({exc.msg})"
-        ) from exc
+        return parse_document(path.read_bytes())
+    except OSError as exc:
+        raise click.ClickException(f"{path} : lecture impossible ({exc.strerror})") from None
+    except InvalidTerritory as exc:
+        problems = " ".join(message for messages in exc.messages.values() for message in messages)
+        raise click.ClickException(f"{path} : {problems}") from None
 
 
 class _Bar:
@@ -119,7 +121,7 @@ def import_territory(file: Path, progress: bool | None) -> None:
             click.echo(line, err=True)
         raise click.ClickException(
             f"{file} : document refusé, {len(lines)} erreur(s) ; rien n'a été écrit."
-        ) from exc
+        ) from None
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{summary.line()} ({time.perf_counter() - started:.1f} s)")

@@ -134,7 +134,10 @@ def run(
                 row = runs.run_territory(
                     session, territory, as_of=day, params=params, progress=progress, now=now
                 )
-            optimum = "optimum prouvé" if row.status == "optimal" else f"borne {row.bound:.0f} ({row.status})"
+            optimum = "optimum prouvé"
+            if row.status != "optimal":
+                gap = max(0.0, (row.bound - row.objective) / row.bound) if row.bound > 0 else 0.0
+                optimum = f"borne {row.bound:.0f}, écart {100 * gap:.2f} % ({row.status})".replace(".", ",")
             summary = (
                 f"calcul n° {row.id} ({territory}, {day.isoformat()}) : {row.proposal_count} proposition(s), "
                 f"{row.move_count} mouvement(s), {row.objective} points, "

@@ -41,6 +41,7 @@ __all__ = [
     "PROPOSAL_STATUSES",
     "REFUSAL_REASONS",
     "AUDIT_SYSTEM",
+    "RUN_OBJECTIVES",
     "AuditEvent",
     "CommitteeDecision",
     "LandlordWorkflow",
@@ -86,9 +87,14 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+RUN_OBJECTIVES = ("points", "expected")
+"""What a run maximises: the points of its proposals, or the expected points of completed moves."""
+
+
 class TerritoryWorkflow(Base):
-    """Workflow settings of a territory: answer delay (≥ 10 days), notice before the move date, and
-    after how many lapsed proposals in a row a request pauses (0: never)."""
+    """Workflow settings of a territory: answer delay (≥ 10 days), notice before the move date, after
+    how many lapsed proposals in a row a request pauses (0: never), what a run maximises
+    (``objective``) and whether a failed proposal is repaired at once (``repair``)."""
 
     __tablename__ = "territory_workflow"
     __table_args__ = (
@@ -96,6 +102,7 @@ class TerritoryWorkflow(Base):
         CheckConstraint("move_notice_days >= 0", name="move_notice_days_min"),
         CheckConstraint("pause_after_silences >= 0", name="pause_after_silences_min"),
         CheckConstraint("reminder_days >= 0", name="reminder_days_min"),
+        CheckConstraint(_in("objective", RUN_OBJECTIVES), name="objective"),
     )
 
     territory_id: Mapped[int] = mapped_column(
@@ -106,6 +113,8 @@ class TerritoryWorkflow(Base):
     pause_after_silences: Mapped[int] = mapped_column(Integer, default=lambda: 2, server_default="2")
     # Days before the answer deadline when a household that has not answered is reminded (0: never).
     reminder_days: Mapped[int] = mapped_column(Integer, default=lambda: 3, server_default="3")
+    objective: Mapped[str] = mapped_column(String(16), default=lambda: "points", server_default="points")
+    repair: Mapped[bool] = mapped_column(Boolean, default=lambda: True, server_default=text("true"))
 
 
 class LandlordWorkflow(Base):
@@ -216,6 +225,13 @@ class Proposal(Base):
     move_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     failure: Mapped[str | None] = mapped_column(String(32), nullable=True)  # refused, no_answer, ...
+    # Estimated when stored: the chance that every move completes, and the expected points.
+    chance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    expected_points: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The failed proposal this one repairs (what still stood of it, offered at once).
+    repairs_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
     run: Mapped[Run] = relationship(back_populates="proposals")
     moves: Mapped[list[ProposalMove]] = relationship(
@@ -279,6 +295,7 @@ class ProposalMove(Base):
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
     )
     decision_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    chance: Mapped[float | None] = mapped_column(Float, nullable=True)  # estimated when stored
 
     proposal: Mapped[Proposal] = relationship(back_populates="moves")
     decision: Mapped[CommitteeDecision | None] = relationship(back_populates="move", uselist=False)

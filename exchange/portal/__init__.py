@@ -67,6 +67,7 @@ from exchange.portal.staff_views import (
 )
 from exchange.portal.tenant import (
     confirm_request,
+    load_wishes,
     record_answer,
     record_withdrawal,
     refusal_reasons,
@@ -74,7 +75,6 @@ from exchange.portal.tenant import (
     tenant_overview,
     tenant_proposal,
     tenant_proposals,
-    wishes_from_json,
 )
 from exchange.portal.territory import (
     import_territory_document,
@@ -184,5 +184,5 @@ __all__ = [
     "territory_overview",
     "user_row",
     "why_lines",
-    "wishes_from_json",
+    "load_wishes",
 ]

@@ -21,7 +21,7 @@ from exchange.models.workflow import Proposal, ProposalMove
 __all__ = [
     "account_proposal",
     "household_proposal",
-    "invalid_input",
+    "form_errors",
     "staff_move",
     "user_row",
 ]
@@ -74,7 +74,7 @@ def account_proposal(session: Session, account: Any, proposal_id: int) -> Propos
     raise NotFound(f"proposition inconnue : {proposal_id}")
 
 
-def invalid_input(exc: ValueError) -> InvalidInput:
-    """The workflow's « field: message » refusal as :class:`InvalidInput` on that field."""
-    name, _, message = str(exc).partition(":")
-    return InvalidInput({name.strip(): [message.strip() or str(exc)]})
+def form_errors(exc: InvalidInput, **renames: str) -> InvalidInput:
+    """A service's refusal keyed by the form's field names (``note="comment"``: the service's ``note``
+    is the form's ``comment``)."""
+    return InvalidInput({renames.get(path, path): texts for path, texts in exc.messages.items()})

@@ -17,13 +17,14 @@ from exchange import glossary, workflow
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import NotFound
+from exchange.glossary import chance_label
 from exchange.loading import plain_household
 from exchange.models.workflow import CommitteeDecision, ProposalMove
-from exchange.portal.access import invalid_input, staff_move, user_row
+from exchange.portal.access import staff_move, user_row
 from exchange.portal.picture import points_lines
 from exchange.portal.reading import card, dwellings_by_id, reply_record, snapshot
 from exchange.portal.staff_views import DecisionView, Dossier, Minutes, MinutesRow, QueueItem
-from matching import policy as rules
+from matching import policy
 
 __all__ = ["committee_queue", "decision_kinds", "move_dossier", "record_decision", "session_minutes"]
 
@@ -100,7 +101,7 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
     household = plain_household(row)
     by_id = dwellings_by_id(session, {move.from_dwelling_id, move.to_dwelling_id})
     current, target = by_id[move.from_dwelling_id], by_id[move.to_dwelling_id]
-    distance = rules.work_distance_km(household, target, snap.config)
+    distance = policy.work_distance_km(household, target, snap.config)
     if distance is None:
         job = "pas de lieu de travail déclaré"
     elif distance > snap.config.job_distance_km:
@@ -137,6 +138,8 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
         can_decide=proposal.status == "deciding" and move.decision is None,
         decision=_decision_view(move.decision),
         replies=reply_record(session, move.household_id),
+        chance=chance_label(proposal.chance),
+        repairs=proposal.repairs_id,
     )
 
 
@@ -157,19 +160,16 @@ def record_decision(
     caller commits.
     """
     move = staff_move(session, account, move_id)
-    try:
-        workflow.decide_move(
-            session,
-            move,
-            user_row(session, account),
-            kind=kind,
-            reason=reason,
-            rank=rank,
-            condition=condition,
-            condition_due=condition_due,
-        )
-    except ValueError as exc:
-        raise invalid_input(exc) from exc
+    workflow.decide_move(
+        session,
+        move,
+        user_row(session, account),
+        kind=kind,
+        reason=reason,
+        rank=rank,
+        condition=condition,
+        condition_due=condition_due,
+    )
     territory_cache.invalidate(account.territory_code)
 
 

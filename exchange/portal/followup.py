@@ -18,7 +18,7 @@ from exchange.cache import territory_cache
 from exchange.errors import NotFound
 from exchange.models import Dwelling, Household, Landlord, Request
 from exchange.models.workflow import AuditEvent, Proposal, ProposalMove
-from exchange.portal.access import account_proposal, invalid_input, staff_move, user_row
+from exchange.portal.access import account_proposal, staff_move, user_row
 from exchange.portal.reading import reply_records
 from exchange.portal.staff_views import AwaitedAnswer, MoveFollowup, PausedRequest, PlannedMove
 
@@ -58,20 +58,13 @@ def move_followup(session: Session, account: Any, move_id: int, *, today: date |
     )
 
 
-def _workflow_call(call: Any, *args: Any, **kwargs: Any) -> None:
-    try:
-        call(*args, **kwargs)
-    except ValueError as exc:
-        raise invalid_input(exc) from exc
-
-
 def lift_condition(session: Session, account: Any, move_id: int, *, now: datetime | None = None) -> None:
     """Record that the suspensive condition of the staff's CALEOL decision is met.
 
     Writes: the decision, the proposal and the audit trail (``workflow.lift_condition``); the caller commits.
     """
     move = staff_move(session, account, move_id)
-    _workflow_call(workflow.lift_condition, session, move, user_row(session, account), now=now)
+    workflow.lift_condition(session, move, user_row(session, account), now=now)
     territory_cache.invalidate(account.territory_code)
 
 
@@ -83,7 +76,7 @@ def set_move_date(
     Writes: the proposal and the audit trail (``workflow.set_move_date``); the caller commits.
     """
     proposal = account_proposal(session, account, proposal_id)
-    _workflow_call(workflow.set_move_date, session, proposal, user_row(session, account), move_date, now=now)
+    workflow.set_move_date(session, proposal, user_row(session, account), move_date, now=now)
     territory_cache.invalidate(account.territory_code)
 
 
@@ -98,7 +91,7 @@ def record_completion(
     if account.role != "admin":
         raise NotFound(f"proposition inconnue : {proposal_id}")
     proposal = account_proposal(session, account, proposal_id)
-    _workflow_call(workflow.complete_proposal, session, proposal, user_row(session, account), now=now)
+    workflow.complete_proposal(session, proposal, user_row(session, account), now=now)
     territory_cache.invalidate(account.territory_code)
 
 

@@ -15,7 +15,7 @@ from exchange.portal.views import (
     DwellingCard,
     HouseholdPicture,
 )
-from matching import policy as rules
+from matching import policy
 from matching.config import PolicyConfig
 from matching.territory import Dwelling, Household, Request
 
@@ -25,7 +25,7 @@ def _num(value: float) -> str:
     return text.replace(".", ",")
 
 
-def composition_text(household: Household, config: PolicyConfig = rules.DEFAULT_CONFIG) -> str:
+def composition_text(household: Household, config: PolicyConfig = policy.DEFAULT_CONFIG) -> str:
     """``2 adultes et 2 enfants (4 personnes)`` from the members' ages (adults: ``config.adult_age``)."""
     adults = sum(1 for m in household.members if m.age >= config.adult_age)
     minors = len(household.members) - adults
@@ -47,11 +47,11 @@ def explain_criteria(
     >>> [(c.code, c.active) for c in explain_criteria(h, d, PolicyConfig())][:2]
     [('overcrowding', True), ('under_occupation', False)]
     """
-    n = rules.household_size(household)
-    need_rooms = rules.rooms_needed(household, config)
+    n = policy.household_size(household)
+    need_rooms = policy.rooms_needed(household, config)
     most_rooms = n + config.under_occupation_extra_rooms
-    need_surface = rules.min_surface(n, config)
-    active = rules.active_criteria(household, current, config)
+    need_surface = policy.min_surface(n, config)
+    active = policy.active_criteria(household, current, config)
     texts = {
         "overcrowding": (
             f"votre ménage de {n} personne{'s' if n > 1 else ''} a besoin d'au moins {need_rooms} "
@@ -80,7 +80,7 @@ def _autonomy_text(household: Household, current: Dwelling) -> str:
 
 
 def _distance_text(household: Household, current: Dwelling, config: PolicyConfig) -> str:
-    km = rules.work_distance_km(household, current, config)
+    km = policy.work_distance_km(household, current, config)
     if km is None:
         return "aucun lieu de travail n'est connu pour votre ménage."
     return (
@@ -93,13 +93,13 @@ def household_picture(
     household: Household, current: Dwelling, card: DwellingCard, config: PolicyConfig
 ) -> HouseholdPicture:
     """The household's view of itself from plain data."""
-    n = rules.household_size(household)
+    n = policy.household_size(household)
     return HouseholdPicture(
         composition=composition_text(household, config),
         size=n,
-        rooms_needed=rules.rooms_needed(household, config),
+        rooms_needed=policy.rooms_needed(household, config),
         max_rooms=n + config.max_extra_rooms,
-        min_surface=rules.min_surface(n, config),
+        min_surface=policy.min_surface(n, config),
         current=card,
         criteria=explain_criteria(household, current, config),
     )
@@ -115,7 +115,7 @@ def compatible(
     excluded: bool = False,
 ) -> bool:
     """Whether POLICY.md §3 allows ``household -> dwelling`` (rules 1–8)."""
-    return not rules.move_allowed(household, request, current, dwelling, config, excluded=excluded)
+    return not policy.move_allowed(household, request, current, dwelling, config, excluded=excluded)
 
 
 def points_lines(detail: Mapping[str, Any]) -> list[str]:

@@ -72,6 +72,8 @@ class Dossier:
     can_decide: bool
     decision: DecisionView | None
     replies: ReplyRecord = ReplyRecord(0, 0)
+    chance: str = "—"  # the proposal's estimated chance that every move completes ("54 %")
+    repairs: int | None = None  # the failed proposal this one repairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +196,8 @@ class ProposalRow:
     size: int
     points: int
     status_label: str
+    chance: str = "—"  # estimated chance that every move completes, in French ("54 %")
+    repairs: int | None = None  # the failed proposal this one repairs
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ clear the territory's entries of :data:`~exchange.cache.territory_cache`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidInput, NotFound
 from exchange.models.workflow import Proposal, ProposalMove
-from exchange.portal.access import household_proposal, user_row
+from exchange.portal.access import form_errors, household_proposal, user_row
 from exchange.portal.picture import household_picture, why_lines
 from exchange.portal.reading import (
     card,
@@ -28,6 +27,7 @@ from exchange.portal.reading import (
     open_request_row,
     reply_record,
     snapshot,
+    territory_communes,
 )
 from exchange.portal.views import (
     ChainStep,
@@ -39,6 +39,8 @@ from exchange.portal.views import (
     TrackerStep,
     Wishes,
 )
+from exchange.schemas import load_or_raise
+from exchange.schemas.contracts import WishesSchema
 
 __all__ = [
     "confirm_request",
@@ -49,7 +51,7 @@ __all__ = [
     "tenant_overview",
     "tenant_proposal",
     "tenant_proposals",
-    "wishes_from_json",
+    "load_wishes",
 ]
 
 
@@ -90,40 +92,18 @@ def tenant_overview(session: Session, account: Any) -> TenantOverview:
     )
 
 
-def wishes_from_json(data: Mapping[str, Any], communes: Sequence[str]) -> Wishes:
-    """Validate API input into :class:`Wishes`; raises :class:`InvalidInput` naming each bad field."""
-    messages: dict[str, list[str]] = {}
-    known = {"communes", "min_rooms", "max_rooms", "max_cost", "accept_qpv"}
-    for key in sorted(set(data) - known):
-        messages[key] = ["champ inconnu."]
-    chosen = data.get("communes", [])
-    if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
-        messages["communes"] = ["liste de communes attendue."]
-        chosen = []
-    elif unknown := [c for c in chosen if c not in communes]:
-        messages["communes"] = [f"commune inconnue : {', '.join(unknown)}."]
-    rooms: dict[str, int | None] = {}
-    for key in ("min_rooms", "max_rooms"):
-        value = data.get(key)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10
-        ):
-            messages[key] = ["entier entre 1 et 10 attendu."]
-            value = None
-        rooms[key] = value
-    lo, hi = rooms["min_rooms"], rooms["max_rooms"]
-    if lo is not None and hi is not None and hi < lo:
-        messages["max_rooms"] = ["doit être supérieur ou égal à min_rooms."]
-    cost = data.get("max_cost")
-    if isinstance(cost, bool) or not isinstance(cost, int | float) or not 0 < cost <= 10000:
-        messages["max_cost"] = ["nombre entre 0 et 10 000 attendu."]
-        cost = 0.0
-    qpv = data.get("accept_qpv", True)
-    if not isinstance(qpv, bool):
-        messages["accept_qpv"] = ["true ou false attendu."]
-    if messages:
-        raise InvalidInput(messages)
-    return Wishes(tuple(chosen), lo, hi, float(cost), bool(qpv))
+def load_wishes(session: Session, account: Any, data: Any, *, root: str = "(corps)") -> Wishes:
+    """The household's wishes from a JSON body, checked by :class:`WishesSchema` (communes of its
+    territory); raises :class:`InvalidInput` naming each bad field (``root``: the body as a whole)."""
+    known = tuple(territory_communes(session, account.territory_id))
+    loaded = load_or_raise(WishesSchema(communes=known), data, root=root)
+    return Wishes(
+        tuple(loaded["communes"]),
+        loaded["min_rooms"],
+        loaded["max_rooms"],
+        float(loaded["max_cost"]),
+        loaded["accept_qpv"],
+    )
 
 
 def save_request(session: Session, account: Any, wishes: Wishes, *, today: date | None = None) -> bool:
@@ -342,9 +322,8 @@ def record_withdrawal(
     _proposal, mine = household_proposal(session, account, proposal_id)
     try:
         workflow.withdraw_move(session, mine, user_row(session, account), reason=reason or "", note=comment)
-    except ValueError as exc:
-        field = "comment" if str(exc).startswith("note") else "reason"
-        raise InvalidInput({field: [str(exc).partition(":")[2].strip() or str(exc)]}) from exc
+    except InvalidInput as exc:
+        raise form_errors(exc, note="comment") from exc
     territory_cache.invalidate(account.territory_code)
 
 
@@ -371,6 +350,6 @@ def record_answer(
             reason=None if accepted else reason,
             note=comment,
         )
-    except ValueError as exc:
-        raise InvalidInput({"reason": [str(exc).partition(":")[2].strip() or str(exc)]}) from exc
+    except InvalidInput as exc:
+        raise form_errors(exc, note="comment") from exc
     territory_cache.invalidate(account.territory_code)

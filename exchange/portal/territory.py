@@ -16,6 +16,7 @@ from exchange import glossary, interchange, runs
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidTerritory, NotFound
+from exchange.glossary import OBJECTIVE_LABELS, chance_label
 from exchange.models.workflow import Proposal, Run
 from exchange.portal.staff_views import ProposalRow, RunReport, RunRow, TerritoryInfo
 from exchange.settings import policy_config, update_policy
@@ -131,6 +132,7 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
         ("Propositions", str(run.proposal_count)),
         ("Mouvements proposés", str(run.move_count)),
         ("Points (objectif)", str(run.objective)),
+        ("Objectif du calcul", OBJECTIVE_LABELS.get((run.params or {}).get("objective", "points"), "")),
         ("Borne", f"{run.bound:.0f}"),
         ("Durée", f"{seconds:.2f} s".replace(".", ",")),
     )
@@ -141,6 +143,8 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
             len(p.moves),
             p.points,
             glossary.PROPOSAL_STATUSES.get(p.status, p.status),
+            chance_label(p.chance),
+            p.repairs_id,
         )
         for p in run.proposals
     )

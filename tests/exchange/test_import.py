@@ -353,7 +353,7 @@ def test_cli_import_refuses_a_bad_document_and_writes_nothing(fresh_db_url: str,
     doc["offers"].append({"dwelling": "D1"})
     result = CliRunner().invoke(cli, ["import", str(_write(tmp_path / "bad.json", doc))])
     assert result.exit_code == 1
-    assert "dwellings[2].rooms: doit être >= 1" in result.output
+    assert "dwellings[2].rooms: doit être compris entre 1 et 20" in result.output
     assert "households[1].members[0].age: doit être compris entre 0 et 130" in result.output
     assert "offers[1].dwelling: le logement D1 est occupé" in result.output
     assert "document refusé, 3 erreur(s) ; rien n'a été écrit." in result.output
@@ -387,7 +387,7 @@ def test_cli_import_unreadable_json(fresh_db_url: str, tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text('{"format": ', encoding="utf-8")
     result = CliRunner().invoke(cli, ["import", str(path)])
-    assert result.exit_code == 1 and "JSON invalide, ligne 1" in result.output
+    assert result.exit_code == 1 and "JSON illisible (ligne 1, colonne 12)" in result.output
 
 
 def test_cli_export_unknown_territory(fresh_db_url: str, tmp_path: Path) -> None:

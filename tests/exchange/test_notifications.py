@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from exchange import accounts, notifications, runs, settings, workflow
 from exchange.errors import InvalidArgument
-from exchange.models import Household
+from exchange.models import Household, Territory
 from exchange.models.notification import OutboxMessage
 
 RUN_DAY = date(2026, 1, 5)  # answer deadline: Thursday 15 January 2026
@@ -196,3 +196,36 @@ def test_the_repair_hook_tells_each_household_once_per_new_deadline(session, wor
     proposal.answer_deadline = date(2026, 1, 20)
     assert notifications.proposal_repaired(session, proposal, now=DAY) == 2
     assert sorted(r for _, r in _outbox(session, "repaired")) == ["h4", "h4", "h5", "h5"]
+
+
+def test_a_repaired_proposal_is_a_legal_notice_to_its_households(session):
+    from factories import make_document, make_dwelling, make_household, make_request
+
+    from exchange import interchange
+
+    # A refuses in the 3-cycle A -> DB, B -> DC, C -> DA; the embedded B <-> C is offered at once.
+    allowed = {("A", "DB"), ("B", "DC"), ("C", "DA"), ("C", "DB")}
+    homes = [make_dwelling(f"D{h}") for h in "ABC"]
+    every = [(h, d["ref"]) for h in "ABC" for d in homes if d["ref"] != f"D{h}"]
+    interchange.import_document(
+        session,
+        make_document(
+            dwellings=homes,
+            households=[make_household(h, f"D{h}") for h in "ABC"],
+            requests=[make_request(h) for h in "ABC"],
+            offers=[],
+            exclusions=[{"household": h, "dwelling": d} for h, d in every if (h, d) not in allowed],
+        ),
+    )
+    session.flush()
+    territory = session.scalars(select(Territory).where(Territory.code == "TST")).one()
+    users = scenario.users(session, territory)
+    for ref, account in users.items():
+        account.email = f"{ref.lower()}@exemple.test"
+    run = runs.run_territory(session, "TST", as_of=date(2026, 11, 23), now=datetime(2026, 11, 23, 2, 0))
+    (cycle,) = run.proposals
+    refusing = next(m for m in cycle.moves if m.household_id == users["A"].household_id)
+    workflow.answer_move(session, refusing, users["A"], accepted=False, reason="location", now=DAY)
+    repaired = _rows(session, "repaired")
+    assert sorted(r.recipient for r in repaired) == ["b@exemple.test", "c@exemple.test"]
+    assert repaired[0].context["repairs"] == cycle.id and repaired[0].context["proposal_id"] != cycle.id

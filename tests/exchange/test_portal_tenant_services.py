@@ -119,9 +119,9 @@ def test_save_request_updates_the_wishes_in_place(session, world):
         ({"max_cost": 800, "accept_qpv": "yes"}, "accept_qpv"),
     ],
 )
-def test_wishes_from_json_names_each_bad_field(data, field):
+def test_load_wishes_names_each_bad_field(session, world, data, field):
     with pytest.raises(InvalidInput) as refused:
-        portal.wishes_from_json(data, ["Xville", "Yville"])
+        portal.load_wishes(session, world["account"]["H2"], data)
     assert list(refused.value.messages) == [field]
 
 

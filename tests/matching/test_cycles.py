@@ -86,3 +86,25 @@ def test_weak_components_match_union_find(instance: Instance) -> None:
     # Numbered by smallest node: the first node of part k comes before the first node of part k + 1.
     firsts = [min(x for x in touched if part[x] == k) for k in range(int(part.max(initial=-1)) + 1)]
     assert firsts == sorted(firsts)
+
+
+def _rotated(cycle: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+    start = cycle.index(min(cycle))
+    return tuple(cycle[start:]) + tuple(cycle[:start])
+
+
+@settings(max_examples=200, deadline=None)
+@given(instance=instances(), max_length=st.integers(2, 5))
+def test_our_cycles_are_networkx_simple_cycles(instance: Instance, max_length: int) -> None:
+    """The fast enumeration finds exactly NetworkX's bounded simple cycles among households."""
+    import networkx as nx
+
+    graph = graph_of(instance)
+    households = range(graph.n_households)
+    nx_graph = nx.DiGraph()
+    nx_graph.add_nodes_from(households)
+    nx_graph.add_edges_from((u, v) for u in households for v, _ in graph.succ[u] if v < graph.n_households)
+    theirs = {_rotated(c) for c in nx.simple_cycles(nx_graph, length_bound=max_length) if len(c) >= 2}
+    ours = [cycle for cycle, _ in weighted_cycles(graph, max_length)]
+    assert len(ours) == len(set(ours))  # each cycle once
+    assert {_rotated(c) for c in ours} == theirs

@@ -7,7 +7,7 @@ a household that has not answered is reminded (0: never). ``mail_outbox`` holds 
 written in the transaction of the event it tells and delivered by ``exchange send-mail``.
 
 Revision ID: 0007_mail_outbox
-Revises: 0005_sessions_sign_in
+Revises: 0006_failure_aware
 Create Date: 2026-12-05 08:30:00.000000
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0007_mail_outbox"
-down_revision: str | Sequence[str] | None = "0005_sessions_sign_in"
+down_revision: str | Sequence[str] | None = "0006_failure_aware"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,218 @@
+"""The acceptance model: the chance that a household accepts a move and that the destination CALEOL agrees.
+
+Two logistic regressions (scikit-learn), refitted at each run on the territory's own history of
+proposals: one on the households' answers (an acceptance against a refusal, a withdrawal or a
+silence), one on the CALEOL decisions (an attribution against any other decision). Both read the
+same few features of a move (:data:`FEATURES`), standardised, so that each coefficient reads as
+"one typical step of this feature multiplies the odds by so much". The chance of a move is the
+product of the two.
+
+When the history is thin the estimate leans on a prior: ``PRIOR_WEIGHT`` pseudo-answers at the
+prior rate are blended with the fitted chance (``(n * fitted + k * prior) / (n + k)``); with fewer
+than ``MIN_HISTORY`` outcomes, or a single kind of outcome, the model is the smoothed rate alone.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "CALEOL_PRIOR",
+    "FEATURES",
+    "FEATURE_LABELS",
+    "HOUSEHOLD_PRIOR",
+    "AcceptanceModel",
+    "Outcome",
+    "Part",
+    "fit_model",
+    "move_features",
+]
+
+FEATURES = (
+    "refusals_before",
+    "criteria_solved",
+    "commune_change",
+    "qpv_in",
+    "qpv_out",
+    "rent_change",
+    "surface_change",
+    "stairs",
+    "landlord_change",
+)
+"""The features of a move, in the model's order."""
+
+FEATURE_LABELS: dict[str, str] = {
+    "refusals_before": "refus et silences passés du ménage",
+    "criteria_solved": "critères résolus par le mouvement",
+    "commune_change": "changement de commune",
+    "qpv_in": "entrée en QPV",
+    "qpv_out": "sortie de QPV",
+    "rent_change": "variation du coût mensuel (loyer et charges)",
+    "surface_change": "variation de surface",
+    "stairs": "étage élevé sans ascenseur",
+    "landlord_change": "changement de bailleur",
+}
+"""French label of each feature (explanations)."""
+
+HOUSEHOLD_PRIOR = 0.6
+"""A household's chance of accepting a move when the territory has no history yet."""
+CALEOL_PRIOR = 0.9
+"""A CALEOL's chance of attributing an accepted move when the territory has no history yet."""
+PRIOR_WEIGHT = 20.0
+"""Pseudo-outcomes at the prior rate blended with the fitted chance."""
+MIN_HISTORY = 10
+"""Fewer outcomes than this: the smoothed rate alone, no regression."""
+
+
+def move_features(
+    *,
+    refusals_before: int,
+    criteria_solved: int,
+    commune_from: str,
+    commune_to: str,
+    qpv_from: bool,
+    qpv_to: bool,
+    cost_from: float,
+    cost_to: float,
+    surface_from: float,
+    surface_to: float,
+    floor_to: int,
+    elevator_to: bool,
+    landlord_from: str,
+    landlord_to: str,
+) -> tuple[float, ...]:
+    """The features of one move, in the order of :data:`FEATURES`.
+
+    >>> move_features(refusals_before=1, criteria_solved=1, commune_from="A", commune_to="B",
+    ...     qpv_from=True, qpv_to=False, cost_from=500.0, cost_to=550.0, surface_from=50.0,
+    ...     surface_to=60.0, floor_to=3, elevator_to=False, landlord_from="L1", landlord_to="L1")
+    (1.0, 1.0, 1.0, 0.0, 1.0, 0.1, 0.2, 1.0, 0.0)
+    """
+    return (
+        float(min(refusals_before, 3)),
+        float(criteria_solved),
+        float(commune_from != commune_to),
+        float(qpv_to and not qpv_from),
+        float(qpv_from and not qpv_to),
+        round((cost_to - cost_from) / cost_from, 4) if cost_from > 0 else 0.0,
+        round((surface_to - surface_from) / surface_from, 4) if surface_from > 0 else 0.0,
+        float(floor_to >= 3 and not elevator_to),
+        float(landlord_from != landlord_to),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One past move: its features, the household's acceptance, and the CALEOL's attribution if decided."""
+
+    features: tuple[float, ...]
+    accepted: bool
+    attributed: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One logistic regression (households or CALEOL) blended with its prior."""
+
+    prior: float
+    n: int
+    rate: float  # the smoothed rate: (positives + k * prior) / (n + k)
+    intercept: float = 0.0
+    coefs: tuple[float, ...] = ()  # per standardised feature; empty: the smoothed rate alone
+    means: tuple[float, ...] = ()
+    scales: tuple[float, ...] = ()
+
+    @property
+    def fitted(self) -> bool:
+        """True when a regression was fitted (enough history, both kinds of outcome)."""
+        return bool(self.coefs)
+
+    def _logit(self, features: Sequence[float]) -> float:
+        z = self.intercept
+        for c, x, m, s in zip(self.coefs, features, self.means, self.scales, strict=True):
+            z += c * (x - m) / s
+        return z
+
+    def chance(self, features: Sequence[float]) -> float:
+        """The blended chance for a move of these features."""
+        if not self.fitted:
+            return self.rate
+        fitted = 1.0 / (1.0 + math.exp(-self._logit(features)))
+        return (self.n * fitted + PRIOR_WEIGHT * self.prior) / (self.n + PRIOR_WEIGHT)
+
+    def contributions(self, features: Sequence[float]) -> list[tuple[str, float]]:
+        """Each feature's share of the log-odds against a typical move, largest first."""
+        if not self.fitted:
+            return []
+        found = [
+            (name, c * (x - m) / s)
+            for name, c, x, m, s in zip(FEATURES, self.coefs, features, self.means, self.scales, strict=True)
+        ]
+        return sorted(found, key=lambda item: -abs(item[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptanceModel:
+    """The households' part and the CALEOL's part; a move's chance is their product."""
+
+    household: Part
+    caleol: Part
+    notes: dict[str, int] = field(default_factory=dict)
+
+    def chance(self, features: Sequence[float]) -> float:
+        """The chance that the household accepts and the CALEOL attributes, rounded to 1/1000."""
+        return round(self.household.chance(features) * self.caleol.chance(features), 3)
+
+    def chances(self, features: Mapping[tuple[str, str], Sequence[float]]) -> dict[tuple[str, str], float]:
+        """The chance of each move of ``features``."""
+        return {key: self.chance(f) for key, f in features.items()}
+
+
+def _fit_part(rows: Sequence[tuple[Sequence[float], bool]], prior: float) -> Part:
+    n = len(rows)
+    positives = sum(1 for _, y in rows if y)
+    rate = (positives + PRIOR_WEIGHT * prior) / (n + PRIOR_WEIGHT)
+    if n < MIN_HISTORY or positives in (0, n):
+        return Part(prior, n, rate)
+    from sklearn.linear_model import LogisticRegression  # imported when fitting: a heavy import
+
+    x = np.asarray([f for f, _ in rows], dtype=np.float64)
+    y = np.asarray([1 if v else 0 for _, v in rows], dtype=np.int64)
+    means = x.mean(axis=0)
+    scales = x.std(axis=0)
+    scales[scales == 0] = 1.0
+    # L2 with C=1 on standardised features: a feature the history barely supports stays near 0.
+    regression = LogisticRegression(C=1.0, max_iter=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter on tiny histories
+        regression.fit((x - means) / scales, y)
+    return Part(
+        prior,
+        n,
+        rate,
+        float(regression.intercept_[0]),
+        tuple(float(c) for c in regression.coef_[0]),
+        tuple(float(m) for m in means),
+        tuple(float(s) for s in scales),
+    )
+
+
+def fit_model(history: Sequence[Outcome]) -> AcceptanceModel:
+    """Fit both parts on a territory's past moves (answered or lapsed; decided for the CALEOL part).
+
+    >>> model = fit_model([])
+    >>> model.chance((0.0,) * len(FEATURES)) == round(HOUSEHOLD_PRIOR * CALEOL_PRIOR, 3)
+    True
+    """
+    answers = [(o.features, o.accepted) for o in history]
+    decisions = [(o.features, o.attributed) for o in history if o.attributed is not None]
+    return AcceptanceModel(
+        _fit_part(answers, HOUSEHOLD_PRIOR),
+        _fit_part([(f, bool(a)) for f, a in decisions], CALEOL_PRIOR),
+        {"answers": len(answers), "decisions": len(decisions)},
+    )

@@ -1,0 +1,149 @@
+"""Repair after a refusal (exchange.repair) on hand-made territories, SQLite and PostgreSQL.
+
+Every household is a couple with a child in an identical 3-room dwelling, so any move is allowed
+but those the document excludes: each test's structures are exactly the pairs left allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from itertools import product
+
+import pytest
+import workflow_scenario as scenario
+from factories import make_document, make_dwelling, make_household, make_request
+from sqlalchemy import select
+
+from exchange import interchange, runs, workflow
+from exchange.models import Exclusion, Household, Territory
+from exchange.models.workflow import AuditEvent, Proposal
+from exchange.settings import update_run_settings
+
+RUN_DAY = date(2026, 11, 23)
+DAY = datetime(2026, 11, 24, 10, 0)
+
+
+def _document(households: list[str], vacancies: list[str], allowed: set[tuple[str, str]]) -> dict:
+    dwellings = [make_dwelling(f"D{h}") for h in households] + [make_dwelling(v) for v in vacancies]
+    every = [(h, d["ref"]) for h, d in product(households, dwellings) if d["ref"] != f"D{h}"]
+    return make_document(
+        dwellings=dwellings,
+        households=[make_household(h, f"D{h}") for h in households],
+        requests=[make_request(h) for h in households],
+        offers=[{"dwelling": v} for v in vacancies],
+        exclusions=[{"household": h, "dwelling": d} for h, d in every if (h, d) not in allowed],
+    )
+
+
+def _world(session, households, vacancies, allowed):
+    interchange.import_document(session, _document(households, vacancies, allowed))
+    session.flush()
+    territory = session.scalars(select(Territory).where(Territory.code == "TST")).one()
+    users = scenario.users(session, territory)
+    run = runs.run_territory(session, "TST", as_of=RUN_DAY, now=datetime(2026, 11, 23, 2, 0))
+    refs = {i: ref for ref, i in scenario.ids(session, territory.id, Household).items()}
+    return territory, users, run, refs
+
+
+def _pairs(proposal: Proposal, refs) -> list[tuple[str, str]]:
+    return [(refs[m.household_id], _dwelling_ref(m.to_dwelling_id, proposal)) for m in proposal.moves]
+
+
+def _dwelling_ref(dwelling_id: int, proposal: Proposal) -> str:
+    from sqlalchemy.orm import object_session
+
+    from exchange.models import Dwelling
+
+    session = object_session(proposal)
+    assert session is not None
+    return session.get(Dwelling, dwelling_id).ref
+
+
+def _repairs(session, failed: Proposal) -> list[Proposal]:
+    return list(session.scalars(select(Proposal).where(Proposal.repairs_id == failed.id)))
+
+
+THREE_CYCLE = {("A", "DB"), ("B", "DC"), ("C", "DA"), ("C", "DB")}  # B <-> C is embedded
+CHAIN = {("A", "V"), ("B", "DA"), ("C", "DB")}  # V -> A -> B -> C
+
+
+def test_refusal_in_a_three_cycle_offers_the_embedded_two_cycle(session):
+    territory, users, run, refs = _world(session, ["A", "B", "C"], [], THREE_CYCLE)
+    (cycle,) = run.proposals
+    assert cycle.kind == "cycle" and len(cycle.moves) == 3
+    assert cycle.chance is not None and cycle.expected_points is not None
+    refusing = next(m for m in cycle.moves if refs[m.household_id] == "A")
+    workflow.answer_move(session, refusing, users["A"], accepted=False, reason="location", now=DAY)
+    assert cycle.status == "failed"
+    (repair,) = _repairs(session, cycle)
+    assert repair.kind == "cycle" and repair.status == "proposed" and repair.run_id == run.id
+    assert sorted(_pairs(repair, refs)) == [("B", "DC"), ("C", "DB")]
+    assert repair.notified_on == DAY.date() and repair.answer_deadline > DAY.date()
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.repaired")).one()
+    assert event.entity_id == repair.id and event.after["repairs"] == cycle.id
+
+
+def test_caleol_refusal_offers_what_still_stands(session):
+    territory, users, run, refs = _world(session, ["A", "B", "C"], [], THREE_CYCLE)
+    (cycle,) = run.proposals
+    for move in cycle.moves:
+        workflow.answer_move(session, move, users[refs[move.household_id]], accepted=True, now=DAY)
+    assert cycle.status == "deciding"
+    refused = next(m for m in cycle.moves if refs[m.household_id] == "A")
+    workflow.decide_move(session, refused, users["OYAP"], kind="non_attribution", reason="dossier", now=DAY)
+    assert cycle.status == "failed"
+    (repair,) = _repairs(session, cycle)
+    assert sorted(_pairs(repair, refs)) == [("B", "DC"), ("C", "DB")]
+
+
+@pytest.mark.parametrize("c_into_a", [False, True])
+def test_break_in_a_chain_keeps_the_prefix_and_never_an_excluded_pair(session, c_into_a):
+    allowed = CHAIN | ({("C", "DA")} if c_into_a else set())
+    territory, users, run, refs = _world(session, ["A", "B", "C"], ["V"], allowed)
+    chain = next(p for p in run.proposals if p.kind == "chain" and len(p.moves) == 3)
+    breaking = next(m for m in chain.moves if refs[m.household_id] == "B")
+    workflow.answer_move(session, breaking, users["B"], accepted=False, reason="cost", now=DAY)
+    (repair,) = _repairs(session, chain)
+    # The prefix V -> A stands; C may follow into A's dwelling only where that pair is allowed.
+    expected = [("A", "V"), ("C", "DA")] if c_into_a else [("A", "V")]
+    assert repair.kind == "chain" and _pairs(repair, refs) == expected
+    every = [pair for p in session.scalars(select(Proposal)) if p.live for pair in _pairs(p, refs)]
+    assert ("B", "DA") not in every
+
+
+def test_withdrawal_is_repaired_too(session):
+    territory, users, run, refs = _world(session, ["A", "B", "C"], [], THREE_CYCLE)
+    (cycle,) = run.proposals
+    move = next(m for m in cycle.moves if refs[m.household_id] == "A")
+    workflow.answer_move(session, move, users["A"], accepted=True, now=DAY)
+    workflow.withdraw_move(session, move, users["A"], reason="timing", now=DAY)
+    (repair,) = _repairs(session, cycle)
+    assert sorted(_pairs(repair, refs)) == [("B", "DC"), ("C", "DB")]
+
+
+def test_repair_can_be_turned_off(session):
+    territory, users, run, refs = _world(session, ["A", "B", "C"], [], THREE_CYCLE)
+    update_run_settings(session, "TST", repair=False)
+    (cycle,) = run.proposals
+    move = next(m for m in cycle.moves if refs[m.household_id] == "A")
+    workflow.answer_move(session, move, users["A"], accepted=False, reason="location", now=DAY)
+    assert cycle.status == "failed" and _repairs(session, cycle) == []
+
+
+def test_a_crash_in_the_repair_leaves_the_failure_and_no_half_repair(session, monkeypatch):
+    territory, users, run, refs = _world(session, ["A", "B", "C"], [], THREE_CYCLE)
+    (cycle,) = run.proposals
+
+    def crash(**_: object) -> None:  # the repair's proposals are flushed, then its audit fails
+        raise RuntimeError("crash while repairing")
+
+    monkeypatch.setattr("exchange.repair.AuditEvent", crash)
+    move = next(m for m in cycle.moves if refs[m.household_id] == "A")
+    workflow.answer_move(session, move, users["A"], accepted=False, reason="location", now=DAY)
+    session.commit()
+    session.expire_all()
+    assert session.get(Proposal, cycle.id).status == "failed"
+    assert _repairs(session, cycle) == []
+    assert session.scalars(select(Proposal).where(Proposal.status == "proposed")).all() == []
+    assert session.scalars(select(Exclusion).where(Exclusion.reason == "refused")).one()
+    assert session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.failed")).one()
