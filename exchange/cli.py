@@ -41,6 +41,10 @@ def _register() -> None:
     from exchange.commands import blocked as blocked_commands  # blocked, commission
 
     blocked_commands.register(cli)
+
+    from exchange.commands import mail as mail_commands  # send-mail, notify-due, mail-status
+
+    mail_commands.register(cli)
     pass
 
 

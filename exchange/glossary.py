@@ -30,6 +30,9 @@ __all__ = [
     "DECISION_KINDS",
     "FAILURES",
     "IMPORT_SECTIONS",
+    "MAIL_KINDS",
+    "MAIL_STATUSES",
+    "MAIL_SUBJECTS",
     "MEMBER_ROLES",
     "MOBILITY",
     "PAUSE_REASONS",
@@ -291,6 +294,47 @@ IMPORT_SECTIONS = _frozen(
     }
 )
 """The sections of a territory document, as the import's progress shows them."""
+
+# E-mail notifications ------------------------------------------------------------------------------
+
+MAIL_KINDS = _frozen(
+    {
+        "proposal": "nouvelle proposition et sa date limite de réponse",
+        "reminder": "rappel quelques jours avant la date limite de réponse",
+        "lapsed": "date limite de réponse dépassée",
+        "changed": "proposition modifiée par la réponse d'un autre ménage ou une décision",
+        "decision": "décision de la commission d'attribution (CALEOL) sur votre mouvement",
+        "repaired": "proposition réparée après le départ d'un ménage",
+        "paused": "demande mise en pause",
+        "digest": "récapitulatif quotidien des mouvements à décider et en retard",
+    }
+)
+"""What each kind of notification by e-mail says (the preferences page lists them)."""
+
+MAIL_SUBJECTS = _frozen(
+    {
+        "proposal": "Une proposition d'échange de logement vous est faite",
+        "reminder": "Rappel : votre réponse à la proposition n° {proposal_id} est attendue",
+        "lapsed": "La date limite de réponse à la proposition n° {proposal_id} est passée",
+        "changed": "La proposition n° {proposal_id} a changé",
+        "decision": "Décision de la commission d'attribution sur la proposition n° {proposal_id}",
+        "repaired": "Une nouvelle proposition remplace la proposition n° {repairs}",
+        "paused": "Votre demande d'échange est en pause",
+        "digest": "Mouvements à décider par votre commission d'attribution",
+    }
+)
+"""The subject line of each kind of notification (``{proposal_id}`` filled in)."""
+
+MAIL_STATUSES = _frozen(
+    {
+        "pending": "en attente d'envoi",
+        "sending": "en cours d'envoi",
+        "sent": "envoyé",
+        "failed": "échec définitif",
+        "cancelled": "annulé (désabonnement ou adresse retirée)",
+    }
+)
+"""Where a message of the outbox stands."""
 
 # Policy settings (matching.config.PolicyConfig) ---------------------------------------------------
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import matching
+from exchange import notifications
 from exchange.chances import move_chances
 from exchange.loading import load_territory
 from exchange.models import Dwelling, Household, Territory, UserAccount
@@ -141,5 +142,6 @@ def _repair(
                 },
             )
         )
+        notifications.proposal_repaired(session, row, now=at)
     session.flush()
     return rows

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
-from exchange import records, settings
+from exchange import notifications, records, settings
 from exchange.chances import move_chances
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
@@ -339,6 +339,7 @@ def _store(
             )
         )
     session.flush()
+    notifications.proposals_stored(session, run.proposals, now=now)
 
 
 def run_territory(

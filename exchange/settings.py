@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_BLOCKED_AFTER_RUNS",
     "DEFAULT_MOVE_NOTICE_DAYS",
     "DEFAULT_PAUSE_AFTER_SILENCES",
+    "DEFAULT_REMINDER_DAYS",
     "Delays",
     "InvalidPolicy",
     "PolicyConfig",
@@ -61,6 +62,7 @@ __all__ = [
     "pause_after_silences",
     "policy_config",
     "policy_overrides",
+    "reminder_days",
     "run_settings",
     "set_delays",
     "update_policy",
@@ -78,6 +80,8 @@ DEFAULT_BLOCKED_AFTER_RUNS = 3
 """Runs in a row without a proposal after which an open request counts as blocked."""
 DEFAULT_BLOCKED_AFTER_DAYS = 365
 """Days of waiting after which an open request without a proposal counts as blocked."""
+DEFAULT_REMINDER_DAYS = 3
+"""Days before an answer deadline when a household that has not answered gets a reminder by mail."""
 _MAX_DAYS = 365
 _MAX_WAIT_DAYS = 3650
 _MAX_SETTING = 100_000  # points and counts are stored in INTEGER columns
@@ -201,6 +205,7 @@ class Delays:
     calendar: str = METROPOLITAN
     blocked_after_runs: int = DEFAULT_BLOCKED_AFTER_RUNS
     blocked_after_days: int = DEFAULT_BLOCKED_AFTER_DAYS
+    reminder_days: int = DEFAULT_REMINDER_DAYS
 
 
 def get_delays(session: Session, code: str) -> Delays:
@@ -221,6 +226,7 @@ def get_delays(session: Session, code: str) -> Delays:
         calendar=METROPOLITAN if row is None else row.calendar,
         blocked_after_runs=DEFAULT_BLOCKED_AFTER_RUNS if row is None else row.blocked_after_runs,
         blocked_after_days=DEFAULT_BLOCKED_AFTER_DAYS if row is None else row.blocked_after_days,
+        reminder_days=DEFAULT_REMINDER_DAYS if row is None else row.reminder_days,
     )
 
 
@@ -235,6 +241,7 @@ def set_delays(
     calendar: str | None = None,
     blocked_after_runs: int | None = None,
     blocked_after_days: int | None = None,
+    reminder_days: int | None = None,
     actor: UserAccount | None = None,
     now: datetime | None = None,
 ) -> Delays:
@@ -279,6 +286,10 @@ def set_delays(
             problems.setdefault("decision_days", []).append(
                 f"entre 1 et {_MAX_DAYS} jours pour {landlord}, reçu {days}"
             )
+    if reminder_days is not None and not 0 <= reminder_days <= _MAX_DAYS:
+        problems["reminder_days"] = [
+            f"un nombre de jours entre 0 (jamais) et {_MAX_DAYS}, reçu {reminder_days}"
+        ]
     if problems:
         raise InvalidArgument(problems)
     before = get_delays(session, code)
@@ -292,6 +303,7 @@ def set_delays(
             calendar=METROPOLITAN,
             blocked_after_runs=DEFAULT_BLOCKED_AFTER_RUNS,
             blocked_after_days=DEFAULT_BLOCKED_AFTER_DAYS,
+            reminder_days=DEFAULT_REMINDER_DAYS,
         )
         session.add(row)
     if answer_days is not None:
@@ -306,6 +318,8 @@ def set_delays(
         row.blocked_after_runs = blocked_after_runs
     if blocked_after_days is not None:
         row.blocked_after_days = blocked_after_days
+    if reminder_days is not None:
+        row.reminder_days = reminder_days
     for landlord, days in (decision_days or {}).items():
         setting = session.get(LandlordWorkflow, ids[landlord])
         if setting is None:
@@ -368,6 +382,12 @@ def blocked_thresholds(session: Session, territory_id: int) -> tuple[int, int]:
     if row is None:
         return DEFAULT_BLOCKED_AFTER_RUNS, DEFAULT_BLOCKED_AFTER_DAYS
     return row.blocked_after_runs, row.blocked_after_days
+
+
+def reminder_days(session: Session, territory_id: int) -> int:
+    """Days before an answer deadline when a silent household is reminded by mail (0: never)."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    return DEFAULT_REMINDER_DAYS if row is None else row.reminder_days
 
 
 # Run settings: what a run maximises and whether a failed proposal is repaired at once -----------

@@ -221,6 +221,7 @@ def me() -> Any:
         display_name=a.display_name,
         territory=a.territory_code,
         landlord=a.landlord_code,
+        email=a.email,
     )
 
 

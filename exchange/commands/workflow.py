@@ -477,6 +477,13 @@ def _decision_days(values: tuple[str, ...]) -> dict[str, int | None]:
     metavar="JOURS",
     help="Jours d'attente sans proposition après lesquels une demande est bloquée.",
 )
+@click.option(
+    "--reminder-days",
+    type=int,
+    default=None,
+    metavar="JOURS",
+    help="Rappel par courriel JOURS jours avant l'échéance aux ménages sans réponse (0 : jamais).",
+)
 def delays(
     territory: str,
     answer_days: int | None,
@@ -486,6 +493,7 @@ def delays(
     calendar: str | None,
     blocked_after_runs: int | None,
     blocked_after_days: int | None,
+    reminder_days: int | None,
 ) -> None:
     """Affiche (et modifie) les délais du suivi des propositions d'un territoire."""
     from exchange import settings
@@ -499,6 +507,7 @@ def delays(
                 calendar,
                 blocked_after_runs,
                 blocked_after_days,
+                reminder_days,
             )
             if not decision_days and all(value is None for value in changes):
                 current = settings.get_delays(session, territory)
@@ -513,6 +522,7 @@ def delays(
                     calendar=calendar,
                     blocked_after_runs=blocked_after_runs,
                     blocked_after_days=blocked_after_days,
+                    reminder_days=reminder_days,
                 )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
@@ -530,9 +540,13 @@ def delays(
     )
     click.echo(f"  jours fériés : {glossary.CALENDARS[current.calendar]}")
     click.echo(
-        f"  demande bloquée : après {current.blocked_after_runs} appariement(s) d'affilée sans proposition"
+        "  demande bloquée : après "
+        + wording.count(current.blocked_after_runs, "appariement", "appariements")
+        + " d'affilée sans proposition"
         f" ou {current.blocked_after_days} jours d'attente"
     )
+    lead = current.reminder_days
+    click.echo("  rappel par courriel : " + ("jamais" if lead == 0 else f"{lead} jours avant l'échéance"))
 
 
 def _status(status: str) -> str:

@@ -52,3 +52,4 @@ try:  # The workflow tables (run, proposal, move, decision, audit) live in their
 except ModuleNotFoundError as exc:  # pragma: no cover - only before the workflow module exists
     if exc.name != "exchange.models.workflow":
         raise
+import exchange.models.notification  # noqa: E402,F401  (the mail outbox)

@@ -105,6 +105,7 @@ class TerritoryWorkflow(Base):
         CheckConstraint("answer_days >= 10", name="answer_days_min"),
         CheckConstraint("move_notice_days >= 0", name="move_notice_days_min"),
         CheckConstraint("pause_after_silences >= 0", name="pause_after_silences_min"),
+        CheckConstraint("reminder_days >= 0", name="reminder_days_min"),
         CheckConstraint(_in("objective", RUN_OBJECTIVES), name="objective"),
         CheckConstraint("blocked_after_runs >= 1", name="blocked_after_runs_min"),
         CheckConstraint("blocked_after_days >= 1", name="blocked_after_days_min"),
@@ -116,6 +117,8 @@ class TerritoryWorkflow(Base):
     answer_days: Mapped[int] = mapped_column(Integer, default=lambda: 10)
     move_notice_days: Mapped[int] = mapped_column(Integer, default=lambda: 30)
     pause_after_silences: Mapped[int] = mapped_column(Integer, default=lambda: 2, server_default="2")
+    # Days before the answer deadline when a household that has not answered is reminded (0: never).
+    reminder_days: Mapped[int] = mapped_column(Integer, default=lambda: 3, server_default="3")
     objective: Mapped[str] = mapped_column(String(16), default=lambda: "points", server_default="points")
     repair: Mapped[bool] = mapped_column(Boolean, default=lambda: True, server_default=text("true"))
     # Public holidays of the deadlines (exchange.deadlines.CALENDARS) and when a request counts as blocked.

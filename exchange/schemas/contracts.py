@@ -93,6 +93,7 @@ class AccountSchema(f.StrictSchema):
     display_name = f.String(required=True)
     territory = f.String(required=True)
     landlord = f.String(required=True, allow_none=True)
+    email = f.String(required=True, allow_none=True)  # where its notifications go, if anywhere
 
 
 # Tenant -------------------------------------------------------------------------------------------

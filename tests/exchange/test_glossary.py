@@ -9,6 +9,7 @@ import pytest
 
 from exchange import glossary
 from exchange.deadlines import CALENDARS
+from exchange.models.notification import MAIL_KINDS, MAIL_STATUSES
 from exchange.models.review import REVIEW_OUTCOMES
 from exchange.models.workflow import DECISION_KINDS, PROPOSAL_ORIGINS, PROPOSAL_STATUSES, REFUSAL_REASONS
 from matching.config import PolicyConfig
@@ -34,6 +35,9 @@ from matching.territory import Accessibility, Criterion, Mobility, Priority, Rol
         (glossary.BLOCKED_MOTIVES, MOTIVES),
         (glossary.WISHES, WISHES),
         (glossary.REVIEW_OUTCOMES, REVIEW_OUTCOMES),
+        (glossary.MAIL_KINDS, MAIL_KINDS),
+        (glossary.MAIL_SUBJECTS, MAIL_KINDS),
+        (glossary.MAIL_STATUSES, MAIL_STATUSES),
         (glossary.POLICY_SETTINGS, tuple(f.name for f in dataclasses.fields(PolicyConfig))),
     ],
 )

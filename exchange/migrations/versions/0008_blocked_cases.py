@@ -7,7 +7,7 @@ inter-landlord commission (then ``run_id`` is null and ``commission_reason`` say
 ``occupancy_review`` holds the outcomes of the occupancy review (L.442-5-2 CCH).
 
 Revision ID: 0008_blocked_cases
-Revises: 0005_sessions_sign_in
+Revises: 0007_mail_outbox
 Create Date: 2026-12-05 09:00:00.000000
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0008_blocked_cases"
-down_revision: str | Sequence[str] | None = "0006_failure_aware"
+down_revision: str | Sequence[str] | None = "0007_mail_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
