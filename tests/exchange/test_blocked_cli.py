@@ -27,7 +27,7 @@ def test_calendar_blocked_list_and_a_refused_commission_proposal(fresh_db_url: s
         "delays", CODE, "--calendar", "973", "--blocked-after-runs", "1", "--blocked-after-days", "3650"
     )
     assert "jours fériés : Guyane" in shown.output
-    assert "demande bloquée : après 1 appariement(s) d'affilée sans proposition ou 3650 jours" in shown.output
+    assert "demande bloquée : après 1 appariement d'affilée sans proposition ou 3650 jours" in shown.output
     assert _run("delays", CODE, "--calendar", "999", code=2).exit_code == 2
     _run("run", CODE, "--as-of", "2026-01-05")
     listed = _run("blocked", CODE, "--as-of", "2026-01-05").output
