@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import math
+import os
 import random
 import statistics
 import sys
@@ -50,6 +51,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # small fits: threads cost more than they give
 ROOT = Path(__file__).resolve().parents[1]
 # benchmarks/ holds a script called matching.py: keep this folder off sys.path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
@@ -135,6 +137,7 @@ class World:
     moved: list[tuple[str, int, int]] = field(default_factory=list)  # household, points, days waited
     repairs: int = 0
     solve_seconds: float = 0.0
+    model: tuple[int, Any] = (-1, None)  # (outcomes it was fitted on, model): refit when more are known
 
 
 def _features(world: World, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, ...]]:
@@ -154,7 +157,10 @@ def _solve(world: World, plain: Any, objective: str, day: int, seed: int, second
     if not instance.moves:
         return []
     if objective == "expected":
-        model = fit_model([o for known, o in world.history if known <= day])
+        seen = [o for known, o in world.history if known <= day]
+        if world.model[0] != len(seen):
+            world.model = (len(seen), fit_model(seen))
+        model = world.model[1]
         pairs = [(m.household, m.dwelling) for m in instance.moves]
         instance = replace(instance, chances=model.chances(_features(world, pairs)))
     params = SolveParams(
