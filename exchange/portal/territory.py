@@ -16,10 +16,10 @@ from exchange import glossary, interchange, runs
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidTerritory, NotFound
-from exchange.glossary import OBJECTIVE_LABELS, chance_label
+from exchange.glossary import OBJECTIVE_UNITS, OBJECTIVES, chance_label, objective_points
 from exchange.models.workflow import Proposal, Run
 from exchange.portal.staff_views import ProposalRow, RunReport, RunRow, TerritoryInfo
-from exchange.settings import policy_config, update_policy
+from exchange.settings import policy_config, run_settings, update_policy, update_run_settings
 from matching.config import PolicyConfig
 
 __all__ = [
@@ -27,8 +27,10 @@ __all__ = [
     "list_runs",
     "policy_defaults",
     "policy_settings",
+    "run_choices",
     "run_report",
     "save_policy",
+    "save_run_choices",
     "territory_overview",
 ]
 
@@ -106,10 +108,32 @@ def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> No
     territory_cache.invalidate(account.territory_code)
 
 
+def run_choices(session: Session, account: Any) -> dict[str, Any]:
+    """The territory's run settings as form data: ``objective`` and ``repair``."""
+    current = run_settings(session, account.territory_code)
+    return {"objective": current.objective, "repair": current.repair}
+
+
+def save_run_choices(session: Session, account: Any, *, objective: str, repair: bool) -> None:
+    """Store the territory's objective and repair setting; raises :class:`InvalidPolicy` for a bad objective.
+
+    Writes: the territory's workflow settings (``settings.update_run_settings``); the caller commits.
+    """
+    update_run_settings(session, account.territory_code, objective=objective, repair=repair)
+    territory_cache.invalidate(account.territory_code)
+
+
 def list_runs(session: Session, account: Any) -> list[RunRow]:
     """The territory's latest runs."""
     return [
-        RunRow(r.id, r.as_of, r.status, r.proposal_count, r.move_count, r.objective)
+        RunRow(
+            r.id,
+            r.as_of,
+            r.status,
+            r.proposal_count,
+            r.move_count,
+            objective_points((r.params or {}).get("objective", "points"), r.objective),
+        )
         for r in runs.list_runs(session, account.territory_id)
     ]
 
@@ -119,6 +143,8 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
     run = session.get(Run, run_id)
     if run is None or run.territory_id != account.territory_id:
         raise NotFound(f"calcul inconnu : {run_id}")
+    objective = (run.params or {}).get("objective", "points")
+    unit = OBJECTIVE_UNITS.get(objective, "points")
     seconds = sum(
         v for k, v in (run.timings or {}).items() if k.endswith("_s") and not k.startswith("solver_")
     )
@@ -131,9 +157,9 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
         ("Ménages laissés de côté (déjà dans une proposition)", str(run.skipped_households)),
         ("Propositions", str(run.proposal_count)),
         ("Mouvements proposés", str(run.move_count)),
-        ("Points (objectif)", str(run.objective)),
-        ("Objectif du calcul", OBJECTIVE_LABELS.get((run.params or {}).get("objective", "points"), "")),
-        ("Borne", f"{run.bound:.0f}"),
+        ("Objectif du calcul", OBJECTIVES.get(objective, "")),
+        (f"Valeur atteinte ({unit})", objective_points(objective, run.objective)),
+        (f"Borne ({unit})", objective_points(objective, run.bound)),
         ("Durée", f"{seconds:.2f} s".replace(".", ",")),
     )
     proposals = tuple(

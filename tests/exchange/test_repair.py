@@ -111,6 +111,21 @@ def test_break_in_a_chain_keeps_the_prefix_and_never_an_excluded_pair(session, c
     assert ("B", "DA") not in every
 
 
+def test_repair_takes_a_waiting_household_and_a_free_vacancy_outside_the_failure(session):
+    # A -> B -> C -> A fails at A; B can swap with D (waiting, in no proposal), C can take V.
+    allowed = (THREE_CYCLE - {("C", "DB")}) | {("B", "DD"), ("D", "DB"), ("C", "V")}
+    territory, users, run, refs = _world(session, ["A", "B", "C", "D"], ["V"], allowed)
+    cycle = next(p for p in run.proposals if p.kind == "cycle")
+    assert len(cycle.moves) == 3 and [p.kind for p in run.proposals] == ["cycle"]
+    refusing = next(m for m in cycle.moves if refs[m.household_id] == "A")
+    workflow.answer_move(session, refusing, users["A"], accepted=False, reason="location", now=DAY)
+    repaired = sorted(_pairs(p, refs) for p in _repairs(session, cycle))
+    assert repaired == [[("B", "DD"), ("D", "DB")], [("C", "V")]] or repaired == [
+        [("C", "V")],
+        [("D", "DB"), ("B", "DD")],
+    ]
+
+
 def test_withdrawal_is_repaired_too(session):
     territory, users, run, refs = _world(session, ["A", "B", "C"], [], THREE_CYCLE)
     (cycle,) = run.proposals
