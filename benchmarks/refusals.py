@@ -146,7 +146,9 @@ def _features(world: World, pairs: list[tuple[str, str]]) -> dict[tuple[str, str
     return features_of(world.plain, world.config, world.refusals, pairs)
 
 
-def _solve(world: World, plain: Any, objective: str, day: int, seed: int, seconds: float, keep_prefix: bool) -> list[Any]:
+def _solve(
+    world: World, plain: Any, objective: str, day: int, seed: int, seconds: float, keep_prefix: bool
+) -> list[Any]:
     """The proposals of a run (or of a repair) on ``plain``, with the mode's objective."""
     from exchange.acceptance import fit_model
     from matching import SolveParams, solve
@@ -188,7 +190,9 @@ class Known:
     answer: str  # accepted, refused, silent
 
 
-def _fate(world: World, truth: Truth, proposal: Any, day: int) -> tuple[int, set[tuple[str, str]], list[Known]]:
+def _fate(
+    world: World, truth: Truth, proposal: Any, day: int
+) -> tuple[int, set[tuple[str, str]], list[Known]]:
     """When and how a proposal notified on ``day`` ends: ``(day, failed pairs, answers known)``.
 
     No failed pair means confirmed on that day. Answers known: ``(day, Outcome, answer)`` of each
@@ -247,8 +251,8 @@ def _vacate(world: World, dwellings: list[str]) -> None:
 
 def simulate(doc: dict[str, Any], seed: int, mode: str, weeks: int, seconds: float) -> dict[str, float]:
     """One half-year of weekly runs in ``mode``; returns its figures."""
-    from exchange.repair import repair_scope
     from exchange.loading import read_document
+    from exchange.repair import repair_scope
     from matching import policy
 
     plain, config = read_document(doc)

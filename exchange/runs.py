@@ -394,13 +394,13 @@ def run_territory(
     _checkpoint("built")
 
     if params is None:
-        chosen = settings.run_settings(session, territory.code)
+        run_choice = settings.run_settings(session, territory.code)
         # Without repair the workflow fails a chain whole: its prefix is worth nothing.
         params = SolveParams(
             max_cycle=config.max_cycle,
             max_chain=config.max_chain,
-            objective=chosen.objective,
-            keep_prefix=chosen.repair,
+            objective=run_choice.objective,
+            keep_prefix=run_choice.repair,
         )
     if params.objective == "expected":  # every candidate move's chance, from the refitted model
         pairs = [(m.household, m.dwelling) for m in instance.moves]

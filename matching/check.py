@@ -58,7 +58,8 @@ def problems(instance: Instance, solution: Solution, params: SolveParams | None 
             if not expected:
                 total += move.points
         if expected:
-            total += _expected_thousandths(instance, proposal, keep_prefix=params.keep_prefix)
+            keep_prefix = params is None or params.keep_prefix
+            total += _expected_thousandths(instance, proposal, keep_prefix=keep_prefix)
         if proposal.kind == "cycle":
             if len(moves) < 2 or (params and len(moves) > params.max_cycle):
                 found.append(f"{where}: {len(moves)} households is outside the cycle cap")

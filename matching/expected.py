@@ -97,7 +97,9 @@ def chain_columns(
     >>> members, weights = chain_columns(g, 2, {(2, 0): 0.5})
     >>> members.tolist(), weights.tolist()
     ([[2, 0, -1], [2, 0, 1]], [5000, 7500])
-    >>> chain_columns(g, 2, {(0, 1): 0.5})[1].tolist(), chain_columns(g, 2, {(0, 1): 0.5}, keep_prefix=False)[1].tolist()
+    >>> prefix = chain_columns(g, 2, {(0, 1): 0.5})[1]
+    >>> whole = chain_columns(g, 2, {(0, 1): 0.5}, keep_prefix=False)[1]
+    >>> prefix.tolist(), whole.tolist()
     ([10000, 12500], [10000, 7500])
     """
     worth = chain_value if keep_prefix else cycle_value

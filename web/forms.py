@@ -203,7 +203,9 @@ class RunSettingsForm(FrenchForm):
         choices=choices((code, glossary.heading(label)) for code, label in glossary.OBJECTIVES.items()),
         validators=[InputRequired("Choisissez l'objectif.")],
     )
-    repair = BooleanField("Réparer aussitôt une proposition qui échoue (refus, silence, retrait, refus de CALEOL)")
+    repair = BooleanField(
+        "Réparer aussitôt une proposition qui échoue (refus, silence, retrait, refus de CALEOL)"
+    )
 
 
 def policy_form_class(defaults: dict[str, Any]) -> type[FlaskForm]:

@@ -149,7 +149,10 @@ def run_settings() -> Any:
     run_form = RunSettingsForm()
     if run_form.validate_on_submit():
         portal.save_run_choices(
-            session, current_user.account, objective=run_form.objective.data, repair=bool(run_form.repair.data)
+            session,
+            current_user.account,
+            objective=run_form.objective.data,
+            repair=bool(run_form.repair.data),
         )
         session.commit()
         flash("Les réglages des appariements sont enregistrés.", "success")

@@ -35,7 +35,9 @@ def test_policy_page_sets_the_objective_and_the_repair(client, db) -> None:
     stored = run_settings(db, code)
     assert (stored.objective, stored.repair) == ("expected", False)  # an unticked box turns repair off
     again = _text(client.get("/territoire/politique"))
-    assert re.search(r'<input[^>]*value="expected"[^>]*checked|<input[^>]*checked[^>]*value="expected"', again)
+    assert re.search(
+        r'<input[^>]*value="expected"[^>]*checked|<input[^>]*checked[^>]*value="expected"', again
+    )
 
 
 def test_run_page_shows_the_objective_in_its_unit(client, engine) -> None:
