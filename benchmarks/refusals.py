@@ -23,8 +23,9 @@ every seventh day. Modes, on the same seeds and the same hidden draws:
   (:mod:`exchange.acceptance`) refitted at each run on the answers and decisions known by then;
   a chain is worth something only if all of it completes (no repair keeps its prefix);
 * ``expected+repair``: and on the day of a failure, :func:`exchange.repair.repair_scope` offers what
-  still stands (the chain's prefix, an embedded 2-cycle, a small new structure with free vacancies
-  and waiting households) as new proposals, answered and decided like any other;
+  still stands among the released households (the chain's prefix, an embedded 2-cycle) as new
+  proposals, answered and decided like any other; ``--wide-repair`` also lets free vacancies and
+  waiting households one move away take part;
 * ``points+repair`` (on request): the repair with today's objective, to separate the two effects.
 
 Prints a markdown table per seed and the totals: completed moves, completed points, households in
@@ -249,7 +250,9 @@ def _vacate(world: World, dwellings: list[str]) -> None:
     world.plain = replace(world.plain, offers=world.plain.offers + tuple(dwellings))
 
 
-def simulate(doc: dict[str, Any], seed: int, mode: str, weeks: int, seconds: float) -> dict[str, float]:
+def simulate(
+    doc: dict[str, Any], seed: int, mode: str, weeks: int, seconds: float, wide: bool = False
+) -> dict[str, float]:
     """One half-year of weekly runs in ``mode``; returns its figures."""
     from exchange.loading import read_document
     from exchange.repair import repair_scope
@@ -312,6 +315,7 @@ def simulate(doc: dict[str, Any], seed: int, mode: str, weeks: int, seconds: flo
                 vacancies={vacancy} if vacancy else set(),
                 waiting=set(world.waiting) - world.busy_households,
                 busy_dwellings=world.busy_dwellings,
+                wide=wide,
             )
             if scope is not None:
                 repaired = _solve(world, scope, objective, day, seed, 5.0, True)
@@ -376,11 +380,17 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=26, help="weekly runs simulated")
     parser.add_argument("--seconds", type=float, default=10.0, help="time limit of each run")
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=ALL_MODES, help="modes compared")
+    parser.add_argument(
+        "--wide-repair", action="store_true", help="repair with free vacancies and waiting neighbours too"
+    )
     args = parser.parse_args()
 
     from fixtures.generate import generate_territory
 
-    print(f"{args.dwellings} dwellings; {args.weeks} weekly runs; {args.seconds:g} s per run.\n")
+    scope = "wide" if args.wide_repair else "narrow (the workflow's)"
+    print(
+        f"{args.dwellings} dwellings; {args.weeks} weekly runs; {args.seconds:g} s per run; repair {scope}.\n"
+    )
     print(
         "| shape | seed | mode | completed moves | completed points | mismatch still waiting "
         "| median weeks to move | priority moves (share) | repairs | solve s |"
@@ -391,7 +401,7 @@ def main() -> None:
         for seed in args.seeds:
             doc = generate_territory(seed, args.dwellings, shape=shape)
             for mode in args.modes:
-                r = simulate(doc, seed, mode, args.weeks, args.seconds)
+                r = simulate(doc, seed, mode, args.weeks, args.seconds, args.wide_repair)
                 for key in (shape, "all"):
                     total = totals.setdefault((key, mode), {})
                     for name, value in r.items():

@@ -2,14 +2,14 @@
 
 When a household refuses, withdraws or lets its deadline pass, or a CALEOL refuses a move, the
 other households of the proposal are released. Rather than wait for the next run, the workflow
-solves a small exchange around what the failure released (:func:`repair_scope`): the released
-households (those whose own move did not fail), their dwellings, the chain's vacancy, the free
-vacancies they could take, and the waiting households one move away from them (who could take a
-released dwelling, or whose dwelling a released household could take). Its optimum is what still
-stands: the chain's prefix before the break, a 2-cycle embedded in a failed 3-cycle, or a small
-new structure. Exclusions hold as in a run (the refused pair was just excluded), so an excluded
-pair is never proposed again. Each repair is a new proposal with its own answer deadline, in the
-failed proposal's run, linked to it by ``repairs_id``.
+solves a small exchange on what the failure released (:func:`repair_scope`): the released
+households (those whose own move did not fail), their dwellings and the chain's vacancy; its wide
+form (the benchmark's) adds the free vacancies they could take and the waiting households one move
+away from them. Its optimum is what still stands: the chain's prefix before the break, a 2-cycle
+embedded in a failed 3-cycle, or another small structure among them. Exclusions hold as in a run
+(the refused pair was just excluded), so an excluded pair is never proposed again. Each repair is
+a new proposal with its own answer deadline, in the failed proposal's run, linked to it by
+``repairs_id``.
 
 The repair runs in a savepoint of the failure's transaction: if anything in it goes wrong, the
 savepoint is rolled back and the failure stands alone (no half repair); the territory's ``repair``
@@ -62,18 +62,26 @@ def repair_scope(
     vacancies: set[str],
     waiting: set[str],
     busy_dwellings: set[str],
+    wide: bool = False,
 ) -> PlainTerritory | None:
     """The small territory a repair solves, or None when nothing was released.
 
     ``released``: the failed proposal's households whose own move did not fail; ``vacancies``: its
     chain's vacancy; ``waiting``: the households with an open request in no live proposal;
     ``busy_dwellings``: the dwellings live proposals hold. Requests of ``plain`` outside these are
-    dropped, its offers are its free ones, and its exclusions hold.
+    dropped, and its exclusions hold. Unless ``wide``, only the released households and the vacancy
+    take part (what the workflow does: the refusals benchmark found no gain in the wide scope).
     """
     if not released:
         return None
     free = tuple(o for o in plain.offers if o not in busy_dwellings)
     vacancies = vacancies & set(free)
+    if not wide:
+        return replace(
+            plain,
+            requests=tuple(r for r in plain.requests if r.household in released),
+            offers=tuple(o for o in free if o in vacancies),
+        )
     candidates = released | (waiting - released)
     everyone = replace(
         plain, requests=tuple(r for r in plain.requests if r.household in candidates), offers=free

@@ -15,8 +15,10 @@ from factories import make_document, make_dwelling, make_household, make_request
 from sqlalchemy import select
 
 from exchange import interchange, runs, workflow
+from exchange.loading import read_document
 from exchange.models import Exclusion, Household, Territory
 from exchange.models.workflow import AuditEvent, Proposal
+from exchange.repair import repair_scope
 from exchange.settings import update_run_settings
 
 RUN_DAY = date(2026, 11, 23)
@@ -111,19 +113,17 @@ def test_break_in_a_chain_keeps_the_prefix_and_never_an_excluded_pair(session, c
     assert ("B", "DA") not in every
 
 
-def test_repair_takes_a_waiting_household_and_a_free_vacancy_outside_the_failure(session):
-    # A -> B -> C -> A fails at A; B can swap with D (waiting, in no proposal), C can take V.
-    allowed = (THREE_CYCLE - {("C", "DB")}) | {("B", "DD"), ("D", "DB"), ("C", "V")}
-    territory, users, run, refs = _world(session, ["A", "B", "C", "D"], ["V"], allowed)
-    cycle = next(p for p in run.proposals if p.kind == "cycle")
-    assert len(cycle.moves) == 3 and [p.kind for p in run.proposals] == ["cycle"]
-    refusing = next(m for m in cycle.moves if refs[m.household_id] == "A")
-    workflow.answer_move(session, refusing, users["A"], accepted=False, reason="location", now=DAY)
-    repaired = sorted(_pairs(p, refs) for p in _repairs(session, cycle))
-    assert repaired == [[("B", "DD"), ("D", "DB")], [("C", "V")]] or repaired == [
-        [("C", "V")],
-        [("D", "DB"), ("B", "DD")],
-    ]
+def test_wide_repair_scope_adds_waiting_neighbours_and_free_vacancies():
+    # A -> B -> C -> A failed at A; B could swap with D (waiting), C could take V; E is unrelated.
+    allowed = (THREE_CYCLE - {("C", "DB")}) | {("B", "DD"), ("D", "DB"), ("C", "V"), ("E", "W")}
+    plain, config = read_document(_document(["A", "B", "C", "D", "E"], ["V", "W"], allowed))
+    kwargs = {"released": {"B", "C"}, "vacancies": set(), "waiting": {"D", "E"}, "busy_dwellings": set()}
+    narrow = repair_scope(plain, config, **kwargs)
+    wide = repair_scope(plain, config, wide=True, **kwargs)
+    assert narrow is not None and wide is not None
+    assert sorted(r.household for r in narrow.requests) == ["B", "C"] and narrow.offers == ()
+    assert sorted(r.household for r in wide.requests) == ["B", "C", "D"] and wide.offers == ("V",)
+    assert repair_scope(plain, config, **{**kwargs, "released": set()}) is None
 
 
 def test_withdrawal_is_repaired_too(session):
