@@ -20,8 +20,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
-    "OBJECTIVE_LABELS",
+    "OBJECTIVES",
+    "OBJECTIVE_UNITS",
     "chance_label",
+    "objective_points",
     "ACCESSIBILITY",
     "ACCOUNT_ROLES",
     "BLOCKED_MOTIVES",
@@ -454,13 +456,27 @@ def statistic_label(key: str) -> str:
     return key.replace("_", " ")
 
 
-OBJECTIVE_LABELS = _frozen(
+OBJECTIVES = _frozen(
     {
         "points": "points des propositions",
-        "expected": "espérance des points des mouvements menés à bien (en millièmes de point)",
+        "expected": "espérance des points des mouvements menés à bien",
     }
 )
 """What a run maximises (``exchange match --objective``, the territory's run settings)."""
+
+OBJECTIVE_UNITS = _frozen({"points": "points", "expected": "points espérés"})
+"""The unit of a run's objective and bound, as the run page shows it."""
+
+
+def objective_points(objective: str, value: float) -> str:
+    """A run's objective or bound in points: ``expected`` counts thousandths of a point.
+
+    >>> objective_points("points", 1234), objective_points("expected", 1234567)
+    ('1234', '1234,6')
+    """
+    if objective == "expected":
+        return f"{value / 1000:.1f}".replace(".", ",")
+    return f"{value:.0f}"
 
 
 def chance_label(chance: float | None) -> str:

@@ -399,8 +399,14 @@ def run_territory(
     _checkpoint("built")
 
     if params is None:
-        objective = settings.run_settings(session, territory.code).objective
-        params = SolveParams(max_cycle=config.max_cycle, max_chain=config.max_chain, objective=objective)
+        run_choice = settings.run_settings(session, territory.code)
+        # Without repair the workflow fails a chain whole: its prefix is worth nothing.
+        params = SolveParams(
+            max_cycle=config.max_cycle,
+            max_chain=config.max_chain,
+            objective=run_choice.objective,
+            keep_prefix=run_choice.repair,
+        )
     if params.objective == "expected":  # every candidate move's chance, from the refitted model
         pairs = [(m.household, m.dwelling) for m in instance.moves]
         instance = replace(instance, chances=move_chances(session, territory.id, plain, config, pairs))
@@ -433,6 +439,7 @@ def run_territory(
             "seed": params.seed,
             "workers": params.workers,
             "objective": params.objective,
+            "keep_prefix": params.keep_prefix,
         },
         timings={},
     )

@@ -44,6 +44,7 @@ def register(group: click.Group) -> None:
         complete,
         reopen_request,
         delays,
+        run_settings,
         reminders,
     )
     for command in commands:
@@ -547,6 +548,37 @@ def delays(
     )
     lead = current.reminder_days
     click.echo("  rappel par courriel : " + ("jamais" if lead == 0 else f"{lead} jours avant l'échéance"))
+
+
+@click.command("run-settings")
+@click.argument("territory", metavar="TERRITOIRE")
+@click.option(
+    "--objective",
+    type=click.Choice(["points", "expected"]),
+    default=None,
+    help="Ce que maximisent les appariements : points des propositions, ou espérance des points "
+    "des mouvements menés à bien (expected).",
+)
+@click.option(
+    "--repair/--no-repair",
+    default=None,
+    help="Réparer aussitôt une proposition qui échoue (refus, silence, retrait, refus de CALEOL).",
+)
+def run_settings(territory: str, objective: str | None, repair: bool | None) -> None:
+    """Affiche (et modifie) l'objectif des appariements d'un territoire et la réparation des échecs."""
+    from exchange import settings
+
+    try:
+        with _writing() as session:
+            if objective is None and repair is None:
+                current = settings.run_settings(session, territory)
+            else:
+                current = settings.update_run_settings(session, territory, objective=objective, repair=repair)
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Appariements du territoire {territory} :")
+    click.echo(f"  objectif : {glossary.OBJECTIVES[current.objective]} ({current.objective})")
+    click.echo(f"  réparation après un échec : {'oui' if current.repair else 'non'}")
 
 
 def _status(status: str) -> str:

@@ -83,8 +83,10 @@ from exchange.portal.territory import (
     policy_bounds,
     policy_defaults,
     policy_settings,
+    run_choices,
     run_report,
     save_policy,
+    save_run_choices,
     territory_overview,
 )
 from exchange.portal.views import (
@@ -172,8 +174,10 @@ __all__ = [
     "reopen_request",
     "reply_record",
     "reply_records",
+    "run_choices",
     "run_report",
     "save_policy",
+    "save_run_choices",
     "save_request",
     "session_minutes",
     "set_move_date",
