@@ -273,6 +273,14 @@ POLICY_SETTINGS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "points_dalo": ("points : reconnu DALO", "points"),
         "points_per_month": ("points par mois complet d'ancienneté", "points"),
         "seniority_cap_months": ("ancienneté maximale comptée", "mois"),
+        "points_mixity_out_of_qpv": (
+            "points : ménage du premier quartile qui quitte un QPV (0 : option désactivée)",
+            "points",
+        ),
+        "points_mixity_into_qpv": (
+            "points : ménage hors premier quartile qui s'installe en QPV (0 : option désactivée)",
+            "points",
+        ),
         "max_cycle": ("nombre maximal de ménages dans un échange (cycle)", "ménages"),
         "max_chain": ("nombre maximal de mouvements dans une chaîne", "mouvements"),
     }

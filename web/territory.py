@@ -52,6 +52,7 @@ POLICY_GROUPS = [
             "seniority_cap_months",
         ],
     ),
+    ("Mixité sociale (L.441-1 CCH)", ["points_mixity_out_of_qpv", "points_mixity_into_qpv"]),
     ("Forme des propositions", ["max_cycle", "max_chain"]),
 ]
 

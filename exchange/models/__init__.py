@@ -45,6 +45,8 @@ __all__ = [
     "UserAccount",
 ]
 
+import exchange.models.yearly  # noqa: F401  (the bilan's yearly settings)
+
 try:  # The workflow tables (run, proposal, move, decision, audit) live in their own module.
     import exchange.models.workflow  # noqa: F401
 except ModuleNotFoundError as exc:  # pragma: no cover - only before the workflow module exists
