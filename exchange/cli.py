@@ -38,6 +38,9 @@ def _register() -> None:
     from exchange.commands import territory as territory_commands  # init-db, import, export
 
     territory_commands.register(cli)
+    from exchange.commands import bilan as bilan_commands  # bilan, yearly
+
+    bilan_commands.register(cli)
     pass
 
 
