@@ -58,6 +58,7 @@ from exchange.models import (
 )
 from exchange.schemas import PRIORITIES, TerritoryDocumentSchema, validate_territory_document
 from exchange.settings import policy_config, policy_overrides, validate_policy
+from exchange.wording import count
 from matching.config import PolicyConfig
 
 __all__ = [
@@ -101,13 +102,13 @@ class ImportSummary:
         """One French line: « Territoire CACL importé : 12 bailleurs, ... »."""
         verb = "importé" if self.created else "mis à jour"
         parts = [
-            f"{self.counts['bailleurs']} bailleur(s)",
-            f"{self.counts['sectors']} secteur(s)",
-            f"{self.counts['dwellings']} logement(s)",
-            f"{self.counts['households']} ménage(s)",
-            f"{self.counts['requests']} demande(s) ouverte(s)",
-            f"{self.counts['offers']} offre(s)",
-            f"{self.counts['exclusions']} exclusion(s)",
+            count(self.counts["bailleurs"], "bailleur", "bailleurs"),
+            count(self.counts["sectors"], "secteur", "secteurs"),
+            count(self.counts["dwellings"], "logement", "logements"),
+            count(self.counts["households"], "ménage", "ménages"),
+            count(self.counts["requests"], "demande ouverte", "demandes ouvertes"),
+            count(self.counts["offers"], "offre", "offres"),
+            count(self.counts["exclusions"], "exclusion", "exclusions"),
         ]
         text = f"Territoire {self.territory} {verb} : {', '.join(parts)}."
         removed = sum(self.removed.values())
@@ -132,7 +133,7 @@ def parse_document(text: str | bytes) -> Any:
     {'format': 1}
     >>> parse_document("[" * 100_000).__class__
     Traceback (most recent call last):
-    exchange.errors.InvalidTerritory: 1 champ(s) invalide(s)
+    exchange.errors.InvalidTerritory: 1 champ invalide
     """
     try:
         if isinstance(text, bytes):

@@ -88,7 +88,7 @@ _INTEGER = {f.name for f in fields(PolicyConfig) if isinstance(getattr(_DEFAULTS
 class InvalidPolicy(InvalidInput):
     """A policy update was refused; nothing was stored. ``messages`` maps a setting to its messages."""
 
-    noun = "réglage(s) invalide(s)"
+    noun = ("réglage invalide", "réglages invalides")
 
 
 def _check(name: str, value: object) -> str | None:

@@ -1,16 +1,18 @@
 """The French web portal of the exchange: tenants, CALEOL staff, the territory, and a JSON API.
 
-``flask --app web run`` serves :func:`create_app`. Nothing is bound at import time.
+``python -m web`` (or any WSGI server) serves :func:`create_app`. Nothing is bound at import time.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask, abort, request
+from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import db, filters, limits, writes
@@ -19,8 +21,19 @@ from web.extensions import csrf, limiter, login_manager
 __all__ = ["create_app"]
 
 
+class _FrenchLogFormatter(logging.Formatter):
+    """Flask's log lines with the level in French (« [date] avertissement : … »)."""
+
+    LEVELS = {"DEBUG": "débogage", "INFO": "information", "WARNING": "avertissement", "ERROR": "erreur"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.niveau = self.LEVELS.get(record.levelname, "critique")
+        return super().format(record)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the portal: configuration, database, security, blueprints."""
+    default_handler.setFormatter(_FrenchLogFormatter("[%(asctime)s] %(niveau)s : %(message)s"))
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=None,

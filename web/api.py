@@ -424,6 +424,40 @@ def decision(move_id: int) -> Any:
     return jsonify(to_json(portal.move_dossier(session, g.account, move_id)))
 
 
+@bp.post("/moves/<int:move_id>/decision/correction")
+@operation(
+    "Corriger la décision de CALEOL tant que la proposition attend des décisions",
+    "CALEOL",
+    answer=portal.Dossier,
+    body=c.CorrectionSchema,
+)
+@api_role("staff")
+def correction(move_id: int) -> Any:
+    """Replace the CALEOL decision on this move (same fields as a decision) and say why: ``correction``."""
+    session = get_session()
+    try:
+        portal.move_dossier(session, g.account, move_id)
+    except NotFound:
+        abort(404)
+    data = _load(c.CorrectionSchema())
+    try:
+        portal.correct_decision(
+            session,
+            g.account,
+            move_id,
+            correction=data["correction"].strip(),
+            kind=data["kind"],
+            reason=data["reason"].strip(),
+            rank=data["rank"],
+            condition=(data["condition"] or "").strip() or None,
+            condition_due=data["condition_due"],
+        )
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    return jsonify(to_json(portal.move_dossier(session, g.account, move_id)))
+
+
 def _follow(action: Any) -> tuple[Any, int] | None:
     """Run a follow-up action; None when done (committed), else the error response."""
     session = get_session()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from exchange import portal
+from exchange import glossary, portal
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
 from exchange.interchange import parse_document
@@ -34,7 +35,7 @@ POLICY_GROUPS = [
         "Surface minimale (décence)",
         ["surface_single_m2", "surface_couple_m2", "surface_per_extra_person_m2", "surface_cap_m2"],
     ),
-    ("Critères", ["under_occupation_extra_rooms", "job_distance_km", "earth_radius_km"]),
+    ("Critères", ["under_occupation_extra_rooms", "job_distance_km"]),
     ("Mouvements autorisés", ["max_extra_rooms"]),
     (
         "Points",
@@ -106,7 +107,7 @@ def policy() -> Any:
     session = get_session()
     current = portal.policy_settings(session, current_user.account)
     defaults = portal.policy_defaults()
-    form_class = policy_form_class(defaults)
+    form_class = policy_form_class(defaults, portal.policy_bounds())
     form = form_class(data=current if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
@@ -117,7 +118,7 @@ def policy() -> Any:
             session.rollback()
             for name, messages in exc.messages.items():
                 if name in defaults:
-                    form[name].errors = [*form[name].errors, *messages]
+                    form[name].errors = [*form[name].errors, *(_beside_field(name, m) for m in messages)]
                 else:
                     flash(f"Réglage refusé : {name} ({' '.join(messages)}).", "error")
             status = 422
@@ -134,6 +135,13 @@ def policy() -> Any:
         groups=POLICY_GROUPS,
         defaults=defaults,
     ), status
+
+
+def _beside_field(name: str, message: str) -> str:
+    """A setting's message beside its field, which shows its label and value: « Doit être … »."""
+    text = message.removeprefix(f"{glossary.setting_label(name)} : ")
+    text = re.sub(r" \(reçu : [^)]*\)$", "", text)
+    return glossary.heading(text) + ("" if text.endswith(".") else ".")
 
 
 def _plain(value: Any) -> Any:

@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from exchange import glossary
+from exchange import glossary, wording
 from exchange.cache import territory_cache
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
@@ -139,11 +139,13 @@ def run(
                 gap = max(0.0, (row.bound - row.objective) / row.bound) if row.bound > 0 else 0.0
                 optimum = f"borne {row.bound:.0f}, écart {100 * gap:.2f} % ({row.status})".replace(".", ",")
             summary = (
-                f"calcul n° {row.id} ({territory}, {day.isoformat()}) : {row.proposal_count} proposition(s), "
-                f"{row.move_count} mouvement(s), {row.objective} points, "
+                f"calcul n° {row.id} ({territory}, {day.isoformat()}) : "
+                f"{wording.count(row.proposal_count, 'proposition', 'propositions')}, "
+                f"{wording.count(row.move_count, 'mouvement', 'mouvements')}, {row.objective} points, "
                 f"{optimum} ; "
-                f"{row.requests} demande(s), {row.vacancies} logement(s) vacant(s), "
-                f"{row.skipped_households} ménage(s) déjà en proposition"
+                f"{wording.count(row.requests, 'demande', 'demandes')}, "
+                f"{wording.count(row.vacancies, 'logement vacant', 'logements vacants')}, "
+                f"{wording.count(row.skipped_households, 'ménage', 'ménages')} déjà en proposition"
             )
         territory_cache.invalidate(territory)  # committed: the run's proposals and exclusions show
     except ExchangeError as exc:
@@ -191,7 +193,8 @@ def stats(territory: str, year: int | None, fmt: str, charts: Path | None, outpu
         output.write_text(text, encoding="utf-8")
     if charts is not None:
         written = stats_module.write_charts(figures, charts)
-        click.echo(f"{len(written)} graphique(s) écrit(s) dans {charts}", err=True)
+        done = wording.count(len(written), "graphique écrit", "graphiques écrits")
+        click.echo(f"{done} dans {charts}", err=True)
 
 
 def _user(session: Session, login: str) -> UserAccount:

@@ -16,6 +16,7 @@ from exchange.portal.access import account_proposal, household_proposal, staff_m
 from exchange.portal.bilan_views import BILAN_TYPES, bilan_file, landlord_bilan
 from exchange.portal.committee import (
     committee_queue,
+    correct_decision,
     decision_kinds,
     move_dossier,
     record_decision,
@@ -80,6 +81,7 @@ from exchange.portal.tenant import (
 from exchange.portal.territory import (
     import_territory_document,
     list_runs,
+    policy_bounds,
     policy_defaults,
     policy_settings,
     run_report,
@@ -159,10 +161,12 @@ __all__ = [
     "paused_requests",
     "planned_moves",
     "points_lines",
+    "policy_bounds",
     "policy_defaults",
     "policy_settings",
     "record_answer",
     "record_completion",
+    "correct_decision",
     "record_decision",
     "record_withdrawal",
     "refusal_reasons",

@@ -270,7 +270,7 @@ def load_or_raise(
 
     >>> load_or_raise(StrictSchema(), [1], root="(corps)")
     Traceback (most recent call last):
-    exchange.errors.InvalidInput: 1 champ(s) invalide(s)
+    exchange.errors.InvalidInput: 1 champ invalide
     """
     try:
         loaded: dict[str, Any] = schema.load(data)

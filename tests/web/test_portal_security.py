@@ -307,8 +307,15 @@ def test_the_withdrawal_form_carries_its_prefixed_token(csrf_client, engine, db)
     page = csrf_client.get(url).get_data(as_text=True)
     assert 'name="desistement-csrf_token"' in page
     token = re.search(r'name="desistement-csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    done = csrf_client.post(
+    asked = csrf_client.post(
         f"{url}/desister", data={"desistement-csrf_token": token, "desistement-reason": "timing"}
+    )
+    assert asked.status_code == 200  # the confirmation step, which carries its own token
+    confirm = asked.get_data(as_text=True)
+    token = re.search(r'name="desistement-csrf_token"[^>]*value="([^"]+)"', confirm).group(1)
+    done = csrf_client.post(
+        f"{url}/desister",
+        data={"desistement-csrf_token": token, "desistement-reason": "timing", "desistement-confirmed": "1"},
     )
     assert done.status_code == 302
     db.rollback()
