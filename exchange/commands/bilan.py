@@ -79,6 +79,7 @@ def bilan(territory: str, year: int | None, fmt: str | None, landlord: str | Non
 def yearly(territory: str, year: int, first_quartile: float | None, attributions: tuple[str, ...]) -> None:
     """Réglages annuels du bilan : seuil du premier quartile et attributions de chaque bailleur."""
     from exchange import settings
+    from exchange.wording import plural
 
     totals: dict[str, int] = {}
     for item in attributions:
@@ -97,4 +98,5 @@ def yearly(territory: str, year: int, first_quartile: float | None, attributions
     threshold = "non fixé" if result.first_quartile_eur is None else f"{result.first_quartile_eur:g} €"
     click.echo(f"{territory} {year} : seuil du premier quartile {threshold}")
     for code, n in result.attributions.items():
-        click.echo(f"  {code} : {'non saisi' if n is None else n} attribution(s)")
+        count = "non saisi" if n is None else f"{n} {plural(n, 'attribution', 'attributions')}"
+        click.echo(f"  {code} : {count}")
