@@ -45,6 +45,10 @@ def _register() -> None:
     from exchange.commands import mail as mail_commands  # send-mail, notify-due, mail-status
 
     mail_commands.register(cli)
+
+    from exchange.commands import bilan as bilan_commands  # bilan, yearly
+
+    bilan_commands.register(cli)
     pass
 
 

@@ -374,6 +374,14 @@ POLICY_SETTINGS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "points_dalo": ("points : reconnu DALO", "points"),
         "points_per_month": ("points par mois complet d'ancienneté", "points"),
         "seniority_cap_months": ("ancienneté maximale comptée", "mois"),
+        "points_mixity_out_of_qpv": (
+            "points : ménage du premier quartile qui quitte un QPV (0 : option désactivée)",
+            "points",
+        ),
+        "points_mixity_into_qpv": (
+            "points : ménage hors premier quartile qui s'installe en QPV (0 : option désactivée)",
+            "points",
+        ),
         "max_cycle": ("nombre maximal de ménages dans un échange (cycle)", "ménages"),
         "max_chain": ("nombre maximal de mouvements dans une chaîne", "mouvements"),
     }
@@ -406,6 +414,27 @@ STATISTICS = _frozen(
         "median": "médiane",
         "q1": "premier quartile",
         "q3": "troisième quartile",
+        "first_quartile_eur": "seuil du premier quartile (€ par an et par unité de consommation)",
+        "outside_qpv": "attributions hors QPV",
+        "outside_qpv_first_quartile": "dont à un ménage du premier quartile",
+        "outside_qpv_first_quartile_pct": "part hors QPV au premier quartile (%, objectif 25 %)",
+        "in_qpv": "attributions en QPV",
+        "in_qpv_not_first_quartile": "dont à un ménage hors premier quartile",
+        "in_qpv_not_first_quartile_pct": "part en QPV hors premier quartile (%, objectif 50 %)",
+        "attributions": "attributions par la bourse",
+        "first_quartile": "ménages du premier quartile",
+        "dalo": "ménages DALO",
+        "dalo_pct": "part des ménages DALO (%)",
+        "priority": "autres ménages prioritaires",
+        "priority_pct": "part des autres ménages prioritaires (%)",
+        "dalo_or_priority_pct": "part DALO puis prioritaires (%, objectif 25 %)",
+        "mutations": "mutations par la bourse",
+        "all_attributions": "toutes les attributions de l'année",
+        "mutations_pct": "part des mutations (%)",
+        "requests_filed": "demandes déposées",
+        "households_proposed": "ménages ayant reçu une proposition",
+        "households_accepted": "ménages ayant accepté",
+        "households_moved": "ménages ayant déménagé",
     }
 )
 """Names of the yearly figures that are not codes of another table."""

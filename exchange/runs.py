@@ -210,7 +210,15 @@ def _move_details(ctx: RunContext, household_ref: str, dwelling_ref: str, points
     household = households[household_ref]
     current = dwellings[ctx.instance.households[household_ref]]
     target = dwellings[dwelling_ref]
-    detail = policy.points(household, requests[household_ref], current, target, ctx.plain.as_of, ctx.config)
+    detail = policy.points(
+        household,
+        requests[household_ref],
+        current,
+        target,
+        ctx.plain.as_of,
+        ctx.config,
+        first_quartile_eur=ctx.plain.first_quartile_eur,
+    )
     if detail.total != points:
         raise ExchangeError(
             f"points incohérents pour {household_ref} → {dwelling_ref} : {detail.total} ≠ {points}"
@@ -222,6 +230,7 @@ def _move_details(ctx: RunContext, household_ref: str, dwelling_ref: str, points
             "priorities": dict(detail.priorities),
             "seniority_months": detail.seniority_months,
             "seniority": detail.seniority,
+            "mixity": detail.mixity,
             "total": detail.total,
         },
         "criteria_before": sorted(policy.active_criteria(household, current, ctx.config)),

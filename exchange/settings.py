@@ -11,7 +11,9 @@ One home for every number a territory may change, read by every caller (runs, wo
   and when an open request counts as blocked: :func:`get_delays`, :func:`set_delays` and one reader
   for each;
 - what a run maximises (``objective``: ``points`` or ``expected``) and whether a failed proposal is
-  repaired at once (``repair``, on by default): :func:`run_settings`, :func:`update_run_settings`.
+  repaired at once (``repair``, on by default): :func:`run_settings`, :func:`update_run_settings`;
+- the bilan's yearly settings (first-quartile threshold, each landlord's total attributions):
+  :func:`year_settings`, :func:`set_year_settings`, :func:`first_quartile_threshold`.
 
 The rules themselves live in :mod:`matching.policy`. Functions take a SQLAlchemy session and never
 commit: the caller owns the transaction.
@@ -28,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exchange import glossary, records
+from exchange.cache import territory_cache
 from exchange.deadlines import CALENDARS, METROPOLITAN, MIN_ANSWER_DAYS
 from exchange.errors import InvalidArgument, InvalidInput
 from exchange.models import Landlord, Territory, UserAccount
@@ -38,6 +41,7 @@ from exchange.models.workflow import (
     LandlordWorkflow,
     TerritoryWorkflow,
 )
+from exchange.models.yearly import LandlordYear, TerritoryYear
 from exchange.schemas.fields import shown
 from matching.config import RANGES, PolicyConfig
 from matching.types import Objective
@@ -53,10 +57,12 @@ __all__ = [
     "InvalidPolicy",
     "PolicyConfig",
     "RunSettings",
+    "YearSettings",
     "answer_days",
     "blocked_thresholds",
     "calendar",
     "decision_days",
+    "first_quartile_threshold",
     "get_delays",
     "move_notice_days",
     "pause_after_silences",
@@ -65,9 +71,11 @@ __all__ = [
     "reminder_days",
     "run_settings",
     "set_delays",
+    "set_year_settings",
     "update_policy",
     "update_run_settings",
     "validate_policy",
+    "year_settings",
 ]
 
 DEFAULT_ANSWER_DAYS = MIN_ANSWER_DAYS
@@ -430,3 +438,106 @@ def update_run_settings(
         row.repair = repair
     session.flush()
     return run_settings(session, territory_code)
+
+
+# The bilan's yearly settings: first-quartile threshold, each landlord's total attributions --------
+
+_MAX_ATTRIBUTIONS = 1_000_000
+_MAX_THRESHOLD_EUR = 1_000_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class YearSettings:
+    """One year's settings: the first-quartile threshold (euros of yearly resources per consumption
+    unit, None: not set) and each landlord's total attributions (None: not entered)."""
+
+    year: int
+    first_quartile_eur: float | None
+    attributions: dict[str, int | None]
+
+
+def year_settings(session: Session, code: str, year: int) -> YearSettings:
+    """The settings territory ``code`` entered for ``year`` (None where nothing was entered)."""
+    territory = records.territory(session, code)
+    row = session.get(TerritoryYear, (territory.id, year))
+    landlords = session.execute(
+        select(Landlord.code, LandlordYear.attributions)
+        .outerjoin(LandlordYear, (LandlordYear.landlord_id == Landlord.id) & (LandlordYear.year == year))
+        .where(Landlord.territory_id == territory.id)
+        .order_by(Landlord.code)
+    ).all()
+    return YearSettings(
+        year=year,
+        first_quartile_eur=None if row is None else row.first_quartile_eur,
+        attributions={c: n for c, n in landlords},
+    )
+
+
+def first_quartile_threshold(session: Session, code: str, year: int) -> float | None:
+    """The first-quartile threshold in force in ``year``: that year's, else the latest before it."""
+    territory = records.territory(session, code)
+    return session.scalar(
+        select(TerritoryYear.first_quartile_eur)
+        .where(
+            TerritoryYear.territory_id == territory.id,
+            TerritoryYear.year <= year,
+            TerritoryYear.first_quartile_eur.is_not(None),
+        )
+        .order_by(TerritoryYear.year.desc())
+        .limit(1)
+    )
+
+
+def set_year_settings(
+    session: Session,
+    code: str,
+    year: int,
+    *,
+    first_quartile_eur: float | None = None,
+    attributions: Mapping[str, int] | None = None,
+) -> YearSettings:
+    """Store the year's threshold and/or landlords' attributions (the others are kept; no commit).
+
+    Writes: ``territory_year``, ``landlord_year``; the caller commits.
+
+    Raises :class:`~exchange.errors.InvalidArgument` (French messages by field; nothing stored)
+    and :class:`~exchange.errors.NotFound`.
+    """
+    territory = records.territory(session, code)
+    problems: dict[str, list[str]] = {}
+    if not 2000 <= year <= 2100:
+        problems["year"] = [f"une année entre 2000 et 2100, reçu {year}"]
+    if first_quartile_eur is not None and not 0 < first_quartile_eur <= _MAX_THRESHOLD_EUR:
+        problems["first_quartile_eur"] = [
+            f"un montant en euros strictement positif et au plus {_MAX_THRESHOLD_EUR:.0f}, "
+            f"reçu {_received(first_quartile_eur)}"
+        ]
+    ids = dict(
+        session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
+    )
+    for landlord, n in (attributions or {}).items():
+        if landlord not in ids:
+            problems.setdefault("attributions", []).append(f"bailleur inconnu dans {code} : {landlord}")
+        elif isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= _MAX_ATTRIBUTIONS:
+            problems.setdefault("attributions", []).append(
+                f"un nombre entier entre 0 et {_MAX_ATTRIBUTIONS} pour {landlord}, reçu {_received(n)}"
+            )
+    if problems:
+        raise InvalidArgument(problems)
+    if first_quartile_eur is not None:
+        row = session.get(TerritoryYear, (territory.id, year))
+        if row is None:
+            session.add(
+                TerritoryYear(territory_id=territory.id, year=year, first_quartile_eur=first_quartile_eur)
+            )
+        else:
+            row.first_quartile_eur = first_quartile_eur
+    for landlord, n in (attributions or {}).items():
+        entry = session.get(LandlordYear, (ids[landlord], year))
+        if entry is None:
+            session.add(LandlordYear(landlord_id=ids[landlord], year=year, attributions=n))
+        else:
+            entry.attributions = n
+    session.flush()
+    territory_cache.invalidate(code)  # the threshold reaches the matching through the loaded territory
+    return year_settings(session, code, year)

@@ -53,6 +53,7 @@ POLICY_GROUPS = [
             "seniority_cap_months",
         ],
     ),
+    ("Mixité sociale (L.441-1 CCH)", ["points_mixity_out_of_qpv", "points_mixity_into_qpv"]),
     ("Forme des propositions", ["max_cycle", "max_chain"]),
 ]
 
@@ -268,6 +269,24 @@ def chart(name: str) -> Any:
     except NotFound:
         abort(404)
     return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/statistiques/bilan.<fmt>")
+@role_required("admin")
+def bilan_download(fmt: str) -> Any:
+    """The territory's bilan for its housing conference (PDF, Excel or CSV); a bad year or format: 404."""
+    year, problems = _year()
+    if problems:
+        abort(404)
+    try:
+        content, name, media = portal.bilan_file(
+            get_session(), current_user.account, fmt, year=year, own_landlord=False
+        )
+    except NotFound:
+        abort(404)
+    return Response(
+        content, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.get("/demenagements")

@@ -13,6 +13,7 @@ Services take the session and never commit. Those that write say so in their nam
 """
 
 from exchange.portal.access import account_proposal, household_proposal, staff_move, user_row
+from exchange.portal.bilan_views import BILAN_TYPES, bilan_file, landlord_bilan
 from exchange.portal.committee import (
     committee_queue,
     correct_decision,
@@ -182,6 +183,9 @@ __all__ = [
     "session_minutes",
     "set_move_date",
     "staff_move",
+    "BILAN_TYPES",
+    "bilan_file",
+    "landlord_bilan",
     "stats_chart",
     "stats_data",
     "stats_view",

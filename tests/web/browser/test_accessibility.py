@@ -40,6 +40,7 @@ PAGES = [
     ("caleol-proces-verbal", "beta", "/caleol/proces-verbal"),
     ("caleol-demenagements", "beta", "/caleol/demenagements"),
     ("caleol-demandes-en-pause", "beta", "/caleol/demandes-en-pause"),
+    ("caleol-bilan", "alpha", "/caleol/bilan"),
     ("territoire-accueil", "admin", "/territoire/"),
     ("territoire-import", "admin", "/territoire/import"),
     ("territoire-politique", "admin", "/territoire/politique"),
