@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
-from exchange import notifications, records, settings
+from exchange import notifications, records, settings, wording
 from exchange.chances import move_chances
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
@@ -503,7 +503,7 @@ INTERNAL_REASON = (
 
 
 def _when(moment: datetime) -> str:
-    return f"{moment:%d/%m/%Y} à {moment.hour} h {moment.minute:02d}"
+    return wording.long_datetime(moment)
 
 
 class JobInProgress(ExchangeError):

@@ -616,7 +616,9 @@ def reminders(territory: str, within: int | None, when: datetime | None) -> None
     if not awaited:
         click.echo(f"Aucune réponse attendue dans le territoire {territory}.")
         return
-    click.echo(f"Réponses attendues dans le territoire {territory} au {day:%d/%m/%Y} : {len(awaited)}")
+    click.echo(
+        f"Réponses attendues dans le territoire {territory} au {wording.long_date(day)} : {len(awaited)}"
+    )
     for landlord in sorted({a.landlord for a in awaited}):
         click.echo(f"  {landlord} :")
         for a in (a for a in awaited if a.landlord == landlord):
@@ -624,5 +626,5 @@ def reminders(territory: str, within: int | None, when: datetime | None) -> None
             record = f" ; {a.reply_label}" if a.reply_label else " ; première proposition"
             click.echo(
                 f"    ménage {a.household_ref}, proposition {a.proposal_id} : "
-                f"avant le {a.deadline:%d/%m/%Y} à minuit ({left}){record}"
+                f"avant le {wording.long_date(a.deadline)} à minuit ({left}){record}"
             )
