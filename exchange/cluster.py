@@ -59,6 +59,7 @@ def connect(scheduler: str | None = None, *, workers: int | None = None) -> Iter
             processes=True,
             scheduler_port=0,
             dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},  # no dashboard; its health routes on a free port
         ) as cluster,
         client_of(cluster) as client,
     ):
