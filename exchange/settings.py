@@ -36,6 +36,7 @@ from exchange.models.workflow import (
     LandlordWorkflow,
     TerritoryWorkflow,
 )
+from exchange.schemas.fields import shown
 from matching.config import RANGES, PolicyConfig
 from matching.types import Objective
 
@@ -79,7 +80,7 @@ _INTEGER = {f.name for f in fields(PolicyConfig) if isinstance(getattr(_DEFAULTS
 class InvalidPolicy(InvalidInput):
     """A policy update was refused; nothing was stored. ``messages`` maps a setting to its messages."""
 
-    noun = "réglage(s) invalide(s)"
+    noun = ("réglage invalide", "réglages invalides")
 
 
 def _check(name: str, value: object) -> str | None:
@@ -103,6 +104,13 @@ def _check(name: str, value: object) -> str | None:
     return None
 
 
+def _received(value: object) -> str:
+    """The refused value as a message may echo it: short, printable, never a 4,000-digit number."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "un nombre trop grand"
+    return shown(repr(value))
+
+
 def validate_policy(data: Mapping[str, Any], base: PolicyConfig | None = None) -> PolicyConfig:
     """``base`` (POLICY.md's defaults when None) with the settings of ``data`` applied.
 
@@ -118,7 +126,7 @@ def validate_policy(data: Mapping[str, Any], base: PolicyConfig | None = None) -
             continue
         problem = _check(name, value)
         if problem is not None:
-            messages[name] = [f"{glossary.setting_label(name)} : {problem} (reçu : {value!r})"]
+            messages[name] = [f"{glossary.setting_label(name)} : {problem} (reçu : {_received(value)})"]
     if messages:
         raise InvalidPolicy(messages)
     merged = (base or _DEFAULTS).to_dict()

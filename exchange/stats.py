@@ -56,7 +56,8 @@ class Stats:
     decisions_overdue: int = 0
     moves_completed: int = 0
     moves_by_criterion_solved: dict[str, int] = field(default_factory=dict)
-    flows: dict[str, dict[str, int]] = field(default_factory=dict)  # from landlord → to landlord → moves
+    # from landlord → to landlord → moves attributed by every CALEOL (scheduled or done)
+    flows: dict[str, dict[str, int]] = field(default_factory=dict)
     qpv: dict[str, int] = field(default_factory=dict)  # out_of, into, within, outside
     delay_request_to_move_days: dict[str, float | None] = field(default_factory=dict)  # median, q1, q3, n
     per_landlord: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -255,6 +256,7 @@ def _moves(
             ProposalMove.criteria_after,
             Proposal.move_date,
             Proposal.notified_on,
+            Proposal.status,
             origin.landlord_id.label("from_landlord"),
             target.landlord_id.label("to_landlord"),
             origin_sector.qpv.label("from_qpv"),
@@ -267,20 +269,22 @@ def _moves(
         .join(target_sector, target_sector.id == target.sector_id)
         .where(
             Proposal.territory_id == territory_id,
-            Proposal.status == "completed",
+            Proposal.status.in_(("confirmed", "completed")),
             _year(Proposal.move_date, year),
         )
     ).all()
-    stats.moves_completed = len(rows)
+    stats.moves_completed = sum(1 for r in rows if r.status == "completed")
     solved: Counter[str] = Counter()
     flows: dict[str, dict[str, int]] = {}
     qpv: Counter[str] = Counter({"out_of": 0, "into": 0, "within": 0, "outside": 0})
     delays: list[int] = []
     for r in rows:
-        solved.update(set(r.criteria_before) - set(r.criteria_after))
         source, dest = landlords[r.from_landlord], landlords[r.to_landlord]
         flows.setdefault(source, {}).setdefault(dest, 0)
         flows[source][dest] += 1
+        if r.status != "completed":
+            continue  # a scheduled move is a flow; the other figures count the moves done
+        solved.update(set(r.criteria_before) - set(r.criteria_after))
         stats.per_landlord.setdefault(source, _landlord_entry())["moves_out"] += 1
         stats.per_landlord.setdefault(dest, _landlord_entry())["moves_in"] += 1
         key = {

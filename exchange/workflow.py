@@ -39,6 +39,7 @@ from exchange.models.workflow import (
 from exchange.repair import repair_failed
 from exchange.schemas import load_or_raise
 from exchange.schemas.contracts import DecisionSchema, WithdrawSchema
+from exchange.wording import long_date
 
 __all__ = [
     "AlreadyAnswered",
@@ -52,7 +53,9 @@ __all__ = [
     "withdraw_move",
     "complete_proposal",
     "confirm_request",
+    "correct_decision",
     "decide_move",
+    "decision_corrections",
     "expire_conditions",
     "expire_deadlines",
     "get_move",
@@ -376,7 +379,7 @@ def answer_move(
         raise ProposalClosed(f"la proposition {proposal.id} n'attend plus de réponse")
     if at.date() > proposal.answer_deadline:
         raise DeadlinePassed(
-            f"le délai de réponse est dépassé (il expirait le {proposal.answer_deadline:%d/%m/%Y} à minuit)"
+            f"le délai de réponse est dépassé (il expirait le {long_date(proposal.answer_deadline)} à minuit)"
         )
     if move.answer is not None:
         raise AlreadyAnswered(
@@ -631,6 +634,89 @@ def decide_move(
     return row
 
 
+def _decision_state(decision: CommitteeDecision) -> dict[str, Any]:
+    return {
+        "decision": decision.kind,
+        "reason": decision.reason,
+        "rank": decision.rank,
+        "condition": decision.condition,
+        "condition_due": decision.condition_due.isoformat() if decision.condition_due else None,
+        "condition_status": decision.condition_status,
+    }
+
+
+def correct_decision(
+    session: Session,
+    move: ProposalMove,
+    user: UserAccount,
+    *,
+    correction: str,
+    kind: str,
+    reason: str,
+    rank: int | None = None,
+    condition: str | None = None,
+    condition_due: date | None = None,
+    now: datetime | None = None,
+) -> CommitteeDecision:
+    """Replace the CALEOL decision on one move while its proposal still waits for decisions.
+
+    The audit trail keeps the decision replaced, the new one and ``correction`` (why). Once every
+    move is attributed the proposal is confirmed and the decisions are final; a refusal fails it at
+    once, so it is final too. Raises like :func:`decide_move`, and :class:`ProposalClosed` when
+    there is no decision to correct.
+    """
+    at = now or datetime.now()
+    _check_decision(_Decision(kind, reason, rank, condition, condition_due), at.date())
+    if not correction.strip():
+        raise InvalidArgument({"correction": ["Indiquez pourquoi la décision est corrigée."]})
+    _check_caleol(session, move, user)
+    proposal = _lock(session, move.proposal_id)
+    row = move.decision
+    if row is None:
+        raise ProposalClosed(f"le mouvement {move.id} n'a pas encore de décision à corriger")
+    if proposal.status != "deciding":
+        raise ProposalClosed(
+            f"la proposition {proposal.id} n'attend plus de décision : la décision ne peut plus être corrigée"
+        )
+    before = _decision_state(row)
+    row.kind, row.reason = kind, reason.strip()
+    row.rank = rank if kind == "ranked" else None
+    row.condition = condition if kind == "conditional" else None
+    row.condition_due = condition_due if kind == "conditional" else None
+    row.condition_status = "pending" if kind == "conditional" else None
+    row.condition_closed_on = None
+    row.decided_on, row.decided_at, row.decided_by_id = at.date(), at, user.id
+    session.flush()
+    _audit(
+        session,
+        proposal,
+        user,
+        "move.decision_corrected",
+        "move",
+        move.id,
+        before,
+        {**_decision_state(row), "correction": correction.strip()},
+        at,
+    )
+    _settle(session, proposal, user, at)
+    return row
+
+
+def decision_corrections(session: Session, move_id: int) -> list[AuditEvent]:
+    """The corrections of a move's CALEOL decision (audit events), oldest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity == "move",
+                AuditEvent.entity_id == move_id,
+                AuditEvent.action == "move.decision_corrected",
+            )
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
 def _settle(session: Session, proposal: Proposal, actor: UserAccount | None, at: datetime) -> None:
     """Fail the proposal on the first non-attributed move; confirm it once every move is attributed."""
     outcomes = [(m, None if m.decision is None else m.decision.attributes) for m in proposal.moves]
@@ -685,7 +771,7 @@ def lift_condition(
     assert decision.condition_due is not None
     if at.date() > decision.condition_due:
         raise DeadlinePassed(
-            f"la condition devait être remplie au plus tard le {decision.condition_due:%d/%m/%Y}"
+            f"la condition devait être remplie au plus tard le {long_date(decision.condition_due)}"
         )
     decision.condition_status, decision.condition_closed_on = "met", at.date()
     session.flush()
@@ -878,7 +964,7 @@ def complete_proposal(
         raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
     assert proposal.move_date is not None
     if at.date() < proposal.move_date:
-        raise WorkflowError(f"le déménagement est prévu le {proposal.move_date:%d/%m/%Y}")
+        raise WorkflowError(f"le déménagement est prévu le {long_date(proposal.move_date)}")
     if user is not None and not (user.role == "admin" and user.territory_id == proposal.territory_id):
         raise NotAllowed("seul le territoire enregistre les déménagements effectués")
     records.move_households(session, [(m.household_id, m.to_dwelling_id) for m in proposal.moves])

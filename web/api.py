@@ -119,6 +119,8 @@ def _json(root: str = BODY, *, unreadable: int = 400) -> Any:
         if unreadable == 422:
             raise InvalidInput({root: [where]}) from None
         abort(400, description=f"Corps JSON attendu (un objet) : {where[0].lower()}{where[1:]}")
+    except ValueError:  # an integer of more than 4,300 digits
+        raise InvalidInput({root: ["JSON illisible : un nombre compte trop de chiffres."]}) from None
 
 
 def _load(schema: Schema, *, optional: bool = False) -> dict[str, Any]:
@@ -410,6 +412,40 @@ def decision(move_id: int) -> Any:
             session,
             g.account,
             move_id,
+            kind=data["kind"],
+            reason=data["reason"].strip(),
+            rank=data["rank"],
+            condition=(data["condition"] or "").strip() or None,
+            condition_due=data["condition_due"],
+        )
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    return jsonify(to_json(portal.move_dossier(session, g.account, move_id)))
+
+
+@bp.post("/moves/<int:move_id>/decision/correction")
+@operation(
+    "Corriger la décision de CALEOL tant que la proposition attend des décisions",
+    "CALEOL",
+    answer=portal.Dossier,
+    body=c.CorrectionSchema,
+)
+@api_role("staff")
+def correction(move_id: int) -> Any:
+    """Replace the CALEOL decision on this move (same fields as a decision) and say why: ``correction``."""
+    session = get_session()
+    try:
+        portal.move_dossier(session, g.account, move_id)
+    except NotFound:
+        abort(404)
+    data = _load(c.CorrectionSchema())
+    try:
+        portal.correct_decision(
+            session,
+            g.account,
+            move_id,
+            correction=data["correction"].strip(),
             kind=data["kind"],
             reason=data["reason"].strip(),
             rank=data["rank"],

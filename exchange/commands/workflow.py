@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from exchange import glossary
+from exchange import glossary, wording
 from exchange.cache import territory_cache
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
@@ -167,13 +167,19 @@ def _params(
 
 
 def _summary(code: str, row: nightly.StoredRun | Run) -> str:
-    optimum = "optimum prouvé" if row.status == "optimal" else f"borne {row.bound:.0f} ({row.status})"
+    """The one-line summary of a stored run."""
+    optimum = "optimum prouvé"
+    if row.status != "optimal":
+        gap = max(0.0, (row.bound - row.objective) / row.bound) if row.bound > 0 else 0.0
+        optimum = f"borne {row.bound:.0f}, écart {100 * gap:.2f} % ({row.status})".replace(".", ",")
     return (
-        f"calcul n° {row.id} ({code}, {row.as_of.isoformat()}) : {row.proposal_count} proposition(s), "
-        f"{row.move_count} mouvement(s), {row.objective} points, "
+        f"calcul n° {row.id} ({code}, {row.as_of.isoformat()}) : "
+        f"{wording.count(row.proposal_count, 'proposition', 'propositions')}, "
+        f"{wording.count(row.move_count, 'mouvement', 'mouvements')}, {row.objective} points, "
         f"{optimum} ; "
-        f"{row.requests} demande(s), {row.vacancies} logement(s) vacant(s), "
-        f"{row.skipped_households} ménage(s) déjà en proposition"
+        f"{wording.count(row.requests, 'demande', 'demandes')}, "
+        f"{wording.count(row.vacancies, 'logement vacant', 'logements vacants')}, "
+        f"{wording.count(row.skipped_households, 'ménage', 'ménages')} déjà en proposition"
     )
 
 
@@ -257,8 +263,8 @@ def _run_many(
         else:
             click.echo(f"échec du calcul du territoire {outcome.code} : {outcome.error}", err=True)
     click.echo(
-        f"{len(outcomes) - len(failed)} territoire(s) calculé(s) sur {len(outcomes)}"
-        + (f" ; en échec : {', '.join(o.code for o in failed)}" if failed else "")
+        f"{wording.count(len(outcomes) - len(failed), 'territoire calculé', 'territoires calculés')} "
+        f"sur {len(outcomes)}" + (f" ; en échec : {', '.join(o.code for o in failed)}" if failed else "")
     )
     if failed:
         raise click.exceptions.Exit(1)
@@ -304,7 +310,8 @@ def stats(territory: str, year: int | None, fmt: str, charts: Path | None, outpu
         output.write_text(text, encoding="utf-8")
     if charts is not None:
         written = stats_module.write_charts(figures, charts)
-        click.echo(f"{len(written)} graphique(s) écrit(s) dans {charts}", err=True)
+        done = wording.count(len(written), "graphique écrit", "graphiques écrits")
+        click.echo(f"{done} dans {charts}", err=True)
 
 
 def _user(session: Session, login: str) -> UserAccount:

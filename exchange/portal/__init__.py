@@ -15,6 +15,7 @@ Services take the session and never commit. Those that write say so in their nam
 from exchange.portal.access import account_proposal, household_proposal, staff_move, user_row
 from exchange.portal.committee import (
     committee_queue,
+    correct_decision,
     decision_kinds,
     move_dossier,
     record_decision,
@@ -79,6 +80,7 @@ from exchange.portal.tenant import (
 from exchange.portal.territory import (
     import_territory_document,
     list_runs,
+    policy_bounds,
     policy_defaults,
     policy_settings,
     run_report,
@@ -158,10 +160,12 @@ __all__ = [
     "paused_requests",
     "planned_moves",
     "points_lines",
+    "policy_bounds",
     "policy_defaults",
     "policy_settings",
     "record_answer",
     "record_completion",
+    "correct_decision",
     "record_decision",
     "record_withdrawal",
     "refusal_reasons",

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange import glossary, interchange, runs
+from exchange import glossary, interchange, runs, wording
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidTerritory, NotFound
@@ -20,11 +20,12 @@ from exchange.glossary import OBJECTIVE_LABELS, chance_label
 from exchange.models.workflow import Proposal, Run
 from exchange.portal.staff_views import ProposalRow, RunReport, RunRow, TerritoryInfo
 from exchange.settings import policy_config, update_policy
-from matching.config import PolicyConfig
+from matching.config import RANGES, PolicyConfig
 
 __all__ = [
     "import_territory_document",
     "list_runs",
+    "policy_bounds",
     "policy_defaults",
     "policy_settings",
     "run_report",
@@ -87,14 +88,24 @@ def import_territory_document(session: Session, account: Any, document: Any) -> 
     return interchange.import_document(session, document).line()
 
 
+_FIXED = frozenset({"earth_radius_km"})  # a constant of the distance computation, not a policy choice
+_MAX_SETTING = 100_000
+
+
 def policy_defaults() -> dict[str, Any]:
-    """POLICY.md's default settings."""
-    return PolicyConfig().to_dict()
+    """POLICY.md's default settings a territory may change (the earth's radius is not one)."""
+    return {name: value for name, value in PolicyConfig().to_dict().items() if name not in _FIXED}
+
+
+def policy_bounds() -> dict[str, tuple[int, int]]:
+    """The allowed range (both ends included) of each setting of :func:`policy_defaults`."""
+    return {name: RANGES.get(name, (0, _MAX_SETTING)) for name in policy_defaults()}
 
 
 def policy_settings(session: Session, account: Any) -> dict[str, Any]:
-    """The admin's territory's current settings (every key)."""
-    return policy_config(session, account.territory_code).to_dict()
+    """The admin's territory's current settings (every key of :func:`policy_defaults`)."""
+    current = policy_config(session, account.territory_code).to_dict()
+    return {name: value for name, value in current.items() if name not in _FIXED}
 
 
 def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> None:
@@ -114,6 +125,23 @@ def list_runs(session: Session, account: Any) -> list[RunRow]:
     ]
 
 
+_RUN_NOTES = (
+    (
+        "Mouvements possibles",
+        "Nombre de couples (ménage, logement) que la politique autorise : le calcul choisit parmi eux.",
+    ),
+    (
+        "Total des points",
+        "Somme des points de tous les mouvements proposés : le calcul cherche le plus grand total.",
+    ),
+    (
+        "Meilleur total possible",
+        "Total qu'aucune combinaison de propositions ne peut dépasser, selon le calcul ; "
+        "égal au total des points quand la solution est la meilleure possible.",
+    ),
+)
+
+
 def run_report(session: Session, account: Any, run_id: int) -> RunReport:
     """One run of the admin's territory; :class:`NotFound` otherwise."""
     run = session.get(Run, run_id)
@@ -123,18 +151,18 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
         v for k, v in (run.timings or {}).items() if k.endswith("_s") and not k.startswith("solver_")
     )
     facts = (
-        ("Date de référence", run.as_of.strftime("%d/%m/%Y")),
+        ("Date de référence", wording.long_date(run.as_of)),
         ("Statut du solveur", glossary.RUN_STATUSES.get(run.status, run.status)),
-        ("Demandes examinées", str(run.requests)),
-        ("Logements vacants proposés", str(run.vacancies)),
-        ("Mouvements possibles (arcs)", str(run.arcs)),
-        ("Ménages laissés de côté (déjà dans une proposition)", str(run.skipped_households)),
-        ("Propositions", str(run.proposal_count)),
-        ("Mouvements proposés", str(run.move_count)),
-        ("Points (objectif)", str(run.objective)),
+        ("Demandes examinées", wording.number(run.requests)),
+        ("Logements vacants proposés", wording.number(run.vacancies)),
+        ("Mouvements possibles", wording.number(run.arcs)),
+        ("Ménages laissés de côté (déjà dans une proposition)", wording.number(run.skipped_households)),
+        ("Propositions", wording.number(run.proposal_count)),
+        ("Mouvements proposés", wording.number(run.move_count)),
+        ("Total des points", wording.number(run.objective)),
         ("Objectif du calcul", OBJECTIVE_LABELS.get((run.params or {}).get("objective", "points"), "")),
-        ("Borne", f"{run.bound:.0f}"),
-        ("Durée", f"{seconds:.2f} s".replace(".", ",")),
+        ("Meilleur total possible", wording.number(round(run.bound))),
+        ("Durée", f"{wording.number(seconds)} s"),
     )
     proposals = tuple(
         ProposalRow(
@@ -148,4 +176,4 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
         )
         for p in run.proposals
     )
-    return RunReport(run.id, facts, proposals)
+    return RunReport(run.id, facts, proposals, _RUN_NOTES)

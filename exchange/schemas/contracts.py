@@ -22,6 +22,7 @@ __all__ = [
     "OFFER_SORTS",
     "AccountSchema",
     "AnswerSchema",
+    "CorrectionSchema",
     "DecisionSchema",
     "MinutesQuery",
     "MoveDateSchema",
@@ -222,6 +223,22 @@ class DecisionSchema(f.StrictSchema):
                 errors["condition_due"] = ["La date limite de la condition suspensive est passée."]
         if errors:
             raise ValidationError(errors)
+
+
+class CorrectionSchema(DecisionSchema):
+    """A CALEOL decision corrected before the proposal is confirmed: the new decision and why it changed."""
+
+    correction = f.String(
+        required=True,
+        validate=validate.Length(max=1000, error="1\u202f000 caractères au plus."),
+        error_messages={"required": "Indiquez pourquoi la décision est corrigée."},
+        metadata={"description": "pourquoi la décision est corrigée (au journal d'audit)"},
+    )
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check_correction(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "correction" in data and _blank(data["correction"]):
+            raise ValidationError({"correction": ["Indiquez pourquoi la décision est corrigée."]})
 
 
 class MoveDateSchema(f.StrictSchema):

@@ -189,7 +189,7 @@ def test_cli_runs_several_territories_and_says_which_failed(world: Engine) -> No
     )
     assert result.exit_code == 1, result.output
     lines = result.stdout.splitlines()
-    assert lines[-1] == "2 territoire(s) calculé(s) sur 3 ; en échec : ZZZZ"
+    assert lines[-1] == "2 territoires calculés sur 3 ; en échec : ZZZZ"
     assert any(line.startswith("calcul n° ") and "(NLA, 2026-11-22)" in line for line in lines)
     assert "échec du calcul du territoire ZZZZ : territoire inconnu : ZZZZ" in result.stderr
     assert f"NMB : {glossary.RUN_STAGES['stored']}" in result.stderr
