@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
-from exchange import records, settings
+from exchange import notifications, records, settings
 from exchange.chances import move_chances
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
@@ -215,7 +215,15 @@ def _move_details(ctx: RunContext, household_ref: str, dwelling_ref: str, points
     household = households[household_ref]
     current = dwellings[ctx.instance.households[household_ref]]
     target = dwellings[dwelling_ref]
-    detail = policy.points(household, requests[household_ref], current, target, ctx.plain.as_of, ctx.config)
+    detail = policy.points(
+        household,
+        requests[household_ref],
+        current,
+        target,
+        ctx.plain.as_of,
+        ctx.config,
+        first_quartile_eur=ctx.plain.first_quartile_eur,
+    )
     if detail.total != points:
         raise ExchangeError(
             f"points incohérents pour {household_ref} → {dwelling_ref} : {detail.total} ≠ {points}"
@@ -227,6 +235,7 @@ def _move_details(ctx: RunContext, household_ref: str, dwelling_ref: str, points
             "priorities": dict(detail.priorities),
             "seniority_months": detail.seniority_months,
             "seniority": detail.seniority,
+            "mixity": detail.mixity,
             "total": detail.total,
         },
         "criteria_before": sorted(policy.active_criteria(household, current, ctx.config)),
@@ -260,7 +269,11 @@ def proposal_rows(
             )
         ).all()
     )
-    deadline = answer_deadline(notified_on, settings.answer_days(session, territory_id))
+    deadline = answer_deadline(
+        notified_on,
+        settings.answer_days(session, territory_id),
+        calendar=settings.calendar(session, territory_id),
+    )
     ordered = sorted(proposals, key=lambda p: (-p.points, p.moves[0].household if p.moves else ""))
     rows = []
     for solved in ordered:
@@ -340,6 +353,7 @@ def _store(
             )
         )
     session.flush()
+    notifications.proposals_stored(session, run.proposals, now=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,8 +433,14 @@ def prepare_run(
     _checkpoint("built")
 
     if params is None:
-        objective = settings.run_settings(session, territory.code).objective
-        params = SolveParams(max_cycle=config.max_cycle, max_chain=config.max_chain, objective=objective)
+        run_choice = settings.run_settings(session, territory.code)
+        # Without repair the workflow fails a chain whole: its prefix is worth nothing.
+        params = SolveParams(
+            max_cycle=config.max_cycle,
+            max_chain=config.max_chain,
+            objective=run_choice.objective,
+            keep_prefix=run_choice.repair,
+        )
     if params.objective == "expected":  # every candidate move's chance, from the refitted model
         pairs = [(m.household, m.dwelling) for m in instance.moves]
         instance = replace(instance, chances=move_chances(session, territory.id, plain, config, pairs))
@@ -483,6 +503,7 @@ def store_run(
             "seed": params.seed,
             "workers": params.workers,
             "objective": params.objective,
+            "keep_prefix": params.keep_prefix,
         },
         timings={},
     )

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from exchange import records, settings
+from exchange import notifications, records, settings
 from exchange.deadlines import decision_deadline, next_working_day
 from exchange.errors import ExchangeError, InvalidArgument, NotFound, is_database_busy
 from exchange.models import Dwelling, Household, Request, UserAccount
@@ -298,6 +298,7 @@ def _set_status(
         {**_state(proposal), **extra},
         at,
     )
+    notifications.proposal_changed(session, proposal, actor, now=at)
 
 
 def _fail(
@@ -484,7 +485,11 @@ def _to_committees(session: Session, proposal: Proposal, actor: UserAccount | No
         landlord_id = session.scalars(
             select(Dwelling.landlord_id).where(Dwelling.id == move.to_dwelling_id)
         ).one()
-        move.decision_due = decision_deadline(at.date(), settings.decision_days(session, landlord_id))
+        move.decision_due = decision_deadline(
+            at.date(),
+            settings.decision_days(session, landlord_id),
+            calendar=settings.calendar(session, proposal.territory_id),
+        )
     _set_status(session, proposal, "deciding", actor, at)
 
 
@@ -546,6 +551,7 @@ def _count_silences(session: Session, proposal: Proposal, household_ids: list[in
                 {"status": "paused", "why": "silences", "silences": request.silences},
                 at,
             )
+            notifications.request_paused(session, household_id, request_id, "silences", now=at)
 
 
 # Committee decisions ----------------------------------------------------------------------------
@@ -631,6 +637,7 @@ def decide_move(
         at,
     )
     _settle(session, proposal, user, at)
+    notifications.move_decided(session, move, row, now=at)
     return row
 
 
@@ -747,11 +754,14 @@ def _settle(session: Session, proposal: Proposal, actor: UserAccount | None, at:
                     {"status": "paused", "why": "inadmissible"},
                     at,
                 )
+                notifications.request_paused(session, move.household_id, request_id, "inadmissible", now=at)
         repair_failed(session, proposal, actor, at)
     elif all(attributed for _, attributed in outcomes):
         notice = settings.move_notice_days(session, proposal.territory_id)
         proposal.confirmed_on = at.date()
-        proposal.move_date = next_working_day(at.date() + timedelta(days=notice))
+        proposal.move_date = next_working_day(
+            at.date() + timedelta(days=notice), calendar=settings.calendar(session, proposal.territory_id)
+        )
         records.close_requests(session, [m.household_id for m in proposal.moves], on=at.date())
         _set_status(session, proposal, "confirmed", actor, at)
 

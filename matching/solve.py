@@ -120,7 +120,7 @@ def _solve(
     t0 = clock()
     members, points = cycle_arrays(graph, params.max_cycle, comp, (src, dst, weight))
     if params.objective == "expected":  # chains become explicit columns; no position-indexed arcs
-        members, points = _expected_columns(instance, graph, params.max_chain, members)
+        members, points = _expected_columns(instance, graph, params, members)
         on_chain = np.zeros(len(src), dtype=bool)
     # Chain arcs: out of a vacancy at position 1 only; out of a household at depth d, at d+1 .. max_chain.
     a_src, a_dst, a_w = src[on_chain], dst[on_chain], weight[on_chain]
@@ -206,7 +206,7 @@ def _solve_batch(parts: Sequence[Columns], until: float, options: dict[str, Any]
 
 
 def _expected_columns(
-    instance: Instance, graph: Graph, max_chain: int, members: npt.NDArray[np.int64]
+    instance: Instance, graph: Graph, params: SolveParams, members: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Cycles weighed by their expected value, then every chain as a column (vacancy first)."""
     index = {h: i for i, h in enumerate(graph.households)}
@@ -217,7 +217,7 @@ def _expected_columns(
         if u is not None and v is not None:
             chance[(u, v)] = float(p)
     cycle_weights = weigh_cycles(graph, members, chance)
-    chains, chain_weights = chain_columns(graph, max_chain, chance)
+    chains, chain_weights = chain_columns(graph, params.max_chain, chance, keep_prefix=params.keep_prefix)
     width = max(members.shape[1], chains.shape[1])
     padded = np.full((len(members) + len(chains), width), -1, dtype=np.int64)
     padded[: len(members), : members.shape[1]] = members

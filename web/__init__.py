@@ -103,12 +103,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from web import api, auth, committee, security, tenant, territory
+    from web import api, auth, commission, committee, mail, security, tenant, territory
 
     security.init_app(app)
     writes.init_app(app)
     auth.init_app(app)
-    for module in (auth, tenant, committee, territory, api):
+    for module in (auth, tenant, committee, territory, commission, mail, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself, except for token-authenticated calls
     app.url_value_preprocessor(_ids_within_integer)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from exchange import portal
+from exchange.bilan_tables import Table, cell
 from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.db import get_session, write_and_flash
 from web.forms import (
@@ -230,6 +231,48 @@ def move_date(move_id: int) -> Any:
         portal.set_move_date(session, current_user.account, proposal_id, form.move_date.data)
 
     return _follow(move_id, action, "La date du déménagement est enregistrée.")
+
+
+@bp.get("/bilan")
+@role_required("staff")
+def bilan() -> Any:
+    """The landlord's own figures of the year (aggregates only, small counts masked)."""
+    year = _bilan_year()
+    tables = [
+        Table(t.title, t.header, tuple((row[0], *(cell(v) for v in row[1:])) for row in t.rows))
+        for t in portal.landlord_bilan(get_session(), current_user.account, year=year)
+    ]
+    return render_template(
+        "committee/bilan.html",
+        title="Bilan du bailleur",
+        tables=tables,
+        year=year,
+        landlord=current_user.account.landlord_code,
+    )
+
+
+@bp.get("/bilan.<fmt>")
+@role_required("staff")
+def bilan_download(fmt: str) -> Any:
+    """The landlord's own bilan as PDF, Excel or CSV; an unknown format: 404."""
+    try:
+        content, name, media = portal.bilan_file(
+            get_session(), current_user.account, fmt, year=_bilan_year(), own_landlord=True
+        )
+    except NotFound:
+        abort(404)
+    return Response(
+        content, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def _bilan_year() -> int | None:
+    raw = request.args.get("annee", "")
+    if not raw:
+        return None
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(404)
+    return int(raw)
 
 
 @bp.get("/demenagements")

@@ -280,6 +280,19 @@ class RunForm(FrenchForm):
     as_of = DateField("Date de référence", validators=[Optional()])
 
 
+class RunSettingsForm(FrenchForm):
+    """What the territory's runs maximise, and whether a failed proposal is repaired at once."""
+
+    objective = RadioField(
+        "Objectif des appariements",
+        choices=choices((code, glossary.heading(label)) for code, label in glossary.OBJECTIVES.items()),
+        validators=[InputRequired("Choisissez l'objectif.")],
+    )
+    repair = BooleanField(
+        "Réparer aussitôt une proposition qui échoue (refus, silence, retrait, refus de CALEOL)"
+    )
+
+
 def policy_form_class(defaults: dict[str, Any], bounds: dict[str, tuple[int, int]]) -> type[FlaskForm]:
     """A form with one number field per policy setting (integers stay integers), each with its range."""
 

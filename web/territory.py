@@ -19,7 +19,7 @@ from exchange.schemas.contracts import StatsQuery
 from exchange.settings import InvalidPolicy
 from web import background
 from web.db import get_session, write_and_flash
-from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, policy_form_class
+from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, RunSettingsForm, policy_form_class
 from web.limits import large_body
 from web.security import role_required
 from web.writes import own_write_lock
@@ -53,6 +53,7 @@ POLICY_GROUPS = [
             "seniority_cap_months",
         ],
     ),
+    ("Mixité sociale (L.441-1 CCH)", ["points_mixity_out_of_qpv", "points_mixity_into_qpv"]),
     ("Forme des propositions", ["max_cycle", "max_chain"]),
 ]
 
@@ -127,12 +128,17 @@ def policy() -> Any:
             return redirect(url_for("territory.policy"))
     elif request.method == "POST":
         status = 422
+    return _policy_page(form, RunSettingsForm(data=portal.run_choices(session, current_user.account)), status)
+
+
+def _policy_page(form: Any, run_form: Any, status: int) -> Any:
     return render_template(
         "territory/policy.html",
         title="Politique harmonisée",
         form=form,
+        run_form=run_form,
         groups=POLICY_GROUPS,
-        defaults=defaults,
+        defaults=portal.policy_defaults(),
     ), status
 
 
@@ -141,6 +147,29 @@ def _beside_field(name: str, message: str) -> str:
     text = message.removeprefix(f"{glossary.setting_label(name)} : ")
     text = re.sub(r" \(reçu : [^)]*\)$", "", text)
     return glossary.heading(text) + ("" if text.endswith(".") else ".")
+
+
+@bp.route("/politique/appariements", methods=["POST"])
+@role_required("admin")
+def run_settings() -> Any:
+    """Choose what the runs maximise (points or expected points) and whether failures are repaired."""
+    session = get_session()
+    run_form = RunSettingsForm()
+    if run_form.validate_on_submit():
+        portal.save_run_choices(
+            session,
+            current_user.account,
+            objective=run_form.objective.data,
+            repair=bool(run_form.repair.data),
+        )
+        session.commit()
+        flash("Les réglages des appariements sont enregistrés.", "success")
+        return redirect(url_for("territory.policy"))
+    defaults = portal.policy_defaults()
+    form = policy_form_class(defaults, portal.policy_bounds())(
+        data=portal.policy_settings(session, current_user.account)
+    )
+    return _policy_page(form, run_form, 422)
 
 
 def _plain(value: Any) -> Any:
@@ -240,6 +269,24 @@ def chart(name: str) -> Any:
     except NotFound:
         abort(404)
     return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/statistiques/bilan.<fmt>")
+@role_required("admin")
+def bilan_download(fmt: str) -> Any:
+    """The territory's bilan for its housing conference (PDF, Excel or CSV); a bad year or format: 404."""
+    year, problems = _year()
+    if problems:
+        abort(404)
+    try:
+        content, name, media = portal.bilan_file(
+            get_session(), current_user.account, fmt, year=year, own_landlord=False
+        )
+    except NotFound:
+        abort(404)
+    return Response(
+        content, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.get("/demenagements")

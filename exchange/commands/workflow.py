@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from exchange import glossary, wording
 from exchange.cache import territory_cache
+from exchange.deadlines import CALENDARS
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
 from matching.config import RANGES
@@ -45,6 +46,7 @@ def register(group: click.Group) -> None:
         complete,
         reopen_request,
         delays,
+        run_settings,
         reminders,
     )
     for command in commands:
@@ -573,19 +575,59 @@ def _decision_days(values: tuple[str, ...]) -> dict[str, int | None]:
     metavar="N",
     help="Propositions laissées sans réponse d'affilée avant la mise en pause d'une demande (0 : jamais).",
 )
+@click.option(
+    "--calendar",
+    type=click.Choice(CALENDARS),
+    default=None,
+    help="Jours fériés sautés par les échéances : metropole, 57 (Alsace-Moselle) ou un DOM.",
+)
+@click.option(
+    "--blocked-after-runs",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Appariements d'affilée sans proposition après lesquels une demande est bloquée.",
+)
+@click.option(
+    "--blocked-after-days",
+    type=int,
+    default=None,
+    metavar="JOURS",
+    help="Jours d'attente sans proposition après lesquels une demande est bloquée.",
+)
+@click.option(
+    "--reminder-days",
+    type=int,
+    default=None,
+    metavar="JOURS",
+    help="Rappel par courriel JOURS jours avant l'échéance aux ménages sans réponse (0 : jamais).",
+)
 def delays(
     territory: str,
     answer_days: int | None,
     move_notice_days: int | None,
     decision_days: tuple[str, ...],
     pause_after: int | None,
+    calendar: str | None,
+    blocked_after_runs: int | None,
+    blocked_after_days: int | None,
+    reminder_days: int | None,
 ) -> None:
     """Affiche (et modifie) les délais du suivi des propositions d'un territoire."""
     from exchange import settings
 
     try:
         with _writing() as session:
-            if answer_days is None and move_notice_days is None and not decision_days and pause_after is None:
+            changes = (
+                answer_days,
+                move_notice_days,
+                pause_after,
+                calendar,
+                blocked_after_runs,
+                blocked_after_days,
+                reminder_days,
+            )
+            if not decision_days and all(value is None for value in changes):
                 current = settings.get_delays(session, territory)
             else:
                 current = settings.set_delays(
@@ -595,6 +637,10 @@ def delays(
                     move_notice_days=move_notice_days,
                     decision_days=_decision_days(decision_days),
                     pause_after_silences=pause_after,
+                    calendar=calendar,
+                    blocked_after_runs=blocked_after_runs,
+                    blocked_after_days=blocked_after_days,
+                    reminder_days=reminder_days,
                 )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
@@ -610,6 +656,46 @@ def delays(
         "  mise en pause d'une demande : "
         + ("jamais" if lapses == 0 else f"après {lapses} proposition{'s' if lapses > 1 else ''} sans réponse")
     )
+    click.echo(f"  jours fériés : {glossary.CALENDARS[current.calendar]}")
+    click.echo(
+        "  demande bloquée : après "
+        + wording.count(current.blocked_after_runs, "appariement", "appariements")
+        + " d'affilée sans proposition"
+        f" ou {current.blocked_after_days} jours d'attente"
+    )
+    lead = current.reminder_days
+    click.echo("  rappel par courriel : " + ("jamais" if lead == 0 else f"{lead} jours avant l'échéance"))
+
+
+@click.command("run-settings")
+@click.argument("territory", metavar="TERRITOIRE")
+@click.option(
+    "--objective",
+    type=click.Choice(["points", "expected"]),
+    default=None,
+    help="Ce que maximisent les appariements : points des propositions, ou espérance des points "
+    "des mouvements menés à bien (expected).",
+)
+@click.option(
+    "--repair/--no-repair",
+    default=None,
+    help="Réparer aussitôt une proposition qui échoue (refus, silence, retrait, refus de CALEOL).",
+)
+def run_settings(territory: str, objective: str | None, repair: bool | None) -> None:
+    """Affiche (et modifie) l'objectif des appariements d'un territoire et la réparation des échecs."""
+    from exchange import settings
+
+    try:
+        with _writing() as session:
+            if objective is None and repair is None:
+                current = settings.run_settings(session, territory)
+            else:
+                current = settings.update_run_settings(session, territory, objective=objective, repair=repair)
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Appariements du territoire {territory} :")
+    click.echo(f"  objectif : {glossary.OBJECTIVES[current.objective]} ({current.objective})")
+    click.echo(f"  réparation après un échec : {'oui' if current.repair else 'non'}")
 
 
 def _status(status: str) -> str:

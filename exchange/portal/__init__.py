@@ -13,6 +13,7 @@ Services take the session and never commit. Those that write say so in their nam
 """
 
 from exchange.portal.access import account_proposal, household_proposal, staff_move, user_row
+from exchange.portal.bilan_views import BILAN_TYPES, bilan_file, landlord_bilan
 from exchange.portal.committee import (
     committee_queue,
     correct_decision,
@@ -83,8 +84,10 @@ from exchange.portal.territory import (
     policy_bounds,
     policy_defaults,
     policy_settings,
+    run_choices,
     run_report,
     save_policy,
+    save_run_choices,
     territory_overview,
 )
 from exchange.portal.views import (
@@ -172,12 +175,17 @@ __all__ = [
     "reopen_request",
     "reply_record",
     "reply_records",
+    "run_choices",
     "run_report",
     "save_policy",
+    "save_run_choices",
     "save_request",
     "session_minutes",
     "set_move_date",
     "staff_move",
+    "BILAN_TYPES",
+    "bilan_file",
+    "landlord_bilan",
     "stats_chart",
     "stats_data",
     "stats_view",

@@ -191,7 +191,7 @@ class RunRow:
     status: str
     proposal_count: int
     move_count: int
-    objective: int
+    objective: str  # in points (expected points for the objective ``expected``), French decimals
 
     @property
     def status_label(self) -> str:

@@ -16,10 +16,10 @@ from exchange import glossary, interchange, runs, wording
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidTerritory, NotFound
-from exchange.glossary import OBJECTIVE_LABELS, chance_label
+from exchange.glossary import OBJECTIVE_UNITS, OBJECTIVES, chance_label, objective_points
 from exchange.models.workflow import Proposal, Run
 from exchange.portal.staff_views import ProposalRow, RunReport, RunRow, TerritoryInfo
-from exchange.settings import policy_config, update_policy
+from exchange.settings import policy_config, run_settings, update_policy, update_run_settings
 from matching.config import RANGES, PolicyConfig
 
 __all__ = [
@@ -28,8 +28,10 @@ __all__ = [
     "policy_bounds",
     "policy_defaults",
     "policy_settings",
+    "run_choices",
     "run_report",
     "save_policy",
+    "save_run_choices",
     "territory_overview",
 ]
 
@@ -117,29 +119,53 @@ def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> No
     territory_cache.invalidate(account.territory_code)
 
 
+def run_choices(session: Session, account: Any) -> dict[str, Any]:
+    """The territory's run settings as form data: ``objective`` and ``repair``."""
+    current = run_settings(session, account.territory_code)
+    return {"objective": current.objective, "repair": current.repair}
+
+
+def save_run_choices(session: Session, account: Any, *, objective: str, repair: bool) -> None:
+    """Store the territory's objective and repair setting; raises :class:`InvalidPolicy` for a bad objective.
+
+    Writes: the territory's workflow settings (``settings.update_run_settings``); the caller commits.
+    """
+    update_run_settings(session, account.territory_code, objective=objective, repair=repair)
+    territory_cache.invalidate(account.territory_code)
+
+
 def list_runs(session: Session, account: Any) -> list[RunRow]:
     """The territory's latest runs."""
     return [
-        RunRow(r.id, r.as_of, r.status, r.proposal_count, r.move_count, r.objective)
+        RunRow(
+            r.id,
+            r.as_of,
+            r.status,
+            r.proposal_count,
+            r.move_count,
+            objective_points((r.params or {}).get("objective", "points"), r.objective),
+        )
         for r in runs.list_runs(session, account.territory_id)
     ]
 
 
-_RUN_NOTES = (
-    (
-        "Mouvements possibles",
-        "Nombre de couples (ménage, logement) que la politique autorise : le calcul choisit parmi eux.",
-    ),
-    (
-        "Total des points",
-        "Somme des points de tous les mouvements proposés : le calcul cherche le plus grand total.",
-    ),
-    (
-        "Meilleur total possible",
-        "Total qu'aucune combinaison de propositions ne peut dépasser, selon le calcul ; "
-        "égal au total des points quand la solution est la meilleure possible.",
-    ),
-)
+def _run_notes(unit: str) -> tuple[tuple[str, str], ...]:
+    """Plain-French notes under the run report's figures (their labels carry the objective's unit)."""
+    return (
+        (
+            "Mouvements possibles",
+            "Nombre de couples (ménage, logement) que la politique autorise : le calcul choisit parmi eux.",
+        ),
+        (
+            f"Total atteint ({unit})",
+            f"Somme des {unit} de tous les mouvements proposés : le calcul cherche le plus grand total.",
+        ),
+        (
+            f"Meilleur total possible ({unit})",
+            "Total qu'aucune combinaison de propositions ne peut dépasser, selon le calcul ; "
+            "égal au total atteint quand la solution est la meilleure possible.",
+        ),
+    )
 
 
 def run_report(session: Session, account: Any, run_id: int) -> RunReport:
@@ -147,6 +173,8 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
     run = session.get(Run, run_id)
     if run is None or run.territory_id != account.territory_id:
         raise NotFound(f"calcul inconnu : {run_id}")
+    objective = (run.params or {}).get("objective", "points")
+    unit = OBJECTIVE_UNITS.get(objective, "points")
     seconds = sum(
         v for k, v in (run.timings or {}).items() if k.endswith("_s") and not k.startswith("solver_")
     )
@@ -159,9 +187,9 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
         ("Ménages laissés de côté (déjà dans une proposition)", wording.number(run.skipped_households)),
         ("Propositions", wording.number(run.proposal_count)),
         ("Mouvements proposés", wording.number(run.move_count)),
-        ("Total des points", wording.number(run.objective)),
-        ("Objectif du calcul", OBJECTIVE_LABELS.get((run.params or {}).get("objective", "points"), "")),
-        ("Meilleur total possible", wording.number(round(run.bound))),
+        ("Objectif du calcul", OBJECTIVES.get(objective, "")),
+        (f"Total atteint ({unit})", objective_points(objective, run.objective)),
+        (f"Meilleur total possible ({unit})", objective_points(objective, run.bound)),
         ("Durée", f"{wording.number(seconds)} s"),
     )
     proposals = tuple(
@@ -176,4 +204,4 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
         )
         for p in run.proposals
     )
-    return RunReport(run.id, facts, proposals, _RUN_NOTES)
+    return RunReport(run.id, facts, proposals, _run_notes(unit))

@@ -22,6 +22,7 @@ __all__ = [
     "OFFER_SORTS",
     "AccountSchema",
     "AnswerSchema",
+    "CommissionSchema",
     "CorrectionSchema",
     "DecisionSchema",
     "MinutesQuery",
@@ -92,6 +93,7 @@ class AccountSchema(f.StrictSchema):
     display_name = f.String(required=True)
     territory = f.String(required=True)
     landlord = f.String(required=True, allow_none=True)
+    email = f.String(required=True, allow_none=True)  # where its notifications go, if anywhere
 
 
 # Tenant -------------------------------------------------------------------------------------------
@@ -289,3 +291,19 @@ class StatsQuery(f.StrictSchema):
         unknown = EXCLUDE
 
     year = f.QueryInteger(load_default=None, validate=f.between(2000, 2100))
+
+
+class CommissionSchema(f.StrictSchema):
+    """A proposal of the inter-landlord commission: its moves (« H6 D5, H5 D6 ») and its reason."""
+
+    moves = f.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000, error="Entre 1 et 2\u202f000 caractères."),
+        error_messages={"required": "Indiquez les déménagements : « MÉNAGE LOGEMENT, … »."},
+        metadata={"description": "paires MÉNAGE LOGEMENT dans l'ordre, séparées par des virgules"},
+    )
+    reason = f.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000, error="Entre 1 et 2\u202f000 caractères."),
+        error_messages={"required": "Motivez la proposition de la commission."},
+    )

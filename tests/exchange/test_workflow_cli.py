@@ -248,6 +248,22 @@ def test_delays_command(fresh_db_url: str, tmp_path: Path) -> None:
     assert "territoire inconnu : NOPE" in _fails("reminders", "NOPE").output
 
 
+def test_run_settings_command(fresh_db_url: str, tmp_path: Path) -> None:
+    document = tmp_path / "territoire.json"
+    document.write_text(json.dumps(scenario.document(CODE)), encoding="utf-8")
+    _ok("import", str(document))
+    shown = _ok("run-settings", CODE).output
+    assert "objectif : points des propositions (points)" in shown
+    assert "réparation après un échec : oui" in shown
+    changed = _ok("run-settings", CODE, "--objective", "expected", "--no-repair").output
+    assert "espérance des points des mouvements menés à bien (expected)" in changed
+    assert "réparation après un échec : non" in changed
+    assert "réparation après un échec : oui" in _ok("run-settings", CODE, "--repair").output
+    assert "(expected)" in _ok("run-settings", CODE).output
+    assert CliRunner().invoke(cli, ["run-settings", CODE, "--objective", "moves"]).exit_code == 2
+    assert "territoire inconnu : NOPE" in _fails("run-settings", "NOPE").output
+
+
 def test_withdraw_command(fresh_db_url: str, tmp_path: Path) -> None:
     document = tmp_path / "territoire.json"
     document.write_text(json.dumps(scenario.document(CODE)), encoding="utf-8")

@@ -61,6 +61,7 @@ def test_tokens_and_authentication(client):
         "display_name": "h1",
         "territory": "TWEB",
         "landlord": None,
+        "email": None,
     }
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer faux"}).status_code == 401
     renewed = _token(client, "h1")  # a new token replaces the old one
