@@ -42,7 +42,7 @@ demo: $(STAMP)
 	$(BIN)/exchange import $(DEMO_FILE)
 	$(BIN)/exchange run CACL
 	$(BIN)/exchange demo-accounts CACL
-	$(BIN)/flask --app web run --host 127.0.0.1 --port 5000
+	$(BIN)/python -m web --host 127.0.0.1 --port 5000
 
 test: $(STAMP) browser $(NPM_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -7,6 +7,7 @@ its CALEOL) and ``admin`` (administrateur du territoire). Services take the sess
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,6 +64,8 @@ class Account:
     territory_code: str
     household_id: int | None = None
     household_ref: str | None = None
+    email: str | None = None
+    mail_muted: tuple[str, ...] = ()
     landlord_id: int | None = None
     landlord_code: str | None = None
     active: bool = True
@@ -96,6 +99,8 @@ def _account(row: UserAccount) -> Account:
         territory_code=territory.code,
         household_id=row.household_id,
         household_ref=row.household.ref if row.household is not None else None,
+        email=row.email,
+        mail_muted=tuple(row.mail_muted or ()),
         landlord_id=row.landlord_id,
         landlord_code=row.landlord.code if row.landlord is not None else None,
         active=row.active,
@@ -168,6 +173,36 @@ def change_password(session: Session, account_id: int, current: str, new: str) -
     return _account(row)
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def normalize_email(value: str) -> str:
+    """``value`` as stored: trimmed, domain in lower case; raises :class:`InvalidArgument` if malformed.
+
+    >>> normalize_email(" Marie.Dupont@Exemple.FR ")
+    'Marie.Dupont@exemple.fr'
+    """
+    text = value.strip()
+    if len(text) > 254 or not _EMAIL.match(text):
+        raise InvalidArgument({"email": ["adresse électronique invalide (attendu : nom@domaine.fr)"]})
+    local, domain = text.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def set_email(session: Session, account_id: int, email: str | None) -> Account:
+    """Change (or, with None or "", remove) the address the account's notifications go to.
+
+    Raises :class:`InvalidArgument` and :class:`NotFound`. Messages not yet sent go to the new
+    address; without an address they are cancelled when their turn comes.
+    """
+    row = session.get(UserAccount, account_id)
+    if row is None:
+        raise NotFound(f"compte inconnu : {account_id}")
+    row.email = normalize_email(email) if email and email.strip() else None
+    session.flush()
+    return _account(row)
+
+
 def create_user(
     session: Session,
     *,
@@ -178,8 +213,12 @@ def create_user(
     household: str | None = None,
     landlord: str | None = None,
     display_name: str | None = None,
+    email: str | None = None,
 ) -> Account:
-    """Create an account; a tenant names its household ref, a staff member its landlord code."""
+    """Create an account; a tenant names its household ref, a staff member its landlord code.
+
+    ``email`` is where its notifications go; by default the login when it is an e-mail address.
+    """
     login = login.strip().lower()
     if role not in ROLES:
         raise InvalidArgument({"role": [f"{role!r} inconnu (attendu : {', '.join(ROLES)})"]})
@@ -196,6 +235,7 @@ def create_user(
         role=role,
         territory_id=territory_row.id,
         display_name=display_name or login,
+        email=normalize_email(email) if email else (login if _EMAIL.match(login) else None),
     )
     if role == "tenant":
         if household is None:

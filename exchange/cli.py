@@ -38,6 +38,17 @@ def _register() -> None:
     from exchange.commands import territory as territory_commands  # init-db, import, export
 
     territory_commands.register(cli)
+    from exchange.commands import blocked as blocked_commands  # blocked, commission
+
+    blocked_commands.register(cli)
+
+    from exchange.commands import mail as mail_commands  # send-mail, notify-due, mail-status
+
+    mail_commands.register(cli)
+
+    from exchange.commands import bilan as bilan_commands  # bilan, yearly
+
+    bilan_commands.register(cli)
     pass
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
+from exchange.wording import count
+
 
 class ExchangeError(Exception):
     """Base of every error raised by ``exchange``."""
@@ -17,11 +19,11 @@ class InvalidInput(ExchangeError):
     prints one ``path: message`` line each.
     """
 
-    noun = "champ(s) invalide(s)"
+    noun = ("champ invalide", "champs invalides")
 
     def __init__(self, messages: dict[str, list[str]]) -> None:
         self.messages = messages
-        super().__init__(f"{len(messages)} {self.noun}")
+        super().__init__(count(len(messages), *self.noun))
 
     def lines(self) -> list[str]:
         """One ``path: message`` line per problem, sorted by path."""

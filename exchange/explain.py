@@ -208,6 +208,8 @@ def points_breakdown(p: policy.Points) -> str:
     parts += [f"critère {glossary.CRITERIA[c]} résolu {v}" for c, v in p.criteria]
     parts += [f"{glossary.PRIORITIES[f]} {v}" for f, v in p.priorities]
     parts.append(f"ancienneté {p.seniority_months} mois {p.seniority}")
+    if p.mixity:
+        parts.append(f"mixité sociale {p.mixity}")
     return " + ".join(parts) + f" = {p.total}"
 
 

@@ -20,27 +20,37 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
-    "OBJECTIVE_LABELS",
+    "OBJECTIVES",
+    "OBJECTIVE_UNITS",
     "chance_label",
+    "objective_points",
     "ACCESSIBILITY",
     "ACCOUNT_ROLES",
+    "BLOCKED_MOTIVES",
+    "CALENDARS",
     "CRITERIA",
     "DECISION_KINDS",
     "FAILURES",
     "IMPORT_SECTIONS",
+    "MAIL_KINDS",
+    "MAIL_STATUSES",
+    "MAIL_SUBJECTS",
     "MEMBER_ROLES",
     "MOBILITY",
     "PAUSE_REASONS",
     "POLICY_SETTINGS",
     "PRIORITIES",
     "PROPOSAL_KINDS",
+    "PROPOSAL_ORIGINS",
     "PROPOSAL_STATUSES",
     "QPV_MOVES",
     "REFUSAL_REASONS",
+    "REVIEW_OUTCOMES",
     "RULES",
     "RUN_STAGES",
     "RUN_STATUSES",
     "STATISTICS",
+    "WISHES",
     "heading",
     "setting_label",
     "statistic_label",
@@ -116,6 +126,56 @@ RULES = _frozen(
     }
 )
 """Why a move is not allowed: the hard rules of POLICY.md §3, by the code ``matching`` gives them."""
+
+# Calendars, blocked requests, the commission, the occupancy review --------------------------------
+
+CALENDARS = _frozen(
+    {
+        "metropole": "France métropolitaine",
+        "57": "Alsace-Moselle (Bas-Rhin, Haut-Rhin, Moselle)",
+        "971": "Guadeloupe",
+        "972": "Martinique",
+        "973": "Guyane",
+        "974": "La Réunion",
+        "976": "Mayotte",
+    }
+)
+"""The public holidays a territory's deadlines skip (``exchange.deadlines.CALENDARS``)."""
+
+BLOCKED_MOTIVES = _frozen(
+    {
+        "no_fitting_dwelling": "aucun logement ne correspond aux souhaits et aux règles",
+        "outscored": "des propositions possibles existent, d'autres ont été préférées",
+        "beyond_caps": "échanges ou chaînes possibles seulement au-delà des longueurs maximales",
+        "excluded": "seules des paires écartées (refus, commission) le permettraient",
+        "no_taker": "aucun demandeur ne peut prendre le logement actuel du ménage",
+        "no_structure": "des logements conviennent mais aucun échange ne se referme",
+    }
+)
+"""Why a blocked request stays unmatched (``matching.diagnosis.MOTIVES``)."""
+
+WISHES = _frozen(
+    {
+        "communes": "élargir aux autres communes",
+        "rooms": "accepter un autre nombre de pièces",
+        "cost": "relever le coût maximal",
+        "qpv": "accepter un quartier prioritaire (QPV)",
+    }
+)
+"""The one wish a household might widen (``matching.diagnosis.WISHES``)."""
+
+PROPOSAL_ORIGINS = _frozen({"run": "appariement", "commission": "commission inter-bailleurs"})
+"""Who made a proposal: a nightly run or the inter-landlord commission."""
+
+REVIEW_OUTCOMES = _frozen(
+    {
+        "invited": "invité à déposer une demande",
+        "request_filed": "demande déposée",
+        "declined": "ne souhaite pas déménager",
+        "not_applicable": "sans objet",
+    }
+)
+"""Outcomes of the occupancy review (L.442-5-2 CCH)."""
 
 # Accounts -----------------------------------------------------------------------------------------
 
@@ -237,6 +297,47 @@ IMPORT_SECTIONS = _frozen(
 )
 """The sections of a territory document, as the import's progress shows them."""
 
+# E-mail notifications ------------------------------------------------------------------------------
+
+MAIL_KINDS = _frozen(
+    {
+        "proposal": "nouvelle proposition et sa date limite de réponse",
+        "reminder": "rappel quelques jours avant la date limite de réponse",
+        "lapsed": "date limite de réponse dépassée",
+        "changed": "proposition modifiée par la réponse d'un autre ménage ou une décision",
+        "decision": "décision de la commission d'attribution (CALEOL) sur votre mouvement",
+        "repaired": "proposition réparée après le départ d'un ménage",
+        "paused": "demande mise en pause",
+        "digest": "récapitulatif quotidien des mouvements à décider et en retard",
+    }
+)
+"""What each kind of notification by e-mail says (the preferences page lists them)."""
+
+MAIL_SUBJECTS = _frozen(
+    {
+        "proposal": "Une proposition d'échange de logement vous est faite",
+        "reminder": "Rappel : votre réponse à la proposition n° {proposal_id} est attendue",
+        "lapsed": "La date limite de réponse à la proposition n° {proposal_id} est passée",
+        "changed": "La proposition n° {proposal_id} a changé",
+        "decision": "Décision de la commission d'attribution sur la proposition n° {proposal_id}",
+        "repaired": "Une nouvelle proposition remplace la proposition n° {repairs}",
+        "paused": "Votre demande d'échange est en pause",
+        "digest": "Mouvements à décider par votre commission d'attribution",
+    }
+)
+"""The subject line of each kind of notification (``{proposal_id}`` filled in)."""
+
+MAIL_STATUSES = _frozen(
+    {
+        "pending": "en attente d'envoi",
+        "sending": "en cours d'envoi",
+        "sent": "envoyé",
+        "failed": "échec définitif",
+        "cancelled": "annulé (désabonnement ou adresse retirée)",
+    }
+)
+"""Where a message of the outbox stands."""
+
 # Policy settings (matching.config.PolicyConfig) ---------------------------------------------------
 
 POLICY_SETTINGS: Mapping[str, tuple[str, str]] = MappingProxyType(
@@ -273,6 +374,14 @@ POLICY_SETTINGS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "points_dalo": ("points : reconnu DALO", "points"),
         "points_per_month": ("points par mois complet d'ancienneté", "points"),
         "seniority_cap_months": ("ancienneté maximale comptée", "mois"),
+        "points_mixity_out_of_qpv": (
+            "points : ménage du premier quartile qui quitte un QPV (0 : option désactivée)",
+            "points",
+        ),
+        "points_mixity_into_qpv": (
+            "points : ménage hors premier quartile qui s'installe en QPV (0 : option désactivée)",
+            "points",
+        ),
         "max_cycle": ("nombre maximal de ménages dans un échange (cycle)", "ménages"),
         "max_chain": ("nombre maximal de mouvements dans une chaîne", "mouvements"),
     }
@@ -305,6 +414,27 @@ STATISTICS = _frozen(
         "median": "médiane",
         "q1": "premier quartile",
         "q3": "troisième quartile",
+        "first_quartile_eur": "seuil du premier quartile (€ par an et par unité de consommation)",
+        "outside_qpv": "attributions hors QPV",
+        "outside_qpv_first_quartile": "dont à un ménage du premier quartile",
+        "outside_qpv_first_quartile_pct": "part hors QPV au premier quartile (%, objectif 25 %)",
+        "in_qpv": "attributions en QPV",
+        "in_qpv_not_first_quartile": "dont à un ménage hors premier quartile",
+        "in_qpv_not_first_quartile_pct": "part en QPV hors premier quartile (%, objectif 50 %)",
+        "attributions": "attributions par la bourse",
+        "first_quartile": "ménages du premier quartile",
+        "dalo": "ménages DALO",
+        "dalo_pct": "part des ménages DALO (%)",
+        "priority": "autres ménages prioritaires",
+        "priority_pct": "part des autres ménages prioritaires (%)",
+        "dalo_or_priority_pct": "part DALO puis prioritaires (%, objectif 25 %)",
+        "mutations": "mutations par la bourse",
+        "all_attributions": "toutes les attributions de l'année",
+        "mutations_pct": "part des mutations (%)",
+        "requests_filed": "demandes déposées",
+        "households_proposed": "ménages ayant reçu une proposition",
+        "households_accepted": "ménages ayant accepté",
+        "households_moved": "ménages ayant déménagé",
     }
 )
 """Names of the yearly figures that are not codes of another table."""
@@ -355,13 +485,27 @@ def statistic_label(key: str) -> str:
     return key.replace("_", " ")
 
 
-OBJECTIVE_LABELS = _frozen(
+OBJECTIVES = _frozen(
     {
         "points": "points des propositions",
-        "expected": "espérance des points des mouvements menés à bien (en millièmes de point)",
+        "expected": "espérance des points des mouvements menés à bien",
     }
 )
 """What a run maximises (``exchange match --objective``, the territory's run settings)."""
+
+OBJECTIVE_UNITS = _frozen({"points": "points", "expected": "points espérés"})
+"""The unit of a run's objective and bound, as the run page shows it."""
+
+
+def objective_points(objective: str, value: float) -> str:
+    """A run's objective or bound in points: ``expected`` counts thousandths of a point.
+
+    >>> objective_points("points", 1234), objective_points("expected", 1234567)
+    ('1234', '1234,6')
+    """
+    if objective == "expected":
+        return f"{value / 1000:.1f}".replace(".", ",")
+    return f"{value:.0f}"
 
 
 def chance_label(chance: float | None) -> str:

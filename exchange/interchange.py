@@ -28,6 +28,7 @@ here for the callers of the interchange); :func:`policy_config` gives the territ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ from sqlalchemy import Column, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from exchange.cache import territory_cache
+from exchange.errors import InvalidTerritory
 from exchange.loading import (
     document_policy,
     load_territory,
@@ -56,6 +58,7 @@ from exchange.models import (
 )
 from exchange.schemas import PRIORITIES, TerritoryDocumentSchema, validate_territory_document
 from exchange.settings import policy_config, policy_overrides, validate_policy
+from exchange.wording import count
 from matching.config import PolicyConfig
 
 __all__ = [
@@ -64,6 +67,7 @@ __all__ = [
     "export_document",
     "import_document",
     "load_territory",
+    "parse_document",
     "policy_config",
     "read_document",
     "territory_from_document",
@@ -98,13 +102,13 @@ class ImportSummary:
         """One French line: « Territoire CACL importé : 12 bailleurs, ... »."""
         verb = "importé" if self.created else "mis à jour"
         parts = [
-            f"{self.counts['bailleurs']} bailleur(s)",
-            f"{self.counts['sectors']} secteur(s)",
-            f"{self.counts['dwellings']} logement(s)",
-            f"{self.counts['households']} ménage(s)",
-            f"{self.counts['requests']} demande(s) ouverte(s)",
-            f"{self.counts['offers']} offre(s)",
-            f"{self.counts['exclusions']} exclusion(s)",
+            count(self.counts["bailleurs"], "bailleur", "bailleurs"),
+            count(self.counts["sectors"], "secteur", "secteurs"),
+            count(self.counts["dwellings"], "logement", "logements"),
+            count(self.counts["households"], "ménage", "ménages"),
+            count(self.counts["requests"], "demande ouverte", "demandes ouvertes"),
+            count(self.counts["offers"], "offre", "offres"),
+            count(self.counts["exclusions"], "exclusion", "exclusions"),
         ]
         text = f"Territoire {self.territory} {verb} : {', '.join(parts)}."
         removed = sum(self.removed.values())
@@ -117,6 +121,33 @@ class ImportSummary:
 
 
 # ---------------------------------------------------------------- import
+
+DOCUMENT = "(document)"  # the path of a problem with the whole document (not JSON, nested too deep)
+
+
+def parse_document(text: str | bytes) -> Any:
+    """The JSON of a territory document (a file, an upload), or :class:`InvalidTerritory` under
+    ``(document)`` in French: not UTF-8, not JSON, nested too deep, a number too long to read.
+
+    >>> parse_document('{"format": 1}')
+    {'format': 1}
+    >>> parse_document("[" * 100_000).__class__
+    Traceback (most recent call last):
+    exchange.errors.InvalidTerritory: 1 champ invalide
+    """
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
+        return json.loads(text)
+    except UnicodeDecodeError as exc:
+        problem = f"le fichier n'est pas en UTF-8 (octet {exc.start + 1})."
+    except RecursionError:
+        problem = "JSON imbriqué trop profondément."
+    except json.JSONDecodeError as exc:
+        problem = f"JSON illisible (ligne {exc.lineno}, colonne {exc.colno})."
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        problem = "JSON illisible : un nombre compte trop de chiffres."
+    raise InvalidTerritory({DOCUMENT: [problem]})
 
 
 def _chunks(rows: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:

@@ -33,7 +33,7 @@ from exchange.models import (
     Territory,
 )
 from exchange.schemas import validate_territory_document
-from exchange.settings import validate_policy
+from exchange.settings import first_quartile_threshold, validate_policy
 from matching import territory as plain
 from matching.config import PolicyConfig
 
@@ -303,12 +303,14 @@ def load_territory(session: Session, code: str, *, as_of: date | None = None) ->
         for r in sorted(rows.requests, key=lambda r: household_ref[r.household_id])
     )
     offers = tuple(sorted(d.ref for d in rows.dwellings if d.offered and d.id not in occupied))
+    day = as_of or rows.territory.as_of
     return plain.Territory(
         code=rows.territory.code,
-        as_of=as_of or rows.territory.as_of,
+        as_of=day,
         dwellings=dwellings,
         households=households,
         requests=requests,
         offers=offers,
         exclusions=frozenset((h, d) for h, d in rows.exclusions),
+        first_quartile_eur=first_quartile_threshold(session, code, day.year),
     )

@@ -2,12 +2,14 @@
 
 When a household refuses, withdraws or lets its deadline pass, or a CALEOL refuses a move, the
 other households of the proposal are released. Rather than wait for the next run, the workflow
-solves a small exchange on what the failure released: the released households (those whose own
-move did not fail), their dwellings and, for a chain, its vacancy. Its optimum is what still
-stands: the chain's prefix before the break, a 2-cycle embedded in a failed 3-cycle, or another
-small structure among them. Exclusions hold as in a run (the refused pair was just excluded), so
-an excluded pair is never proposed again. Each repair is a new proposal with its own answer
-deadline, in the failed proposal's run, linked to it by ``repairs_id``.
+solves a small exchange on what the failure released (:func:`repair_scope`): the released
+households (those whose own move did not fail), their dwellings and the chain's vacancy; its wide
+form (the benchmark's) adds the free vacancies they could take and the waiting households one move
+away from them. Its optimum is what still stands: the chain's prefix before the break, a 2-cycle
+embedded in a failed 3-cycle, or another small structure among them. Exclusions hold as in a run
+(the refused pair was just excluded), so an excluded pair is never proposed again. Each repair is
+a new proposal with its own answer deadline, in the failed proposal's run, linked to it by
+``repairs_id``.
 
 The repair runs in a savepoint of the failure's transaction: if anything in it goes wrong, the
 savepoint is rolled back and the failure stands alone (no half repair); the territory's ``repair``
@@ -24,16 +26,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import matching
+from exchange import notifications
 from exchange.chances import move_chances
 from exchange.loading import load_territory
 from exchange.models import Dwelling, Household, Territory, UserAccount
 from exchange.models.workflow import AuditEvent, Proposal
 from exchange.runs import RunContext, live_refs, proposal_rows
 from exchange.settings import policy_config, run_settings
+from matching.config import PolicyConfig
 from matching.graph import build_instance
+from matching.territory import Territory as PlainTerritory
 from matching.types import SolveParams
 
-__all__ = ["REPAIR_SECONDS", "repair_failed"]
+__all__ = ["REPAIR_SECONDS", "repair_failed", "repair_scope"]
 
 REPAIR_SECONDS = 5.0
 """Time limit of a repair's solve: a handful of households, settled in milliseconds."""
@@ -48,6 +53,53 @@ def _broken(proposal: Proposal) -> set[int]:
         for m in proposal.moves
         if m.answer == "refused" or (m.decision is not None and m.decision.attributes is False)
     }
+
+
+def repair_scope(
+    plain: PlainTerritory,
+    config: PolicyConfig,
+    *,
+    released: set[str],
+    vacancies: set[str],
+    waiting: set[str],
+    busy_dwellings: set[str],
+    wide: bool = False,
+) -> PlainTerritory | None:
+    """The small territory a repair solves, or None when nothing was released.
+
+    ``released``: the failed proposal's households whose own move did not fail; ``vacancies``: its
+    chain's vacancy; ``waiting``: the households with an open request in no live proposal;
+    ``busy_dwellings``: the dwellings live proposals hold. Requests of ``plain`` outside these are
+    dropped, and its exclusions hold. Unless ``wide``, only the released households and the vacancy
+    take part (what the workflow does: the refusals benchmark found no gain in the wide scope).
+    """
+    if not released:
+        return None
+    free = tuple(o for o in plain.offers if o not in busy_dwellings)
+    vacancies = vacancies & set(free)
+    if not wide:
+        return replace(
+            plain,
+            requests=tuple(r for r in plain.requests if r.household in released),
+            offers=tuple(o for o in free if o in vacancies),
+        )
+    candidates = released | (waiting - released)
+    everyone = replace(
+        plain, requests=tuple(r for r in plain.requests if r.household in candidates), offers=free
+    )
+    home = {h.ref: h.dwelling for h in plain.households}
+    released_homes = {home[h] for h in released} | vacancies
+    moves = build_instance(everyone, config).moves
+    wanted = {m.dwelling for m in moves if m.household in released}
+    near = {m.household for m in moves if m.dwelling in released_homes} | {
+        h for h in candidates if home[h] in wanted
+    }
+    keep = released | near
+    return replace(
+        everyone,
+        requests=tuple(r for r in everyone.requests if r.household in keep),
+        offers=tuple(o for o in free if o in wanted or o in vacancies),
+    )
 
 
 def repair_failed(
@@ -89,12 +141,19 @@ def _repair(
         if vacancy is not None and vacancy.ref not in busy_dwellings:
             vacancies.add(vacancy.ref)
     plain = load_territory(session, territory.code, as_of=at.date())
-    plain = replace(
-        plain,
-        requests=tuple(r for r in plain.requests if r.household in released),
-        offers=tuple(o for o in plain.offers if o in vacancies),
-    )
     config = policy_config(session, territory.code)
+    waiting = {r.household for r in plain.requests} - busy_households
+    scope = repair_scope(
+        plain,
+        config,
+        released=released & waiting,
+        vacancies=vacancies,
+        waiting=waiting,
+        busy_dwellings=busy_dwellings,
+    )
+    if scope is None:
+        return []
+    plain = scope
     instance = build_instance(plain, config)
     if not instance.moves:
         return []
@@ -141,5 +200,6 @@ def _repair(
                 },
             )
         )
+        notifications.proposal_repaired(session, row, now=at)
     session.flush()
     return rows

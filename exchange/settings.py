@@ -7,9 +7,13 @@ One home for every number a territory may change, read by every caller (runs, wo
   :class:`~matching.config.PolicyConfig`, :func:`update_policy` validates changes (French messages
   naming each bad setting) and stores them;
 - the workflow delays (answer, notice before the move, each landlord's CALEOL delay, when a request
-  pauses): :func:`get_delays`, :func:`set_delays` and one reader per delay;
+  pauses), the calendar of public holidays every deadline skips (:data:`exchange.deadlines.CALENDARS`)
+  and when an open request counts as blocked: :func:`get_delays`, :func:`set_delays` and one reader
+  for each;
 - what a run maximises (``objective``: ``points`` or ``expected``) and whether a failed proposal is
-  repaired at once (``repair``, on by default): :func:`run_settings`, :func:`update_run_settings`.
+  repaired at once (``repair``, on by default): :func:`run_settings`, :func:`update_run_settings`;
+- the bilan's yearly settings (first-quartile threshold, each landlord's total attributions):
+  :func:`year_settings`, :func:`set_year_settings`, :func:`first_quartile_threshold`.
 
 The rules themselves live in :mod:`matching.policy`. Functions take a SQLAlchemy session and never
 commit: the caller owns the transaction.
@@ -26,7 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exchange import glossary, records
-from exchange.deadlines import MIN_ANSWER_DAYS
+from exchange.cache import territory_cache
+from exchange.deadlines import CALENDARS, METROPOLITAN, MIN_ANSWER_DAYS
 from exchange.errors import InvalidArgument, InvalidInput
 from exchange.models import Landlord, Territory, UserAccount
 from exchange.models.workflow import (
@@ -36,29 +41,41 @@ from exchange.models.workflow import (
     LandlordWorkflow,
     TerritoryWorkflow,
 )
+from exchange.models.yearly import LandlordYear, TerritoryYear
+from exchange.schemas.fields import shown
 from matching.config import RANGES, PolicyConfig
 from matching.types import Objective
 
 __all__ = [
     "DEFAULT_ANSWER_DAYS",
+    "DEFAULT_BLOCKED_AFTER_DAYS",
+    "DEFAULT_BLOCKED_AFTER_RUNS",
     "DEFAULT_MOVE_NOTICE_DAYS",
     "DEFAULT_PAUSE_AFTER_SILENCES",
+    "DEFAULT_REMINDER_DAYS",
     "Delays",
     "InvalidPolicy",
     "PolicyConfig",
     "RunSettings",
+    "YearSettings",
     "answer_days",
+    "blocked_thresholds",
+    "calendar",
     "decision_days",
+    "first_quartile_threshold",
     "get_delays",
     "move_notice_days",
     "pause_after_silences",
     "policy_config",
     "policy_overrides",
+    "reminder_days",
     "run_settings",
     "set_delays",
+    "set_year_settings",
     "update_policy",
     "update_run_settings",
     "validate_policy",
+    "year_settings",
 ]
 
 DEFAULT_ANSWER_DAYS = MIN_ANSWER_DAYS
@@ -67,7 +84,14 @@ DEFAULT_MOVE_NOTICE_DAYS = 30
 """Days from a proposal's confirmation to its common move date."""
 DEFAULT_PAUSE_AFTER_SILENCES = 2
 """Lapsed proposals in a row after which a request pauses, unless the territory sets another number."""
+DEFAULT_BLOCKED_AFTER_RUNS = 3
+"""Runs in a row without a proposal after which an open request counts as blocked."""
+DEFAULT_BLOCKED_AFTER_DAYS = 365
+"""Days of waiting after which an open request without a proposal counts as blocked."""
+DEFAULT_REMINDER_DAYS = 3
+"""Days before an answer deadline when a household that has not answered gets a reminder by mail."""
 _MAX_DAYS = 365
+_MAX_WAIT_DAYS = 3650
 _MAX_SETTING = 100_000  # points and counts are stored in INTEGER columns
 
 # Policy numbers (POLICY.md) ---------------------------------------------------------------------
@@ -79,7 +103,7 @@ _INTEGER = {f.name for f in fields(PolicyConfig) if isinstance(getattr(_DEFAULTS
 class InvalidPolicy(InvalidInput):
     """A policy update was refused; nothing was stored. ``messages`` maps a setting to its messages."""
 
-    noun = "réglage(s) invalide(s)"
+    noun = ("réglage invalide", "réglages invalides")
 
 
 def _check(name: str, value: object) -> str | None:
@@ -103,6 +127,13 @@ def _check(name: str, value: object) -> str | None:
     return None
 
 
+def _received(value: object) -> str:
+    """The refused value as a message may echo it: short, printable, never a 4,000-digit number."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "un nombre trop grand"
+    return shown(repr(value))
+
+
 def validate_policy(data: Mapping[str, Any], base: PolicyConfig | None = None) -> PolicyConfig:
     """``base`` (POLICY.md's defaults when None) with the settings of ``data`` applied.
 
@@ -118,7 +149,7 @@ def validate_policy(data: Mapping[str, Any], base: PolicyConfig | None = None) -
             continue
         problem = _check(name, value)
         if problem is not None:
-            messages[name] = [f"{glossary.setting_label(name)} : {problem} (reçu : {value!r})"]
+            messages[name] = [f"{glossary.setting_label(name)} : {problem} (reçu : {_received(value)})"]
     if messages:
         raise InvalidPolicy(messages)
     merged = (base or _DEFAULTS).to_dict()
@@ -171,12 +202,18 @@ class Delays:
     and after how many lapsed proposals in a row a request pauses (0: never).
 
     ``decision_days`` maps a landlord's code to its committee delay in days; None means one month.
+    ``calendar`` names the public holidays the deadlines skip; a request without a proposal is
+    blocked after ``blocked_after_runs`` runs in a row or ``blocked_after_days`` days of waiting.
     """
 
     answer_days: int
     move_notice_days: int
     decision_days: dict[str, int | None]
     pause_after_silences: int = DEFAULT_PAUSE_AFTER_SILENCES
+    calendar: str = METROPOLITAN
+    blocked_after_runs: int = DEFAULT_BLOCKED_AFTER_RUNS
+    blocked_after_days: int = DEFAULT_BLOCKED_AFTER_DAYS
+    reminder_days: int = DEFAULT_REMINDER_DAYS
 
 
 def get_delays(session: Session, code: str) -> Delays:
@@ -194,6 +231,10 @@ def get_delays(session: Session, code: str) -> Delays:
         move_notice_days=DEFAULT_MOVE_NOTICE_DAYS if row is None else row.move_notice_days,
         decision_days={c: days for c, days in landlords},
         pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES if row is None else row.pause_after_silences,
+        calendar=METROPOLITAN if row is None else row.calendar,
+        blocked_after_runs=DEFAULT_BLOCKED_AFTER_RUNS if row is None else row.blocked_after_runs,
+        blocked_after_days=DEFAULT_BLOCKED_AFTER_DAYS if row is None else row.blocked_after_days,
+        reminder_days=DEFAULT_REMINDER_DAYS if row is None else row.reminder_days,
     )
 
 
@@ -205,6 +246,10 @@ def set_delays(
     move_notice_days: int | None = None,
     decision_days: dict[str, int | None] | None = None,
     pause_after_silences: int | None = None,
+    calendar: str | None = None,
+    blocked_after_runs: int | None = None,
+    blocked_after_days: int | None = None,
+    reminder_days: int | None = None,
     actor: UserAccount | None = None,
     now: datetime | None = None,
 ) -> Delays:
@@ -212,8 +257,9 @@ def set_delays(
 
     New delays apply to proposals notified (answer) or accepted (committee) from now on. Raises
     ``ValueError`` (answer delay under 10 days, negative notice, committee delay under 1 day, unknown
-    landlord, negative number of lapses) and :class:`NotFound`. A new ``pause_after_silences`` applies
-    to the next lapsed proposal: requests already paused stay paused.
+    landlord, negative number of lapses, unknown calendar, blocked thresholds under 1) and
+    :class:`NotFound`. A new ``pause_after_silences`` applies to the next lapsed proposal: requests
+    already paused stay paused.
     """
     at = now or datetime.now()
     territory = records.territory(session, code)
@@ -228,6 +274,16 @@ def set_delays(
         problems["pause_after_silences"] = [
             f"un nombre de propositions entre 0 (jamais) et 99, reçu {pause_after_silences}"
         ]
+    if calendar is not None and calendar not in CALENDARS:
+        problems["calendar"] = [f"calendrier inconnu : {calendar} (connus : {', '.join(CALENDARS)})"]
+    if blocked_after_runs is not None and not 1 <= blocked_after_runs <= 99:
+        problems["blocked_after_runs"] = [
+            f"un nombre d'appariements entre 1 et 99, reçu {blocked_after_runs}"
+        ]
+    if blocked_after_days is not None and not 1 <= blocked_after_days <= _MAX_WAIT_DAYS:
+        problems["blocked_after_days"] = [
+            f"un nombre de jours entre 1 et {_MAX_WAIT_DAYS}, reçu {blocked_after_days}"
+        ]
     ids = dict(
         session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
     )
@@ -238,6 +294,10 @@ def set_delays(
             problems.setdefault("decision_days", []).append(
                 f"entre 1 et {_MAX_DAYS} jours pour {landlord}, reçu {days}"
             )
+    if reminder_days is not None and not 0 <= reminder_days <= _MAX_DAYS:
+        problems["reminder_days"] = [
+            f"un nombre de jours entre 0 (jamais) et {_MAX_DAYS}, reçu {reminder_days}"
+        ]
     if problems:
         raise InvalidArgument(problems)
     before = get_delays(session, code)
@@ -248,6 +308,10 @@ def set_delays(
             answer_days=DEFAULT_ANSWER_DAYS,
             move_notice_days=DEFAULT_MOVE_NOTICE_DAYS,
             pause_after_silences=DEFAULT_PAUSE_AFTER_SILENCES,
+            calendar=METROPOLITAN,
+            blocked_after_runs=DEFAULT_BLOCKED_AFTER_RUNS,
+            blocked_after_days=DEFAULT_BLOCKED_AFTER_DAYS,
+            reminder_days=DEFAULT_REMINDER_DAYS,
         )
         session.add(row)
     if answer_days is not None:
@@ -256,6 +320,14 @@ def set_delays(
         row.move_notice_days = move_notice_days
     if pause_after_silences is not None:
         row.pause_after_silences = pause_after_silences
+    if calendar is not None:
+        row.calendar = calendar
+    if blocked_after_runs is not None:
+        row.blocked_after_runs = blocked_after_runs
+    if blocked_after_days is not None:
+        row.blocked_after_days = blocked_after_days
+    if reminder_days is not None:
+        row.reminder_days = reminder_days
     for landlord, days in (decision_days or {}).items():
         setting = session.get(LandlordWorkflow, ids[landlord])
         if setting is None:
@@ -306,6 +378,26 @@ def decision_days(session: Session, landlord_id: int) -> int | None:
     return None if row is None else row.decision_days
 
 
+def calendar(session: Session, territory_id: int) -> str:
+    """The territory's calendar of public holidays (:data:`exchange.deadlines.CALENDARS`)."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    return METROPOLITAN if row is None else row.calendar
+
+
+def blocked_thresholds(session: Session, territory_id: int) -> tuple[int, int]:
+    """(runs in a row, days of waiting) after which a request without a proposal counts as blocked."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    if row is None:
+        return DEFAULT_BLOCKED_AFTER_RUNS, DEFAULT_BLOCKED_AFTER_DAYS
+    return row.blocked_after_runs, row.blocked_after_days
+
+
+def reminder_days(session: Session, territory_id: int) -> int:
+    """Days before an answer deadline when a silent household is reminded by mail (0: never)."""
+    row = session.get(TerritoryWorkflow, territory_id)
+    return DEFAULT_REMINDER_DAYS if row is None else row.reminder_days
+
+
 # Run settings: what a run maximises and whether a failed proposal is repaired at once -----------
 
 
@@ -346,3 +438,106 @@ def update_run_settings(
         row.repair = repair
     session.flush()
     return run_settings(session, territory_code)
+
+
+# The bilan's yearly settings: first-quartile threshold, each landlord's total attributions --------
+
+_MAX_ATTRIBUTIONS = 1_000_000
+_MAX_THRESHOLD_EUR = 1_000_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class YearSettings:
+    """One year's settings: the first-quartile threshold (euros of yearly resources per consumption
+    unit, None: not set) and each landlord's total attributions (None: not entered)."""
+
+    year: int
+    first_quartile_eur: float | None
+    attributions: dict[str, int | None]
+
+
+def year_settings(session: Session, code: str, year: int) -> YearSettings:
+    """The settings territory ``code`` entered for ``year`` (None where nothing was entered)."""
+    territory = records.territory(session, code)
+    row = session.get(TerritoryYear, (territory.id, year))
+    landlords = session.execute(
+        select(Landlord.code, LandlordYear.attributions)
+        .outerjoin(LandlordYear, (LandlordYear.landlord_id == Landlord.id) & (LandlordYear.year == year))
+        .where(Landlord.territory_id == territory.id)
+        .order_by(Landlord.code)
+    ).all()
+    return YearSettings(
+        year=year,
+        first_quartile_eur=None if row is None else row.first_quartile_eur,
+        attributions={c: n for c, n in landlords},
+    )
+
+
+def first_quartile_threshold(session: Session, code: str, year: int) -> float | None:
+    """The first-quartile threshold in force in ``year``: that year's, else the latest before it."""
+    territory = records.territory(session, code)
+    return session.scalar(
+        select(TerritoryYear.first_quartile_eur)
+        .where(
+            TerritoryYear.territory_id == territory.id,
+            TerritoryYear.year <= year,
+            TerritoryYear.first_quartile_eur.is_not(None),
+        )
+        .order_by(TerritoryYear.year.desc())
+        .limit(1)
+    )
+
+
+def set_year_settings(
+    session: Session,
+    code: str,
+    year: int,
+    *,
+    first_quartile_eur: float | None = None,
+    attributions: Mapping[str, int] | None = None,
+) -> YearSettings:
+    """Store the year's threshold and/or landlords' attributions (the others are kept; no commit).
+
+    Writes: ``territory_year``, ``landlord_year``; the caller commits.
+
+    Raises :class:`~exchange.errors.InvalidArgument` (French messages by field; nothing stored)
+    and :class:`~exchange.errors.NotFound`.
+    """
+    territory = records.territory(session, code)
+    problems: dict[str, list[str]] = {}
+    if not 2000 <= year <= 2100:
+        problems["year"] = [f"une année entre 2000 et 2100, reçu {year}"]
+    if first_quartile_eur is not None and not 0 < first_quartile_eur <= _MAX_THRESHOLD_EUR:
+        problems["first_quartile_eur"] = [
+            f"un montant en euros strictement positif et au plus {_MAX_THRESHOLD_EUR:.0f}, "
+            f"reçu {_received(first_quartile_eur)}"
+        ]
+    ids = dict(
+        session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
+    )
+    for landlord, n in (attributions or {}).items():
+        if landlord not in ids:
+            problems.setdefault("attributions", []).append(f"bailleur inconnu dans {code} : {landlord}")
+        elif isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= _MAX_ATTRIBUTIONS:
+            problems.setdefault("attributions", []).append(
+                f"un nombre entier entre 0 et {_MAX_ATTRIBUTIONS} pour {landlord}, reçu {_received(n)}"
+            )
+    if problems:
+        raise InvalidArgument(problems)
+    if first_quartile_eur is not None:
+        row = session.get(TerritoryYear, (territory.id, year))
+        if row is None:
+            session.add(
+                TerritoryYear(territory_id=territory.id, year=year, first_quartile_eur=first_quartile_eur)
+            )
+        else:
+            row.first_quartile_eur = first_quartile_eur
+    for landlord, n in (attributions or {}).items():
+        entry = session.get(LandlordYear, (ids[landlord], year))
+        if entry is None:
+            session.add(LandlordYear(landlord_id=ids[landlord], year=year, attributions=n))
+        else:
+            entry.attributions = n
+    session.flush()
+    territory_cache.invalidate(code)  # the threshold reaches the matching through the loaded territory
+    return year_settings(session, code, year)

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, aliased
 
-from exchange import glossary, records
+from exchange import attributions, glossary, records
+from exchange.bilan_tables import bilan_tables, cell
 from exchange.loading import load_territory
 from exchange.models import Dwelling, Landlord, Sector
 from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
-from exchange.settings import policy_config
+from exchange.settings import first_quartile_threshold, policy_config, year_settings
 from matching import policy
 from matching.territory import CRITERIA
 
@@ -56,10 +57,25 @@ class Stats:
     decisions_overdue: int = 0
     moves_completed: int = 0
     moves_by_criterion_solved: dict[str, int] = field(default_factory=dict)
-    flows: dict[str, dict[str, int]] = field(default_factory=dict)  # from landlord → to landlord → moves
+    # from landlord → to landlord → moves attributed by every CALEOL (scheduled or done)
+    flows: dict[str, dict[str, int]] = field(default_factory=dict)
     qpv: dict[str, int] = field(default_factory=dict)  # out_of, into, within, outside
     delay_request_to_move_days: dict[str, float | None] = field(default_factory=dict)  # median, q1, q3, n
     per_landlord: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The bilan's breakdowns (DOMAIN.md §3), of the completed moves (attributions) of the year.
+    first_quartile_eur: float | None = None  # the threshold in force (yearly resources per unit)
+    attributions_by: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # dimension →
+    requests_filed_by: dict[str, dict[str, int]] = field(default_factory=dict)  # dimension → value → n
+    moves_by_motive: dict[str, int] = field(default_factory=dict)  # active criteria before, or convenience
+    mixity: dict[str, float | int | None] = field(default_factory=dict)
+    priority_shares: dict[str, float | int | None] = field(default_factory=dict)
+    mutation_share: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
+    wait_by_typology_days: dict[str, float | None] = field(default_factory=dict)  # average, similar requests
+    points_distribution: dict[str, int] = field(default_factory=dict)  # points of the moves proposed
+    funnel: dict[str, int] = field(default_factory=dict)  # requests → proposed → accepted → moved
+    refusals_by_sector: dict[str, int] = field(default_factory=dict)
+    delay_notice_to_answer_days: dict[str, float | None] = field(default_factory=dict)
+    delay_acceptance_to_decision_days: dict[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (the JSON format)."""
@@ -86,7 +102,85 @@ def compute_stats(
     _first_proposals(session, territory.id, year, stats)
     _decisions(session, territory.id, year, day, stats, landlord_code)
     _moves(session, territory.id, year, stats, landlord_code)
+    _bilan(session, code, territory.id, year, day, stats)
     return stats
+
+
+def _bilan(session: Session, code: str, territory_id: int, year: int | None, day: date, stats: Stats) -> None:
+    """The breakdowns by landlord, commune, typology and QPV; mixity, priority and mutation shares."""
+    stats.first_quartile_eur = first_quartile_threshold(session, code, day.year if year is None else year)
+    rows = attributions.load_attributions(session, territory_id, year, stats.first_quartile_eur)
+    stats.attributions_by = {d: attributions.breakdown(rows, d) for d in (*attributions.DIMENSIONS, "year")}
+    stats.requests_filed_by = attributions.requests_by(session, territory_id, year)
+    stats.moves_by_motive = dict(sorted(Counter(m for a in rows for m in a.motives).items()))
+    stats.mixity = attributions.mixity(rows, stats.first_quartile_eur)
+    stats.priority_shares = attributions.priority_shares(rows)
+    totals: dict[str, int | None] = (
+        dict(year_settings(session, code, year).attributions) if year is not None else {}
+    )
+    stats.mutation_share = attributions.mutation_share(rows, totals)
+    stats.wait_by_typology_days = dict(attributions.waits_by_typology(rows))
+    proposed = session.execute(
+        select(ProposalMove.household_id, ProposalMove.points, ProposalMove.answer)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(Proposal.territory_id == territory_id, _year(Proposal.notified_on, year))
+    ).all()
+    stats.points_distribution = _bins([r.points for r in proposed])
+    stats.funnel = {
+        "requests_filed": stats.requests_filed,
+        "households_proposed": len({r.household_id for r in proposed}),
+        "households_accepted": len({r.household_id for r in proposed if r.answer == "accepted"}),
+        "households_moved": len(rows),
+    }
+    refused = session.execute(
+        select(Sector.code)
+        .select_from(ProposalMove)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .join(Dwelling, Dwelling.id == ProposalMove.to_dwelling_id)
+        .join(Sector, Sector.id == Dwelling.sector_id)
+        .where(
+            Proposal.territory_id == territory_id,
+            ProposalMove.answer == "refused",
+            _year(ProposalMove.answered_at, year),
+        )
+    ).scalars()
+    stats.refusals_by_sector = dict(sorted(Counter(refused).items()))
+    answered = session.execute(
+        select(Proposal.notified_on, ProposalMove.answered_at)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(
+            Proposal.territory_id == territory_id,
+            ProposalMove.answered_at.is_not(None),
+            _year(ProposalMove.answered_at, year),
+        )
+    ).all()
+    stats.delay_notice_to_answer_days = _spread(
+        [(r.answered_at.date() - r.notified_on).days for r in answered]
+    )
+    decided = session.execute(
+        select(Proposal.accepted_on, CommitteeDecision.decided_on)
+        .join(ProposalMove, ProposalMove.id == CommitteeDecision.move_id)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(
+            Proposal.territory_id == territory_id,
+            Proposal.accepted_on.is_not(None),
+            _year(CommitteeDecision.decided_on, year),
+        )
+    ).all()
+    stats.delay_acceptance_to_decision_days = _spread([(r.decided_on - r.accepted_on).days for r in decided])
+
+
+def _bins(values: list[int], width: int = 50) -> dict[str, int]:
+    """How many values fall in each band of ``width`` points, from the lowest band met.
+
+    >>> _bins([100, 149, 150, 260])
+    {'100–149': 2, '150–199': 1, '200–249': 0, '250–299': 1}
+    """
+    if not values:
+        return {}
+    low, high = min(values) // width, max(values) // width
+    counts = Counter(v // width for v in values)
+    return {f"{b * width}–{b * width + width - 1}": counts[b] for b in range(low, high + 1)}
 
 
 def _requests(session: Session, code: str, territory_id: int, year: int | None, stats: Stats) -> None:
@@ -255,6 +349,7 @@ def _moves(
             ProposalMove.criteria_after,
             Proposal.move_date,
             Proposal.notified_on,
+            Proposal.status,
             origin.landlord_id.label("from_landlord"),
             target.landlord_id.label("to_landlord"),
             origin_sector.qpv.label("from_qpv"),
@@ -267,20 +362,22 @@ def _moves(
         .join(target_sector, target_sector.id == target.sector_id)
         .where(
             Proposal.territory_id == territory_id,
-            Proposal.status == "completed",
+            Proposal.status.in_(("confirmed", "completed")),
             _year(Proposal.move_date, year),
         )
     ).all()
-    stats.moves_completed = len(rows)
+    stats.moves_completed = sum(1 for r in rows if r.status == "completed")
     solved: Counter[str] = Counter()
     flows: dict[str, dict[str, int]] = {}
     qpv: Counter[str] = Counter({"out_of": 0, "into": 0, "within": 0, "outside": 0})
     delays: list[int] = []
     for r in rows:
-        solved.update(set(r.criteria_before) - set(r.criteria_after))
         source, dest = landlords[r.from_landlord], landlords[r.to_landlord]
         flows.setdefault(source, {}).setdefault(dest, 0)
         flows[source][dest] += 1
+        if r.status != "completed":
+            continue  # a scheduled move is a flow; the other figures count the moves done
+        solved.update(set(r.criteria_before) - set(r.criteria_after))
         stats.per_landlord.setdefault(source, _landlord_entry())["moves_out"] += 1
         stats.per_landlord.setdefault(dest, _landlord_entry())["moves_in"] += 1
         key = {
@@ -377,6 +474,11 @@ def render(stats: Stats, fmt: str) -> str:
         for code, entry in stats.per_landlord.items():
             for key, n in entry.items():
                 writer.writerow([f"Bailleur {code}", glossary.statistic_label(key), n])
+        for table in bilan_tables(stats.to_dict()):
+            for line in table.rows:
+                for header, value in zip(table.header[1:], line[1:], strict=True):
+                    name = line[0] if len(table.header) == 2 else f"{line[0]} — {header}"
+                    writer.writerow([table.title, name, "" if value is None else value])
         return out.getvalue()
     if fmt != "md":
         raise ValueError(f"fmt: one of {FORMATS}, got {fmt!r}")
@@ -411,6 +513,10 @@ def render(stats: Stats, fmt: str) -> str:
         ]
     else:
         lines.append("Aucune activité.")
+    for table in bilan_tables(stats.to_dict()):
+        lines += ["", f"## {table.title}", "", "| " + " | ".join(table.header) + " |"]
+        lines.append("|---|" + "---:|" * (len(table.header) - 1))
+        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.rows]
     return "\n".join(lines) + "\n"
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from exchange import records, settings
+from exchange import notifications, records, settings
 from exchange.deadlines import decision_deadline, next_working_day
 from exchange.errors import ExchangeError, InvalidArgument, NotFound, is_database_busy
 from exchange.models import Dwelling, Household, Request, UserAccount
@@ -39,6 +39,7 @@ from exchange.models.workflow import (
 from exchange.repair import repair_failed
 from exchange.schemas import load_or_raise
 from exchange.schemas.contracts import DecisionSchema, WithdrawSchema
+from exchange.wording import long_date
 
 __all__ = [
     "AlreadyAnswered",
@@ -52,7 +53,9 @@ __all__ = [
     "withdraw_move",
     "complete_proposal",
     "confirm_request",
+    "correct_decision",
     "decide_move",
+    "decision_corrections",
     "expire_conditions",
     "expire_deadlines",
     "get_move",
@@ -295,6 +298,7 @@ def _set_status(
         {**_state(proposal), **extra},
         at,
     )
+    notifications.proposal_changed(session, proposal, actor, now=at)
 
 
 def _fail(
@@ -376,7 +380,7 @@ def answer_move(
         raise ProposalClosed(f"la proposition {proposal.id} n'attend plus de réponse")
     if at.date() > proposal.answer_deadline:
         raise DeadlinePassed(
-            f"le délai de réponse est dépassé (il expirait le {proposal.answer_deadline:%d/%m/%Y} à minuit)"
+            f"le délai de réponse est dépassé (il expirait le {long_date(proposal.answer_deadline)} à minuit)"
         )
     if move.answer is not None:
         raise AlreadyAnswered(
@@ -481,7 +485,11 @@ def _to_committees(session: Session, proposal: Proposal, actor: UserAccount | No
         landlord_id = session.scalars(
             select(Dwelling.landlord_id).where(Dwelling.id == move.to_dwelling_id)
         ).one()
-        move.decision_due = decision_deadline(at.date(), settings.decision_days(session, landlord_id))
+        move.decision_due = decision_deadline(
+            at.date(),
+            settings.decision_days(session, landlord_id),
+            calendar=settings.calendar(session, proposal.territory_id),
+        )
     _set_status(session, proposal, "deciding", actor, at)
 
 
@@ -543,6 +551,7 @@ def _count_silences(session: Session, proposal: Proposal, household_ids: list[in
                 {"status": "paused", "why": "silences", "silences": request.silences},
                 at,
             )
+            notifications.request_paused(session, household_id, request_id, "silences", now=at)
 
 
 # Committee decisions ----------------------------------------------------------------------------
@@ -628,7 +637,91 @@ def decide_move(
         at,
     )
     _settle(session, proposal, user, at)
+    notifications.move_decided(session, move, row, now=at)
     return row
+
+
+def _decision_state(decision: CommitteeDecision) -> dict[str, Any]:
+    return {
+        "decision": decision.kind,
+        "reason": decision.reason,
+        "rank": decision.rank,
+        "condition": decision.condition,
+        "condition_due": decision.condition_due.isoformat() if decision.condition_due else None,
+        "condition_status": decision.condition_status,
+    }
+
+
+def correct_decision(
+    session: Session,
+    move: ProposalMove,
+    user: UserAccount,
+    *,
+    correction: str,
+    kind: str,
+    reason: str,
+    rank: int | None = None,
+    condition: str | None = None,
+    condition_due: date | None = None,
+    now: datetime | None = None,
+) -> CommitteeDecision:
+    """Replace the CALEOL decision on one move while its proposal still waits for decisions.
+
+    The audit trail keeps the decision replaced, the new one and ``correction`` (why). Once every
+    move is attributed the proposal is confirmed and the decisions are final; a refusal fails it at
+    once, so it is final too. Raises like :func:`decide_move`, and :class:`ProposalClosed` when
+    there is no decision to correct.
+    """
+    at = now or datetime.now()
+    _check_decision(_Decision(kind, reason, rank, condition, condition_due), at.date())
+    if not correction.strip():
+        raise InvalidArgument({"correction": ["Indiquez pourquoi la décision est corrigée."]})
+    _check_caleol(session, move, user)
+    proposal = _lock(session, move.proposal_id)
+    row = move.decision
+    if row is None:
+        raise ProposalClosed(f"le mouvement {move.id} n'a pas encore de décision à corriger")
+    if proposal.status != "deciding":
+        raise ProposalClosed(
+            f"la proposition {proposal.id} n'attend plus de décision : la décision ne peut plus être corrigée"
+        )
+    before = _decision_state(row)
+    row.kind, row.reason = kind, reason.strip()
+    row.rank = rank if kind == "ranked" else None
+    row.condition = condition if kind == "conditional" else None
+    row.condition_due = condition_due if kind == "conditional" else None
+    row.condition_status = "pending" if kind == "conditional" else None
+    row.condition_closed_on = None
+    row.decided_on, row.decided_at, row.decided_by_id = at.date(), at, user.id
+    session.flush()
+    _audit(
+        session,
+        proposal,
+        user,
+        "move.decision_corrected",
+        "move",
+        move.id,
+        before,
+        {**_decision_state(row), "correction": correction.strip()},
+        at,
+    )
+    _settle(session, proposal, user, at)
+    return row
+
+
+def decision_corrections(session: Session, move_id: int) -> list[AuditEvent]:
+    """The corrections of a move's CALEOL decision (audit events), oldest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity == "move",
+                AuditEvent.entity_id == move_id,
+                AuditEvent.action == "move.decision_corrected",
+            )
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
 
 
 def _settle(session: Session, proposal: Proposal, actor: UserAccount | None, at: datetime) -> None:
@@ -661,11 +754,14 @@ def _settle(session: Session, proposal: Proposal, actor: UserAccount | None, at:
                     {"status": "paused", "why": "inadmissible"},
                     at,
                 )
+                notifications.request_paused(session, move.household_id, request_id, "inadmissible", now=at)
         repair_failed(session, proposal, actor, at)
     elif all(attributed for _, attributed in outcomes):
         notice = settings.move_notice_days(session, proposal.territory_id)
         proposal.confirmed_on = at.date()
-        proposal.move_date = next_working_day(at.date() + timedelta(days=notice))
+        proposal.move_date = next_working_day(
+            at.date() + timedelta(days=notice), calendar=settings.calendar(session, proposal.territory_id)
+        )
         records.close_requests(session, [m.household_id for m in proposal.moves], on=at.date())
         _set_status(session, proposal, "confirmed", actor, at)
 
@@ -685,7 +781,7 @@ def lift_condition(
     assert decision.condition_due is not None
     if at.date() > decision.condition_due:
         raise DeadlinePassed(
-            f"la condition devait être remplie au plus tard le {decision.condition_due:%d/%m/%Y}"
+            f"la condition devait être remplie au plus tard le {long_date(decision.condition_due)}"
         )
     decision.condition_status, decision.condition_closed_on = "met", at.date()
     session.flush()
@@ -878,7 +974,7 @@ def complete_proposal(
         raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
     assert proposal.move_date is not None
     if at.date() < proposal.move_date:
-        raise WorkflowError(f"le déménagement est prévu le {proposal.move_date:%d/%m/%Y}")
+        raise WorkflowError(f"le déménagement est prévu le {long_date(proposal.move_date)}")
     if user is not None and not (user.role == "admin" and user.territory_id == proposal.territory_id):
         raise NotAllowed("seul le territoire enregistre les déménagements effectués")
     records.move_households(session, [(m.household_id, m.to_dwelling_id) for m in proposal.moves])

@@ -58,7 +58,8 @@ def problems(instance: Instance, solution: Solution, params: SolveParams | None 
             if not expected:
                 total += move.points
         if expected:
-            total += _expected_thousandths(instance, proposal)
+            keep_prefix = params is None or params.keep_prefix
+            total += _expected_thousandths(instance, proposal, keep_prefix=keep_prefix)
         if proposal.kind == "cycle":
             if len(moves) < 2 or (params and len(moves) > params.max_cycle):
                 found.append(f"{where}: {len(moves)} households is outside the cycle cap")
@@ -87,14 +88,15 @@ def problems(instance: Instance, solution: Solution, params: SolveParams | None 
     return found
 
 
-def _expected_thousandths(instance: Instance, proposal: Proposal) -> int:
-    """The proposal's expected points in thousandths: all-or-nothing for a cycle, by prefix for a chain."""
+def _expected_thousandths(instance: Instance, proposal: Proposal, *, keep_prefix: bool) -> int:
+    """The proposal's expected points in thousandths: all-or-nothing for a cycle, by prefix for a chain
+    that keeps its prefix."""
     alive = 1.0
     value = 0.0
     for move in proposal.moves:
         alive *= instance.chances.get((move.household, move.dwelling), 1.0)
         value += move.points * alive
-    if proposal.kind == "cycle":
+    if proposal.kind == "cycle" or not keep_prefix:
         value = alive * proposal.points
     return round(value * EXPECTED_SCALE)
 

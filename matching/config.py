@@ -54,6 +54,9 @@ class PolicyConfig:
     points_dalo: int = 30
     points_per_month: int = 1
     seniority_cap_months: int = 60
+    # Mixity goals (L.441-1 CCH), off by default: points added to a move that serves one.
+    points_mixity_out_of_qpv: int = 0  # a first-quartile household leaving a QPV for a dwelling outside
+    points_mixity_into_qpv: int = 0  # a household outside the first quartile moving into a QPV
     # §5 run shape.
     max_cycle: int = 3
     max_chain: int = 3

@@ -82,12 +82,14 @@ def weigh_cycles(graph: Graph, members: IntArray, chance: dict[tuple[int, int], 
 
 
 def chain_columns(
-    graph: Graph, max_chain: int, chance: dict[tuple[int, int], float]
+    graph: Graph, max_chain: int, chance: dict[tuple[int, int], float], *, keep_prefix: bool = True
 ) -> tuple[IntArray, IntArray]:
     """Every chain of 1 to ``max_chain`` moves from a vacancy, as ``(members, weights)``.
 
     ``members[i]`` is the vacancy, then the households in order, padded with ``-1`` to
-    ``max_chain + 1``; ``weights[i]`` its expected value in thousandths. Chains worth 0 are left out.
+    ``max_chain + 1``; ``weights[i]`` its expected value in thousandths: by prefix
+    (:func:`chain_value`), or all-or-nothing like a cycle when not ``keep_prefix``. Chains worth 0
+    are left out.
 
     >>> from matching.cycles import graph_of
     >>> from matching.types import Instance, Move
@@ -95,14 +97,19 @@ def chain_columns(
     >>> members, weights = chain_columns(g, 2, {(2, 0): 0.5})
     >>> members.tolist(), weights.tolist()
     ([[2, 0, -1], [2, 0, 1]], [5000, 7500])
+    >>> prefix = chain_columns(g, 2, {(0, 1): 0.5})[1]
+    >>> whole = chain_columns(g, 2, {(0, 1): 0.5}, keep_prefix=False)[1]
+    >>> prefix.tolist(), whole.tolist()
+    ([10000, 12500], [10000, 7500])
     """
+    worth = chain_value if keep_prefix else cycle_value
     rows: list[list[int]] = []
     weights: list[int] = []
     n = graph.n_households
     width = max_chain + 1
 
     def extend(path: list[int], points: list[int], chances: list[float]) -> None:
-        value = scaled(chain_value(points, chances))
+        value = scaled(worth(points, chances))
         if value > 0:
             rows.append(path + [-1] * (width - len(path)))
             weights.append(value)

@@ -119,6 +119,7 @@ def _household_moves(
     current: Dwelling,
     as_of: date,
     config: PolicyConfig,
+    first_quartile_eur: float | None = None,
 ) -> tuple[IntArray, IntArray]:
     """Allowed candidates (indices in ref order) of one household and their points, before exclusions."""
     n = policy.household_size(household)
@@ -165,6 +166,12 @@ def _household_moves(
     if active:  # at least one active criterion must be solved
         keep &= unsolved < len(active)
     idx, pts = idx[keep], pts[keep]
+    quartile = policy.in_first_quartile(household, first_quartile_eur)
+    if quartile is not None:  # mixity goals (policy.mixity_points)
+        if quartile and current.qpv:
+            pts = pts + (~cands.qpv[idx]).astype(np.int64) * config.points_mixity_out_of_qpv
+        elif not quartile and not current.qpv:
+            pts = pts + cands.qpv[idx].astype(np.int64) * config.points_mixity_into_qpv
     order = np.argsort(idx, kind="stable")
     return idx[order], pts[order]
 
@@ -223,7 +230,16 @@ def build_instance(territory: Territory, config: PolicyConfig = policy.DEFAULT_C
     for i, h_ref in enumerate(requesting):
         household = households[h_ref]
         current = dwellings[policy._dwelling_of(household)]
-        idx, pts = _household_moves(cands, i, household, requests[h_ref], current, territory.as_of, config)
+        idx, pts = _household_moves(
+            cands,
+            i,
+            household,
+            requests[h_ref],
+            current,
+            territory.as_of,
+            config,
+            territory.first_quartile_eur,
+        )
         refused = excluded.get(h_ref, set())  # rule 8
         moves.extend(
             Move(h_ref, cands.refs[k], p)

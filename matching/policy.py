@@ -305,12 +305,17 @@ class Points:
     priorities: tuple[tuple[Priority, int], ...]  # the household's priority flags, in PRIORITIES order
     seniority_months: int  # full months counted, capped
     seniority: int
+    mixity: int = 0  # a mixity goal the move serves (0 unless the territory turned the option on)
 
     @property
     def total(self) -> int:
-        """The move's points: base + solved criteria + priority flags + seniority."""
+        """The move's points: base + solved criteria + priority flags + seniority + mixity."""
         return (
-            self.base + sum(p for _, p in self.criteria) + sum(p for _, p in self.priorities) + self.seniority
+            self.base
+            + sum(p for _, p in self.criteria)
+            + sum(p for _, p in self.priorities)
+            + self.seniority
+            + self.mixity
         )
 
 
@@ -320,6 +325,55 @@ def seniority_points(request: Request, as_of: date, config: PolicyConfig = DEFAU
     return months, months * config.points_per_month
 
 
+def consumption_units(household: Household) -> float:
+    """INSEE's consumption units (modified OECD scale): 1 for the head, 0.5 for each other person
+    aged 14 or more, 0.3 for each younger one.
+
+    >>> from matching.territory import Member
+    >>> family = (Member("head", 40), Member("partner", 38), Member("child", 9))
+    >>> consumption_units(Household("H", None, family, 0.0))
+    1.8
+    """
+    others = [m for m in household.members if m.role != "head"]
+    if len(others) == len(household.members):  # no head recorded: the first person counts as one
+        others = others[1:]
+    return round(1.0 + sum(0.5 if m.age >= 14 else 0.3 for m in others), 2)
+
+
+def in_first_quartile(household: Household, threshold_eur: float | None) -> bool | None:
+    """Whether the household's yearly resources per consumption unit are below the first-quartile
+    threshold (L.441-1 CCH); None when the territory has set no threshold.
+
+    >>> from matching.territory import Member
+    >>> single = Household("H", None, (Member("head", 40),), 800.0)
+    >>> [in_first_quartile(single, threshold) for threshold in (10_000.0, 9_600.0, None)]
+    [True, False, None]
+    """
+    if threshold_eur is None:
+        return None
+    return household.monthly_resources * 12 / consumption_units(household) < threshold_eur
+
+
+def mixity_points(
+    household: Household,
+    current: Dwelling,
+    dwelling: Dwelling,
+    threshold_eur: float | None,
+    config: PolicyConfig = DEFAULT_CONFIG,
+) -> int:
+    """Points of the mixity goal a move serves: a first-quartile household leaving a QPV for a
+    dwelling outside one, or a household outside the first quartile moving into a QPV (0 when no
+    threshold is set or the options are off)."""
+    quartile = in_first_quartile(household, threshold_eur)
+    if quartile is None:
+        return 0
+    if quartile and current.qpv and not dwelling.qpv:
+        return config.points_mixity_out_of_qpv
+    if not quartile and not current.qpv and dwelling.qpv:
+        return config.points_mixity_into_qpv
+    return 0
+
+
 def points(
     household: Household,
     request: Request,
@@ -327,6 +381,8 @@ def points(
     dwelling: Dwelling,
     as_of: date,
     config: PolicyConfig = DEFAULT_CONFIG,
+    *,
+    first_quartile_eur: float | None = None,
 ) -> Points:
     """Points of the move ``household -> dwelling`` with their breakdown (the move is assumed allowed).
 
@@ -343,7 +399,8 @@ def points(
     solved = tuple((c, config.criterion_points(c)) for c in CRITERIA if c in active and c not in after)
     flags = tuple((f, config.priority_points(f)) for f in PRIORITIES if f in household.priority)
     months, seniority = seniority_points(request, as_of, config)
-    return Points(config.points_move, solved, flags, months, seniority)
+    mixity = mixity_points(household, current, dwelling, first_quartile_eur, config)
+    return Points(config.points_move, solved, flags, months, seniority, mixity)
 
 
 # Candidates and the reference instance ---------------------------------------------------------
@@ -403,7 +460,16 @@ def household_moves(
         target = dwellings[ref]
         excluded = (household_ref, ref) in territory.exclusions
         if not move_allowed(household, request, current, target, config, excluded=excluded):
-            found.append((target, points(household, request, current, target, territory.as_of, config)))
+            p = points(
+                household,
+                request,
+                current,
+                target,
+                territory.as_of,
+                config,
+                first_quartile_eur=territory.first_quartile_eur,
+            )
+            found.append((target, p))
     found.sort(key=lambda pair: (-pair[1].total, pair[0].ref))
     return found
 
@@ -425,7 +491,15 @@ def reference_instance(territory: Territory, config: PolicyConfig = DEFAULT_CONF
             excluded = (h_ref, d_ref) in territory.exclusions
             if move_allowed(household, requests[h_ref], current, target, config, excluded=excluded):
                 continue
-            p = points(household, requests[h_ref], current, target, territory.as_of, config)
+            p = points(
+                household,
+                requests[h_ref],
+                current,
+                target,
+                territory.as_of,
+                config,
+                first_quartile_eur=territory.first_quartile_eur,
+            )
             moves.append(Move(h_ref, d_ref, p.total))
     return Instance(
         households={ref: _dwelling_of(households[ref]) for ref in sorted(requests)},

@@ -94,7 +94,9 @@ class Territory:
 
     ``offers`` are refs of vacant dwellings offered to the exchange;
     ``exclusions`` are (household ref, dwelling ref) pairs never to propose
-    (past refusals, committee rejections, pairs in a proposal under review).
+    (past refusals, committee rejections, pairs in a proposal under review);
+    ``first_quartile_eur`` the first-quartile threshold in force (yearly resources per
+    consumption unit, L.441-1 CCH; None when the territory has not set one).
     """
 
     code: str
@@ -104,3 +106,4 @@ class Territory:
     requests: tuple[Request, ...]
     offers: tuple[str, ...] = ()
     exclusions: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    first_quartile_eur: float | None = None

@@ -84,7 +84,12 @@ class Proposal:
 
 @dataclass(frozen=True, slots=True)
 class SolveParams:
-    """How to solve: caps, limits, determinism."""
+    """How to solve: caps, limits, determinism.
+
+    ``keep_prefix`` (objective ``expected`` only): a chain keeps the moves before its first
+    refusal, as the workflow does when it repairs failures; without repair a chain completes
+    whole or not at all, like a cycle.
+    """
 
     max_cycle: int = 3
     max_chain: int = 3
@@ -92,6 +97,7 @@ class SolveParams:
     workers: int = 2
     seed: int = 0
     objective: Objective = "points"
+    keep_prefix: bool = True
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:

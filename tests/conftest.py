@@ -3,34 +3,25 @@
 Every database test runs on SQLite (a temporary file) and, when ``EXCHANGE_TEST_DATABASE_URL`` is
 set (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), on PostgreSQL too. PostgreSQL
 tests never touch the database of that URL: each test session (each xdist worker) creates its own
-database ``exchange_t_<uuid>`` through an AUTOCOMMIT connection and drops it at the end.
+database ``exchange_t_<uuid>`` through an AUTOCOMMIT connection and drops it at the end
+(``tests/databases.py``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from databases import PG_ENV, backends, scratch_database
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from exchange.db import make_engine, upgrade_to_head
 
-PG_ENV = "EXCHANGE_TEST_DATABASE_URL"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-def _backends() -> list[object]:
-    params: list[object] = [pytest.param("sqlite", id="sqlite")]
-    if os.environ.get(PG_ENV):
-        params.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
-    return params
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -43,26 +34,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
-@contextmanager
-def scratch_database(backend: str, directory: Path) -> Iterator[str]:
-    """The URL of a new, empty database of ``backend``, dropped (PostgreSQL) when the block ends."""
-    if backend == "sqlite":
-        yield f"sqlite:///{directory / f'exchange_{uuid.uuid4().hex[:8]}.db'}"
-        return
-    server = make_url(os.environ[PG_ENV])
-    name = f"exchange_t_{uuid.uuid4().hex}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="session", params=_backends())
+@pytest.fixture(scope="session", params=backends())
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of its own for this test session (SQLite file, or a fresh PostgreSQL database)."""
     with scratch_database(request.param, tmp_path_factory.mktemp("db")) as url:
@@ -104,7 +76,7 @@ def territory(session: Session) -> str:
     return summary.territory
 
 
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=backends())
 def fresh_db_url(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:

@@ -1,16 +1,18 @@
 """The French web portal of the exchange: tenants, CALEOL staff, the territory, and a JSON API.
 
-``flask --app web run`` serves :func:`create_app`. Nothing is bound at import time.
+``python -m web`` (or any WSGI server) serves :func:`create_app`. Nothing is bound at import time.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort, request
+from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import db, filters, limits, writes
@@ -19,8 +21,19 @@ from web.extensions import csrf, limiter, login_manager
 __all__ = ["create_app"]
 
 
+class _FrenchLogFormatter(logging.Formatter):
+    """Flask's log lines with the level in French (« [date] avertissement : … »)."""
+
+    LEVELS = {"DEBUG": "débogage", "INFO": "information", "WARNING": "avertissement", "ERROR": "erreur"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.niveau = self.LEVELS.get(record.levelname, "critique")
+        return super().format(record)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the portal: configuration, database, security, blueprints."""
+    default_handler.setFormatter(_FrenchLogFormatter("[%(asctime)s] %(niveau)s : %(message)s"))
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=None,
@@ -90,16 +103,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from web import api, auth, committee, security, tenant, territory
+    from web import api, auth, commission, committee, mail, security, tenant, territory
 
     security.init_app(app)
     writes.init_app(app)
     auth.init_app(app)
-    for module in (auth, tenant, committee, territory, api):
+    for module in (auth, tenant, committee, territory, commission, mail, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself, except for token-authenticated calls
+    app.url_value_preprocessor(_ids_within_integer)
 
     from exchange.cli import cli
 
     app.cli.add_command(cli)
     return app
+
+
+def _ids_within_integer(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A portal page whose id cannot exist (beyond PostgreSQL's INTEGER) is not found: 404.
+
+    The API answers 422 by field instead (``web.api._check_ids``).
+    """
+    from exchange.schemas import INT_MAX
+
+    if request.blueprint == "api" or not values:
+        return
+    if any(isinstance(value, int) and not 0 <= value <= INT_MAX for value in values.values()):
+        abort(404)

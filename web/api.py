@@ -22,6 +22,8 @@ from marshmallow import Schema
 from exchange import accounts, portal
 from exchange import runs as run_jobs
 from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
+from exchange.portal import commission as commission_portal
+from exchange.portal import review as review_portal
 from exchange.schemas import INT_MAX, TerritoryDocumentSchema, load_or_raise
 from exchange.schemas import contracts as c
 from exchange.settings import InvalidPolicy
@@ -119,6 +121,8 @@ def _json(root: str = BODY, *, unreadable: int = 400) -> Any:
         if unreadable == 422:
             raise InvalidInput({root: [where]}) from None
         abort(400, description=f"Corps JSON attendu (un objet) : {where[0].lower()}{where[1:]}")
+    except ValueError:  # an integer of more than 4,300 digits
+        raise InvalidInput({root: ["JSON illisible : un nombre compte trop de chiffres."]}) from None
 
 
 def _load(schema: Schema, *, optional: bool = False) -> dict[str, Any]:
@@ -217,6 +221,7 @@ def me() -> Any:
         display_name=a.display_name,
         territory=a.territory_code,
         landlord=a.landlord_code,
+        email=a.email,
     )
 
 
@@ -399,17 +404,37 @@ def move(move_id: int) -> Any:
 def decision(move_id: int) -> Any:
     """Record the CALEOL decision: ``kind`` (R.441-3), ``reason``; ``rank`` for a ranked one,
     ``condition`` and ``condition_due`` for a conditional one."""
+    return _decide(move_id, c.DecisionSchema(), portal.record_decision)
+
+
+@bp.post("/moves/<int:move_id>/decision/correction")
+@operation(
+    "Corriger la décision de CALEOL tant que la proposition attend des décisions",
+    "CALEOL",
+    answer=portal.Dossier,
+    body=c.CorrectionSchema,
+)
+@api_role("staff")
+def correction(move_id: int) -> Any:
+    """Replace the CALEOL decision on this move (same fields as a decision) and say why: ``correction``."""
+    return _decide(move_id, c.CorrectionSchema(), portal.correct_decision, "correction")
+
+
+def _decide(move_id: int, schema: Schema, service: Any, *extra: str) -> Any:
+    """A decision (or its correction) on a move into the staff's landlord's dwellings: the dossier."""
     session = get_session()
     try:
         portal.move_dossier(session, g.account, move_id)
     except NotFound:
         abort(404)
-    data = _load(c.DecisionSchema())
+    data = _load(schema)
+    fields = {name: data[name].strip() for name in extra}
     try:
-        portal.record_decision(
+        service(
             session,
             g.account,
             move_id,
+            **fields,
             kind=data["kind"],
             reason=data["reason"].strip(),
             rank=data["rank"],
@@ -683,6 +708,63 @@ def territory_move_date(proposal_id: int) -> Any:
     if refused is not None:
         return refused
     return jsonify(planned=to_json(portal.planned_moves(get_session(), g.account)))
+
+
+@bp.get("/blocked-requests")
+@operation(
+    "Demandes bloquées et leur diagnostic (le territoire : toutes ; un bailleur : ses locataires)",
+    "CALEOL",
+    answer=commission_portal.BlockedPage,
+)
+@api_role("staff", "admin")
+def blocked_requests() -> Any:
+    """Requests left without a proposal run after run (or waiting too long), each with its diagnosis."""
+    return jsonify(to_json(commission_portal.blocked_page(get_session(), g.account)))
+
+
+@bp.get("/occupancy-review")
+@operation(
+    "Examen de l'occupation : ménages sans demande en suroccupation, sous-occupation ou logement inadapté",
+    "CALEOL",
+    answer=review_portal.ReviewPage,
+)
+@api_role("staff", "admin")
+def occupancy_review() -> Any:
+    """The landlord's tenants to review (the territory: every landlord's), with the counts for the bilan."""
+    return jsonify(to_json(review_portal.review_page(get_session(), g.account)))
+
+
+@bp.get("/territory/commission/candidates")
+@operation(
+    "Échanges et chaînes possibles entre ménages bloqués (commission inter-bailleurs)",
+    "territoire",
+    answer=obj(candidates=list[commission_portal.CandidateView]),
+)
+@api_role("admin")
+def commission_candidates() -> Any:
+    """Cycles and chains within the caps through blocked households, best first."""
+    return jsonify(candidates=to_json(commission_portal.commission_candidates(get_session(), g.account)))
+
+
+@bp.post("/territory/commission/proposals")
+@operation(
+    "Proposition de la commission inter-bailleurs (vérifiée selon la politique harmonisée)",
+    "territoire",
+    answer=obj(proposal={"type": "integer"}),
+    status="201",
+    body=c.CommissionSchema,
+)
+@api_role("admin")
+def commission_propose() -> Any:
+    """Check the commission's moves and store them as a proposal waiting for answers (422: broken rules)."""
+    data = _load(c.CommissionSchema())
+    session = get_session()
+    try:
+        number = commission_portal.propose(session, g.account, data["moves"], data["reason"])
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    return jsonify(proposal=number), 201
 
 
 @bp.post("/territory/proposals/<int:proposal_id>/complete")

@@ -13,6 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from exchange import accounts, glossary, portal_sessions
+from web import mail
 from web import sign_in as sign_in_limits
 from web.db import get_session
 from web.extensions import limiter, login_manager
@@ -177,6 +178,7 @@ def account() -> Any:
         form=form,
         who=current_user.account,
         role_label=glossary.ACCOUNT_ROLES.get(current_user.role, current_user.role),
+        **mail.account_sections(current_user.account),
     )
 
 

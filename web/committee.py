@@ -5,16 +5,27 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from exchange import portal
+from exchange.bilan_tables import Table, cell
 from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.db import get_session, write_and_flash
-from web.forms import ConfirmForm, DecisionForm, MinutesForm, MoveDateForm, attach_errors, choices
+from web.forms import (
+    ConfirmForm,
+    CorrectionForm,
+    DecisionForm,
+    MinutesForm,
+    MoveDateForm,
+    attach_errors,
+    choices,
+)
 from web.security import role_required
 
 bp = Blueprint("committee", __name__, url_prefix="/caleol")
+
+AWAITED_PER_PAGE = 10  # the awaited answers stay below the moves to decide, one short page at a time
 
 
 @bp.get("/")
@@ -24,7 +35,18 @@ def queue() -> Any:
     session, account = get_session(), current_user.account
     items = portal.committee_queue(session, account)
     awaited = portal.awaited_answers(session, account.territory_code, landlord_id=account.landlord_id)
-    return render_template("committee/queue.html", title="Mouvements à décider", items=items, awaited=awaited)
+    pages = max(1, -(-len(awaited) // AWAITED_PER_PAGE))
+    page = min(max(1, request.args.get("reponses", 1, type=int) or 1), pages)
+    shown = awaited[(page - 1) * AWAITED_PER_PAGE : page * AWAITED_PER_PAGE]
+    return render_template(
+        "committee/queue.html",
+        title="Mouvements à décider",
+        items=items,
+        awaited=shown,
+        awaited_total=len(awaited),
+        awaited_page=page,
+        awaited_pages=pages,
+    )
 
 
 @bp.route("/mouvements/<int:move_id>", methods=["GET", "POST"])
@@ -43,6 +65,7 @@ def dossier(move_id: int) -> Any:
         "followup": followup,
         "lift_form": ConfirmForm(),
         "date_form": MoveDateForm(formdata=None, data={"move_date": followup.move_date}),
+        "correction_form": _correction_form(),
     }
     if request.method == "POST":
         if not dossier.can_decide:
@@ -83,6 +106,73 @@ def dossier(move_id: int) -> Any:
         ), 422
     return render_template(
         "committee/dossier.html", title="Dossier du mouvement", dossier=dossier, form=form, **extra
+    )
+
+
+@bp.post("/mouvements/<int:move_id>/correction")
+@role_required("staff")
+def correct(move_id: int) -> Any:
+    """Correct the CALEOL's decision on this move while its proposal still waits for decisions."""
+    session = get_session()
+    try:
+        dossier = portal.move_dossier(session, current_user.account, move_id)
+    except NotFound:
+        abort(404)
+    if not dossier.can_correct:
+        flash(
+            "Cette décision ne peut plus être corrigée : la proposition n'attend plus de décision.", "error"
+        )
+        return redirect(url_for("committee.dossier", move_id=move_id))
+    form = _correction_form()
+    if form.validate_on_submit():
+        try:
+            portal.correct_decision(
+                session,
+                current_user.account,
+                move_id,
+                correction=(form.correction.data or "").strip(),
+                kind=form.kind.data or "",
+                reason=(form.reason.data or "").strip(),
+                rank=form.rank.data,
+                condition=(form.condition.data or "").strip() or None,
+                condition_due=form.condition_due.data,
+            )
+        except InvalidInput as exc:
+            session.rollback()
+            for message in attach_errors(form, exc.messages):
+                flash(message, "error")
+        except ExchangeError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("committee.dossier", move_id=move_id))
+        else:
+            session.commit()
+            flash("La décision est corrigée ; la correction et son motif sont enregistrés.", "success")
+            return redirect(url_for("committee.dossier", move_id=move_id))
+    return _dossier_page(session, dossier, DecisionForm(formdata=None), correction_form=form), 422
+
+
+def _correction_form() -> CorrectionForm:
+    form = CorrectionForm(prefix="correction")
+    form.kind.choices = choices(portal.decision_kinds())
+    return form
+
+
+def _dossier_page(
+    session: Any, dossier: Any, form: DecisionForm, *, correction_form: CorrectionForm | None = None
+) -> str:
+    followup = portal.move_followup(session, current_user.account, dossier.move_id)
+    if not form.kind.choices:
+        form.kind.choices = choices(portal.decision_kinds())
+    return render_template(
+        "committee/dossier.html",
+        title="Dossier du mouvement",
+        dossier=dossier,
+        form=form,
+        correction_form=correction_form or _correction_form(),
+        followup=followup,
+        lift_form=ConfirmForm(),
+        date_form=MoveDateForm(formdata=None, data={"move_date": followup.move_date}),
     )
 
 
@@ -141,6 +231,48 @@ def move_date(move_id: int) -> Any:
         portal.set_move_date(session, current_user.account, proposal_id, form.move_date.data)
 
     return _follow(move_id, action, "La date du déménagement est enregistrée.")
+
+
+@bp.get("/bilan")
+@role_required("staff")
+def bilan() -> Any:
+    """The landlord's own figures of the year (aggregates only, small counts masked)."""
+    year = _bilan_year()
+    tables = [
+        Table(t.title, t.header, tuple((row[0], *(cell(v) for v in row[1:])) for row in t.rows))
+        for t in portal.landlord_bilan(get_session(), current_user.account, year=year)
+    ]
+    return render_template(
+        "committee/bilan.html",
+        title="Bilan du bailleur",
+        tables=tables,
+        year=year,
+        landlord=current_user.account.landlord_code,
+    )
+
+
+@bp.get("/bilan.<fmt>")
+@role_required("staff")
+def bilan_download(fmt: str) -> Any:
+    """The landlord's own bilan as PDF, Excel or CSV; an unknown format: 404."""
+    try:
+        content, name, media = portal.bilan_file(
+            get_session(), current_user.account, fmt, year=_bilan_year(), own_landlord=True
+        )
+    except NotFound:
+        abort(404)
+    return Response(
+        content, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def _bilan_year() -> int | None:
+    raw = request.args.get("annee", "")
+    if not raw:
+        return None
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(404)
+    return int(raw)
 
 
 @bp.get("/demenagements")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -10,6 +11,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -20,11 +22,67 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from exchange import glossary
+from exchange import glossary, wording
 from exchange.errors import InvalidInput
 from exchange.schemas import load_or_raise
-from exchange.schemas.contracts import AnswerSchema, DecisionSchema, WithdrawSchema
+from exchange.schemas.contracts import AnswerSchema, CorrectionSchema, DecisionSchema, WithdrawSchema
+
+
+class FrenchDecimalField(DecimalField):
+    """A number shown French (« 505,00 », « 9 ») that accepts « 2,5 » as well as « 2.5 ».
+
+    ``places`` fixes the decimals shown (2 for money); None shows what the value needs.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label: str, validators: Any = None, places: int | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(label, validators, places=places, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        if self.places is None:
+            return wording.number(self.data, 6)
+        return wording.fixed(self.data, self.places)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = wording.parse_number(str(valuelist[0]))
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value.")) from None
+
+
+class FrenchIntegerField(IntegerField):
+    """A whole number in a text box (no browser-side validation, whose messages follow its language)."""
+
+    widget = TextInput()
+
+    def __init__(self, label: str, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            value = wording.parse_number(str(valuelist[0]))
+        except ValueError:
+            value = Decimal("0.5")  # reported below as not whole
+        if value != value.to_integral_value():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        self.data = int(value)
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
@@ -71,14 +129,20 @@ def check_with(form: FlaskForm, schema: Any, data: dict[str, Any]) -> bool:
 class RequestForm(FrenchForm):
     """Wishes of a mutation request (demande de mutation)."""
 
-    communes = SelectMultipleField("Communes souhaitées", choices=[], validate_choice=True)
-    min_rooms = IntegerField(
+    communes = SelectMultipleField(
+        "Communes souhaitées",
+        choices=[],
+        validate_choice=True,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    min_rooms = FrenchIntegerField(
         "Nombre de pièces minimum", validators=[Optional(), NumberRange(1, 10, "Entre 1 et 10.")]
     )
-    max_rooms = IntegerField(
+    max_rooms = FrenchIntegerField(
         "Nombre de pièces maximum", validators=[Optional(), NumberRange(1, 10, "Entre 1 et 10.")]
     )
-    max_cost = DecimalField(
+    max_cost = FrenchDecimalField(
         "Coût mensuel maximum (loyer + charges, en euros)",
         places=2,
         validators=[
@@ -105,8 +169,9 @@ class AnswerForm(FrenchForm):
     )
     reason = SelectField("Motif du refus", choices=[], validators=[Optional()])
     comment = TextAreaField(
-        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"maxlength": 1000}
+        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"data-maxlength": 1000}
     )
+    confirmed = HiddenField()  # "1" once the household confirmed a refusal on the confirmation step
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
@@ -127,8 +192,9 @@ class WithdrawForm(FrenchForm):
         "Motif du désistement", choices=[], validators=[InputRequired("Indiquez le motif du désistement.")]
     )
     comment = TextAreaField(
-        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"maxlength": 1000}
+        "Précisions (facultatif, obligatoire pour le motif « autre »)", render_kw={"data-maxlength": 1000}
     )
+    confirmed = HiddenField()  # "1" once the household confirmed on the confirmation step
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
@@ -140,9 +206,9 @@ class DecisionForm(FrenchForm):
     """A CALEOL decision on one move (R.441-3 CCH); its rule is the API's (:class:`DecisionSchema`)."""
 
     kind = RadioField("Décision", choices=[], validators=[InputRequired("Choisissez la décision.")])
-    reason = TextAreaField("Motif", render_kw={"required": True, "maxlength": 2000})
-    rank = IntegerField("Rang du candidat", validators=[Optional()], render_kw={"min": 1, "max": 99})
-    condition = StringField("Pièce ou condition attendue", render_kw={"maxlength": 500})
+    reason = TextAreaField("Motif", render_kw={"required": True, "data-maxlength": 2000})
+    rank = FrenchIntegerField("Rang du candidat", validators=[Optional()])
+    condition = StringField("Pièce ou condition attendue", render_kw={"data-maxlength": 500})
     condition_due = DateField("Date limite de la condition suspensive", validators=[Optional()])
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -156,6 +222,25 @@ class DecisionForm(FrenchForm):
             "condition_due": due.isoformat() if due else None,
         }
         return check_with(self, DecisionSchema(), data) and ok
+
+
+class CorrectionForm(DecisionForm):
+    """A CALEOL decision corrected before the proposal is confirmed, with why (:class:`CorrectionSchema`)."""
+
+    correction = TextAreaField("Pourquoi corriger la décision", render_kw={"data-maxlength": 1000})
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        due = self.condition_due.data
+        data = {
+            "kind": self.kind.data,
+            "reason": self.reason.data or "",
+            "rank": self.rank.data,
+            "condition": self.condition.data or None,
+            "condition_due": due.isoformat() if due else None,
+            "correction": self.correction.data or "",
+        }
+        return check_with(self, CorrectionSchema(), data) and ok
 
 
 class ConfirmForm(FrenchForm):
@@ -195,22 +280,35 @@ class RunForm(FrenchForm):
     as_of = DateField("Date de référence", validators=[Optional()])
 
 
-def policy_form_class(defaults: dict[str, Any]) -> type[FlaskForm]:
-    """A form with one number field per policy setting (integers stay integers)."""
+class RunSettingsForm(FrenchForm):
+    """What the territory's runs maximise, and whether a failed proposal is repaired at once."""
+
+    objective = RadioField(
+        "Objectif des appariements",
+        choices=choices((code, glossary.heading(label)) for code, label in glossary.OBJECTIVES.items()),
+        validators=[InputRequired("Choisissez l'objectif.")],
+    )
+    repair = BooleanField(
+        "Réparer aussitôt une proposition qui échoue (refus, silence, retrait, refus de CALEOL)"
+    )
+
+
+def policy_form_class(defaults: dict[str, Any], bounds: dict[str, tuple[int, int]]) -> type[FlaskForm]:
+    """A form with one number field per policy setting (integers stay integers), each with its range."""
 
     class PolicyForm(FrenchForm):
         pass
 
     for name, value in defaults.items():
         text = glossary.heading(glossary.setting_label(name))
-        required = InputRequired("Indiquez une valeur.")
+        low, high = bounds[name]
+        within = NumberRange(
+            low, high, f"Indiquez une valeur entre {wording.number(low)} et {wording.number(high)}."
+        )
+        validators = [InputRequired("Indiquez une valeur."), within]
         if isinstance(value, int) and not isinstance(value, bool):
-            field: Any = IntegerField(
-                text, validators=[required, NumberRange(0, 100000, "Valeur hors limites.")]
-            )
+            field: Any = FrenchIntegerField(text, validators=validators)
         else:
-            field = DecimalField(
-                text, places=2, validators=[required, NumberRange(0, 100000, "Valeur hors limites.")]
-            )
+            field = FrenchDecimalField(text, validators=validators)
         setattr(PolicyForm, name, field)
     return PolicyForm

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from exchange import portal
+from exchange import portal, wording
 from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.db import get_session, write_and_flash
 from web.forms import AnswerForm, ConfirmForm, RequestForm, WithdrawForm, attach_errors, choices
@@ -113,15 +113,32 @@ def _int_arg(name: str, low: int, high: int) -> int | None:
     return value if value is not None and low <= value <= high else None
 
 
+def _cost_arg(errors: dict[str, str]) -> int | None:
+    """The offers' maximum cost, typed French or English style (« 650 », « 650,50 »); errors in French."""
+    text = (request.args.get("max_cost") or "").strip()
+    if not text:
+        return None
+    try:
+        value = wording.parse_number(text)
+    except ValueError:
+        errors["max_cost"] = f"« {text} » n'est pas un montant : indiquez un nombre d'euros, par exemple 650."
+        return None
+    if not 0 <= value <= 100000:
+        errors["max_cost"] = "Indiquez un montant entre 0 et 100\u202f000 €."
+        return None
+    return int(value)
+
+
 @bp.get("/offres")
 @role_required("tenant")
 def offers() -> Any:
     """Dwellings open to the exchange, anonymised: filters, sorting, pagination, a compatibility mark."""
     sort = request.args.get("sort", "cost")
+    errors: dict[str, str] = {}
     filters = portal.OfferFilters(
         commune=request.args.get("commune") or None,
         rooms=_int_arg("rooms", 1, 20),
-        max_cost=_int_arg("max_cost", 0, 100000),
+        max_cost=_cost_arg(errors),
         accessible=request.args.get("accessible") == "1",
         compatible=request.args.get("compatible") == "1",
         sort=sort if sort in dict(SORTS) else "cost",
@@ -143,6 +160,8 @@ def offers() -> Any:
         sorts=SORTS,
         communes=portal.territory_communes(session, _account().territory_id),
         page_url=page_url,
+        errors=errors,
+        max_cost_text=request.args.get("max_cost", ""),
     )
 
 
@@ -166,6 +185,9 @@ def proposal(proposal_id: int) -> Any:
     form = AnswerForm()
     form.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
     if detail.can_answer and form.validate_on_submit():
+        if form.answer.data == "refuse" and form.confirmed.data != "1":
+            # A refusal ends the proposal for every household: one more step, nothing recorded yet.
+            return _proposal_page(detail, form, confirming="refuse")
         try:
             portal.record_answer(
                 session,
@@ -190,12 +212,24 @@ def proposal(proposal_id: int) -> Any:
     if request.method == "POST" and not detail.can_answer:
         flash("Cette proposition n'attend plus votre réponse.", "error")
         return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
+    return _proposal_page(detail, form)
+
+
+def _proposal_page(
+    detail: portal.ProposalDetail,
+    form: AnswerForm,
+    *,
+    withdraw_form: WithdrawForm | None = None,
+    confirming: str | None = None,
+) -> Any:
+    """The proposal page; ``confirming`` (« refuse », « withdraw ») shows the confirmation step first."""
     return render_template(
         "tenant/proposal.html",
-        title="Proposition d'échange",
+        title="Confirmer votre réponse" if confirming else "Proposition d'échange",
         detail=detail,
         form=form,
-        withdraw_form=_withdraw_form(),
+        withdraw_form=withdraw_form or _withdraw_form(),
+        confirming=confirming,
     )
 
 
@@ -223,6 +257,11 @@ def withdraw(proposal_id: int) -> Any:
     if not detail.can_withdraw:
         flash("Vous ne pouvez plus vous désister de cette proposition.", "error")
         return redirect(url_for("tenant.proposal", proposal_id=proposal_id))
+    if form.confirmed.data != "1":
+        # A withdrawal ends the proposal for every household: one more step, nothing recorded yet.
+        answer = AnswerForm(formdata=None)
+        answer.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
+        return _proposal_page(detail, answer, withdraw_form=form, confirming="withdraw")
     write_and_flash(
         lambda s: portal.record_withdrawal(
             s,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,13 +10,16 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from exchange import portal
+from exchange import glossary, portal
 from exchange import runs as run_jobs
-from exchange.errors import ExchangeError, InvalidTerritory, NotFound
+from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
+from exchange.interchange import parse_document
+from exchange.schemas import load_or_raise
+from exchange.schemas.contracts import StatsQuery
 from exchange.settings import InvalidPolicy
 from web import background
 from web.db import get_session, write_and_flash
-from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, policy_form_class
+from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, RunSettingsForm, policy_form_class
 from web.limits import large_body
 from web.security import role_required
 from web.writes import own_write_lock
@@ -32,7 +35,7 @@ POLICY_GROUPS = [
         "Surface minimale (décence)",
         ["surface_single_m2", "surface_couple_m2", "surface_per_extra_person_m2", "surface_cap_m2"],
     ),
-    ("Critères", ["under_occupation_extra_rooms", "job_distance_km", "earth_radius_km"]),
+    ("Critères", ["under_occupation_extra_rooms", "job_distance_km"]),
     ("Mouvements autorisés", ["max_extra_rooms"]),
     (
         "Points",
@@ -50,6 +53,7 @@ POLICY_GROUPS = [
             "seniority_cap_months",
         ],
     ),
+    ("Mixité sociale (L.441-1 CCH)", ["points_mixity_out_of_qpv", "points_mixity_into_qpv"]),
     ("Forme des propositions", ["max_cycle", "max_chain"]),
 ]
 
@@ -79,11 +83,8 @@ def import_file() -> Any:
     if form.validate_on_submit():
         session = get_session()
         try:
-            document = json.loads(form.document.data.read().decode("utf-8"))
+            document = parse_document(form.document.data.read())
             summary = portal.import_territory_document(session, current_user.account, document)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems = [("(document)", f"JSON illisible : {exc}")]
-            status = 422
         except InvalidTerritory as exc:
             session.rollback()
             problems = [(path, msg) for path in sorted(exc.messages) for msg in exc.messages[path]]
@@ -106,7 +107,7 @@ def policy() -> Any:
     session = get_session()
     current = portal.policy_settings(session, current_user.account)
     defaults = portal.policy_defaults()
-    form_class = policy_form_class(defaults)
+    form_class = policy_form_class(defaults, portal.policy_bounds())
     form = form_class(data=current if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
@@ -117,7 +118,7 @@ def policy() -> Any:
             session.rollback()
             for name, messages in exc.messages.items():
                 if name in defaults:
-                    form[name].errors = [*form[name].errors, *messages]
+                    form[name].errors = [*form[name].errors, *(_beside_field(name, m) for m in messages)]
                 else:
                     flash(f"Réglage refusé : {name} ({' '.join(messages)}).", "error")
             status = 422
@@ -127,13 +128,48 @@ def policy() -> Any:
             return redirect(url_for("territory.policy"))
     elif request.method == "POST":
         status = 422
+    return _policy_page(form, RunSettingsForm(data=portal.run_choices(session, current_user.account)), status)
+
+
+def _policy_page(form: Any, run_form: Any, status: int) -> Any:
     return render_template(
         "territory/policy.html",
         title="Politique harmonisée",
         form=form,
+        run_form=run_form,
         groups=POLICY_GROUPS,
-        defaults=defaults,
+        defaults=portal.policy_defaults(),
     ), status
+
+
+def _beside_field(name: str, message: str) -> str:
+    """A setting's message beside its field, which shows its label and value: « Doit être … »."""
+    text = message.removeprefix(f"{glossary.setting_label(name)} : ")
+    text = re.sub(r" \(reçu : [^)]*\)$", "", text)
+    return glossary.heading(text) + ("" if text.endswith(".") else ".")
+
+
+@bp.route("/politique/appariements", methods=["POST"])
+@role_required("admin")
+def run_settings() -> Any:
+    """Choose what the runs maximise (points or expected points) and whether failures are repaired."""
+    session = get_session()
+    run_form = RunSettingsForm()
+    if run_form.validate_on_submit():
+        portal.save_run_choices(
+            session,
+            current_user.account,
+            objective=run_form.objective.data,
+            repair=bool(run_form.repair.data),
+        )
+        session.commit()
+        flash("Les réglages des appariements sont enregistrés.", "success")
+        return redirect(url_for("territory.policy"))
+    defaults = portal.policy_defaults()
+    form = policy_form_class(defaults, portal.policy_bounds())(
+        data=portal.policy_settings(session, current_user.account)
+    )
+    return _policy_page(form, run_form, 422)
 
 
 def _plain(value: Any) -> Any:
@@ -199,27 +235,58 @@ def run(run_id: int) -> Any:
     return render_template("territory/run.html", title=f"Appariement n° {run_id}", report=report)
 
 
+def _year() -> tuple[int | None, list[str]]:
+    """The ``year`` of the query (None: every year), with the French problems of a bad one."""
+    raw = {key: value for key, value in request.args.items() if key == "year" and value != ""}
+    try:
+        return load_or_raise(StatsQuery(), raw, root="year")["year"], []
+    except InvalidInput as exc:
+        return None, [message for messages in exc.messages.values() for message in messages]
+
+
 @bp.get("/statistiques")
 @role_required("admin")
 def stats() -> Any:
-    """Figures for the housing conference, with charts."""
-    year = request.args.get("year", type=int)
+    """Figures for the housing conference, with charts; a bad year: every year, and why."""
+    year, problems = _year()
+    for problem in problems:
+        flash(f"Année ignorée ({problem}) : toutes les années sont affichées.", "error")
     view = portal.stats_view(get_session(), current_user.account, year=year)
     return render_template(
         "territory/stats.html", title="Statistiques", year=year, years=view.years, sections=view.sections
-    )
+    ), (400 if problems else 200)
 
 
 @bp.get("/statistiques/<name>.svg")
 @role_required("admin")
 def chart(name: str) -> Any:
-    """One chart of the statistics as SVG (drawn with matplotlib)."""
-    year = request.args.get("year", type=int)
+    """One chart of the statistics as SVG (drawn with matplotlib); an unknown chart or a bad year: 404."""
+    year, problems = _year()
+    if problems:
+        abort(404)
     try:
         svg = portal.stats_chart(get_session(), current_user.account, name, year=year)
     except NotFound:
         abort(404)
     return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/statistiques/bilan.<fmt>")
+@role_required("admin")
+def bilan_download(fmt: str) -> Any:
+    """The territory's bilan for its housing conference (PDF, Excel or CSV); a bad year or format: 404."""
+    year, problems = _year()
+    if problems:
+        abort(404)
+    try:
+        content, name, media = portal.bilan_file(
+            get_session(), current_user.account, fmt, year=year, own_landlord=False
+        )
+    except NotFound:
+        abort(404)
+    return Response(
+        content, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.get("/demenagements")

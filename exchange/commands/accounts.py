@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from exchange import accounts, glossary
-from exchange.errors import ExchangeError
+from exchange.errors import ExchangeError, InvalidArgument
 
 
 @click.command("create-user")
@@ -20,6 +20,11 @@ from exchange.errors import ExchangeError
 @click.option("--household", default=None, help="Référence du ménage (rôle tenant).")
 @click.option("--landlord", default=None, help="Code du bailleur (rôle staff).")
 @click.option("--name", "display_name", default=None, help="Nom affiché dans le portail.")
+@click.option(
+    "--email",
+    default=None,
+    help="Adresse électronique des notifications (par défaut l'identifiant s'il en est une).",
+)
 @click.password_option("--password", help="Mot de passe (8 caractères au moins) ; demandé s'il est absent.")
 def create_user(
     login: str,
@@ -28,6 +33,7 @@ def create_user(
     household: str | None,
     landlord: str | None,
     display_name: str | None,
+    email: str | None,
     password: str,
 ) -> None:
     """Créer un compte du portail."""
@@ -44,7 +50,12 @@ def create_user(
                 household=household,
                 landlord=landlord,
                 display_name=display_name,
+                email=email,
             )
+    except InvalidArgument as exc:
+        raise click.BadParameter(
+            "; ".join(m for ms in exc.messages.values() for m in ms), param_hint="--email"
+        ) from exc
     except (ExchangeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(

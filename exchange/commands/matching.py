@@ -262,7 +262,12 @@ def match(
     with _step(console, f"Résolution ({len(instance.moves)} mouvements possibles)…"):
         solution = _solve(instance, params)
     document = proposals_document(
-        instance, solution, as_of=territory.as_of, max_cycle=max_cycle, max_chain=max_chain
+        instance,
+        solution,
+        as_of=territory.as_of,
+        max_cycle=max_cycle,
+        max_chain=max_chain,
+        objective=objective,
     )
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if output is None:

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from exchange import glossary
+from exchange import glossary, wording
 from exchange.cache import territory_cache
 from exchange.errors import ExchangeError, InvalidTerritory
 
@@ -49,14 +49,16 @@ def init_db() -> None:
 
 
 def _read(path: Path) -> Any:
+    """The JSON of ``path``; unreadable, not JSON or nested too deep: one French line, exit 1."""
+    from exchange.interchange import parse_document
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{path} : lecture impossible ({exc})") from exc
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(
-            f"{path} : JSON invalide, ligne {exc.lineno} colonne {exc.colno} ({exc.msg})"
-        ) from exc
+        return parse_document(path.read_bytes())
+    except OSError as exc:
+        raise click.ClickException(f"{path} : lecture impossible ({exc.strerror})") from None
+    except InvalidTerritory as exc:
+        problems = " ".join(message for messages in exc.messages.values() for message in messages)
+        raise click.ClickException(f"{path} : {problems}") from None
 
 
 class _Bar:
@@ -117,9 +119,8 @@ def import_territory(file: Path, progress: bool | None) -> None:
         lines = exc.lines()
         for line in lines:
             click.echo(line, err=True)
-        raise click.ClickException(
-            f"{file} : document refusé, {len(lines)} erreur(s) ; rien n'a été écrit."
-        ) from exc
+        errors = wording.count(len(lines), "erreur", "erreurs")
+        raise click.ClickException(f"{file} : document refusé, {errors} ; rien n'a été écrit.") from None
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{summary.line()} ({time.perf_counter() - started:.1f} s)")
@@ -152,6 +153,8 @@ def export_territory(code: str, output: Path) -> None:
         return
     output.write_text(text, encoding="utf-8")
     click.echo(
-        f"Territoire {code} exporté dans {output} : {len(doc['dwellings'])} logement(s),"
-        f" {len(doc['households'])} ménage(s), {len(doc['requests'])} demande(s)."
+        f"Territoire {code} exporté dans {output} : "
+        f"{wording.count(len(doc['dwellings']), 'logement', 'logements')}, "
+        f"{wording.count(len(doc['households']), 'ménage', 'ménages')}, "
+        f"{wording.count(len(doc['requests']), 'demande', 'demandes')}."
     )

@@ -18,15 +18,18 @@ import click
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from exchange import glossary
+from exchange import glossary, wording
 from exchange.cache import territory_cache
+from exchange.deadlines import CALENDARS
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
 from matching.config import RANGES
 from matching.types import SolveParams
 
 if TYPE_CHECKING:
+    from exchange import nightly
     from exchange.models import UserAccount
+    from exchange.models.workflow import Run
 
 __all__ = ["register"]
 
@@ -43,6 +46,7 @@ def register(group: click.Group) -> None:
         complete,
         reopen_request,
         delays,
+        run_settings,
         reminders,
     )
     for command in commands:
@@ -78,7 +82,8 @@ def _now(value: datetime | None) -> datetime:
 
 
 @click.command("run")
-@click.argument("territory", metavar="TERRITOIRE")
+@click.argument("territories", metavar="TERRITOIRE…", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Tous les territoires de la base (calcul de nuit).")
 @click.option(
     "--as-of",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -102,27 +107,95 @@ def _now(value: datetime | None) -> datetime:
     type=click.FloatRange(min=0, min_open=True),
     default=600.0,
     show_default=True,
-    help="Temps maximal de résolution, en secondes.",
+    help="Temps maximal de résolution, en secondes (par territoire).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HÔTE:8786",
+    help="Ordonnanceur Dask d'une grappe existante (sinon EXCHANGE_DASK_SCHEDULER, sinon une grappe locale).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processus de la grappe locale (un par cœur par défaut) ; sans effet avec --scheduler.",
 )
 def run(
+    territories: tuple[str, ...],
+    every: bool,
+    as_of: datetime | None,
+    max_cycle: int | None,
+    max_chain: int | None,
+    time_limit: float,
+    scheduler: str | None,
+    workers: int | None,
+) -> None:
+    """Calcul nocturne : propose les échanges et chaînes optimaux d'un ou de plusieurs territoires.
+
+    Un seul territoire est calculé dans ce processus ; plusieurs (ou --all, ou --scheduler) sur une
+    grappe Dask, chaque territoire dans sa propre transaction.
+    """
+    import os
+
+    from exchange.cluster import SCHEDULER_ENV
+
+    if every and territories:
+        raise click.UsageError("donnez des territoires ou --all, pas les deux")
+    if not every and not territories:
+        raise click.UsageError("donnez au moins un territoire, ou --all")
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if len(territories) == 1 and scheduler is None:
+        _run_one(territories[0], as_of, max_cycle, max_chain, time_limit)
+    else:
+        _run_many(territories, as_of, max_cycle, max_chain, time_limit, scheduler, workers)
+
+
+def _params(
+    session: Session, territory: str, max_cycle: int | None, max_chain: int | None, time_limit: float
+) -> SolveParams:
+    """The run's parameters: the options given, the territory's caps otherwise."""
+    from exchange import runs
+
+    caps = runs.territory_caps(session, territory)
+    try:
+        return SolveParams(
+            max_cycle=caps[0] if max_cycle is None else max_cycle,
+            max_chain=caps[1] if max_chain is None else max_chain,
+            time_limit_s=time_limit,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _summary(code: str, row: nightly.StoredRun | Run) -> str:
+    """The one-line summary of a stored run."""
+    optimum = "optimum prouvé"
+    if row.status != "optimal":
+        gap = max(0.0, (row.bound - row.objective) / row.bound) if row.bound > 0 else 0.0
+        optimum = f"borne {row.bound:.0f}, écart {100 * gap:.2f} % ({row.status})".replace(".", ",")
+    return (
+        f"calcul n° {row.id} ({code}, {row.as_of.isoformat()}) : "
+        f"{wording.count(row.proposal_count, 'proposition', 'propositions')}, "
+        f"{wording.count(row.move_count, 'mouvement', 'mouvements')}, {row.objective} points, "
+        f"{optimum} ; "
+        f"{wording.count(row.requests, 'demande', 'demandes')}, "
+        f"{wording.count(row.vacancies, 'logement vacant', 'logements vacants')}, "
+        f"{wording.count(row.skipped_households, 'ménage', 'ménages')} déjà en proposition"
+    )
+
+
+def _run_one(
     territory: str, as_of: datetime | None, max_cycle: int | None, max_chain: int | None, time_limit: float
 ) -> None:
-    """Calcul nocturne : propose les échanges et chaînes optimaux d'un territoire."""
+    """One territory, solved in this process, in one transaction."""
     from exchange import runs
 
     console = Console(stderr=True)
     day, now = _day(as_of), _now(as_of)
     try:
         with _session() as session:  # read apart: the run's transaction starts with its lock
-            caps = runs.territory_caps(session, territory)
-        try:
-            params = SolveParams(
-                max_cycle=caps[0] if max_cycle is None else max_cycle,
-                max_chain=caps[1] if max_chain is None else max_chain,
-                time_limit_s=time_limit,
-            )
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from exc
+            params = _params(session, territory, max_cycle, max_chain, time_limit)
         with _session() as session, session.begin():
             with console.status("calcul en cours…", spinner="dots") as status:
 
@@ -134,18 +207,69 @@ def run(
                 row = runs.run_territory(
                     session, territory, as_of=day, params=params, progress=progress, now=now
                 )
-            optimum = "optimum prouvé" if row.status == "optimal" else f"borne {row.bound:.0f} ({row.status})"
-            summary = (
-                f"calcul n° {row.id} ({territory}, {day.isoformat()}) : {row.proposal_count} proposition(s), "
-                f"{row.move_count} mouvement(s), {row.objective} points, "
-                f"{optimum} ; "
-                f"{row.requests} demande(s), {row.vacancies} logement(s) vacant(s), "
-                f"{row.skipped_households} ménage(s) déjà en proposition"
-            )
+            summary = _summary(territory, row)
         territory_cache.invalidate(territory)  # committed: the run's proposals and exclusions show
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
+
+
+def _run_many(
+    territories: tuple[str, ...],
+    as_of: datetime | None,
+    max_cycle: int | None,
+    max_chain: int | None,
+    time_limit: float,
+    scheduler: str | None,
+    workers: int | None,
+) -> None:
+    """Several territories (or all) on a Dask cluster; exit status 1 when one of them failed."""
+    from exchange import cluster, nightly
+    from exchange.db import database_url, make_engine
+
+    console = Console(stderr=True)
+    day, now = _day(as_of), _now(as_of)
+    with _session() as session:
+        codes = list(territories) or nightly.all_codes(session)
+        plans: list[tuple[str, SolveParams | None]] = []
+        for code in codes:
+            try:
+                plans.append((code, _params(session, code, max_cycle, max_chain, time_limit)))
+            except ExchangeError:  # unknown: the coordinator reports it with the others
+                plans.append((code, None))
+
+    def progress(code: str, stage: str) -> None:
+        label = "échec" if stage == "failed" else glossary.RUN_STAGES.get(stage, stage)
+        console.log(f"{code} : {label}")
+
+    with cluster.connect(scheduler, workers=workers) as client:
+        window = cluster.total_threads(client) + 1  # one more loaded, ready when a worker frees up
+        engine = make_engine(database_url(), pool_size=window, max_overflow=0)
+        try:
+            outcomes = nightly.run_territories(
+                engine,
+                plans,
+                cluster.submitter(client),
+                as_of=day,
+                now=now,
+                window=window,
+                progress=progress,
+            )
+        finally:
+            engine.dispose()
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in outcomes:
+        if outcome.run is not None:
+            territory_cache.invalidate(outcome.code)
+            click.echo(_summary(outcome.code, outcome.run))
+        else:
+            click.echo(f"échec du calcul du territoire {outcome.code} : {outcome.error}", err=True)
+    click.echo(
+        f"{wording.count(len(outcomes) - len(failed), 'territoire calculé', 'territoires calculés')} "
+        f"sur {len(outcomes)}" + (f" ; en échec : {', '.join(o.code for o in failed)}" if failed else "")
+    )
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 @click.command("stats")
@@ -188,7 +312,8 @@ def stats(territory: str, year: int | None, fmt: str, charts: Path | None, outpu
         output.write_text(text, encoding="utf-8")
     if charts is not None:
         written = stats_module.write_charts(figures, charts)
-        click.echo(f"{len(written)} graphique(s) écrit(s) dans {charts}", err=True)
+        done = wording.count(len(written), "graphique écrit", "graphiques écrits")
+        click.echo(f"{done} dans {charts}", err=True)
 
 
 def _user(session: Session, login: str) -> UserAccount:
@@ -450,19 +575,59 @@ def _decision_days(values: tuple[str, ...]) -> dict[str, int | None]:
     metavar="N",
     help="Propositions laissées sans réponse d'affilée avant la mise en pause d'une demande (0 : jamais).",
 )
+@click.option(
+    "--calendar",
+    type=click.Choice(CALENDARS),
+    default=None,
+    help="Jours fériés sautés par les échéances : metropole, 57 (Alsace-Moselle) ou un DOM.",
+)
+@click.option(
+    "--blocked-after-runs",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Appariements d'affilée sans proposition après lesquels une demande est bloquée.",
+)
+@click.option(
+    "--blocked-after-days",
+    type=int,
+    default=None,
+    metavar="JOURS",
+    help="Jours d'attente sans proposition après lesquels une demande est bloquée.",
+)
+@click.option(
+    "--reminder-days",
+    type=int,
+    default=None,
+    metavar="JOURS",
+    help="Rappel par courriel JOURS jours avant l'échéance aux ménages sans réponse (0 : jamais).",
+)
 def delays(
     territory: str,
     answer_days: int | None,
     move_notice_days: int | None,
     decision_days: tuple[str, ...],
     pause_after: int | None,
+    calendar: str | None,
+    blocked_after_runs: int | None,
+    blocked_after_days: int | None,
+    reminder_days: int | None,
 ) -> None:
     """Affiche (et modifie) les délais du suivi des propositions d'un territoire."""
     from exchange import settings
 
     try:
         with _writing() as session:
-            if answer_days is None and move_notice_days is None and not decision_days and pause_after is None:
+            changes = (
+                answer_days,
+                move_notice_days,
+                pause_after,
+                calendar,
+                blocked_after_runs,
+                blocked_after_days,
+                reminder_days,
+            )
+            if not decision_days and all(value is None for value in changes):
                 current = settings.get_delays(session, territory)
             else:
                 current = settings.set_delays(
@@ -472,6 +637,10 @@ def delays(
                     move_notice_days=move_notice_days,
                     decision_days=_decision_days(decision_days),
                     pause_after_silences=pause_after,
+                    calendar=calendar,
+                    blocked_after_runs=blocked_after_runs,
+                    blocked_after_days=blocked_after_days,
+                    reminder_days=reminder_days,
                 )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
@@ -487,6 +656,46 @@ def delays(
         "  mise en pause d'une demande : "
         + ("jamais" if lapses == 0 else f"après {lapses} proposition{'s' if lapses > 1 else ''} sans réponse")
     )
+    click.echo(f"  jours fériés : {glossary.CALENDARS[current.calendar]}")
+    click.echo(
+        "  demande bloquée : après "
+        + wording.count(current.blocked_after_runs, "appariement", "appariements")
+        + " d'affilée sans proposition"
+        f" ou {current.blocked_after_days} jours d'attente"
+    )
+    lead = current.reminder_days
+    click.echo("  rappel par courriel : " + ("jamais" if lead == 0 else f"{lead} jours avant l'échéance"))
+
+
+@click.command("run-settings")
+@click.argument("territory", metavar="TERRITOIRE")
+@click.option(
+    "--objective",
+    type=click.Choice(["points", "expected"]),
+    default=None,
+    help="Ce que maximisent les appariements : points des propositions, ou espérance des points "
+    "des mouvements menés à bien (expected).",
+)
+@click.option(
+    "--repair/--no-repair",
+    default=None,
+    help="Réparer aussitôt une proposition qui échoue (refus, silence, retrait, refus de CALEOL).",
+)
+def run_settings(territory: str, objective: str | None, repair: bool | None) -> None:
+    """Affiche (et modifie) l'objectif des appariements d'un territoire et la réparation des échecs."""
+    from exchange import settings
+
+    try:
+        with _writing() as session:
+            if objective is None and repair is None:
+                current = settings.run_settings(session, territory)
+            else:
+                current = settings.update_run_settings(session, territory, objective=objective, repair=repair)
+    except ExchangeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Appariements du territoire {territory} :")
+    click.echo(f"  objectif : {glossary.OBJECTIVES[current.objective]} ({current.objective})")
+    click.echo(f"  réparation après un échec : {'oui' if current.repair else 'non'}")
 
 
 def _status(status: str) -> str:
@@ -524,7 +733,9 @@ def reminders(territory: str, within: int | None, when: datetime | None) -> None
     if not awaited:
         click.echo(f"Aucune réponse attendue dans le territoire {territory}.")
         return
-    click.echo(f"Réponses attendues dans le territoire {territory} au {day:%d/%m/%Y} : {len(awaited)}")
+    click.echo(
+        f"Réponses attendues dans le territoire {territory} au {wording.long_date(day)} : {len(awaited)}"
+    )
     for landlord in sorted({a.landlord for a in awaited}):
         click.echo(f"  {landlord} :")
         for a in (a for a in awaited if a.landlord == landlord):
@@ -532,5 +743,5 @@ def reminders(territory: str, within: int | None, when: datetime | None) -> None
             record = f" ; {a.reply_label}" if a.reply_label else " ; première proposition"
             click.echo(
                 f"    ménage {a.household_ref}, proposition {a.proposal_id} : "
-                f"avant le {a.deadline:%d/%m/%Y} à minuit ({left}){record}"
+                f"avant le {wording.long_date(a.deadline)} à minuit ({left}){record}"
             )

@@ -1,10 +1,13 @@
-"""ORM models of the exchange: territory data, portal accounts and (if present) the workflow tables.
+"""ORM models of the exchange: territory data, portal accounts, the workflow and every other table.
 
 Importing this package registers every table on :data:`Base.metadata` (Alembic compares against it).
 """
 
 from __future__ import annotations
 
+# Importing the other table modules registers their tables (workflow, occupancy review, yearly
+# settings, mail outbox) on Base.metadata.
+from exchange.models import notification, review, workflow, yearly  # noqa: F401, I001
 from exchange.models.account import ACCOUNT_ROLES, UserAccount
 from exchange.models.base import NAMING_CONVENTION, Base
 from exchange.models.domain import (
@@ -44,9 +47,3 @@ __all__ = [
     "Territory",
     "UserAccount",
 ]
-
-try:  # The workflow tables (run, proposal, move, decision, audit) live in their own module.
-    import exchange.models.workflow  # noqa: F401
-except ModuleNotFoundError as exc:  # pragma: no cover - only before the workflow module exists
-    if exc.name != "exchange.models.workflow":
-        raise

@@ -8,9 +8,10 @@ household, a ``staff`` member (agent de bailleur, sits in its CALEOL) to one lan
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exchange.models.base import Base
 from exchange.models.domain import Household, Landlord, Territory
@@ -24,8 +25,18 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
+def _email_default(context: Any) -> str | None:
+    """A login that is an e-mail address is also where the account's mail goes, unless told otherwise."""
+    login = str(context.get_current_parameters().get("login") or "")
+    return login if "@" in login else None
+
+
 class UserAccount(Base):
-    """A portal account; ``login`` is the (lower-case) e-mail address or identifier."""
+    """A portal account; ``login`` is the (lower-case) e-mail address or identifier.
+
+    ``email`` is where its notifications go (none: no mail); ``mail_muted`` lists the kinds of
+    notification it turned off (only those :data:`exchange.notifications.OPTIONAL_KINDS` allows).
+    """
 
     __tablename__ = "user_account"
     __table_args__ = (
@@ -54,8 +65,8 @@ class UserAccount(Base):
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     api_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
-
-    email = synonym("login")
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True, default=_email_default)
+    mail_muted: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     territory: Mapped[Territory] = relationship()
     landlord: Mapped[Landlord | None] = relationship()

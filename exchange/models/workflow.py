@@ -38,6 +38,7 @@ __all__ = [
     "ANSWERS",
     "DECISION_KINDS",
     "LIVE_STATUSES",
+    "PROPOSAL_ORIGINS",
     "PROPOSAL_STATUSES",
     "REFUSAL_REASONS",
     "AUDIT_SYSTEM",
@@ -57,6 +58,9 @@ __all__ = [
 PROPOSAL_STATUSES = ("proposed", "deciding", "confirmed", "completed", "failed")
 """proposed: waiting for answers; deciding: all accepted, waiting for the CALEOLs; confirmed: move
 date set; completed: moved; failed: a refusal, a silence, a non-attribution or an unmet condition."""
+
+PROPOSAL_ORIGINS = ("run", "commission")
+"""run: found by a nightly run; commission: assembled by the inter-landlord commission for blocked cases."""
 
 LIVE_STATUSES = ("proposed", "deciding", "confirmed")
 """A proposal in one of these keeps its households and dwellings out of every other proposal."""
@@ -101,7 +105,10 @@ class TerritoryWorkflow(Base):
         CheckConstraint("answer_days >= 10", name="answer_days_min"),
         CheckConstraint("move_notice_days >= 0", name="move_notice_days_min"),
         CheckConstraint("pause_after_silences >= 0", name="pause_after_silences_min"),
+        CheckConstraint("reminder_days >= 0", name="reminder_days_min"),
         CheckConstraint(_in("objective", RUN_OBJECTIVES), name="objective"),
+        CheckConstraint("blocked_after_runs >= 1", name="blocked_after_runs_min"),
+        CheckConstraint("blocked_after_days >= 1", name="blocked_after_days_min"),
     )
 
     territory_id: Mapped[int] = mapped_column(
@@ -110,8 +117,14 @@ class TerritoryWorkflow(Base):
     answer_days: Mapped[int] = mapped_column(Integer, default=lambda: 10)
     move_notice_days: Mapped[int] = mapped_column(Integer, default=lambda: 30)
     pause_after_silences: Mapped[int] = mapped_column(Integer, default=lambda: 2, server_default="2")
+    # Days before the answer deadline when a household that has not answered is reminded (0: never).
+    reminder_days: Mapped[int] = mapped_column(Integer, default=lambda: 3, server_default="3")
     objective: Mapped[str] = mapped_column(String(16), default=lambda: "points", server_default="points")
     repair: Mapped[bool] = mapped_column(Boolean, default=lambda: True, server_default=text("true"))
+    # Public holidays of the deadlines (exchange.deadlines.CALENDARS) and when a request counts as blocked.
+    calendar: Mapped[str] = mapped_column(String(16), default=lambda: "metropole", server_default="metropole")
+    blocked_after_runs: Mapped[int] = mapped_column(Integer, default=lambda: 3, server_default="3")
+    blocked_after_days: Mapped[int] = mapped_column(Integer, default=lambda: 365, server_default="365")
 
 
 class LandlordWorkflow(Base):
@@ -207,10 +220,14 @@ class Proposal(Base):
     __table_args__ = (
         CheckConstraint(_in("status", PROPOSAL_STATUSES), name="status"),
         CheckConstraint(_in("kind", ("cycle", "chain")), name="kind"),
+        CheckConstraint(_in("origin", PROPOSAL_ORIGINS), name="origin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), index=True)
+    # None for a proposal of the inter-landlord commission, which no run made.
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("run.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(8))
     points: Mapped[int] = mapped_column(Integer)
@@ -229,8 +246,10 @@ class Proposal(Base):
     repairs_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposal.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    origin: Mapped[str] = mapped_column(String(16), default=lambda: "run", server_default="run")
+    commission_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # the commission's why
 
-    run: Mapped[Run] = relationship(back_populates="proposals")
+    run: Mapped[Run | None] = relationship(back_populates="proposals")
     moves: Mapped[list[ProposalMove]] = relationship(
         back_populates="proposal", order_by="ProposalMove.position", cascade="all, delete-orphan"
     )

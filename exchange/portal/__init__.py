@@ -13,8 +13,10 @@ Services take the session and never commit. Those that write say so in their nam
 """
 
 from exchange.portal.access import account_proposal, household_proposal, staff_move, user_row
+from exchange.portal.bilan_views import BILAN_TYPES, bilan_file, landlord_bilan
 from exchange.portal.committee import (
     committee_queue,
+    correct_decision,
     decision_kinds,
     move_dossier,
     record_decision,
@@ -79,10 +81,13 @@ from exchange.portal.tenant import (
 from exchange.portal.territory import (
     import_territory_document,
     list_runs,
+    policy_bounds,
     policy_defaults,
     policy_settings,
+    run_choices,
     run_report,
     save_policy,
+    save_run_choices,
     territory_overview,
 )
 from exchange.portal.views import (
@@ -158,22 +163,29 @@ __all__ = [
     "paused_requests",
     "planned_moves",
     "points_lines",
+    "policy_bounds",
     "policy_defaults",
     "policy_settings",
     "record_answer",
     "record_completion",
+    "correct_decision",
     "record_decision",
     "record_withdrawal",
     "refusal_reasons",
     "reopen_request",
     "reply_record",
     "reply_records",
+    "run_choices",
     "run_report",
     "save_policy",
+    "save_run_choices",
     "save_request",
     "session_minutes",
     "set_move_date",
     "staff_move",
+    "BILAN_TYPES",
+    "bilan_file",
+    "landlord_bilan",
     "stats_chart",
     "stats_data",
     "stats_view",

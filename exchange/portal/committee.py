@@ -23,10 +23,24 @@ from exchange.models.workflow import CommitteeDecision, ProposalMove
 from exchange.portal.access import staff_move, user_row
 from exchange.portal.picture import points_lines
 from exchange.portal.reading import card, dwellings_by_id, reply_record, snapshot
-from exchange.portal.staff_views import DecisionView, Dossier, Minutes, MinutesRow, QueueItem
+from exchange.portal.staff_views import (
+    DecisionCorrection,
+    DecisionView,
+    Dossier,
+    Minutes,
+    MinutesRow,
+    QueueItem,
+)
 from matching import policy
 
-__all__ = ["committee_queue", "decision_kinds", "move_dossier", "record_decision", "session_minutes"]
+__all__ = [
+    "committee_queue",
+    "correct_decision",
+    "decision_kinds",
+    "move_dossier",
+    "record_decision",
+    "session_minutes",
+]
 
 
 def decision_kinds() -> list[tuple[str, str]]:
@@ -140,6 +154,16 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
         replies=reply_record(session, move.household_id),
         chance=chance_label(proposal.chance),
         repairs=proposal.repairs_id,
+        can_correct=proposal.status == "deciding" and move.decision is not None,
+        corrections=tuple(
+            DecisionCorrection(
+                e.at,
+                e.actor,
+                glossary.DECISION_KINDS.get((e.before or {}).get("decision", ""), ""),
+                str((e.after or {}).get("correction", "")),
+            )
+            for e in workflow.decision_corrections(session, move.id)
+        ),
     )
 
 
@@ -164,6 +188,38 @@ def record_decision(
         session,
         move,
         user_row(session, account),
+        kind=kind,
+        reason=reason,
+        rank=rank,
+        condition=condition,
+        condition_due=condition_due,
+    )
+    territory_cache.invalidate(account.territory_code)
+
+
+def correct_decision(
+    session: Session,
+    account: Any,
+    move_id: int,
+    *,
+    correction: str,
+    kind: str,
+    reason: str,
+    rank: int | None = None,
+    condition: str | None = None,
+    condition_due: date | None = None,
+) -> None:
+    """Correct the CALEOL decision on a move into the staff's landlord's dwelling, with why.
+
+    Writes: the decision, the proposal and the audit trail (``workflow.correct_decision``); the
+    caller commits.
+    """
+    move = staff_move(session, account, move_id)
+    workflow.correct_decision(
+        session,
+        move,
+        user_row(session, account),
+        correction=correction,
         kind=kind,
         reason=reason,
         rank=rank,

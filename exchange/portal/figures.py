@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange import glossary
+from exchange import glossary, wording
 from exchange import stats as stats_module
 from exchange.cache import territory_cache
 from exchange.errors import NotFound
@@ -57,14 +57,14 @@ def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView
     )
     sections: list[StatsSection] = []
     for name, (title, values) in _chart_series(figures).items():
-        rows = tuple((glossary.statistic_label(k), str(v)) for k, v in values.items())
+        rows = tuple((glossary.statistic_label(k), wording.number(v)) for k, v in values.items())
         alt = f"Diagramme en barres : {title.lower()} — " + ", ".join(f"{a} {b}" for a, b in rows)
         sections.append(StatsSection(title, ("Indicateur", "Nombre"), rows, name if rows else None, alt))
     sections.append(
         StatsSection(
             "Échecs",
             ("Cause", "Nombre"),
-            tuple((glossary.statistic_label(k), str(v)) for k, v in figures.failures.items()),
+            tuple((glossary.statistic_label(k), wording.number(v)) for k, v in figures.failures.items()),
         )
     )
     sections.append(
@@ -72,24 +72,24 @@ def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView
             "Réponses des ménages",
             ("Réponse", "Nombre"),
             (
-                *((glossary.statistic_label(k), str(v)) for k, v in figures.answers.items()),
-                ("silences", str(figures.silences)),
+                *((glossary.statistic_label(k), wording.number(v)) for k, v in figures.answers.items()),
+                ("silences", wording.number(figures.silences)),
             ),
         )
     )
     codes = sorted(set(figures.flows) | {d for row in figures.flows.values() for d in row})
     sections.append(
         StatsSection(
-            "Flux entre bailleurs (départ → arrivée)",
+            "Flux entre bailleurs : mouvements attribués, programmés ou effectués (départ → arrivée)",
             ("Départ", *codes),
-            tuple((s, *(str(figures.flows.get(s, {}).get(d, 0)) for d in codes)) for s in codes),
+            tuple((s, *(wording.number(figures.flows.get(s, {}).get(d, 0)) for d in codes)) for s in codes),
         )
     )
     sections.append(
         StatsSection(
             "QPV",
             ("Mouvement", "Nombre"),
-            tuple((glossary.statistic_label(k), str(v)) for k, v in figures.qpv.items()),
+            tuple((glossary.statistic_label(k), wording.number(v)) for k, v in figures.qpv.items()),
         )
     )
     delay = figures.delay_request_to_move_days
@@ -97,7 +97,7 @@ def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView
         StatsSection(
             "Délai de la demande au déménagement (jours)",
             ("Mesure", "Valeur"),
-            tuple((glossary.statistic_label(k), "—" if v is None else f"{v:g}") for k, v in delay.items()),
+            tuple((glossary.statistic_label(k), wording.number(v, 1)) for k, v in delay.items()),
         )
     )
     keys = sorted({k for e in figures.per_landlord.values() for k in e})
@@ -105,7 +105,7 @@ def stats_view(session: Session, account: Any, *, year: int | None) -> StatsView
         StatsSection(
             "Par bailleur",
             ("Bailleur", *(glossary.statistic_label(k) for k in keys)),
-            tuple((c, *(str(e.get(k, 0)) for k in keys)) for c, e in figures.per_landlord.items()),
+            tuple((c, *(wording.number(e.get(k, 0)) for k in keys)) for c, e in figures.per_landlord.items()),
         )
     )
     return StatsView(tuple(years), tuple(sections))
@@ -123,6 +123,7 @@ def stats_chart(session: Session, account: Any, name: str, *, year: int | None) 
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figures = _figures(session, account.territory_code, year)
     series = _chart_series(figures)
@@ -132,6 +133,7 @@ def stats_chart(session: Session, account: Any, name: str, *, year: int | None) 
     fig = Figure(figsize=(7, 3.5))
     ax = fig.subplots()
     ax.barh([glossary.statistic_label(k) for k in values], list(values.values()), color="#0b4f9c")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.25 decision
     ax.invert_yaxis()
     ax.set_title(title)
     ax.set_xlabel("nombre")

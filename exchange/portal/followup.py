@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange import glossary, records, workflow
+from exchange import glossary, records, wording, workflow
 from exchange.cache import territory_cache
 from exchange.errors import NotFound
 from exchange.models import Dwelling, Household, Landlord, Request
@@ -208,9 +208,7 @@ def reopen_request(session: Session, account: Any, request_id: int, *, now: date
 
 def days_left_label(days: int) -> str:
     """« dernier jour », « encore 1 jour », « encore 3 jours »: the time left to answer."""
-    if days == 0:
-        return "dernier jour"
-    return f"encore {days} jour{'s' if days > 1 else ''}"
+    return wording.days_left(days)
 
 
 def awaited_answers(

@@ -82,7 +82,10 @@ def _offer_checks(filters: OfferFilters, fits: frozenset[str]) -> list[Callable[
 
 
 def list_offers(session: Session, account: Any, filters: OfferFilters) -> OfferPage:
-    """Dwellings of requesting households and offered vacancies, anonymised, filtered, sorted, paged."""
+    """Dwellings of requesting households and offered vacancies, anonymised, filtered, sorted, paged.
+
+    The ones compatible with the household come first (in the chosen order), then the others.
+    """
     snap = snapshot(session, account.territory_code)
     household, current, request = load_household(session, account.household_id)
     excluded = _excluded_refs(session, account.household_id)
@@ -98,6 +101,9 @@ def list_offers(session: Session, account: Any, filters: OfferFilters) -> OfferP
         selected = [c for c in rows if c[1].ref != own and all(check(c) for check in checks)]
     else:
         selected = [c for c in rows if c[1].ref != own]
+    if fits and not filters.compatible:
+        # The dwellings that suit the household come first, each group in the chosen order.
+        selected = sorted(selected, key=lambda c: c[1].ref not in fits)
     per_page = max(1, filters.per_page)
     pages = max(1, math.ceil(len(selected) / per_page))
     page = min(max(1, filters.page), pages)

@@ -43,6 +43,16 @@ class DecisionView:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionCorrection:
+    """A CALEOL decision corrected: when, by whom, the decision replaced and why."""
+
+    at: datetime
+    by: str
+    replaced: str  # the replaced decision's French label
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class Dossier:
     """Everything the destination CALEOL needs on one move (DOMAIN.md §5: it may see the household)."""
 
@@ -74,6 +84,8 @@ class Dossier:
     replies: ReplyRecord = ReplyRecord(0, 0)
     chance: str = "—"  # the proposal's estimated chance that every move completes ("54 %")
     repairs: int | None = None  # the failed proposal this one repairs
+    can_correct: bool = False  # a decision taken while the proposal still waits for others
+    corrections: tuple[DecisionCorrection, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +191,7 @@ class RunRow:
     status: str
     proposal_count: int
     move_count: int
-    objective: int
+    objective: str  # in points (expected points for the objective ``expected``), French decimals
 
     @property
     def status_label(self) -> str:
@@ -207,6 +219,7 @@ class RunReport:
     id: int
     facts: tuple[tuple[str, str], ...]
     proposals: tuple[ProposalRow, ...]
+    notes: tuple[tuple[str, str], ...] = ()  # (fact's label, what it means in plain French)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange import glossary, workflow
+from exchange import glossary, wording, workflow
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidInput, NotFound
@@ -111,12 +111,19 @@ def save_request(session: Session, account: Any, wishes: Wishes, *, today: date 
 
     Writes: the household's request row; the caller commits.
 
+    While an exchange is confirmed (the move is scheduled), no request is filed: raises
+    :class:`~exchange.workflow.NotAllowed`.
+
     A paused request keeps its status: its wishes change, but only a confirmation (after lapsed
     proposals) or the landlord's review (after a rejection for inadmissibility) reopens it; filing a
     second request beside it would bypass both.
     """
     if wishes.min_rooms is not None and wishes.max_rooms is not None and wishes.max_rooms < wishes.min_rooms:
         raise InvalidInput({"max_rooms": ["doit être supérieur ou égal au minimum."]})
+    if any(p.status == "confirmed" for p in workflow.proposals_of_household(session, account.household_id)):
+        raise workflow.NotAllowed(
+            "votre échange est confirmé : une nouvelle demande pourra être déposée après le déménagement"
+        )
     row = (
         open_request_row(session, account.household_id)
         or session.scalars(
@@ -178,6 +185,7 @@ def tenant_proposals(session: Session, account: Any, *, today: date | None = Non
             card(snap, by_id[mv.to_dwelling_id]),
             awaiting_me=p.status == "proposed" and mv.answer is None and today <= p.answer_deadline,
             days_left=max(0, (p.answer_deadline - today).days),
+            move_date=p.move_date,
         )
         for p, mv in zip(proposals, mine, strict=True)
     ]
@@ -191,23 +199,29 @@ def _answer_label(move: ProposalMove) -> str:
     return "N'a pas encore répondu"
 
 
-def _tracker(proposal: Proposal, now: datetime) -> tuple[TrackerStep, ...]:
+def _answers_note(moves: list[ProposalMove], household_id: int, left: timedelta) -> str:
+    """« votre réponse est attendue ; 1 autre ménage n'a pas encore répondu ; 10 jours restants »."""
+    mine = next(mv for mv in moves if mv.household_id == household_id)
+    others = sum(1 for mv in moves if mv.answer is None and mv.household_id != household_id)
+    first = "votre réponse est attendue" if mine.answer is None else "vous avez répondu"
+    if others:
+        second = wording.count(others, "autre ménage n'a", "autres ménages n'ont") + " pas encore répondu"
+    else:
+        second = "les autres ménages ont répondu"
+    days = max(left, timedelta(0)).days
+    return f"{first} ; {second} ; " + wording.count(days, "jour restant", "jours restants")
+
+
+def _tracker(proposal: Proposal, now: datetime, household_id: int) -> tuple[TrackerStep, ...]:
     moves = list(proposal.moves)
     waiting = sum(1 for mv in moves if mv.answer is None)
     status = proposal.status
     failed = status == "failed"
     answered_done = status in ("deciding", "confirmed", "completed") or (failed and waiting == 0)
     left = _deadline(proposal.answer_deadline) - now
-    steps = [TrackerStep("Proposition envoyée", "done", f"le {proposal.notified_on:%d/%m/%Y}")]
+    steps = [TrackerStep("Proposition envoyée", "done", f"le {wording.long_date(proposal.notified_on)}")]
     if status == "proposed":
-        steps.append(
-            TrackerStep(
-                "Réponses des ménages",
-                "current",
-                f"{waiting} ménage(s) sur {len(moves)} n'ont pas encore répondu ; "
-                f"délai : {max(left, timedelta(0)).days} jour(s) restant(s)",
-            )
-        )
+        steps.append(TrackerStep("Réponses des ménages", "current", _answers_note(moves, household_id, left)))
     else:
         steps.append(
             TrackerStep(
@@ -219,9 +233,10 @@ def _tracker(proposal: Proposal, now: datetime) -> tuple[TrackerStep, ...]:
     decided = sum(1 for mv in moves if mv.decision is not None)
     if status == "deciding":
         due = [mv.decision_due for mv in moves if mv.decision is None and mv.decision_due]
-        note = f"{len(moves) - decided} décision(s) attendue(s) sur {len(moves)}"
+        note = wording.count(len(moves) - decided, "décision attendue", "décisions attendues")
+        note += f" sur {len(moves)}"
         if due:
-            note += f", au plus tard le {min(due):%d/%m/%Y}"
+            note += f", au plus tard le {wording.long_date(min(due))}"
         steps.append(TrackerStep("Décisions des CALEOL", "current", note))
     elif status in ("confirmed", "completed"):
         steps.append(TrackerStep("Décisions des CALEOL", "done", "tous les logements sont attribués"))
@@ -232,7 +247,7 @@ def _tracker(proposal: Proposal, now: datetime) -> tuple[TrackerStep, ...]:
             TrackerStep(
                 "Déménagement",
                 "current",
-                f"prévu le {proposal.move_date:%d/%m/%Y}" if proposal.move_date else "",
+                f"prévu le {wording.long_date(proposal.move_date)}" if proposal.move_date else "",
             )
         )
     elif status == "completed":
@@ -298,7 +313,7 @@ def tenant_proposal(
             tuple(why_lines(mine.points_detail or {}, mine.criteria_before or [], mine.criteria_after or [])),
         ),
         steps=steps,
-        tracker=_tracker(proposal, at),
+        tracker=_tracker(proposal, at, account.household_id),
         can_withdraw=proposal.live and mine.answer == "accepted",
     )
 

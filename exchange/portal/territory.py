@@ -12,23 +12,26 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange import glossary, interchange, runs
+from exchange import glossary, interchange, runs, wording
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidTerritory, NotFound
-from exchange.glossary import OBJECTIVE_LABELS, chance_label
+from exchange.glossary import OBJECTIVE_UNITS, OBJECTIVES, chance_label, objective_points
 from exchange.models.workflow import Proposal, Run
 from exchange.portal.staff_views import ProposalRow, RunReport, RunRow, TerritoryInfo
-from exchange.settings import policy_config, update_policy
-from matching.config import PolicyConfig
+from exchange.settings import policy_config, run_settings, update_policy, update_run_settings
+from matching.config import RANGES, PolicyConfig
 
 __all__ = [
     "import_territory_document",
     "list_runs",
+    "policy_bounds",
     "policy_defaults",
     "policy_settings",
+    "run_choices",
     "run_report",
     "save_policy",
+    "save_run_choices",
     "territory_overview",
 ]
 
@@ -87,14 +90,24 @@ def import_territory_document(session: Session, account: Any, document: Any) -> 
     return interchange.import_document(session, document).line()
 
 
+_FIXED = frozenset({"earth_radius_km"})  # a constant of the distance computation, not a policy choice
+_MAX_SETTING = 100_000
+
+
 def policy_defaults() -> dict[str, Any]:
-    """POLICY.md's default settings."""
-    return PolicyConfig().to_dict()
+    """POLICY.md's default settings a territory may change (the earth's radius is not one)."""
+    return {name: value for name, value in PolicyConfig().to_dict().items() if name not in _FIXED}
+
+
+def policy_bounds() -> dict[str, tuple[int, int]]:
+    """The allowed range (both ends included) of each setting of :func:`policy_defaults`."""
+    return {name: RANGES.get(name, (0, _MAX_SETTING)) for name in policy_defaults()}
 
 
 def policy_settings(session: Session, account: Any) -> dict[str, Any]:
-    """The admin's territory's current settings (every key)."""
-    return policy_config(session, account.territory_code).to_dict()
+    """The admin's territory's current settings (every key of :func:`policy_defaults`)."""
+    current = policy_config(session, account.territory_code).to_dict()
+    return {name: value for name, value in current.items() if name not in _FIXED}
 
 
 def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> None:
@@ -106,12 +119,53 @@ def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> No
     territory_cache.invalidate(account.territory_code)
 
 
+def run_choices(session: Session, account: Any) -> dict[str, Any]:
+    """The territory's run settings as form data: ``objective`` and ``repair``."""
+    current = run_settings(session, account.territory_code)
+    return {"objective": current.objective, "repair": current.repair}
+
+
+def save_run_choices(session: Session, account: Any, *, objective: str, repair: bool) -> None:
+    """Store the territory's objective and repair setting; raises :class:`InvalidPolicy` for a bad objective.
+
+    Writes: the territory's workflow settings (``settings.update_run_settings``); the caller commits.
+    """
+    update_run_settings(session, account.territory_code, objective=objective, repair=repair)
+    territory_cache.invalidate(account.territory_code)
+
+
 def list_runs(session: Session, account: Any) -> list[RunRow]:
     """The territory's latest runs."""
     return [
-        RunRow(r.id, r.as_of, r.status, r.proposal_count, r.move_count, r.objective)
+        RunRow(
+            r.id,
+            r.as_of,
+            r.status,
+            r.proposal_count,
+            r.move_count,
+            objective_points((r.params or {}).get("objective", "points"), r.objective),
+        )
         for r in runs.list_runs(session, account.territory_id)
     ]
+
+
+def _run_notes(unit: str) -> tuple[tuple[str, str], ...]:
+    """Plain-French notes under the run report's figures (their labels carry the objective's unit)."""
+    return (
+        (
+            "Mouvements possibles",
+            "Nombre de couples (ménage, logement) que la politique autorise : le calcul choisit parmi eux.",
+        ),
+        (
+            f"Total atteint ({unit})",
+            f"Somme des {unit} de tous les mouvements proposés : le calcul cherche le plus grand total.",
+        ),
+        (
+            f"Meilleur total possible ({unit})",
+            "Total qu'aucune combinaison de propositions ne peut dépasser, selon le calcul ; "
+            "égal au total atteint quand la solution est la meilleure possible.",
+        ),
+    )
 
 
 def run_report(session: Session, account: Any, run_id: int) -> RunReport:
@@ -119,22 +173,24 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
     run = session.get(Run, run_id)
     if run is None or run.territory_id != account.territory_id:
         raise NotFound(f"calcul inconnu : {run_id}")
+    objective = (run.params or {}).get("objective", "points")
+    unit = OBJECTIVE_UNITS.get(objective, "points")
     seconds = sum(
         v for k, v in (run.timings or {}).items() if k.endswith("_s") and not k.startswith("solver_")
     )
     facts = (
-        ("Date de référence", run.as_of.strftime("%d/%m/%Y")),
+        ("Date de référence", wording.long_date(run.as_of)),
         ("Statut du solveur", glossary.RUN_STATUSES.get(run.status, run.status)),
-        ("Demandes examinées", str(run.requests)),
-        ("Logements vacants proposés", str(run.vacancies)),
-        ("Mouvements possibles (arcs)", str(run.arcs)),
-        ("Ménages laissés de côté (déjà dans une proposition)", str(run.skipped_households)),
-        ("Propositions", str(run.proposal_count)),
-        ("Mouvements proposés", str(run.move_count)),
-        ("Points (objectif)", str(run.objective)),
-        ("Objectif du calcul", OBJECTIVE_LABELS.get((run.params or {}).get("objective", "points"), "")),
-        ("Borne", f"{run.bound:.0f}"),
-        ("Durée", f"{seconds:.2f} s".replace(".", ",")),
+        ("Demandes examinées", wording.number(run.requests)),
+        ("Logements vacants proposés", wording.number(run.vacancies)),
+        ("Mouvements possibles", wording.number(run.arcs)),
+        ("Ménages laissés de côté (déjà dans une proposition)", wording.number(run.skipped_households)),
+        ("Propositions", wording.number(run.proposal_count)),
+        ("Mouvements proposés", wording.number(run.move_count)),
+        ("Objectif du calcul", OBJECTIVES.get(objective, "")),
+        (f"Total atteint ({unit})", objective_points(objective, run.objective)),
+        (f"Meilleur total possible ({unit})", objective_points(objective, run.bound)),
+        ("Durée", f"{wording.number(seconds)} s"),
     )
     proposals = tuple(
         ProposalRow(
@@ -148,4 +204,4 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
         )
         for p in run.proposals
     )
-    return RunReport(run.id, facts, proposals)
+    return RunReport(run.id, facts, proposals, _run_notes(unit))

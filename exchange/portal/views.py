@@ -134,6 +134,7 @@ class ProposalSummary:
     to_card: DwellingCard
     awaiting_me: bool = False  # the proposal waits for this household's answer
     days_left: int = 0  # whole days until the deadline (0: the last day)
+    move_date: date | None = None  # set once every CALEOL attributed its dwelling
 
 
 @dataclass(frozen=True, slots=True)

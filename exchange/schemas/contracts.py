@@ -22,6 +22,8 @@ __all__ = [
     "OFFER_SORTS",
     "AccountSchema",
     "AnswerSchema",
+    "CommissionSchema",
+    "CorrectionSchema",
     "DecisionSchema",
     "MinutesQuery",
     "MoveDateSchema",
@@ -91,6 +93,7 @@ class AccountSchema(f.StrictSchema):
     display_name = f.String(required=True)
     territory = f.String(required=True)
     landlord = f.String(required=True, allow_none=True)
+    email = f.String(required=True, allow_none=True)  # where its notifications go, if anywhere
 
 
 # Tenant -------------------------------------------------------------------------------------------
@@ -224,6 +227,22 @@ class DecisionSchema(f.StrictSchema):
             raise ValidationError(errors)
 
 
+class CorrectionSchema(DecisionSchema):
+    """A CALEOL decision corrected before the proposal is confirmed: the new decision and why it changed."""
+
+    correction = f.String(
+        required=True,
+        validate=validate.Length(max=1000, error="1\u202f000 caractères au plus."),
+        error_messages={"required": "Indiquez pourquoi la décision est corrigée."},
+        metadata={"description": "pourquoi la décision est corrigée (au journal d'audit)"},
+    )
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check_correction(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "correction" in data and _blank(data["correction"]):
+            raise ValidationError({"correction": ["Indiquez pourquoi la décision est corrigée."]})
+
+
 class MoveDateSchema(f.StrictSchema):
     """The common move date of a confirmed proposal."""
 
@@ -272,3 +291,19 @@ class StatsQuery(f.StrictSchema):
         unknown = EXCLUDE
 
     year = f.QueryInteger(load_default=None, validate=f.between(2000, 2100))
+
+
+class CommissionSchema(f.StrictSchema):
+    """A proposal of the inter-landlord commission: its moves (« H6 D5, H5 D6 ») and its reason."""
+
+    moves = f.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000, error="Entre 1 et 2\u202f000 caractères."),
+        error_messages={"required": "Indiquez les déménagements : « MÉNAGE LOGEMENT, … »."},
+        metadata={"description": "paires MÉNAGE LOGEMENT dans l'ordre, séparées par des virgules"},
+    )
+    reason = f.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000, error="Entre 1 et 2\u202f000 caractères."),
+        error_messages={"required": "Motivez la proposition de la commission."},
+    )

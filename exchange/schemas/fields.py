@@ -36,6 +36,7 @@ class String(fields.String):
         **COMMON,
         "invalid": "doit être une chaîne de caractères",
         "nul": "ne doit pas contenir de caractère nul",
+        "surrogate": "contient un caractère Unicode invalide (demi-codet isolé)",
     }
 
     def _deserialize(
@@ -45,7 +46,36 @@ class String(fields.String):
             raise self.make_error("invalid")
         if "\x00" in value:
             raise self.make_error("nul")
+        if not is_encodable(value):
+            raise self.make_error("surrogate")
         return value
+
+
+def is_encodable(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (no lone surrogate, which JSON's escapes can bring).
+
+    >>> is_encodable("Rémire"), is_encodable("D" + chr(0xD800))
+    (True, False)
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``value`` as it may be echoed in a message: printable UTF-8, cut after ``limit`` characters.
+
+    >>> shown("D" + chr(0xD800) + chr(0))
+    'D\\\\ud800\\\\x00'
+    >>> shown("x" * 70) == "x" * 60 + "…"
+    True
+    """
+    text = str(value)
+    cut = text[:limit] + ("…" if len(text) > limit else "")
+    cut = cut.encode("utf-8", "backslashreplace").decode("utf-8")
+    return cut.replace("\x00", "\\x00")
 
 
 class Integer(fields.Integer):
@@ -167,9 +197,14 @@ def length(low: int, high: int) -> validate.Length:
     return validate.Length(low, high, error="doit contenir entre {min} et {max} caractères")
 
 
-def ref(**kwargs: Any) -> String:
-    """A ref or a code of the interchange: a non-empty string of at most 64 characters."""
-    return String(validate=length(1, 64), **kwargs)
+def not_blank() -> validate.Predicate:
+    """Not only spaces."""
+    return validate.Predicate("strip", error="ne doit pas être vide")
+
+
+def ref(maximum: int = 64, **kwargs: Any) -> String:
+    """A ref or a code of the interchange: a non-blank string of at most ``maximum`` characters."""
+    return String(validate=[length(1, maximum), not_blank()], **kwargs)
 
 
 def one_of(choices: tuple[str, ...]) -> validate.OneOf:
@@ -213,8 +248,8 @@ def flatten_errors(errors: Any, prefix: str = "", *, root: str = "document") -> 
                 path = f"{prefix}[{key}]"
             elif key == "_schema":
                 path = prefix
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
+            else:  # an unknown key is echoed: keep it printable and short
+                path = f"{prefix}.{shown(key)}" if prefix else shown(key)
             for sub, messages in flatten_errors(value, path, root=root).items():
                 flat.setdefault(sub, []).extend(messages)
     elif isinstance(errors, list) and all(isinstance(e, str) for e in errors):
@@ -235,7 +270,7 @@ def load_or_raise(
 
     >>> load_or_raise(StrictSchema(), [1], root="(corps)")
     Traceback (most recent call last):
-    exchange.errors.InvalidInput: 1 champ(s) invalide(s)
+    exchange.errors.InvalidInput: 1 champ invalide
     """
     try:
         loaded: dict[str, Any] = schema.load(data)

@@ -53,6 +53,16 @@ class ProposalSchema(f.StrictSchema):
             )
 
 
+class SolverSchema(f.StrictSchema):
+    """What the solver maximised and proved (absent from documents of other implementations)."""
+
+    objective = f.String(required=True, validate=f.one_of(("points", "expected")))
+    status = f.String(required=True, validate=f.one_of(("optimal", "feasible", "unknown")))
+    value = f.Number(required=True, validate=f.at_least(0))
+    bound = f.Number(required=True, validate=f.at_least(0))
+    gap = f.Number(required=True, validate=validate.Range(0, 1, error="entre 0 et 1."))
+
+
 class ProposalsDocumentSchema(f.StrictSchema):
     """What a matching run returns (FORMAT.md, « Proposals »)."""
 
@@ -60,6 +70,7 @@ class ProposalsDocumentSchema(f.StrictSchema):
     max_cycle = f.Integer(required=True, validate=f.between(2, 5))
     max_chain = f.Integer(required=True, validate=f.between(0, 6))
     objective = f.Integer(required=True, validate=f.at_least(0))
+    solver = f.Nested(SolverSchema, load_default=None)
     proposals = f.List(f.Nested(ProposalSchema), required=True)
 
     @validates_schema

@@ -11,16 +11,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from exchange.errors import InvalidTerritory
 from exchange.schemas import fields as f
-from exchange.schemas.fields import flatten_errors
+from exchange.schemas.fields import flatten_errors, shown
 
 __all__ = [
+    "BOUNDS",
+    "EARLIEST",
     "FORMAT_VERSION",
+    "LATEST",
+    "LENGTHS",
+    "Bound",
     "BailleurSchema",
     "DwellingSchema",
     "ExclusionSchema",
@@ -41,11 +47,106 @@ MOBILITY = ("none", "reduced", "wheelchair")
 ROLES = ("head", "partner", "child", "other")
 PRIORITIES = ("dalo", "handicap", "violence", "unfit_housing")
 
+
+class Bound(NamedTuple):
+    """The accepted range of a number of the document (``low`` excluded when ``open_low``)."""
+
+    low: float
+    high: float
+    open_low: bool = False
+
+    def validator(self) -> validate.Range:
+        """The marshmallow check of this range, with a French message."""
+        if self.open_low:
+            return validate.Range(
+                self.low, self.high, min_inclusive=False, error="doit être > {min} et <= {max}"
+            )
+        return f.between(self.low, self.high)
+
+
+BOUNDS: dict[str, Bound] = {
+    "territory.job_distance_km": Bound(0, 20_000),
+    "dwellings.rooms": Bound(1, 20),
+    "dwellings.surface_m2": Bound(0, 1000, open_low=True),
+    "dwellings.floor": Bound(0, 200),
+    "dwellings.rent": Bound(0, 20_000),
+    "dwellings.charges": Bound(0, 20_000),
+    "dwellings.lat": Bound(-90, 90),
+    "dwellings.lon": Bound(-180, 180),
+    "households.members": Bound(1, 30),
+    "households.members.age": Bound(0, 130),
+    "households.monthly_resources": Bound(0, 1_000_000),
+    "requests.max_cost": Bound(0, 40_000),
+    "requests.communes": Bound(0, 200),
+    "requests.min_rooms": Bound(1, 20),
+    "requests.max_rooms": Bound(1, 20),
+}
+"""Every number of the territory document and its accepted range, in one place (docs/INTERCHANGE.md).
+
+Euros are monthly; ``households.members`` and ``requests.communes`` bound the length of the list."""
+
+HUGE = f.INT_MAX
+"""No setting of ``territory.policy`` is larger (the finer bounds of each setting are exchange.settings's)."""
+
+EARLIEST = date(1950, 1, 1)
+"""No ``as_of`` nor ``filed_on`` before this day."""
+LATEST = date(2100, 12, 31)
+"""No ``as_of`` after this day (a ``filed_on`` is never after the document's ``as_of``)."""
+
+
+def _column_lengths() -> dict[str, int]:
+    from exchange.models import Dwelling, Household, Landlord, Sector, Territory
+
+    def size(column: Any) -> int:
+        return int(column.type.length)
+
+    return {
+        "territory.code": size(Territory.code),
+        "territory.name": size(Territory.name),
+        "bailleurs.code": size(Landlord.code),
+        "bailleurs.name": size(Landlord.name),
+        "sectors.code": size(Sector.code),
+        "sectors.commune": size(Sector.commune),
+        "sectors.name": size(Sector.name),
+        "dwellings.ref": size(Dwelling.ref),
+        "households.ref": size(Household.ref),
+    }
+
+
+LENGTHS: dict[str, int] = _column_lengths()
+"""The longest text of each field, equal to its database column (a reference to it: the same length)."""
+
+
+def _bounded(key: str) -> list[validate.Validator]:
+    return [BOUNDS[key].validator()]
+
+
+def _text(key: str, **kwargs: Any) -> f.String:
+    return f.String(validate=[f.length(1, LENGTHS[key]), f.not_blank()], **kwargs)
+
+
+def _ref(key: str, **kwargs: Any) -> f.String:
+    return f.ref(LENGTHS[key], **kwargs)
+
+
+def _number(key: str, **kwargs: Any) -> f.Number:
+    return f.Number(validate=_bounded(key), **kwargs)
+
+
+def _integer(key: str, **kwargs: Any) -> f.Integer:
+    return f.Integer(validate=_bounded(key), **kwargs)
+
+
+def _dated(**kwargs: Any) -> f.Date:
+    return f.Date(
+        validate=validate.Range(
+            EARLIEST, LATEST, error=f"doit être compris entre {EARLIEST:%Y-%m-%d} et {LATEST:%Y-%m-%d}"
+        ),
+        **kwargs,
+    )
+
+
 # ---------------------------------------------------------------- territory document
-
-
-def _text(maximum: int = 200, **kwargs: Any) -> f.String:
-    return f.String(validate=f.length(1, maximum), **kwargs)
 
 
 class _Settings(fields.Dict):
@@ -60,9 +161,9 @@ class TerritoryInfoSchema(f.StrictSchema):
     value; ``job_distance_km`` has its own field and is refused there.
     """
 
-    code = f.ref(required=True)
-    name = _text(required=True)
-    job_distance_km = f.Number(load_default=None, allow_none=True, validate=f.at_least(0))
+    code = _ref("territory.code", required=True)
+    name = _text("territory.name", required=True)
+    job_distance_km = _number("territory.job_distance_km", load_default=None, allow_none=True)
     policy = _Settings(keys=f.String(), load_default=None, allow_none=True)
 
     @validates_schema
@@ -75,8 +176,11 @@ class TerritoryInfoSchema(f.StrictSchema):
         messages: dict[str, list[str]] = {}
         if "job_distance_km" in settings:
             messages["job_distance_km"] = ["réglé par territory.job_distance_km, pas ici"]
+        huge = {k for k, v in settings.items() if isinstance(v, int | float) and not abs(v) <= HUGE}
+        for name in huge:  # refused before any arithmetic (10**400 is beyond float's range)
+            messages[f.shown(name)] = [f"nombre trop grand (au plus {HUGE})"]
         try:
-            validate_policy({k: v for k, v in settings.items() if k != "job_distance_km"})
+            validate_policy({k: v for k, v in settings.items() if k != "job_distance_km" and k not in huge})
         except InvalidPolicy as exc:
             messages.update(exc.messages)
         if messages:
@@ -86,64 +190,65 @@ class TerritoryInfoSchema(f.StrictSchema):
 class BailleurSchema(f.StrictSchema):
     """A landlord (bailleur)."""
 
-    code = f.ref(required=True)
-    name = _text(required=True)
+    code = _ref("bailleurs.code", required=True)
+    name = _text("bailleurs.name", required=True)
 
 
 class SectorSchema(f.StrictSchema):
     """A sector of one commune, in a QPV or not."""
 
-    code = f.ref(required=True)
-    commune = _text(120, required=True)
-    name = _text(required=True)
+    code = _ref("sectors.code", required=True)
+    commune = _text("sectors.commune", required=True)
+    name = _text("sectors.name", required=True)
     qpv = f.Boolean(required=True)
 
 
 class DwellingSchema(f.StrictSchema):
     """A dwelling (logement)."""
 
-    ref = f.ref(required=True)
-    bailleur = f.ref(required=True)
-    sector = f.ref(required=True)
-    rooms = f.Integer(required=True, validate=f.at_least(1))
-    surface_m2 = f.Number(
-        required=True,
-        validate=validate.Range(0, 1000, min_inclusive=False, error="doit être > {min} et <= {max}"),
-    )
-    floor = f.Integer(required=True, validate=f.between(0, 200))
+    ref = _ref("dwellings.ref", required=True)
+    bailleur = _ref("bailleurs.code", required=True)
+    sector = _ref("sectors.code", required=True)
+    rooms = _integer("dwellings.rooms", required=True)
+    surface_m2 = _number("dwellings.surface_m2", required=True)
+    floor = _integer("dwellings.floor", required=True)
     elevator = f.Boolean(required=True)
     accessibility = f.String(required=True, validate=f.one_of(ACCESSIBILITY))
-    rent = f.Number(required=True, validate=f.at_least(0))
-    charges = f.Number(required=True, validate=f.at_least(0))
-    lat = f.Number(required=True, validate=f.between(-90, 90))
-    lon = f.Number(required=True, validate=f.between(-180, 180))
+    rent = _number("dwellings.rent", required=True)
+    charges = _number("dwellings.charges", required=True)
+    lat = _number("dwellings.lat", required=True)
+    lon = _number("dwellings.lon", required=True)
 
 
 class MemberSchema(f.StrictSchema):
     """A member of a household: role and age."""
 
     role = f.String(required=True, validate=f.one_of(ROLES))
-    age = f.Integer(required=True, validate=f.between(0, 130))
+    age = _integer("households.members.age", required=True)
 
 
 class PointSchema(f.StrictSchema):
     """A point (WGS 84 decimal degrees)."""
 
-    lat = f.Number(required=True, validate=f.between(-90, 90))
-    lon = f.Number(required=True, validate=f.between(-180, 180))
+    lat = _number("dwellings.lat", required=True)
+    lon = _number("dwellings.lon", required=True)
 
 
 class HouseholdSchema(f.StrictSchema):
     """A household (ménage), living in ``dwelling`` (a ref, or null)."""
 
-    ref = f.ref(required=True)
-    dwelling = f.ref(load_default=None, allow_none=True)
+    ref = _ref("households.ref", required=True)
+    dwelling = _ref("dwellings.ref", load_default=None, allow_none=True)
     members = f.List(
         f.Nested(MemberSchema),
         required=True,
-        validate=validate.Length(min=1, error="doit compter au moins {min} membre"),
+        validate=validate.Length(
+            int(BOUNDS["households.members"].low),
+            int(BOUNDS["households.members"].high),
+            error="doit compter entre {min} et {max} membres",
+        ),
     )
-    monthly_resources = f.Number(required=True, validate=f.at_least(0))
+    monthly_resources = _number("households.monthly_resources", required=True)
     mobility = f.String(load_default="none", validate=f.one_of(MOBILITY))
     priority = f.List(f.String(validate=f.one_of(PRIORITIES)), load_default=list)
     workplace = f.Nested(PointSchema, load_default=None, allow_none=True)
@@ -152,33 +257,37 @@ class HouseholdSchema(f.StrictSchema):
 class RequestSchema(f.StrictSchema):
     """An open mutation request (demande de mutation)."""
 
-    household = f.ref(required=True)
-    filed_on = f.Date(required=True)
-    max_cost = f.Number(required=True, validate=f.at_least(0))
-    communes = f.List(_text(120), load_default=list)
+    household = _ref("households.ref", required=True)
+    filed_on = _dated(required=True)
+    max_cost = _number("requests.max_cost", required=True)
+    communes = f.List(
+        _text("sectors.commune"),
+        load_default=list,
+        validate=validate.Length(max=int(BOUNDS["requests.communes"].high), error="au plus {max} communes"),
+    )
     accept_qpv = f.Boolean(load_default=True)
-    min_rooms = f.Integer(load_default=None, allow_none=True, validate=f.between(1, 20))
-    max_rooms = f.Integer(load_default=None, allow_none=True, validate=f.between(1, 20))
+    min_rooms = _integer("requests.min_rooms", load_default=None, allow_none=True)
+    max_rooms = _integer("requests.max_rooms", load_default=None, allow_none=True)
 
 
 class OfferSchema(f.StrictSchema):
     """A vacant dwelling offered to the exchange."""
 
-    dwelling = f.ref(required=True)
+    dwelling = _ref("dwellings.ref", required=True)
 
 
 class ExclusionSchema(f.StrictSchema):
     """A move never to propose: ``household`` must not get ``dwelling``."""
 
-    household = f.ref(required=True)
-    dwelling = f.ref(required=True)
+    household = _ref("households.ref", required=True)
+    dwelling = _ref("dwellings.ref", required=True)
 
 
 class TerritoryDocumentSchema(f.StrictSchema):
     """The whole territory document of FORMAT.md."""
 
     format = f.String(required=True, validate=validate.Equal(FORMAT_VERSION, error="doit valoir {other}"))
-    as_of = f.Date(required=True)
+    as_of = _dated(required=True)
     territory = f.Nested(TerritoryInfoSchema, required=True)
     bailleurs = f.List(f.Nested(BailleurSchema), required=True)
     sectors = f.List(f.Nested(SectorSchema), required=True)
@@ -221,7 +330,8 @@ def _index(doc: Mapping[str, Any], section: str, key: str, label: str, problems:
             continue
         if value in seen:
             problems.add(
-                f"{section}[{i}].{key}", f"{label} en double : {value} (déjà en {section}[{seen[value]}])"
+                f"{section}[{i}].{key}",
+                f"{label} en double : {shown(value)} (déjà en {section}[{seen[value]}])",
             )
         else:
             seen[value] = i
@@ -246,7 +356,7 @@ def cross_reference_errors(doc: Mapping[str, Any]) -> dict[str, list[str]]:
         for key, known, label in (("bailleur", landlords, "bailleur"), ("sector", sectors, "secteur")):
             value = _str(item, key)
             if value is not None and value not in known:
-                problems.add(f"dwellings[{i}].{key}", f"{label} inconnu : {value}")
+                problems.add(f"dwellings[{i}].{key}", f"{label} inconnu : {shown(value)}")
 
     occupant: dict[str, str] = {}  # dwelling ref -> household ref
     housed: set[str] = set()
@@ -258,33 +368,38 @@ def cross_reference_errors(doc: Mapping[str, Any]) -> dict[str, list[str]]:
         if value is None:
             continue
         if value not in dwellings:
-            problems.add(f"households[{i}].dwelling", f"logement inconnu : {value}")
+            problems.add(f"households[{i}].dwelling", f"logement inconnu : {shown(value)}")
         elif value in occupant:
             problems.add(
-                f"households[{i}].dwelling", f"logement {value} déjà occupé par le ménage {occupant[value]}"
+                f"households[{i}].dwelling",
+                f"logement {shown(value)} déjà occupé par le ménage {shown(occupant[value])}",
             )
         else:
             occupant[value] = _str(item, "ref") or f"households[{i}]"
 
+    communes = {c for _, item in _items(doc, "sectors") if (c := _str(item, "commune")) is not None}
+    as_of = _day(doc.get("as_of"))
     requested: dict[str, int] = {}
     for i, item in _items(doc, "requests"):
+        _check_request(i, item, communes, as_of, problems)
         value = _str(item, "household")
         if value is not None:
             if value not in households:
-                problems.add(f"requests[{i}].household", f"ménage inconnu : {value}")
+                problems.add(f"requests[{i}].household", f"ménage inconnu : {shown(value)}")
             elif value in requested:
                 problems.add(
                     f"requests[{i}].household",
-                    f"le ménage {value} a déjà une demande ouverte (requests[{requested[value]}])",
+                    f"le ménage {shown(value)} a déjà une demande ouverte (requests[{requested[value]}])",
                 )
             elif value not in housed:
                 problems.add(
-                    f"requests[{i}].household", f"le ménage {value} n'habite aucun logement du territoire"
+                    f"requests[{i}].household",
+                    f"le ménage {shown(value)} n'habite aucun logement du territoire",
                 )
             requested.setdefault(value, i)
         low, high = item.get("min_rooms"), item.get("max_rooms")
         if isinstance(low, int) and isinstance(high, int) and low > high:
-            problems.add(f"requests[{i}].max_rooms", f"doit être >= min_rooms ({low})")
+            problems.add(f"requests[{i}].max_rooms", f"doit être >= min_rooms ({shown(low)})")
 
     offered: dict[str, int] = {}
     for i, item in _items(doc, "offers"):
@@ -292,16 +407,17 @@ def cross_reference_errors(doc: Mapping[str, Any]) -> dict[str, list[str]]:
         if value is None:
             continue
         if value not in dwellings:
-            problems.add(f"offers[{i}].dwelling", f"logement inconnu : {value}")
+            problems.add(f"offers[{i}].dwelling", f"logement inconnu : {shown(value)}")
         elif value in offered:
             problems.add(
-                f"offers[{i}].dwelling", f"offre en double : {value} (déjà en offers[{offered[value]}])"
+                f"offers[{i}].dwelling",
+                f"offre en double : {shown(value)} (déjà en offers[{offered[value]}])",
             )
         elif value in occupant:
             problems.add(
                 f"offers[{i}].dwelling",
-                f"le logement {value} est occupé par le ménage {occupant[value]} : seul un logement vacant"
-                " peut être proposé",
+                f"le logement {shown(value)} est occupé par le ménage {shown(occupant[value])} :"
+                " seul un logement vacant peut être proposé",
             )
         offered.setdefault(value, i)
 
@@ -309,9 +425,9 @@ def cross_reference_errors(doc: Mapping[str, Any]) -> dict[str, list[str]]:
     for i, item in _items(doc, "exclusions"):
         household, dwelling = _str(item, "household"), _str(item, "dwelling")
         if household is not None and household not in households:
-            problems.add(f"exclusions[{i}].household", f"ménage inconnu : {household}")
+            problems.add(f"exclusions[{i}].household", f"ménage inconnu : {shown(household)}")
         if dwelling is not None and dwelling not in dwellings:
-            problems.add(f"exclusions[{i}].dwelling", f"logement inconnu : {dwelling}")
+            problems.add(f"exclusions[{i}].dwelling", f"logement inconnu : {shown(dwelling)}")
         if household is not None and dwelling is not None:
             if (household, dwelling) in pairs:
                 problems.add(
@@ -322,11 +438,35 @@ def cross_reference_errors(doc: Mapping[str, Any]) -> dict[str, list[str]]:
     return problems.messages
 
 
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _check_request(
+    i: int, item: Mapping[str, Any], communes: set[str], as_of: date | None, problems: _Problems
+) -> None:
+    """A request's wished communes are communes of the territory; it was filed by the document's day."""
+    wished = item.get("communes")
+    if isinstance(wished, list) and communes:
+        for j, commune in enumerate(wished):
+            if isinstance(commune, str) and commune not in communes:
+                problems.add(
+                    f"requests[{i}].communes[{j}]",
+                    f"commune inconnue : {shown(commune)} (aucun secteur du territoire dans cette commune)",
+                )
+    filed = _day(item.get("filed_on"))
+    if filed is not None and as_of is not None and filed > as_of:
+        problems.add(f"requests[{i}].filed_on", f"ne peut pas être postérieure à as_of ({as_of:%Y-%m-%d})")
+
+
 def _check_members(i: int, item: Mapping[str, Any], problems: _Problems) -> None:
     members = item.get("members")
     if not isinstance(members, list) or not members:
         return
-    roles = Counter(m.get("role") for m in members if isinstance(m, dict))
+    roles = Counter(m["role"] for m in members if isinstance(m, dict) and isinstance(m.get("role"), str))
     if roles["head"] != 1:
         problems.add(
             f"households[{i}].members",

@@ -185,7 +185,7 @@ def test_a_run_that_finishes_commits_everything(engine, committed):
     process = _spawn(engine, committed, None)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
-    assert "3 proposition(s), 5 mouvement(s), 776 points, optimum prouvé" in out
+    assert "3 propositions, 5 mouvements, 776 points, optimum prouvé" in out
     assert _counts(engine, committed) == (1, 3, 5, 4, 1)
     with Session(engine) as session:
         run = session.scalars(select(Run).join(Territory).where(Territory.code == committed)).one()

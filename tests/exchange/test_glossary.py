@@ -8,8 +8,12 @@ from typing import get_args
 import pytest
 
 from exchange import glossary
-from exchange.models.workflow import DECISION_KINDS, PROPOSAL_STATUSES, REFUSAL_REASONS
+from exchange.deadlines import CALENDARS
+from exchange.models.notification import MAIL_KINDS, MAIL_STATUSES
+from exchange.models.review import REVIEW_OUTCOMES
+from exchange.models.workflow import DECISION_KINDS, PROPOSAL_ORIGINS, PROPOSAL_STATUSES, REFUSAL_REASONS
 from matching.config import PolicyConfig
+from matching.diagnosis import MOTIVES, WISHES
 from matching.policy import Rule
 from matching.territory import Accessibility, Criterion, Mobility, Priority, Role
 
@@ -26,6 +30,14 @@ from matching.territory import Accessibility, Criterion, Mobility, Priority, Rol
         (glossary.REFUSAL_REASONS, REFUSAL_REASONS),
         (glossary.DECISION_KINDS, DECISION_KINDS),
         (glossary.PROPOSAL_STATUSES, PROPOSAL_STATUSES),
+        (glossary.PROPOSAL_ORIGINS, PROPOSAL_ORIGINS),
+        (glossary.CALENDARS, CALENDARS),
+        (glossary.BLOCKED_MOTIVES, MOTIVES),
+        (glossary.WISHES, WISHES),
+        (glossary.REVIEW_OUTCOMES, REVIEW_OUTCOMES),
+        (glossary.MAIL_KINDS, MAIL_KINDS),
+        (glossary.MAIL_SUBJECTS, MAIL_KINDS),
+        (glossary.MAIL_STATUSES, MAIL_STATUSES),
         (glossary.POLICY_SETTINGS, tuple(f.name for f in dataclasses.fields(PolicyConfig))),
     ],
 )

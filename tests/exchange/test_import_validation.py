@@ -47,7 +47,7 @@ def _append(section: str, item: Any) -> Callable[[Doc], None]:
 
 CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
     # wrong types and values
-    ("rooms_zero", _set("dwellings.0.rooms", 0), "dwellings[0].rooms", "doit être >= 1"),
+    ("rooms_zero", _set("dwellings.0.rooms", 0), "dwellings[0].rooms", "doit être compris entre 1 et 20"),
     ("rooms_string", _set("dwellings.1.rooms", "3"), "dwellings[1].rooms", "doit être un nombre entier"),
     ("rooms_float", _set("dwellings.1.rooms", 3.0), "dwellings[1].rooms", "doit être un nombre entier"),
     ("rooms_bool", _set("dwellings.1.rooms", True), "dwellings[1].rooms", "doit être un nombre entier"),
@@ -58,7 +58,12 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
         "doit être un nombre",
     ),
     ("surface_zero", _set("dwellings.0.surface_m2", 0), "dwellings[0].surface_m2", "doit être > 0"),
-    ("rent_negative", _set("dwellings.2.rent", -1.0), "dwellings[2].rent", "doit être >= 0"),
+    (
+        "rent_negative",
+        _set("dwellings.2.rent", -1.0),
+        "dwellings[2].rent",
+        "doit être compris entre 0 et 20000",
+    ),
     ("lat_range", _set("dwellings.0.lat", 91.0), "dwellings[0].lat", "doit être compris entre -90 et 90"),
     ("elevator_yes", _set("dwellings.0.elevator", "yes"), "dwellings[0].elevator", "doit être un booléen"),
     (
@@ -98,7 +103,12 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
         "households[0].workplace.lon",
         "doit être compris entre -180 et 180",
     ),
-    ("members_empty", _set("households.1.members", []), "households[1].members", "au moins 1 membre"),
+    (
+        "members_empty",
+        _set("households.1.members", []),
+        "households[1].members",
+        "doit compter entre 1 et 30 membres",
+    ),
     (
         "resources_null",
         _set("households.1.monthly_resources", None),
@@ -311,7 +321,7 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(InvalidTerritory) as caught:
         territory_from_document(doc)
     assert caught.value.lines() == [
-        "dwellings[0].rooms: doit être >= 1",
+        "dwellings[0].rooms: doit être compris entre 1 et 20",
         "extra: champ inconnu",
         "households[1].members[0].age: doit être un nombre entier",
         "households[2].members: doit compter exactement un chef de ménage (head), trouvé 2",

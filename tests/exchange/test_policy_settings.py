@@ -230,3 +230,11 @@ def test_the_explanation_uses_the_room_settings() -> None:
     single_text = format_explanation(explain_household(territory, "H2", config))
     assert "sous-occupation : 5 pièces pour 1 personne, au plus 3" in single_text
     assert "Besoins : 1 chambre, 2 pièces au moins, 4 au plus" in single_text
+
+
+@pytest.mark.parametrize("name", ["earth_radius_km", "job_distance_km", "surface_cap_m2", "points_dalo"])
+def test_a_huge_number_is_refused_without_echoing_it(name: str) -> None:
+    with pytest.raises(settings.InvalidPolicy) as caught:
+        settings.validate_policy({name: 10**400})
+    [message] = caught.value.messages[name]
+    assert message.endswith("(reçu : un nombre trop grand)") and len(message) < 200

@@ -32,7 +32,7 @@ def test_import_territory_document_updates_the_admins_own_territory_only(session
     document["territory"]["name"] = "Territoire renommé"
     territory_cache.get("TPS", "snapshot", lambda: "read before the import")
     line = portal.import_territory_document(session, admin, document)
-    assert line.startswith("Territoire TPS mis à jour : 2 bailleur(s)")
+    assert line.startswith("Territoire TPS mis à jour : 2 bailleurs")
     assert territory_cache.peek("TPS", "snapshot") is None  # the import cleared what was read before
     assert portal.territory_overview(session, admin).name == "Territoire renommé"
     with pytest.raises(InvalidTerritory) as refused:

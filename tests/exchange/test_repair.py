@@ -15,8 +15,10 @@ from factories import make_document, make_dwelling, make_household, make_request
 from sqlalchemy import select
 
 from exchange import interchange, runs, workflow
+from exchange.loading import read_document
 from exchange.models import Exclusion, Household, Territory
 from exchange.models.workflow import AuditEvent, Proposal
+from exchange.repair import repair_scope
 from exchange.settings import update_run_settings
 
 RUN_DAY = date(2026, 11, 23)
@@ -109,6 +111,19 @@ def test_break_in_a_chain_keeps_the_prefix_and_never_an_excluded_pair(session, c
     assert repair.kind == "chain" and _pairs(repair, refs) == expected
     every = [pair for p in session.scalars(select(Proposal)) if p.live for pair in _pairs(p, refs)]
     assert ("B", "DA") not in every
+
+
+def test_wide_repair_scope_adds_waiting_neighbours_and_free_vacancies():
+    # A -> B -> C -> A failed at A; B could swap with D (waiting), C could take V; E is unrelated.
+    allowed = (THREE_CYCLE - {("C", "DB")}) | {("B", "DD"), ("D", "DB"), ("C", "V"), ("E", "W")}
+    plain, config = read_document(_document(["A", "B", "C", "D", "E"], ["V", "W"], allowed))
+    kwargs = {"released": {"B", "C"}, "vacancies": set(), "waiting": {"D", "E"}, "busy_dwellings": set()}
+    narrow = repair_scope(plain, config, **kwargs)
+    wide = repair_scope(plain, config, wide=True, **kwargs)
+    assert narrow is not None and wide is not None
+    assert sorted(r.household for r in narrow.requests) == ["B", "C"] and narrow.offers == ()
+    assert sorted(r.household for r in wide.requests) == ["B", "C", "D"] and wide.offers == ("V",)
+    assert repair_scope(plain, config, **{**kwargs, "released": set()}) is None
 
 
 def test_withdrawal_is_repaired_too(session):

@@ -78,7 +78,7 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     _ok("create-user", "admin", "--role", "admin", "--territory", CODE, "--password", PASSWORD)
 
     first = _ok("run", CODE, "--as-of", "2026-01-05")
-    assert "3 proposition(s), 5 mouvement(s), 776 points, optimum prouvé" in first.stdout
+    assert "3 propositions, 5 mouvements, 776 points, optimum prouvé" in first.stdout
     assert "propositions optimales calculées" in first.stderr  # progress, stage by stage
     moves = _moves(url, _last_run(url))
     assert {h: d for h, (_, d, _) in moves.items()} == {
@@ -154,14 +154,15 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     # Second run after the answer deadline (15 January): H3's silence fails the chain; H1, H2 are
     # still held (condition pending); H4 -> D5 is never proposed again.
     second = _ok("run", CODE, "--as-of", "2026-01-16")
-    assert "2 ménage(s) déjà en proposition" in second.stdout
+    assert "2 ménages déjà en proposition" in second.stdout
     second_moves = _moves(url, _last_run(url))
     assert {h: d for h, (_, d, _) in second_moves.items()} == {"H5": "D6", "H6": "D5"}
 
     confirmed = _ok("lift-condition", move["H2"], "--as", "alpha", "--date", "2026-01-20")
     assert "proposition : confirmée, déménagement programmé (confirmed)" in confirmed.output
     xville = str(moves["H1"][2])
-    assert "prévu le 19/02/2026" in _fails("complete", xville, "--as", "admin", "--date", "2026-02-18").output
+    early = _fails("complete", xville, "--as", "admin", "--date", "2026-02-18")
+    assert "prévu le jeudi 19 février 2026" in early.output
     _ok("complete", xville, "--as", "admin", "--date", "2026-02-19")
 
     with Session(get_engine(url)) as session:
@@ -194,7 +195,7 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     assert figures["qpv"] == {"out_of": 1, "into": 1, "within": 0, "outside": 0}
     # H1 filed 2025-03-01 (355 days to 19 February 2026), H2 2025-06-15 (249 days).
     assert figures["delay_request_to_move_days"] == {"n": 2, "median": 302.0, "q1": 275.5, "q3": 328.5}
-    assert "14 graphique(s) écrit(s)" in result.stderr
+    assert "14 graphiques écrits" in result.stderr
     assert sorted(p.name for p in charts.iterdir())[:2] == ["bailleurs.png", "bailleurs.svg"]
 
     table = list(csv.reader(io.StringIO(_ok("stats", CODE, "--year", "2026", "--format", "csv").stdout)))
@@ -230,21 +231,40 @@ def test_delays_command(fresh_db_url: str, tmp_path: Path) -> None:
     negative = CliRunner().invoke(cli, ["delays", CODE, "--pause-after", "-1"])
     assert negative.exit_code == 2 and "pause_after_silences" in negative.output
     run = _ok("run", CODE, "--as-of", "2026-01-05")
-    assert "3 proposition(s)" in run.stdout
+    assert "3 propositions" in run.stdout
     with Session(get_engine(fresh_db_url)) as session:
         deadlines = set(session.scalars(select(Proposal.answer_deadline)).all())
     assert [d.isoformat() for d in deadlines] == ["2026-01-19"]  # 5 January + 14 days, a Monday
     with Session(get_engine(fresh_db_url)) as session:
         moves = len(session.scalars(select(ProposalMove.id)).all())
     reminded = _ok("reminders", CODE, "--as-of", "2026-01-17").output
-    assert f"Réponses attendues dans le territoire {CODE} au 17/01/2026 : {moves}" in reminded
-    assert reminded.count("avant le 19/01/2026 à minuit (encore 2 jours) ; première proposition") == moves
+    assert f"Réponses attendues dans le territoire {CODE} au samedi 17 janvier 2026 : {moves}" in reminded
+    assert (
+        reminded.count("avant le lundi 19 janvier 2026 à minuit (encore 2 jours) ; première proposition")
+        == moves
+    )
     assert "  ALPHA :" in reminded and "  BETA :" in reminded
     soon = _ok("reminders", CODE, "--as-of", "2026-01-17", "--within", "1").output
     assert "Aucune réponse attendue" in soon
     assert "(dernier jour)" in _ok("reminders", CODE, "--as-of", "2026-01-19").output
     assert "Aucune réponse attendue" in _ok("reminders", CODE, "--as-of", "2026-01-20").output  # past
     assert "territoire inconnu : NOPE" in _fails("reminders", "NOPE").output
+
+
+def test_run_settings_command(fresh_db_url: str, tmp_path: Path) -> None:
+    document = tmp_path / "territoire.json"
+    document.write_text(json.dumps(scenario.document(CODE)), encoding="utf-8")
+    _ok("import", str(document))
+    shown = _ok("run-settings", CODE).output
+    assert "objectif : points des propositions (points)" in shown
+    assert "réparation après un échec : oui" in shown
+    changed = _ok("run-settings", CODE, "--objective", "expected", "--no-repair").output
+    assert "espérance des points des mouvements menés à bien (expected)" in changed
+    assert "réparation après un échec : non" in changed
+    assert "réparation après un échec : oui" in _ok("run-settings", CODE, "--repair").output
+    assert "(expected)" in _ok("run-settings", CODE).output
+    assert CliRunner().invoke(cli, ["run-settings", CODE, "--objective", "moves"]).exit_code == 2
+    assert "territoire inconnu : NOPE" in _fails("run-settings", "NOPE").output
 
 
 def test_withdraw_command(fresh_db_url: str, tmp_path: Path) -> None:

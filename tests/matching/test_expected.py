@@ -50,6 +50,23 @@ def test_expected_prefers_the_likely_chain_that_points_would_not() -> None:
     verify(instance, expected, params)
 
 
+def test_without_repair_a_chain_completes_whole_or_not_at_all() -> None:
+    # V -> A (sure, 10 points), then B into A's dwelling (a 5 % chance, 100 points).
+    moves = (Move("A", "V", 10), Move("B", "DA", 100))
+    instance = Instance({"A": "DA", "B": "DB"}, ("V",), moves, chances={("B", "DA"): 0.05})
+    kept = SolveParams(max_cycle=2, max_chain=2, objective="expected")
+    whole = SolveParams(max_cycle=2, max_chain=2, objective="expected", keep_prefix=False)
+    # By prefix: 10 + 100 * 0.05 = 15 beats V -> A alone (10); whole: 0.05 * 110 = 5.5 does not.
+    by_prefix, all_or_nothing = solve(instance, kept), solve(instance, whole)
+    assert [len(p.moves) for p in by_prefix.proposals] == [2] and by_prefix.objective == 15000
+    assert [len(p.moves) for p in all_or_nothing.proposals] == [1] and all_or_nothing.objective == 10000
+    verify(instance, by_prefix, kept)
+    verify(instance, all_or_nothing, whole)
+    assert problems(instance, by_prefix, whole) == [
+        "objective 15000 differs from the expected value of the proposals 5500"
+    ]
+
+
 def test_checker_recomputes_the_expected_objective() -> None:
     instance = _instance()
     chain = Proposal("chain", (Move("H1", "V", 90), Move("H2", "D1", 100)))

@@ -1,4 +1,9 @@
-"""Fixtures of the portal tests: an app on a fresh SQLite database holding the scenario territory."""
+"""Fixtures of the portal tests: an app on a fresh database holding the scenario territory.
+
+The database is a copy of a template written once per worker: a SQLite file copy, or on PostgreSQL
+(``EXCHANGE_TEST_DATABASE_URL`` set) ``CREATE DATABASE ... TEMPLATE``. Tests run on SQLite unless
+their module asks for every backend with ``pytestmark = on_every_backend()`` (tests/databases.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ from typing import Any
 
 import portal_scenario as scenario
 import pytest
+from databases import scratch_database
 from portal_helpers import ACCOUNTS, PASSWORD
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from exchange import accounts
@@ -32,32 +39,60 @@ def fast_password_hashing() -> Iterator[Any]:
     accounts._hasher = saved
 
 
+def _write_template(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        scenario.write_document(session, scenario.document())
+        for login, role, extra in ACCOUNTS:
+            accounts.create_user(
+                session, login=login, password=PASSWORD, role=role, territory="TWEB", **extra
+            )
+
+
 @pytest.fixture(scope="session")
 def template_db(fast_password_hashing: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The scenario territory and its accounts, written once per worker (argon2 is slow by design)."""
     path = tmp_path_factory.mktemp("portal") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     try:
-        Base.metadata.create_all(engine)
-        with Session(engine) as session, session.begin():
-            scenario.write_document(session, scenario.document())
-            for login, role, extra in ACCOUNTS:
-                accounts.create_user(
-                    session, login=login, password=PASSWORD, role=role, territory="TWEB", **extra
-                )
+        _write_template(engine)
     finally:
         engine.dispose()
     return path
 
 
+@pytest.fixture(scope="session")
+def template_pg(fast_password_hashing: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same template on PostgreSQL: a database of this worker, copied for each test."""
+    with scratch_database("postgresql", tmp_path_factory.mktemp("portal-pg")) as url:
+        engine = make_engine(url)
+        try:
+            _write_template(engine)
+        finally:
+            engine.dispose()  # CREATE DATABASE ... TEMPLATE needs nobody connected to the template
+        yield url
+
+
 @pytest.fixture
-def engine(template_db: Path, tmp_path: Path) -> Iterator[Any]:
+def web_backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite``, or the backend ``on_every_backend()`` gives."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def engine(web_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """A fresh copy of the template database for one test."""
-    path = tmp_path / "portal.db"
-    shutil.copyfile(template_db, path)
-    engine = make_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-    yield engine
-    engine.dispose()
+    if web_backend == "sqlite":
+        path = tmp_path / "portal.db"
+        shutil.copyfile(request.getfixturevalue("template_db"), path)
+        engine = make_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+        yield engine
+        engine.dispose()
+        return
+    with scratch_database(web_backend, tmp_path, template=request.getfixturevalue("template_pg")) as url:
+        engine = make_engine(url, pool_size=5, max_overflow=10)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture
@@ -71,7 +106,7 @@ def app(engine: Any) -> Any:
             "TESTING": True,
             "SECRET_KEY": "test",
             "ENGINE": engine,
-            "DATABASE_URL": "sqlite://",
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
             "RUNS_IN_BACKGROUND": False,  # solve within the request (test_portal_runs.py tests the thread)

@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from databases import on_every_backend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from portal_helpers import PASSWORD, run_scenario
@@ -120,6 +121,8 @@ BAD_BODIES = [
     ("import", [1], "(document)"),
     ("import", Raw("{"), "(document)"),
     ("import", DEEP, "(document)"),
+    ("import", Raw('{"format": ' + "9" * 5000 + "}"), "(document)"),
+    ("request", Raw('{"max_cost": ' + "9" * 5000 + "}"), "(corps)"),
 ]
 
 
@@ -159,6 +162,7 @@ BAD_QUERIES = [
 ]
 
 
+@on_every_backend()
 @pytest.mark.parametrize(
     ("who", "url", "path"), BAD_QUERIES, ids=[u.rsplit("/", 1)[-1] for _, u, _ in BAD_QUERIES]
 )
@@ -256,6 +260,7 @@ ROUTES = [
 ]
 
 
+@on_every_backend()
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(route=st.sampled_from(ROUTES), body=BODIES)
 def test_no_json_body_makes_the_api_fail(client, world, route, body):
@@ -266,6 +271,7 @@ def test_no_json_body_makes_the_api_fail(client, world, route, body):
             assert all(not PYTHON_TEXT.search(text) for text in texts), texts
 
 
+@on_every_backend()
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     url=st.sampled_from(["/api/v1/offers", "/api/v1/territory/stats", "/api/v1/minutes"]),

@@ -61,6 +61,7 @@ def test_tokens_and_authentication(client):
         "display_name": "h1",
         "territory": "TWEB",
         "landlord": None,
+        "email": None,
     }
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer faux"}).status_code == 401
     renewed = _token(client, "h1")  # a new token replaces the old one
@@ -181,8 +182,8 @@ def test_api_journey_request_offers_answer_decide(client, engine, db):
     assert saved.status_code == 200 and saved.get_json()["request"]["max_cost"] == 800.0
     offers = client.get("/api/v1/offers?per_page=2&sort=-cost", headers=tenant).get_json()
     assert offers["per_page"] == 2 and len(offers["items"]) == 2 and offers["total"] == 6
-    costs = [o["card"]["cost"] for o in offers["items"]]
-    assert costs == sorted(costs, reverse=True)
+    rows = [(not o["compatible"], -o["card"]["cost"]) for o in offers["items"]]
+    assert rows == sorted(rows)  # the compatible ones first, each group by decreasing cost
     flat = str(offers)
     for secret in ("H2", "D2", "D9", "ref", "lat", "lon"):
         assert secret not in flat, secret

@@ -118,7 +118,19 @@ def test_tenant_refuses_with_reason(client, engine, db):
     login(client, "h1")
     bad = client.post(f"/locataire/propositions/{proposal.id}", data={"answer": "refuse", "reason": "other"})
     assert bad.status_code == 200 and "Précisez le motif « autre »." in bad.get_data(as_text=True)
-    ok = client.post(f"/locataire/propositions/{proposal.id}", data={"answer": "refuse", "reason": "cost"})
+    asked = client.post(f"/locataire/propositions/{proposal.id}", data={"answer": "refuse", "reason": "cost"})
+    page = asked.get_data(as_text=True)
+    assert (
+        asked.status_code == 200
+        and "Confirmer votre refus" in page
+        and "(motif : coût (loyer et charges du nouveau bail))" in page
+    )
+    db.rollback()
+    assert db.get(Proposal, proposal.id).status == "proposed" and _move(db, "H1").answer is None
+    ok = client.post(
+        f"/locataire/propositions/{proposal.id}",
+        data={"answer": "refuse", "reason": "cost", "confirmed": "1"},
+    )
     assert ok.status_code == 302
     db.rollback()
     assert db.get(Proposal, proposal.id).status == "failed"

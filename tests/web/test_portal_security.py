@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from databases import on_every_backend
 from portal_helpers import PASSWORD, login, run_scenario
 from sqlalchemy import select
 
@@ -27,6 +28,7 @@ ADMIN_PAGES = [
 ]
 
 
+@on_every_backend()
 @pytest.mark.parametrize(
     ("user", "forbidden"),
     [
@@ -55,6 +57,7 @@ def _ids(db):
     return moves
 
 
+@on_every_backend()
 def test_tenant_cannot_see_or_answer_another_households_proposal(client, engine, db):
     run_scenario(engine)
     moves = _ids(db)
@@ -67,6 +70,7 @@ def test_tenant_cannot_see_or_answer_another_households_proposal(client, engine,
     assert moves["H4"].answer is None and db.get(ProposalMove, moves["H4"].id).answer is None
 
 
+@on_every_backend()
 def test_staff_cannot_open_or_decide_another_landlords_move(client, engine, db):
     run_scenario(engine)
     moves = _ids(db)
@@ -91,6 +95,7 @@ def test_staff_cannot_open_or_decide_another_landlords_move(client, engine, db):
     assert f"Dossier n° {moves['H2'].id}" in queue and f"Dossier n° {moves['H1'].id}" not in queue
 
 
+@on_every_backend()
 def test_admin_cannot_read_another_territorys_run(client, engine, db):
     run_scenario(engine)
     login(client, "admin")
@@ -231,6 +236,7 @@ def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
     assert db.scalar(select(m.Territory.policy)) in ({}, None)
 
 
+@on_every_backend()
 def test_object_pages_of_other_roles_are_forbidden(client, engine, db):
     run_scenario(engine)
     moves = _ids(db)
@@ -301,8 +307,15 @@ def test_the_withdrawal_form_carries_its_prefixed_token(csrf_client, engine, db)
     page = csrf_client.get(url).get_data(as_text=True)
     assert 'name="desistement-csrf_token"' in page
     token = re.search(r'name="desistement-csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    done = csrf_client.post(
+    asked = csrf_client.post(
         f"{url}/desister", data={"desistement-csrf_token": token, "desistement-reason": "timing"}
+    )
+    assert asked.status_code == 200  # the confirmation step, which carries its own token
+    confirm = asked.get_data(as_text=True)
+    token = re.search(r'name="desistement-csrf_token"[^>]*value="([^"]+)"', confirm).group(1)
+    done = csrf_client.post(
+        f"{url}/desister",
+        data={"desistement-csrf_token": token, "desistement-reason": "timing", "desistement-confirmed": "1"},
     )
     assert done.status_code == 302
     db.rollback()

@@ -58,10 +58,13 @@ def test_offers_are_paginated_sorted_and_filtered(paged_app):
         if page == 3:
             assert 'rel="next"' not in text and 'rel="prev"' in text
     assert len(seen) == 6
-    rents = []
+    rows = []
     for page in (1, 2, 3):
-        rents += _costs(client.get(f"/locataire/offres?sort=-cost&page={page}").get_data(as_text=True))
-    assert rents == sorted(rents, reverse=True) and len(rents) == 6
+        text = client.get(f"/locataire/offres?sort=-cost&page={page}").get_data(as_text=True)
+        marks = re.findall(r"Compatible avec votre ménage|Non compatible", text)
+        rows += [(mark != "Non compatible", cost) for mark, cost in zip(marks, _costs(text), strict=True)]
+    # The compatible ones first, then the others, each group by decreasing cost.
+    assert rows == sorted(rows, key=lambda r: (not r[0], -r[1])) and len(rows) == 6
     beyond = client.get("/locataire/offres?page=99").get_data(as_text=True)
     assert "page 3 sur 3" in beyond
     links = re.findall(
@@ -190,7 +193,7 @@ def test_the_home_page_counts_down_to_the_answer_deadline_then_shows_the_replies
     mine = db.scalars(select(ProposalMove).where(ProposalMove.household_id == h1)).one()
     client.post(f"/locataire/propositions/{mine.proposal_id}", data={"answer": "accept"})
     home = html.unescape(client.get("/locataire/").get_data(as_text=True))
-    assert "attend votre réponse" not in home and "Une proposition vous attend" in home
+    assert "attend votre réponse" not in home and "Vous avez répondu à votre proposition" in home
     assert "Vos réponses : 1 réponse dans le délai sur 1 proposition." in home
     # The destination CALEOL sees the same record in the move's dossier once both accepted.
     client.post("/deconnexion")
@@ -236,7 +239,14 @@ def test_a_tenant_withdraws_from_an_accepted_proposal(client, engine, db):
     other = client.post(f"{url}/desister", data={"desistement-reason": "other"})
     assert other.status_code == 302
     assert "Précisez le motif « autre »." in html.unescape(client.get(url).get_data(as_text=True))
-    done = client.post(f"{url}/desister", data={"desistement-reason": "timing"})
+    # The first step only asks for a confirmation: nothing is recorded yet.
+    asked = html.unescape(
+        client.post(f"{url}/desister", data={"desistement-reason": "timing"}).get_data(as_text=True)
+    )
+    assert "Confirmer votre désistement" in asked and "Je confirme mon désistement" in asked
+    db.rollback()
+    assert db.get(Proposal, mine.proposal_id).status == "proposed"
+    done = client.post(f"{url}/desister", data={"desistement-reason": "timing", "desistement-confirmed": "1"})
     assert done.status_code == 302
     page = html.unescape(client.get(url).get_data(as_text=True))
     assert "Votre désistement est enregistré : la proposition est abandonnée pour tous ses ménages." in page
@@ -244,7 +254,7 @@ def test_a_tenant_withdraws_from_an_accepted_proposal(client, engine, db):
     db.rollback()
     proposal = db.get(Proposal, mine.proposal_id)
     assert (proposal.status, proposal.failure) == ("failed", "withdrawn")
-    late = client.post(f"{url}/desister", data={"desistement-reason": "timing"})
+    late = client.post(f"{url}/desister", data={"desistement-reason": "timing", "desistement-confirmed": "1"})
     assert late.status_code == 302
     assert "Vous ne pouvez plus vous désister" in html.unescape(client.get(url).get_data(as_text=True))
     client.post("/deconnexion")

@@ -70,7 +70,7 @@ def test_policy_form_validates_and_stores(client, db):
     assert 'id="job_distance_km"' in page and 'value="30' in page  # the scenario's own threshold
     values = {
         name: re.search(rf'id="{name}"[^>]*value="([^"]*)"', page).group(1)
-        for name in re.findall(r'<input[^>]*id="([a-z_0-9]+)"[^>]*type="number"', page)
+        for name in re.findall(r'<input[^>]*id="([a-z_0-9]+)"[^>]*inputmode="(?:numeric|decimal)"', page)
     }
     assert "max_cycle" in values and "points_overcrowding" in values
     bad = client.post("/territoire/politique", data={**values, "max_cycle": "9"})
@@ -79,7 +79,7 @@ def test_policy_form_validates_and_stores(client, db):
     assert re.search(
         r'id="max_cycle"[^>]*aria-describedby="max_cycle-aide max_cycle-erreur"', text
     ) or re.search(r'aria-describedby="max_cycle-aide max_cycle-erreur"[^>]*id="max_cycle"', text)
-    assert "doit être compris entre 2 et 5" in text
+    assert "Indiquez une valeur entre 2 et 5." in text
     db.rollback()
     assert (db.scalar(select(m.Territory.policy)) or {}).get("max_cycle") is None
     ok = client.post("/territoire/politique", data={**values, "job_distance_km": "25", "points_dalo": "80"})

@@ -40,6 +40,7 @@ PAGES = [
     ("caleol-proces-verbal", "beta", "/caleol/proces-verbal"),
     ("caleol-demenagements", "beta", "/caleol/demenagements"),
     ("caleol-demandes-en-pause", "beta", "/caleol/demandes-en-pause"),
+    ("caleol-bilan", "alpha", "/caleol/bilan"),
     ("territoire-accueil", "admin", "/territoire/"),
     ("territoire-import", "admin", "/territoire/import"),
     ("territoire-politique", "admin", "/territoire/politique"),
@@ -48,6 +49,10 @@ PAGES = [
     ("territoire-lancement-echec", "admin", "/territoire/appariements/lancements/{job}"),
     ("territoire-statistiques", "admin", "/territoire/statistiques"),
     ("territoire-demenagements", "admin", "/territoire/demenagements"),
+    ("territoire-demandes-bloquees", "admin", "/territoire/demandes-bloquees"),
+    ("territoire-calendrier", "admin", "/territoire/calendrier"),
+    ("caleol-demandes-bloquees", "beta", "/caleol/demandes-bloquees"),
+    ("caleol-examen-occupation", "alpha", "/caleol/examen-occupation"),
 ]
 
 

@@ -32,7 +32,9 @@ def test_tenant_files_request_then_swap_is_accepted_attributed_and_confirmed(
         v.follow(nav.get_by_role("link", name="Ma demande"))
         assert page.get_by_role("heading", level=1).inner_text() == "Déposer une demande d'échange"
         v.screenshot("parcours-locataire-demande")
-        page.get_by_label("Communes souhaitées").select_option(["Xville", "Yville"])
+        communes = page.get_by_role("group", name="Communes souhaitées")
+        communes.get_by_label("Xville").check()
+        communes.get_by_label("Yville").check()
         page.get_by_label("Nombre de pièces minimum").fill("3")
         page.get_by_label("Nombre de pièces maximum").fill("2")
         page.get_by_label("Coût mensuel maximum").fill("800")
@@ -48,13 +50,14 @@ def test_tenant_files_request_then_swap_is_accepted_attributed_and_confirmed(
         assert "Votre demande a été déposée." in v.flash()
         v.goto("/locataire/demande")
         assert page.get_by_role("heading", level=1).inner_text() == "Modifier ma demande d'échange"
-        assert page.get_by_label("Coût mensuel maximum").input_value() in ("800", "800.00")
+        assert page.get_by_label("Coût mensuel maximum").input_value() == "800,00"
+        assert page.get_by_role("group", name="Communes souhaitées").get_by_label("Yville").is_checked()
         v.logout()
 
         # Both households of the swap accept it.
         for name in ("h1", "h2"):
             v.login(name)
-            v.follow(page.get_by_role("link", name="Propositions"))
+            v.follow(page.get_by_role("link", name="Propositions", exact=True))
             v.follow(page.get_by_role("link", name=re.compile(r"^Voir la proposition du")).first)
             assert page.get_by_role("heading", name="Votre réponse").is_visible()
             assert "H1" not in page.inner_text("main") and "H2" not in page.inner_text("main")
@@ -131,8 +134,41 @@ def test_keyboard_skip_link_and_tab_order(visitor_factory, serve, tmp_path):
             seen.append(page.evaluate("(e => e.id || e.textContent.trim())(document.activeElement)"))
             if seen[-1] == "Enregistrer ma demande":
                 break
+        seen = [("communes" if s.startswith("communes-") else s) for s in seen]
+        seen = [s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1]]  # one stop per commune box
         expected = ["communes", "min_rooms", "max_rooms", "max_cost", "accept_qpv", "Enregistrer ma demande"]
         assert [s for s in seen if s in expected] == expected, seen
         # The focus ring is visible (not outline: none) on a focused control.
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline != "none"
+
+
+def test_a_refusal_is_confirmed_and_a_long_comment_is_counted_then_refused(visitor_factory, serve, tmp_path):
+    with serve(tmp_path) as base_url:
+        v = visitor_factory(base_url)
+        page = v.page
+        v.login("h1")
+        v.follow(page.get_by_role("link", name="Voir la proposition et y répondre"))
+        page.get_by_label("Je refuse cette proposition").check()
+        page.get_by_label("Motif du refus").select_option("other")
+        comment = page.get_by_label("Précisions")
+        comment.fill("x" * 1200)  # the browser does not cut it: the counter says it is too long
+
+        def counter() -> str:
+            return re.sub(r"[\u202f\xa0]", " ", page.locator("#comment-compteur").inner_text())
+
+        assert counter() == "Trop long de 200 caractères : 1 000 au plus."
+        v.follow(page.get_by_role("button", name="Envoyer ma réponse"))
+        assert "1 000 caractères au plus." in re.sub(
+            r"[\u202f\xa0]", " ", page.locator("#comment-erreur").inner_text()
+        )
+        comment = page.get_by_label("Précisions")
+        comment.fill("Trop loin de l'école.")
+        assert counter() == "21 caractères sur 1 000"
+        v.follow(page.get_by_role("button", name="Envoyer ma réponse"))
+        # Nothing is recorded before the confirmation step.
+        assert page.get_by_role("heading", name="Confirmer votre refus").is_visible()
+        v.screenshot("parcours-locataire-refus-a-confirmer")
+        v.follow(page.get_by_role("link", name="Revenir à la proposition sans répondre"))
+        assert page.get_by_role("heading", name="Votre réponse").is_visible()
+        assert v.console_errors == []
