@@ -78,7 +78,9 @@ class _Problems:
         self.messages: dict[str, list[str]] = {}
 
     def add(self, where: str, message: str) -> None:
-        self.messages.setdefault(where, []).append(message)
+        found = self.messages.setdefault(where, [])
+        if message not in found:  # two sections reading one file (households, requests) meet the same cell
+            found.append(message)
 
 
 # ---------------------------------------------------------------- cells
@@ -119,11 +121,10 @@ def _scalar(kind: str, raw: str) -> Any:
             return False
         raise _Bad(f"oui ou non attendu (oui/non, O/N, 1/0), reçu « {shown(raw)} »")
     if kind == "date":
-        if m := _FRENCH_DATE.fullmatch(raw):
-            raw = f"{m.group(3)}-{m.group(2)}-{m.group(1)}"
-        if _ISO_DATE.fullmatch(raw):
+        iso = f"{m.group(3)}-{m.group(2)}-{m.group(1)}" if (m := _FRENCH_DATE.fullmatch(raw)) else raw
+        if _ISO_DATE.fullmatch(iso):
             try:
-                return date.fromisoformat(raw).isoformat()
+                return date.fromisoformat(iso).isoformat()
             except ValueError:
                 pass
         raise _Bad(f"date attendue (AAAA-MM-JJ ou JJ/MM/AAAA), reçu « {shown(raw)} »")

@@ -124,9 +124,10 @@ def _read(text: str | bytes, name: str) -> Any:
 def parse_mapping(text: str | bytes, name: str = "correspondance.json") -> CsvMapping:
     """The mapping file ``name`` (JSON, or TOML when it ends in ``.toml``), or :class:`InvalidTerritory`.
 
-    >>> parse_mapping('{"dwellings": {"columns": {"rooms": "NBPIECE"}}}').sections["dwellings"].columns
-    {'rooms': 'NBPIECE'}
-    >>> parse_mapping('{"dwellings": {"columns": {"pieces": "NBPIECE"}}}').__class__
+    >>> columns = {"household": "NUM", "filed_on": "DEPOT", "max_cost": "LOYER_MAX"}
+    >>> parse_mapping(json.dumps({"requests": {"columns": columns}})).sections["requests"].columns["filed_on"]
+    'DEPOT'
+    >>> parse_mapping(json.dumps({"requests": {"columns": {**columns, "menage": "NUM"}}}))
     Traceback (most recent call last):
     exchange.errors.InvalidTerritory: 1 champ invalide
     """
