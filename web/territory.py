@@ -169,8 +169,10 @@ def import_csv_files() -> Any:
 @bp.get("/annee")
 @role_required("admin")
 def this_year() -> Any:
-    """The settings of the current year."""
-    return redirect(url_for("territory.year_settings", year=date.today().year))
+    """The settings of the year asked (``?annee=``), else of the current year."""
+    asked = request.args.get("annee", "").strip()
+    year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else date.today().year
+    return redirect(url_for("territory.year_settings", year=year))
 
 
 @bp.route("/annee/<int:year>", methods=["GET", "POST"])

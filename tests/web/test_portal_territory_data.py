@@ -114,7 +114,8 @@ def test_a_bad_mapping_or_no_csv_file_is_refused(client, db):
 
 def test_the_yearly_settings_form_stores_the_threshold_and_attributions(client, db):
     login(client, "admin")
-    assert client.get("/territoire/annee").headers["Location"].startswith("/territoire/annee/")
+    assert client.get("/territoire/annee").headers["Location"].startswith("/territoire/annee/20")
+    assert client.get("/territoire/annee?annee=2031").headers["Location"] == "/territoire/annee/2031"
     page = _text(client.get("/territoire/annee/2026"))
     assert "Réglages de l'année 2026" in page and "Attributions de l'année : ALPHA" in page
     fields = dict(re.findall(r'<label for="(attributions_\d)">Attributions de l\'année : (\w+)', page))
