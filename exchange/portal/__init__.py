@@ -79,6 +79,7 @@ from exchange.portal.tenant import (
     tenant_proposals,
 )
 from exchange.portal.territory import (
+    import_territory_csv,
     import_territory_document,
     list_runs,
     policy_bounds,
@@ -88,7 +89,9 @@ from exchange.portal.territory import (
     run_report,
     save_policy,
     save_run_choices,
+    save_year_settings,
     territory_overview,
+    territory_year,
 )
 from exchange.portal.views import (
     ChainStep,
@@ -153,6 +156,7 @@ __all__ = [
     "explain_criteria",
     "household_picture",
     "household_proposal",
+    "import_territory_csv",
     "import_territory_document",
     "lift_condition",
     "list_offers",
@@ -180,6 +184,7 @@ __all__ = [
     "save_policy",
     "save_run_choices",
     "save_request",
+    "save_year_settings",
     "session_minutes",
     "set_move_date",
     "staff_move",
@@ -194,6 +199,7 @@ __all__ = [
     "tenant_proposals",
     "territory_communes",
     "territory_overview",
+    "territory_year",
     "user_row",
     "why_lines",
     "load_wishes",
