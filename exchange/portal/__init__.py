@@ -108,6 +108,14 @@ from exchange.portal.views import (
     Wishes,
     card_of,
 )
+from exchange.portal.visits import (
+    TenantVisits,
+    VisitView,
+    answer_visit,
+    ask_visit,
+    report_visit,
+    tenant_visits,
+)
 
 __all__ = [
     "AwaitedAnswer",
@@ -197,4 +205,10 @@ __all__ = [
     "user_row",
     "why_lines",
     "load_wishes",
+    "TenantVisits",
+    "VisitView",
+    "answer_visit",
+    "ask_visit",
+    "report_visit",
+    "tenant_visits",
 ]

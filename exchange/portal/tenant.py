@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange import glossary, wording, workflow
+from exchange import glossary, visits, wording, workflow
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidInput, NotFound
@@ -39,6 +39,7 @@ from exchange.portal.views import (
     TrackerStep,
     Wishes,
 )
+from exchange.portal.visits import visits_step
 from exchange.schemas import load_or_raise
 from exchange.schemas.contracts import WishesSchema
 
@@ -266,6 +267,14 @@ def _tracker(proposal: Proposal, now: datetime, household_id: int) -> tuple[Trac
     return tuple(steps)
 
 
+def _with_visits(
+    session: Session, proposal: Proposal, steps: tuple[TrackerStep, ...]
+) -> tuple[TrackerStep, ...]:
+    """The tracker with its « Visites » step after the answers, when a visit was asked."""
+    step = visits_step(visits.visits_of_proposal(session, proposal.id), proposal)
+    return steps if step is None else (*steps[:2], step, *steps[2:])
+
+
 def tenant_proposal(
     session: Session, account: Any, proposal_id: int, *, now: datetime | None = None
 ) -> ProposalDetail:
@@ -313,7 +322,7 @@ def tenant_proposal(
             tuple(why_lines(mine.points_detail or {}, mine.criteria_before or [], mine.criteria_after or [])),
         ),
         steps=steps,
-        tracker=_tracker(proposal, at, account.household_id),
+        tracker=_with_visits(session, proposal, _tracker(proposal, at, account.household_id)),
         can_withdraw=proposal.live and mine.answer == "accepted",
     )
 
