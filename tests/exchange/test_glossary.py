@@ -10,8 +10,8 @@ import pytest
 from exchange import glossary
 from exchange.deadlines import CALENDARS
 from exchange.models.notification import MAIL_KINDS, MAIL_STATUSES
-from exchange.models.visit import VISIT_OUTCOMES, VISIT_STATUSES
 from exchange.models.review import REVIEW_OUTCOMES
+from exchange.models.visit import VISIT_OUTCOMES, VISIT_STATUSES
 from exchange.models.workflow import DECISION_KINDS, PROPOSAL_ORIGINS, PROPOSAL_STATUSES, REFUSAL_REASONS
 from matching.config import PolicyConfig
 from matching.diagnosis import MOTIVES, WISHES
