@@ -29,6 +29,7 @@ from exchange.portal.reading import (
     snapshot,
     territory_communes,
 )
+from exchange.portal.tracker import party_steps
 from exchange.portal.views import (
     ChainStep,
     MyMove,
@@ -324,6 +325,7 @@ def tenant_proposal(
         steps=steps,
         tracker=_with_visits(session, proposal, _tracker(proposal, at, account.household_id)),
         can_withdraw=proposal.live and mine.answer == "accepted",
+        parties=party_steps(session, proposal, today=at.date(), household_id=account.household_id),
     )
 
 
