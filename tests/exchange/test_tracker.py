@@ -45,8 +45,9 @@ def test_the_second_landlord_sees_the_first_landlords_decision_and_overdue_ones(
     portal.record_decision(session, alpha, move_h2.id, kind="attribution", reason="dossier complet")
     dossier = portal.move_dossier(session, beta, move_h1.id)
     lines = _lines(dossier.parties)
+    mine = f"ménage {move_h1.position + 1} (vers votre logement)"
     assert lines[:2] == [
-        f"Réponse : ménage {move_h1.position + 1} (vers votre logement) — a accepté le {_long(move_h1)} [done]",
+        f"Réponse : {mine} — a accepté le {_long(move_h1)} [done]",
         f"Réponse : ménage {move_h2.position + 1} — a accepté le {_long(move_h2)} [done]",
     ]
     decided = next(line for line in lines if "Alpha" in line)
