@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from exchange import attributions, glossary, records
+from exchange import attributions, glossary, records, wording
 from exchange import bilan_tables as tables_module
 from exchange.bilan_tables import MASKED, Table, cell, mask
 from exchange.stats import compute_stats
@@ -221,7 +221,7 @@ def _pdf(data: Mapping[str, Any], today: date) -> bytes:
     pdf.multi_cell(
         0,
         5,
-        f"Édité le {today.strftime('%d/%m/%Y')}. Agrégats seulement, sans donnée personnelle.",
+        f"Édité le {wording.long_date(today)}. Agrégats seulement, sans donnée personnelle.",
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from exchange import glossary
+from exchange import glossary, wording
 from exchange.notifications import LEGAL_KINDS, preferences_token
 
 _POLICY = email.policy.SMTP.clone(max_line_length=998)  # long link headers stay ASCII, unfolded
@@ -39,11 +39,11 @@ class Letter:
 
 
 def _date_fr(value: Any) -> str:
-    """« 15/01/2026 » from an ISO date (as stored in a row's context) or a date."""
+    """« jeudi 15 janvier 2026 » from an ISO date (as stored in a row's context) or a date."""
     if value is None:
         return "date à fixer"
     day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return f"{day:%d/%m/%Y}"
+    return wording.long_date(day)
 
 
 def _days_left(value: int) -> str:

@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,7 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
-from exchange import notifications, records, settings
+from exchange import notifications, records, settings, wording
 from exchange.chances import move_chances
 from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
@@ -67,10 +68,14 @@ __all__ = [
     "list_jobs",
     "list_runs",
     "live_refs",
+    "PreparedRun",
     "RunContext",
+    "prepare_run",
     "proposal_rows",
     "run_count",
     "run_territory",
+    "solve_prepared",
+    "store_run",
     "territory_caps",
 ]
 
@@ -351,7 +356,31 @@ def _store(
     notifications.proposals_stored(session, run.proposals, now=now)
 
 
-def run_territory(
+@dataclass(frozen=True, slots=True)
+class PreparedRun:
+    """A locked and loaded territory, ready to solve: its graph (``instance``) and ``params``.
+
+    Made by :func:`prepare_run` inside the run's transaction, which must stay open (it holds the
+    lock) until :func:`store_run` has written the run.
+    """
+
+    code: str
+    territory_id: int
+    day: date
+    started: datetime
+    stamped: bool  # ``started`` was given by the caller: the run's finish time is the same stamp
+    params: SolveParams
+    context: RunContext
+    skipped: int  # requests left out: their households are in a live proposal
+    timings: dict[str, float]
+
+    @property
+    def instance(self) -> Instance:
+        """The compatibility graph to solve (plain data: what a remote worker receives)."""
+        return self.context.instance
+
+
+def prepare_run(
     session: Session,
     code: str,
     *,
@@ -360,14 +389,10 @@ def run_territory(
     progress: Callable[[str], None] | None = None,
     now: datetime | None = None,
     expire: bool = True,
-) -> Run:
-    """Solve one territory's exchange and store the run with its proposals (live, waiting for answers).
+) -> PreparedRun:
+    """Lock the territory, record expired deadlines and conditions, load it and build its graph.
 
-    With ``expire``, silences past their deadline and suspensive conditions past their date are
-    recorded first (``exchange.workflow``). Households and destination dwellings still in a live
-    proposal are then left out. ``params`` defaults to the territory's caps (``max_cycle``,
-    ``max_chain``) from its policy configuration.
-    Raises :class:`NotFound` for an unknown territory and :class:`RunInProgress` when locked.
+    The first half of :func:`run_territory`, in the caller's transaction (see there).
     """
     clock = time.perf_counter
     started = now or datetime.now()
@@ -419,17 +444,47 @@ def run_territory(
     if params.objective == "expected":  # every candidate move's chance, from the refitted model
         pairs = [(m.household, m.dwelling) for m in instance.moves]
         instance = replace(instance, chances=move_chances(session, territory.id, plain, config, pairs))
-    t0 = clock()
-    solution = matching.solve(instance, params)
-    timings["solve_s"] = clock() - t0
+    context = RunContext(plain, instance, config)
+    return PreparedRun(code, territory.id, day, started, now is not None, params, context, skipped, timings)
+
+
+def solve_prepared(
+    instance: Instance, params: SolveParams, executor: Executor | None = None
+) -> tuple[Solution, float]:
+    """Solve a prepared run's graph (no database): the solution and the seconds it took.
+
+    With an ``executor``, the independent parts of the graph are its tasks (:func:`matching.solve`).
+    """
+    t0 = time.perf_counter()
+    solution = matching.solve(instance, params, executor=executor)
+    return solution, time.perf_counter() - t0
+
+
+def store_run(
+    session: Session,
+    prepared: PreparedRun,
+    solution: Solution,
+    *,
+    solve_s: float,
+    progress: Callable[[str], None] | None = None,
+) -> Run:
+    """Store the solved run with its proposals in the transaction that :func:`prepare_run` locked."""
+    clock = time.perf_counter
+    report = progress or (lambda stage: None)
+    timings = dict(prepared.timings, solve_s=solve_s)
     timings.update({f"solver_{k}": v for k, v in solution.timings.items()})
     report("solved")
     _checkpoint("solved")
 
     t0 = clock()
+    territory = session.get(Territory, prepared.territory_id)
+    if territory is None:  # the row is locked by this transaction: cannot vanish
+        raise NotFound(f"territoire inconnu : {prepared.code}")
+    params, ctx, started = prepared.params, prepared.context, prepared.started
+    instance = ctx.instance
     run = Run(
         territory_id=territory.id,
-        as_of=day,
+        as_of=prepared.day,
         started_at=started,
         finished_at=started,
         status=solution.status,
@@ -438,7 +493,7 @@ def run_territory(
         requests=len(instance.households),
         vacancies=len(instance.vacancies),
         arcs=len(instance.moves),
-        skipped_households=skipped,
+        skipped_households=prepared.skipped,
         proposal_count=len(solution.proposals),
         move_count=sum(len(p.moves) for p in solution.proposals),
         params={
@@ -455,17 +510,42 @@ def run_territory(
     chances = instance.chances
     if params.objective != "expected":  # the chosen moves' chances, shown to the staff and CALEOL
         chosen = [(m.household, m.dwelling) for p in solution.proposals for m in p.moves]
-        chances = move_chances(session, territory.id, plain, config, chosen)
-    _store(
-        session, territory, RunContext(plain, instance, config), solution, run, now=started, chances=chances
-    )
+        chances = move_chances(session, territory.id, ctx.plain, ctx.config, chosen)
+    _store(session, territory, ctx, solution, run, now=started, chances=chances)
     timings["store_s"] = clock() - t0
     run.timings = {k: round(v, 4) for k, v in timings.items()}
-    run.finished_at = started if now is not None else datetime.now()
+    run.finished_at = started if prepared.stamped else datetime.now()
     session.flush()
     report("stored")
     _checkpoint("stored")
     return run
+
+
+def run_territory(
+    session: Session,
+    code: str,
+    *,
+    as_of: date | None = None,
+    params: SolveParams | None = None,
+    progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+    expire: bool = True,
+) -> Run:
+    """Solve one territory's exchange and store the run with its proposals (live, waiting for answers).
+
+    With ``expire``, silences past their deadline and suspensive conditions past their date are
+    recorded first (``exchange.workflow``). Households and destination dwellings still in a live
+    proposal are then left out. ``params`` defaults to the territory's caps (``max_cycle``,
+    ``max_chain``) from its policy configuration. The steps are :func:`prepare_run`,
+    :func:`solve_prepared` and :func:`store_run`, as for a run of several territories
+    (:mod:`exchange.nightly`).
+    Raises :class:`NotFound` for an unknown territory and :class:`RunInProgress` when locked.
+    """
+    prepared = prepare_run(
+        session, code, as_of=as_of, params=params, progress=progress, now=now, expire=expire
+    )
+    solution, seconds = solve_prepared(prepared.instance, prepared.params)
+    return store_run(session, prepared, solution, solve_s=seconds, progress=progress)
 
 
 def territory_caps(session: Session, code: str) -> tuple[int, int]:
@@ -503,7 +583,7 @@ INTERNAL_REASON = (
 
 
 def _when(moment: datetime) -> str:
-    return f"{moment:%d/%m/%Y} à {moment.hour} h {moment.minute:02d}"
+    return wording.long_datetime(moment)
 
 
 class JobInProgress(ExchangeError):

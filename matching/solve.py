@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,17 +22,25 @@ from matching.cycles import (
     weak_components,
 )
 from matching.expected import chain_columns, weigh_cycles
-from matching.model import solve_component
+from matching.model import ComponentResult, solve_component
 from matching.program import ChainArc, Columns
 from matching.types import Instance, Move, Proposal, Solution, SolveParams
 
-__all__ = ["solve"]
+__all__ = ["BATCH_COLUMNS", "solve"]
+
+BATCH_COLUMNS = 2_000
+"""Columns (cycles and chain arcs) of one executor task at least: small parts travel together."""
 
 _ORDER = {"optimal": 0, "feasible": 1, "unknown": 2, "infeasible": 3}
 
 
 def solve(
-    instance: Instance, params: SolveParams | None = None, *, backend: str = "CBC", lp_backend: str = "GLOP"
+    instance: Instance,
+    params: SolveParams | None = None,
+    *,
+    backend: str = "CBC",
+    lp_backend: str = "GLOP",
+    executor: Executor | None = None,
 ) -> Solution:
     """Choose the cycles and chains of maximal total points (or expected points), with a proven bound.
 
@@ -39,7 +49,7 @@ def solve(
 
     Arcs that can lie neither on a cycle (both ends in one strongly connected component) nor on a
     chain (source within reach of a vacancy) are dropped; what is left splits into weakly connected
-    components, solved one by one in the time left.
+    components, solved one by one in the time left, or as tasks of ``executor``.
 
     Parameters
     ----------
@@ -49,6 +59,12 @@ def solve(
         Caps (``max_cycle``, ``max_chain``), time limit and seed.
     backend
         OR-Tools linear solver id used for each component.
+    lp_backend
+        OR-Tools LP solver id of each component's relaxation.
+    executor
+        When given, the components are its tasks, bundled into batches of about
+        :data:`BATCH_COLUMNS` columns, a larger component alone; each stops by the
+        wall-clock deadline (``time.time()``), so the executor may be another machine's.
 
     Returns
     -------
@@ -65,7 +81,7 @@ def solve(
     (12, 'optimal', ['chain'])
     """
     with _no_gc_pauses():
-        return _solve(instance, params or SolveParams(), backend, lp_backend)
+        return _solve(instance, params or SolveParams(), backend, lp_backend, executor)
 
 
 @contextlib.contextmanager
@@ -84,7 +100,9 @@ def _no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def _solve(instance: Instance, params: SolveParams, backend: str, lp_backend: str) -> Solution:
+def _solve(
+    instance: Instance, params: SolveParams, backend: str, lp_backend: str, executor: Executor | None
+) -> Solution:
     clock = time.perf_counter
     start = clock()
     graph = graph_of(instance)
@@ -129,16 +147,21 @@ def _solve(instance: Instance, params: SolveParams, backend: str, lp_backend: st
     status = "optimal"
     # Smallest parts first: a giant one takes the time they leave (taken first, it spent the whole
     # limit and the others ran past it: territory-20000 ended 2.4 s after its 240 s).
-    for part in sorted(columns, key=lambda c: c.n_cycles + len(c.source)):
-        left = max(0.05, deadline - clock())
-        result = solve_component(
-            part,
-            time_limit_s=left,
-            seed=params.seed,
-            workers=params.workers,
-            backend=backend,
-            lp_backend=lp_backend,
-        )
+    ordered = sorted(columns, key=lambda c: c.n_cycles + len(c.source))
+    options: dict[str, Any] = {
+        "seed": params.seed,
+        "workers": params.workers,
+        "backend": backend,
+        "lp_backend": lp_backend,
+    }
+    if executor is None:
+        solved = [
+            (part, solve_component(part, time_limit_s=max(0.05, deadline - clock()), **options))
+            for part in ordered
+        ]
+    else:
+        solved = _solve_on(executor, ordered, time.time() + params.time_limit_s - (clock() - start), options)
+    for part, result in solved:
         for key, value in (result.stats or {}).items():
             if key == "stage" or key == "rounds":
                 timings[key] = max(timings.get(key, 0.0), value)
@@ -158,6 +181,28 @@ def _solve(instance: Instance, params: SolveParams, backend: str, lp_backend: st
         status = "unknown"
     proposals.sort(key=lambda p: (p.kind, p.moves[0].household))
     return Solution(tuple(proposals), objective, max(bound, float(objective)), status, timings)  # type: ignore[arg-type]
+
+
+def _solve_on(
+    executor: Executor, parts: Sequence[Columns], until: float, options: dict[str, Any]
+) -> list[tuple[Columns, ComponentResult]]:
+    """Solve ``parts`` (smallest first) as tasks of ``executor``; results in the order of ``parts``."""
+    batches: list[list[Columns]] = [[]]
+    size = 0
+    for part in parts:
+        if size >= BATCH_COLUMNS:
+            batches.append([])
+            size = 0
+        batches[-1].append(part)
+        size += part.n_cycles + len(part.source)
+    futures = [executor.submit(_solve_batch, batch, until, options) for batch in batches if batch]
+    results = [result for future in futures for result in future.result()]
+    return list(zip(parts, results, strict=True))
+
+
+def _solve_batch(parts: Sequence[Columns], until: float, options: dict[str, Any]) -> list[ComponentResult]:
+    """One executor task: solve ``parts`` in order, each by the wall-clock time ``until``."""
+    return [solve_component(part, time_limit_s=max(0.05, until - time.time()), **options) for part in parts]
 
 
 def _expected_columns(

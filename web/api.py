@@ -483,27 +483,7 @@ def move(move_id: int) -> Any:
 def decision(move_id: int) -> Any:
     """Record the CALEOL decision: ``kind`` (R.441-3), ``reason``; ``rank`` for a ranked one,
     ``condition`` and ``condition_due`` for a conditional one."""
-    session = get_session()
-    try:
-        portal.move_dossier(session, g.account, move_id)
-    except NotFound:
-        abort(404)
-    data = _load(c.DecisionSchema())
-    try:
-        portal.record_decision(
-            session,
-            g.account,
-            move_id,
-            kind=data["kind"],
-            reason=data["reason"].strip(),
-            rank=data["rank"],
-            condition=(data["condition"] or "").strip() or None,
-            condition_due=data["condition_due"],
-        )
-    except ExchangeError as exc:
-        return _refused(session, exc)
-    session.commit()
-    return jsonify(to_json(portal.move_dossier(session, g.account, move_id)))
+    return _decide(move_id, c.DecisionSchema(), portal.record_decision)
 
 
 @bp.post("/moves/<int:move_id>/decision/correction")
@@ -516,18 +496,24 @@ def decision(move_id: int) -> Any:
 @api_role("staff")
 def correction(move_id: int) -> Any:
     """Replace the CALEOL decision on this move (same fields as a decision) and say why: ``correction``."""
+    return _decide(move_id, c.CorrectionSchema(), portal.correct_decision, "correction")
+
+
+def _decide(move_id: int, schema: Schema, service: Any, *extra: str) -> Any:
+    """A decision (or its correction) on a move into the staff's landlord's dwellings: the dossier."""
     session = get_session()
     try:
         portal.move_dossier(session, g.account, move_id)
     except NotFound:
         abort(404)
-    data = _load(c.CorrectionSchema())
+    data = _load(schema)
+    fields = {name: data[name].strip() for name in extra}
     try:
-        portal.correct_decision(
+        service(
             session,
             g.account,
             move_id,
-            correction=data["correction"].strip(),
+            **fields,
             kind=data["kind"],
             reason=data["reason"].strip(),
             rank=data["rank"],

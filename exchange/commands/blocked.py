@@ -8,7 +8,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange import glossary
+from exchange import glossary, wording
 from exchange.blocked import BlockedRequest
 from exchange.errors import ExchangeError, InvalidInput
 
@@ -19,8 +19,9 @@ def _diagnosis_lines(item: BlockedRequest) -> list[str]:
     """A blocked request in a few French lines (the command line and the minutes share them)."""
     d = item.diagnosis
     lines = [
-        f"{item.household} ({item.landlord}) — demande du {item.filed_on:%d/%m/%Y}, "
-        f"{item.waited_days} jours, {item.runs_without_proposal} appariement(s) sans proposition",
+        f"{item.household} ({item.landlord}) — demande du {wording.long_date(item.filed_on)}, "
+        f"{wording.count(item.waited_days, 'jour', 'jours')}, "
+        f"{wording.count(item.runs_without_proposal, 'appariement', 'appariements')} sans proposition",
         f"  motif : {glossary.BLOCKED_MOTIVES[d.motive]}",
         f"  logements qui conviennent : {d.fitting} ; demandeurs qui pourraient prendre le sien : {d.takers}"
         f" ; échanges et chaînes possibles : {d.structures}",
@@ -34,8 +35,9 @@ def _diagnosis_lines(item: BlockedRequest) -> list[str]:
         lines.append("  écartés : " + " ; ".join(f"{glossary.RULES[r]} ({n})" for r, n in d.ruled_out))
     for w in d.widenings:
         lines.append(
-            f"  en élargissant : {glossary.WISHES[w.wish]} → +{w.dwellings} logement(s), "
-            f"+{w.structures} échange(s) ou chaîne(s)"
+            f"  en élargissant : {glossary.WISHES[w.wish]} → "
+            f"+{wording.count(w.dwellings, 'logement', 'logements')}, "
+            f"+{wording.count(w.structures, 'échange ou chaîne', 'échanges ou chaînes')}"
         )
     return lines
 
@@ -73,7 +75,7 @@ def blocked(territory: str, landlord: str | None, as_of: datetime | None) -> Non
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"Demandes bloquées du territoire {territory} au {report.as_of:%d/%m/%Y} "
+        f"Demandes bloquées du territoire {territory} au {wording.long_date(report.as_of)} "
         f"(après {report.after_runs} appariements sans proposition ou {report.after_days} jours d'attente) :"
         f" {len(report.requests)}"
     )

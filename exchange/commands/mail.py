@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import click
 
-from exchange import glossary
+from exchange import glossary, wording
 from exchange.errors import ExchangeError
 
 __all__ = ["register"]
@@ -66,7 +66,8 @@ def notify_due(territory: str | None, when: datetime | None) -> None:
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"Au {today:%d/%m/%Y} : {counts.reminders} rappel(s) et {counts.digests} récapitulatif(s)"
+        f"Au {wording.long_date(today)} : {wording.count(counts.reminders, 'rappel', 'rappels')} et "
+        f"{wording.count(counts.digests, 'récapitulatif', 'récapitulatifs')}"
         " mis en file d'envoi."
     )
 
@@ -89,15 +90,16 @@ def mail_status(territory: str) -> None:
     for code, count in status.counts.items():
         click.echo(f"  {glossary.MAIL_STATUSES[code]} : {count}")
     if status.oldest_pending is not None:
-        click.echo(f"  plus ancien courriel en attente : {status.oldest_pending:%d/%m/%Y %H:%M}")
+        click.echo(f"  plus ancien courriel en attente : {wording.long_datetime(status.oldest_pending)}")
     if not status.failed:
         click.echo("Aucun échec définitif.")
         return
     click.echo(f"Échecs définitifs ({len(status.failed)}) :")
     for m in status.failed:
+        attempts = wording.count(m.attempts, "tentative", "tentatives")
         click.echo(
-            f"  n° {m.id} du {m.created_at:%d/%m/%Y %H:%M}, {glossary.MAIL_KINDS[m.kind]},"
-            f" à {m.recipient} (compte {m.login or 'supprimé'}), {m.attempts} tentative(s) : {m.last_error}"
+            f"  n° {m.id} du {wording.long_datetime(m.created_at)}, {glossary.MAIL_KINDS[m.kind]},"
+            f" à {m.recipient} (compte {m.login or 'supprimé'}), {attempts} : {m.last_error}"
         )
 
 

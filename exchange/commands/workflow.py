@@ -27,7 +27,9 @@ from matching.config import RANGES
 from matching.types import SolveParams
 
 if TYPE_CHECKING:
+    from exchange import nightly
     from exchange.models import UserAccount
+    from exchange.models.workflow import Run
 
 __all__ = ["register"]
 
@@ -80,7 +82,8 @@ def _now(value: datetime | None) -> datetime:
 
 
 @click.command("run")
-@click.argument("territory", metavar="TERRITOIRE")
+@click.argument("territories", metavar="TERRITOIRE…", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Tous les territoires de la base (calcul de nuit).")
 @click.option(
     "--as-of",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -104,27 +107,95 @@ def _now(value: datetime | None) -> datetime:
     type=click.FloatRange(min=0, min_open=True),
     default=600.0,
     show_default=True,
-    help="Temps maximal de résolution, en secondes.",
+    help="Temps maximal de résolution, en secondes (par territoire).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HÔTE:8786",
+    help="Ordonnanceur Dask d'une grappe existante (sinon EXCHANGE_DASK_SCHEDULER, sinon une grappe locale).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processus de la grappe locale (un par cœur par défaut) ; sans effet avec --scheduler.",
 )
 def run(
+    territories: tuple[str, ...],
+    every: bool,
+    as_of: datetime | None,
+    max_cycle: int | None,
+    max_chain: int | None,
+    time_limit: float,
+    scheduler: str | None,
+    workers: int | None,
+) -> None:
+    """Calcul nocturne : propose les échanges et chaînes optimaux d'un ou de plusieurs territoires.
+
+    Un seul territoire est calculé dans ce processus ; plusieurs (ou --all, ou --scheduler) sur une
+    grappe Dask, chaque territoire dans sa propre transaction.
+    """
+    import os
+
+    from exchange.cluster import SCHEDULER_ENV
+
+    if every and territories:
+        raise click.UsageError("donnez des territoires ou --all, pas les deux")
+    if not every and not territories:
+        raise click.UsageError("donnez au moins un territoire, ou --all")
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if len(territories) == 1 and scheduler is None:
+        _run_one(territories[0], as_of, max_cycle, max_chain, time_limit)
+    else:
+        _run_many(territories, as_of, max_cycle, max_chain, time_limit, scheduler, workers)
+
+
+def _params(
+    session: Session, territory: str, max_cycle: int | None, max_chain: int | None, time_limit: float
+) -> SolveParams:
+    """The run's parameters: the options given, the territory's caps otherwise."""
+    from exchange import runs
+
+    caps = runs.territory_caps(session, territory)
+    try:
+        return SolveParams(
+            max_cycle=caps[0] if max_cycle is None else max_cycle,
+            max_chain=caps[1] if max_chain is None else max_chain,
+            time_limit_s=time_limit,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _summary(code: str, row: nightly.StoredRun | Run) -> str:
+    """The one-line summary of a stored run."""
+    optimum = "optimum prouvé"
+    if row.status != "optimal":
+        gap = max(0.0, (row.bound - row.objective) / row.bound) if row.bound > 0 else 0.0
+        optimum = f"borne {row.bound:.0f}, écart {100 * gap:.2f} % ({row.status})".replace(".", ",")
+    return (
+        f"calcul n° {row.id} ({code}, {row.as_of.isoformat()}) : "
+        f"{wording.count(row.proposal_count, 'proposition', 'propositions')}, "
+        f"{wording.count(row.move_count, 'mouvement', 'mouvements')}, {row.objective} points, "
+        f"{optimum} ; "
+        f"{wording.count(row.requests, 'demande', 'demandes')}, "
+        f"{wording.count(row.vacancies, 'logement vacant', 'logements vacants')}, "
+        f"{wording.count(row.skipped_households, 'ménage', 'ménages')} déjà en proposition"
+    )
+
+
+def _run_one(
     territory: str, as_of: datetime | None, max_cycle: int | None, max_chain: int | None, time_limit: float
 ) -> None:
-    """Calcul nocturne : propose les échanges et chaînes optimaux d'un territoire."""
+    """One territory, solved in this process, in one transaction."""
     from exchange import runs
 
     console = Console(stderr=True)
     day, now = _day(as_of), _now(as_of)
     try:
         with _session() as session:  # read apart: the run's transaction starts with its lock
-            caps = runs.territory_caps(session, territory)
-        try:
-            params = SolveParams(
-                max_cycle=caps[0] if max_cycle is None else max_cycle,
-                max_chain=caps[1] if max_chain is None else max_chain,
-                time_limit_s=time_limit,
-            )
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from exc
+            params = _params(session, territory, max_cycle, max_chain, time_limit)
         with _session() as session, session.begin():
             with console.status("calcul en cours…", spinner="dots") as status:
 
@@ -136,23 +207,69 @@ def run(
                 row = runs.run_territory(
                     session, territory, as_of=day, params=params, progress=progress, now=now
                 )
-            optimum = "optimum prouvé"
-            if row.status != "optimal":
-                gap = max(0.0, (row.bound - row.objective) / row.bound) if row.bound > 0 else 0.0
-                optimum = f"borne {row.bound:.0f}, écart {100 * gap:.2f} % ({row.status})".replace(".", ",")
-            summary = (
-                f"calcul n° {row.id} ({territory}, {day.isoformat()}) : "
-                f"{wording.count(row.proposal_count, 'proposition', 'propositions')}, "
-                f"{wording.count(row.move_count, 'mouvement', 'mouvements')}, {row.objective} points, "
-                f"{optimum} ; "
-                f"{wording.count(row.requests, 'demande', 'demandes')}, "
-                f"{wording.count(row.vacancies, 'logement vacant', 'logements vacants')}, "
-                f"{wording.count(row.skipped_households, 'ménage', 'ménages')} déjà en proposition"
-            )
+            summary = _summary(territory, row)
         territory_cache.invalidate(territory)  # committed: the run's proposals and exclusions show
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
+
+
+def _run_many(
+    territories: tuple[str, ...],
+    as_of: datetime | None,
+    max_cycle: int | None,
+    max_chain: int | None,
+    time_limit: float,
+    scheduler: str | None,
+    workers: int | None,
+) -> None:
+    """Several territories (or all) on a Dask cluster; exit status 1 when one of them failed."""
+    from exchange import cluster, nightly
+    from exchange.db import database_url, make_engine
+
+    console = Console(stderr=True)
+    day, now = _day(as_of), _now(as_of)
+    with _session() as session:
+        codes = list(territories) or nightly.all_codes(session)
+        plans: list[tuple[str, SolveParams | None]] = []
+        for code in codes:
+            try:
+                plans.append((code, _params(session, code, max_cycle, max_chain, time_limit)))
+            except ExchangeError:  # unknown: the coordinator reports it with the others
+                plans.append((code, None))
+
+    def progress(code: str, stage: str) -> None:
+        label = "échec" if stage == "failed" else glossary.RUN_STAGES.get(stage, stage)
+        console.log(f"{code} : {label}")
+
+    with cluster.connect(scheduler, workers=workers) as client:
+        window = cluster.total_threads(client) + 1  # one more loaded, ready when a worker frees up
+        engine = make_engine(database_url(), pool_size=window, max_overflow=0)
+        try:
+            outcomes = nightly.run_territories(
+                engine,
+                plans,
+                cluster.submitter(client),
+                as_of=day,
+                now=now,
+                window=window,
+                progress=progress,
+            )
+        finally:
+            engine.dispose()
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in outcomes:
+        if outcome.run is not None:
+            territory_cache.invalidate(outcome.code)
+            click.echo(_summary(outcome.code, outcome.run))
+        else:
+            click.echo(f"échec du calcul du territoire {outcome.code} : {outcome.error}", err=True)
+    click.echo(
+        f"{wording.count(len(outcomes) - len(failed), 'territoire calculé', 'territoires calculés')} "
+        f"sur {len(outcomes)}" + (f" ; en échec : {', '.join(o.code for o in failed)}" if failed else "")
+    )
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 @click.command("stats")
@@ -616,7 +733,9 @@ def reminders(territory: str, within: int | None, when: datetime | None) -> None
     if not awaited:
         click.echo(f"Aucune réponse attendue dans le territoire {territory}.")
         return
-    click.echo(f"Réponses attendues dans le territoire {territory} au {day:%d/%m/%Y} : {len(awaited)}")
+    click.echo(
+        f"Réponses attendues dans le territoire {territory} au {wording.long_date(day)} : {len(awaited)}"
+    )
     for landlord in sorted({a.landlord for a in awaited}):
         click.echo(f"  {landlord} :")
         for a in (a for a in awaited if a.landlord == landlord):
@@ -624,5 +743,5 @@ def reminders(territory: str, within: int | None, when: datetime | None) -> None
             record = f" ; {a.reply_label}" if a.reply_label else " ; première proposition"
             click.echo(
                 f"    ménage {a.household_ref}, proposition {a.proposal_id} : "
-                f"avant le {a.deadline:%d/%m/%Y} à minuit ({left}){record}"
+                f"avant le {wording.long_date(a.deadline)} à minuit ({left}){record}"
             )

@@ -399,7 +399,7 @@ def cross_reference_errors(doc: Mapping[str, Any]) -> dict[str, list[str]]:
             requested.setdefault(value, i)
         low, high = item.get("min_rooms"), item.get("max_rooms")
         if isinstance(low, int) and isinstance(high, int) and low > high:
-            problems.add(f"requests[{i}].max_rooms", f"doit être >= min_rooms ({low})")
+            problems.add(f"requests[{i}].max_rooms", f"doit être >= min_rooms ({shown(low)})")
 
     offered: dict[str, int] = {}
     for i, item in _items(doc, "offers"):

@@ -31,7 +31,7 @@ def test_calendar_blocked_list_and_a_refused_commission_proposal(fresh_db_url: s
     assert _run("delays", CODE, "--calendar", "999", code=2).exit_code == 2
     _run("run", CODE, "--as-of", "2026-01-05")
     listed = _run("blocked", CODE, "--as-of", "2026-01-05").output
-    assert "Demandes bloquées du territoire TBL au 05/01/2026" in listed and ": 1\n" in listed
+    assert "Demandes bloquées du territoire TBL au lundi 5 janvier 2026" in listed and ": 1\n" in listed
     assert "H6 (BETA)" in listed and "motif :" in listed
     assert "H6" not in _run("blocked", CODE, "--landlord", "ALPHA", "--as-of", "2026-01-05").output
     assert "bailleur inconnu" in _run("blocked", CODE, "--landlord", "GAMMA", code=2).output

@@ -25,7 +25,7 @@ from smtp_support import Recorder, free_port, smtp_server
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from exchange import mailer, outbox
+from exchange import mailer, outbox, wording
 from exchange.cli import cli
 from exchange.db import make_engine, upgrade_to_head
 from exchange.models import Household, Territory, UserAccount
@@ -146,7 +146,7 @@ def test_run_then_send_mail_delivers_one_french_message_per_household(engine, te
         text = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()
         assert text.startswith("Bonjour,")
-        assert f"jusqu'au {deadline:%d/%m/%Y} à minuit" in text
+        assert f"jusqu'au {wording.long_date(deadline)} à minuit" in text
         assert f"https://bourse.test/locataire/propositions/{proposal_of[ref]}" in text
         assert "https://bourse.test/courriels/" in text and "ne peut pas être désactivé" in text
         assert '<html lang="fr">' in html and f"propositions/{proposal_of[ref]}" in html

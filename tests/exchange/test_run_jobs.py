@@ -33,7 +33,7 @@ def test_one_running_job_per_territory_until_it_turns_stale(session, territory):
     with pytest.raises(runs.JobInProgress) as refused:
         runs.claim_job(session, territory, as_of=AS_OF, now=NOW + timedelta(minutes=24))
     assert str(refused.value) == (
-        "un appariement est déjà en cours pour ce territoire (lancé le 05/01/2026 à 14 h 05) : "
+        "un appariement est déjà en cours pour ce territoire (lancé le lundi 5 janvier 2026 à 14 h 05) : "
         "attendez qu'il se termine avant d'en lancer un autre"
     )
     tid = _tid(session, territory)

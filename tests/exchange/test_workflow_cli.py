@@ -238,8 +238,11 @@ def test_delays_command(fresh_db_url: str, tmp_path: Path) -> None:
     with Session(get_engine(fresh_db_url)) as session:
         moves = len(session.scalars(select(ProposalMove.id)).all())
     reminded = _ok("reminders", CODE, "--as-of", "2026-01-17").output
-    assert f"Réponses attendues dans le territoire {CODE} au 17/01/2026 : {moves}" in reminded
-    assert reminded.count("avant le 19/01/2026 à minuit (encore 2 jours) ; première proposition") == moves
+    assert f"Réponses attendues dans le territoire {CODE} au samedi 17 janvier 2026 : {moves}" in reminded
+    assert (
+        reminded.count("avant le lundi 19 janvier 2026 à minuit (encore 2 jours) ; première proposition")
+        == moves
+    )
     assert "  ALPHA :" in reminded and "  BETA :" in reminded
     soon = _ok("reminders", CODE, "--as-of", "2026-01-17", "--within", "1").output
     assert "Aucune réponse attendue" in soon

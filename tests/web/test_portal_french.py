@@ -82,6 +82,9 @@ def _walk(client: Any, start: str, *extra: str) -> dict[str, list[str]]:
             continue
         response = client.get(path, follow_redirects=True)  # « / » leads to the role's home
         assert response.status_code == 200, (path, response.status_code)
+        if response.mimetype != "text/html":  # a download (bilan PDF, xlsx, CSV, chart): not a page
+            seen[path] = []
+            continue
         page = response.get_data(as_text=True)
         seen[path] = problems_of(page)
         todo.extend(link for link in _links(page) if link not in seen)

@@ -35,7 +35,8 @@ def _h4_refuses(client: Any) -> None:
         db.commit()
     login(client, "h4")
     refused = client.post(
-        f"/locataire/propositions/{proposal}", data={"answer": "refuse", "reason": "location"}
+        f"/locataire/propositions/{proposal}",
+        data={"answer": "refuse", "reason": "location", "confirmed": "1"},
     )
     assert refused.status_code == 302
     client.post("/deconnexion")
