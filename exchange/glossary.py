@@ -45,6 +45,7 @@ __all__ = [
     "PROPOSAL_STATUSES",
     "QPV_MOVES",
     "REFUSAL_REASONS",
+    "REQUEST_STATUSES",
     "REVIEW_OUTCOMES",
     "RULES",
     "RUN_STAGES",
@@ -341,6 +342,9 @@ MAIL_STATUSES = _frozen(
     }
 )
 """Where a message of the outbox stands."""
+
+REQUEST_STATUSES = _frozen({"open": "en cours", "paused": "en pause", "closed": "close"})
+"""Where a mutation request stands."""
 
 VISIT_STATUSES = _frozen(
     {

@@ -575,6 +575,48 @@ def move_move_date(move_id: int) -> Any:
     return jsonify(to_json(portal.move_followup(get_session(), g.account, move_id)))
 
 
+@bp.get("/tenants")
+@operation("Locataires du bailleur et leur demande", "CALEOL", answer=obj(tenants=list[portal.TenantRow]))
+@api_role("staff")
+def tenants() -> Any:
+    """The landlord's tenants, each with where its request stands."""
+    return jsonify(tenants=to_json(portal.landlord_tenants(get_session(), g.account)))
+
+
+@bp.put("/tenants/<int:household_id>/request")
+@operation(
+    "Déposer ou modifier la demande d'un locataire du bailleur, avec son accord",
+    "CALEOL",
+    answer=obj(request=portal.RequestView),
+    body=c.StaffRequestSchema,
+    responses={"201": "Demande déposée"},
+)
+@api_role("staff")
+def put_tenant_request(household_id: int) -> Any:
+    """File or edit a tenant's request for it (``consent`` must be true)."""
+    session = get_session()
+    try:
+        portal.tenant_request(session, g.account, household_id)
+    except NotFound:
+        abort(404)
+    known = tuple(portal.territory_communes(session, g.account.territory_id))
+    data = load_or_raise(c.StaffRequestSchema(communes=known), _json(), root=BODY)
+    wishes = portal.Wishes(
+        tuple(data["communes"]),
+        data["min_rooms"],
+        data["max_rooms"],
+        float(data["max_cost"]),
+        data["accept_qpv"],
+    )
+    try:
+        created = portal.file_for_tenant(session, g.account, household_id, wishes, consent=data["consent"])
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    _ref, req = portal.tenant_request(session, g.account, household_id)
+    return jsonify(request=to_json(req)), 201 if created else 200
+
+
 @bp.get("/planned-moves")
 @operation(
     "Déménagements programmés (propositions confirmées)",

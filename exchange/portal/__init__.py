@@ -23,6 +23,7 @@ from exchange.portal.committee import (
     session_minutes,
 )
 from exchange.portal.figures import stats_chart, stats_data, stats_view
+from exchange.portal.filing import TenantRow, file_for_tenant, landlord_tenants, tenant_request
 from exchange.portal.followup import (
     awaited_answers,
     days_left_label,
@@ -205,7 +206,11 @@ __all__ = [
     "user_row",
     "why_lines",
     "load_wishes",
+    "TenantRow",
     "TenantVisits",
+    "file_for_tenant",
+    "landlord_tenants",
+    "tenant_request",
     "VisitView",
     "answer_visit",
     "ask_visit",

@@ -49,6 +49,7 @@ __all__ = [
     "record_answer",
     "record_withdrawal",
     "refusal_reasons",
+    "request_view",
     "save_request",
     "tenant_overview",
     "tenant_proposal",
@@ -57,7 +58,8 @@ __all__ = [
 ]
 
 
-def _request_view(session: Session, household_id: int) -> RequestView | None:
+def request_view(session: Session, household_id: int) -> RequestView | None:
+    """The household's request (the open one first, else its latest), or None."""
     row = session.scalars(
         select(m.Request)
         .where(m.Request.household_id == household_id)
@@ -88,7 +90,7 @@ def tenant_overview(session: Session, account: Any) -> TenantOverview:
     live = next((p for p in summaries if p.status in ("proposed", "deciding", "confirmed")), None)
     return TenantOverview(
         picture,
-        _request_view(session, account.household_id),
+        request_view(session, account.household_id),
         live,
         reply_record(session, account.household_id),
     )

@@ -30,6 +30,7 @@ __all__ = [
     "MoveDateSchema",
     "OffersQuery",
     "RunRequestSchema",
+    "StaffRequestSchema",
     "StatsQuery",
     "TokenRequestSchema",
     "TokenSchema",
@@ -172,6 +173,12 @@ class WithdrawSchema(_RefusalSchema):
     """A household withdraws from a proposal it accepted (désistement), with a reason."""
 
     missing_reason = "Indiquez le motif du désistement."
+
+
+class StaffRequestSchema(WishesSchema):
+    """A request a landlord's staff files for one of its tenants: the wishes and the household's consent."""
+
+    consent = f.Boolean(required=True)
 
 
 # Visits -------------------------------------------------------------------------------------------

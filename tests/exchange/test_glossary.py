@@ -9,6 +9,7 @@ import pytest
 
 from exchange import glossary
 from exchange.deadlines import CALENDARS
+from exchange.models import REQUEST_STATUSES
 from exchange.models.notification import MAIL_KINDS, MAIL_STATUSES
 from exchange.models.review import REVIEW_OUTCOMES
 from exchange.models.visit import VISIT_OUTCOMES, VISIT_STATUSES
@@ -40,6 +41,7 @@ from matching.territory import Accessibility, Criterion, Mobility, Priority, Rol
         (glossary.MAIL_SUBJECTS, MAIL_KINDS),
         (glossary.MAIL_STATUSES, MAIL_STATUSES),
         (glossary.VISIT_STATUSES, VISIT_STATUSES),
+        (glossary.REQUEST_STATUSES, REQUEST_STATUSES),
         (glossary.VISIT_OUTCOMES, VISIT_OUTCOMES),
         (glossary.POLICY_SETTINGS, tuple(f.name for f in dataclasses.fields(PolicyConfig))),
     ],
