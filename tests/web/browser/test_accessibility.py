@@ -42,6 +42,8 @@ PAGES = [
     ("caleol-demenagements", "beta", "/caleol/demenagements"),
     ("caleol-demandes-en-pause", "beta", "/caleol/demandes-en-pause"),
     ("caleol-bilan", "alpha", "/caleol/bilan"),
+    ("caleol-locataires", "beta", "/caleol/locataires"),
+    ("caleol-locataire-demande", "beta", "/caleol/locataires/{household_h6}/demande"),
     ("territoire-accueil", "admin", "/territoire/"),
     ("territoire-import", "admin", "/territoire/import"),
     ("territoire-politique", "admin", "/territoire/politique"),
@@ -84,6 +86,7 @@ def _prepare(ids: dict[str, int]) -> Any:
                 move_h4=moves["H4"].id,
                 move_h5=moves["H5"].id,
                 run=db.scalar(select(Run.id)),
+                household_h6=hid["H6"],
             )
         for name, proposal in (("h4", "proposal_h4"), ("h5", "proposal_h4"), ("h3", "proposal_h3")):
             login(client, name)
