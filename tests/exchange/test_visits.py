@@ -116,3 +116,19 @@ def test_the_phone_is_checked_and_the_outcome_waits_for_the_date(session, world)
     assert (seen.visit_on, seen.outcome_label) == (date.today(), "visite effectuée")
     tracker = portal.tenant_proposal(session, h2, proposal_id).tracker
     assert tracker[2].note == "1 visite demandée ; 1 acceptée ; 1 effectuée"
+
+
+@pytest.mark.parametrize("event", ["asked", "accepted", "declined"])
+def test_the_visit_mail_is_french_and_names_nobody(event):
+    from datetime import datetime
+
+    from exchange.mail_compose import Letter, render
+
+    letter = Letter(
+        1, 7, "visit", "h2@exemple.fr", {"proposal_id": 4, "event": event, "visit_on": None}, datetime.now()
+    )
+    subject, text, html = render(letter, portal_url="https://bourse.example.org", secret="s")
+    assert subject == "Visite de logement : proposition n° 4"
+    assert "https://bourse.example.org/locataire/propositions/4" in text and "propositions/4" in html
+    assert ("demande à visiter" if event == "asked" else "habite le logement") in text
+    assert "h1@" not in text and "H1" not in text
