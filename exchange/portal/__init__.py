@@ -23,6 +23,7 @@ from exchange.portal.committee import (
     session_minutes,
 )
 from exchange.portal.figures import stats_chart, stats_data, stats_view
+from exchange.portal.filing import TenantRow, file_for_tenant, landlord_tenants, tenant_request
 from exchange.portal.followup import (
     awaited_answers,
     days_left_label,
@@ -110,6 +111,14 @@ from exchange.portal.views import (
     TrackerStep,
     Wishes,
     card_of,
+)
+from exchange.portal.visits import (
+    TenantVisits,
+    VisitView,
+    answer_visit,
+    ask_visit,
+    report_visit,
+    tenant_visits,
 )
 
 __all__ = [
@@ -203,4 +212,14 @@ __all__ = [
     "user_row",
     "why_lines",
     "load_wishes",
+    "TenantRow",
+    "TenantVisits",
+    "file_for_tenant",
+    "landlord_tenants",
+    "tenant_request",
+    "VisitView",
+    "answer_visit",
+    "ask_visit",
+    "report_visit",
+    "tenant_visits",
 ]
