@@ -12,7 +12,7 @@ from flask_login import current_user
 from exchange import portal
 from exchange.bilan_tables import Table, cell
 from exchange.errors import ExchangeError, InvalidInput, NotFound
-from web.db import get_session, write_and_flash
+from web.db import get_session, write_and_flash, write_form
 from web.filing_forms import StaffRequestForm
 from web.forms import (
     ConfirmForm,
@@ -335,19 +335,11 @@ def tenant_request(household_id: int) -> Any:
             max_cost=float(form.max_cost.data or 0),
             accept_qpv=bool(form.accept_qpv.data),
         )
-        try:
-            created = portal.file_for_tenant(
-                session, account, household_id, wishes, consent=bool(form.consent.data)
-            )
-        except InvalidInput as exc:
-            session.rollback()
-            for message in attach_errors(form, exc.messages):
-                flash(message, "error")
-        except ExchangeError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-        else:
-            session.commit()
+        consent = bool(form.consent.data)
+        saved, created = write_form(
+            form, lambda s: portal.file_for_tenant(s, account, household_id, wishes, consent=consent)
+        )
+        if saved:
             flash(
                 f"La demande du ménage {ref} a été " + ("déposée." if created else "mise à jour."), "success"
             )

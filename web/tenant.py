@@ -9,9 +9,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from exchange import portal, wording
-from exchange.errors import ExchangeError, InvalidInput, NotFound
-from web.db import get_session, write_and_flash
-from web.forms import AnswerForm, ConfirmForm, RequestForm, WithdrawForm, attach_errors, choices
+from exchange.errors import ExchangeError, NotFound
+from web.db import get_session, write_and_flash, write_form
+from web.forms import AnswerForm, ConfirmForm, RequestForm, WithdrawForm, choices
 from web.security import role_required
 from web.visit_forms import PHONE_HINT, VisitAnswerForm, VisitAskForm, VisitReportForm
 
@@ -77,17 +77,8 @@ def request_form() -> Any:
             max_cost=float(form.max_cost.data or Decimal(0)),
             accept_qpv=bool(form.accept_qpv.data),
         )
-        try:
-            created = portal.save_request(session, _account(), wishes)
-        except InvalidInput as exc:
-            session.rollback()
-            for message in attach_errors(form, exc.messages):
-                flash(message, "error")
-        except ExchangeError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-        else:
-            session.commit()
+        saved, created = write_form(form, lambda s: portal.save_request(s, _account(), wishes))
+        if saved:
             flash(
                 "Votre demande a été déposée." if created else "Votre demande a été mise à jour.", "success"
             )
