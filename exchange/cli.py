@@ -49,6 +49,9 @@ def _register() -> None:
     from exchange.commands import bilan as bilan_commands  # bilan, yearly
 
     bilan_commands.register(cli)
+    from exchange.commands import csv_import as csv_import_commands  # import-csv
+
+    csv_import_commands.register(cli)
     pass
 
 

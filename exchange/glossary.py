@@ -45,11 +45,14 @@ __all__ = [
     "PROPOSAL_STATUSES",
     "QPV_MOVES",
     "REFUSAL_REASONS",
+    "REQUEST_STATUSES",
     "REVIEW_OUTCOMES",
     "RULES",
     "RUN_STAGES",
     "RUN_STATUSES",
     "STATISTICS",
+    "VISIT_OUTCOMES",
+    "VISIT_STATUSES",
     "WISHES",
     "heading",
     "setting_label",
@@ -309,6 +312,7 @@ MAIL_KINDS = _frozen(
         "repaired": "proposition réparée après le départ d'un ménage",
         "paused": "demande mise en pause",
         "digest": "récapitulatif quotidien des mouvements à décider et en retard",
+        "visit": "demande de visite d'un autre ménage, ou sa réponse à la vôtre",
     }
 )
 """What each kind of notification by e-mail says (the preferences page lists them)."""
@@ -323,6 +327,7 @@ MAIL_SUBJECTS = _frozen(
         "repaired": "Une nouvelle proposition remplace la proposition n° {repairs}",
         "paused": "Votre demande d'échange est en pause",
         "digest": "Mouvements à décider par votre commission d'attribution",
+        "visit": "Visite de logement : proposition n° {proposal_id}",
     }
 )
 """The subject line of each kind of notification (``{proposal_id}`` filled in)."""
@@ -337,6 +342,27 @@ MAIL_STATUSES = _frozen(
     }
 )
 """Where a message of the outbox stands."""
+
+REQUEST_STATUSES = _frozen({"open": "en cours", "paused": "en pause", "closed": "close"})
+"""Where a mutation request stands."""
+
+VISIT_STATUSES = _frozen(
+    {
+        "asked": "demandée, en attente de la réponse du ménage qui habite le logement",
+        "accepted": "acceptée par les deux ménages",
+        "declined": "refusée par le ménage qui habite le logement",
+    }
+)
+"""Where a visit stands (DOMAIN.md §4–5)."""
+
+VISIT_OUTCOMES = _frozen(
+    {
+        "done": "visite effectuée",
+        "missed": "visite manquée",
+        "cancelled": "visite annulée",
+    }
+)
+"""The outcome of an accepted visit, noted by either household."""
 
 # Policy settings (matching.config.PolicyConfig) ---------------------------------------------------
 

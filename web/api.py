@@ -370,6 +370,85 @@ def withdraw(proposal_id: int) -> Any:
     return jsonify(to_json(portal.tenant_proposal(session, g.account, proposal_id)))
 
 
+@bp.get("/proposals/<int:proposal_id>/visits")
+@operation("Les visites d'une proposition qui concernent le ménage", "locataire", answer=portal.TenantVisits)
+@api_role("tenant")
+def visits(proposal_id: int) -> Any:
+    """The household's visits in a proposal; the other's contacts only once both households accepted."""
+    try:
+        return jsonify(to_json(portal.tenant_visits(get_session(), g.account, proposal_id)))
+    except NotFound:
+        abort(404)
+
+
+def _visit_write(proposal_id: int, action: Any) -> Any:
+    """One visit write of the tenant: the visits afterwards; 409 for a refused step, 404 for another's."""
+    session = get_session()
+    try:
+        action(session)
+    except NotFound:
+        session.rollback()
+        abort(404)
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    return jsonify(to_json(portal.tenant_visits(session, g.account, proposal_id)))
+
+
+@bp.post("/proposals/<int:proposal_id>/visits")
+@operation(
+    "Demander à visiter le logement proposé (le ménage qui l'habite est prévenu)",
+    "locataire",
+    answer=portal.TenantVisits,
+    body=c.VisitAskSchema,
+)
+@api_role("tenant")
+def ask_visit(proposal_id: int) -> Any:
+    """Ask to visit the dwelling offered (``{"phone": "06 12 34 56 78"}``, the phone optional)."""
+    data = _load(c.VisitAskSchema(), optional=True)
+    return _visit_write(
+        proposal_id, lambda s: portal.ask_visit(s, g.account, proposal_id, phone=data["phone"])
+    )
+
+
+@bp.post("/proposals/<int:proposal_id>/visits/<int:visit_id>/answer")
+@operation(
+    "Accepter ou refuser la visite de son logement (les coordonnées sont alors échangées)",
+    "locataire",
+    answer=portal.TenantVisits,
+    body=c.VisitAnswerSchema,
+)
+@api_role("tenant")
+def answer_visit(proposal_id: int, visit_id: int) -> Any:
+    """Accept (``{"accept": true, "phone": ...}``) or decline a visit of the household's dwelling."""
+    data = _load(c.VisitAnswerSchema())
+    return _visit_write(
+        proposal_id,
+        lambda s: portal.answer_visit(
+            s, g.account, proposal_id, visit_id, accept=data["accept"], phone=data["phone"]
+        ),
+    )
+
+
+@bp.put("/proposals/<int:proposal_id>/visits/<int:visit_id>/report")
+@operation(
+    "Noter la date d'une visite acceptée et son résultat",
+    "locataire",
+    answer=portal.TenantVisits,
+    body=c.VisitReportSchema,
+)
+@api_role("tenant")
+def report_visit(proposal_id: int, visit_id: int) -> Any:
+    """The agreed date (``visit_on``) and, once past, the outcome (done, missed, cancelled)."""
+    data = _load(c.VisitReportSchema())
+    return _visit_write(
+        proposal_id,
+        lambda s: portal.report_visit(
+            s, g.account, proposal_id, visit_id, visit_on=data["visit_on"], outcome=data["outcome"]
+        ),
+    )
+
+
 # CALEOL -------------------------------------------------------------------------------------------
 
 
@@ -494,6 +573,48 @@ def move_move_date(move_id: int) -> Any:
     if refused is not None:
         return refused
     return jsonify(to_json(portal.move_followup(get_session(), g.account, move_id)))
+
+
+@bp.get("/tenants")
+@operation("Locataires du bailleur et leur demande", "CALEOL", answer=obj(tenants=list[portal.TenantRow]))
+@api_role("staff")
+def tenants() -> Any:
+    """The landlord's tenants, each with where its request stands."""
+    return jsonify(tenants=to_json(portal.landlord_tenants(get_session(), g.account)))
+
+
+@bp.put("/tenants/<int:household_id>/request")
+@operation(
+    "Déposer ou modifier la demande d'un locataire du bailleur, avec son accord",
+    "CALEOL",
+    answer=obj(request=portal.RequestView),
+    body=c.StaffRequestSchema,
+    responses={"201": "Demande déposée"},
+)
+@api_role("staff")
+def put_tenant_request(household_id: int) -> Any:
+    """File or edit a tenant's request for it (``consent`` must be true)."""
+    session = get_session()
+    try:
+        portal.tenant_request(session, g.account, household_id)
+    except NotFound:
+        abort(404)
+    known = tuple(portal.territory_communes(session, g.account.territory_id))
+    data = load_or_raise(c.StaffRequestSchema(communes=known), _json(), root=BODY)
+    wishes = portal.Wishes(
+        tuple(data["communes"]),
+        data["min_rooms"],
+        data["max_rooms"],
+        float(data["max_cost"]),
+        data["accept_qpv"],
+    )
+    try:
+        created = portal.file_for_tenant(session, g.account, household_id, wishes, consent=data["consent"])
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    _ref, req = portal.tenant_request(session, g.account, household_id)
+    return jsonify(request=to_json(req)), 201 if created else 200
 
 
 @bp.get("/planned-moves")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -11,7 +12,8 @@ from flask_login import current_user
 from exchange import portal
 from exchange.bilan_tables import Table, cell
 from exchange.errors import ExchangeError, InvalidInput, NotFound
-from web.db import get_session, write_and_flash
+from web.db import get_session, write_and_flash, write_form
+from web.filing_forms import StaffRequestForm
 from web.forms import (
     ConfirmForm,
     CorrectionForm,
@@ -304,3 +306,56 @@ def reopen_request(request_id: int) -> Any:
         "La demande est rouverte : elle participera au prochain appariement.",
     )
     return redirect(url_for("committee.paused_requests"))
+
+
+@bp.get("/locataires")
+@role_required("staff")
+def tenants() -> Any:
+    """This landlord's tenants and their requests: staff may file or edit one for a household."""
+    items = portal.landlord_tenants(get_session(), current_user.account)
+    return render_template("committee/tenants.html", title="Mes locataires", items=items)
+
+
+@bp.route("/locataires/<int:household_id>/demande", methods=["GET", "POST"])
+@role_required("staff")
+def tenant_request(household_id: int) -> Any:
+    """File or edit the request of one of this landlord's tenants, with the household's consent."""
+    session, account = get_session(), current_user.account
+    try:
+        ref, req = portal.tenant_request(session, account, household_id)
+    except NotFound:
+        abort(404)
+    form = StaffRequestForm(data=_wishes_data(req) if request.method == "GET" else None)
+    form.communes.choices = choices((c, c) for c in portal.territory_communes(session, account.territory_id))
+    if form.validate_on_submit():
+        wishes = portal.Wishes(
+            communes=tuple(form.communes.data or ()),
+            min_rooms=form.min_rooms.data,
+            max_rooms=form.max_rooms.data,
+            max_cost=float(form.max_cost.data or 0),
+            accept_qpv=bool(form.accept_qpv.data),
+        )
+        consent = bool(form.consent.data)
+        saved, created = write_form(
+            form, lambda s: portal.file_for_tenant(s, account, household_id, wishes, consent=consent)
+        )
+        if saved:
+            flash(
+                f"La demande du ménage {ref} a été " + ("déposée." if created else "mise à jour."), "success"
+            )
+            return redirect(url_for("committee.tenants"))
+    return render_template(
+        "committee/tenant_request.html", title=f"Demande du ménage {ref}", form=form, ref=ref, req=req
+    )
+
+
+def _wishes_data(req: portal.RequestView | None) -> dict[str, Any]:
+    if req is None:
+        return {"accept_qpv": True}
+    return {
+        "communes": list(req.communes),
+        "min_rooms": req.min_rooms,
+        "max_rooms": req.max_rooms,
+        "max_cost": Decimal(str(req.max_cost)),
+        "accept_qpv": req.accept_qpv,
+    }

@@ -7,10 +7,13 @@ environment). Views never write SQL: they pass :func:`get_session` to the servic
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def _make_engine(url: str) -> Engine:
@@ -47,6 +50,30 @@ def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def write_form(form: Any, action: Callable[[Session], T]) -> tuple[bool, T | None]:
+    """Run the write behind a submitted form in the request session: ``(True, result)`` once committed,
+    or ``(False, None)`` after a rollback, each French error attached to its field (or flashed)."""
+    from flask import flash
+
+    from exchange.errors import ExchangeError, InvalidInput
+    from web.forms import attach_errors
+
+    session = get_session()
+    try:
+        result = action(session)
+    except InvalidInput as exc:
+        session.rollback()
+        for message in attach_errors(form, exc.messages):
+            flash(message, "error")
+    except ExchangeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        return True, result
+    return False, None
 
 
 def write_and_flash(action: Callable[[Session], object], done: str) -> None:

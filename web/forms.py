@@ -274,6 +274,33 @@ class ImportForm(FrenchForm):
     )
 
 
+class CsvImportForm(FrenchForm):
+    """CSV files of the landlords and the demand register, read through a mapping file."""
+
+    mapping = FileField(
+        "Fichier de correspondance (JSON ou TOML)",
+        validators=[FileRequired("Choisissez le fichier de correspondance.")],
+    )
+    dwellings = FileField("Logements : extrait RPLS d'un bailleur (CSV)")
+    households = FileField("Ménages : export du fichier de la demande (CSV)")
+    requests = FileField("Demandes de mutation : export du fichier de la demande (CSV)")
+
+
+def year_form_class(landlords: list[str]) -> type[FlaskForm]:
+    """A form for one year's settings: the first-quartile threshold, then one field per landlord."""
+
+    class YearForm(FrenchForm):
+        first_quartile_eur = FrenchDecimalField(
+            "Seuil du premier quartile (€ de ressources annuelles par unité de consommation)",
+            validators=[Optional()],
+        )
+
+    for i, code in enumerate(landlords):
+        field = FrenchIntegerField(f"Attributions de l'année : {code}", validators=[Optional()])
+        setattr(YearForm, f"attributions_{i}", field)
+    return YearForm
+
+
 class RunForm(FrenchForm):
     """Start a matching run."""
 

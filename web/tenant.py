@@ -9,10 +9,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from exchange import portal, wording
-from exchange.errors import ExchangeError, InvalidInput, NotFound
-from web.db import get_session, write_and_flash
-from web.forms import AnswerForm, ConfirmForm, RequestForm, WithdrawForm, attach_errors, choices
+from exchange.errors import ExchangeError, NotFound
+from web.db import get_session, write_and_flash, write_form
+from web.forms import AnswerForm, ConfirmForm, RequestForm, WithdrawForm, choices
 from web.security import role_required
+from web.visit_forms import PHONE_HINT, VisitAnswerForm, VisitAskForm, VisitReportForm
 
 bp = Blueprint("tenant", __name__, url_prefix="/locataire")
 
@@ -76,17 +77,8 @@ def request_form() -> Any:
             max_cost=float(form.max_cost.data or Decimal(0)),
             accept_qpv=bool(form.accept_qpv.data),
         )
-        try:
-            created = portal.save_request(session, _account(), wishes)
-        except InvalidInput as exc:
-            session.rollback()
-            for message in attach_errors(form, exc.messages):
-                flash(message, "error")
-        except ExchangeError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-        else:
-            session.commit()
+        saved, created = write_form(form, lambda s: portal.save_request(s, _account(), wishes))
+        if saved:
             flash(
                 "Votre demande a été déposée." if created else "Votre demande a été mise à jour.", "success"
             )
@@ -230,7 +222,84 @@ def _proposal_page(
         form=form,
         withdraw_form=withdraw_form or _withdraw_form(),
         confirming=confirming,
+        visits=portal.tenant_visits(get_session(), _account(), detail.id),
+        ask_form=VisitAskForm(prefix="visite"),
+        answer_form=lambda visit_id: VisitAnswerForm(prefix=f"visite{visit_id}", formdata=None),
+        report_form=_report_form,
+        phone_hint=PHONE_HINT,
     )
+
+
+def _report_form(visit: portal.VisitView) -> VisitReportForm:
+    data = {"visit_on": visit.visit_on, "outcome": visit.outcome or ""}
+    return VisitReportForm(prefix=f"compte-rendu{visit.id}", formdata=None, data=data)
+
+
+def _flash_errors(form: Any) -> None:
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "error")
+
+
+def _phone(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+@bp.post("/propositions/<int:proposal_id>/visite")
+@role_required("tenant")
+def ask_visit(proposal_id: int) -> Any:
+    """Ask to visit the dwelling offered; its occupant is told and may accept."""
+    form = VisitAskForm(prefix="visite")
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        write_and_flash(
+            lambda s: portal.ask_visit(s, _account(), proposal_id, phone=_phone(form.phone.data)),
+            "Votre demande de visite est envoyée au ménage qui habite le logement.",
+        )
+    return redirect(url_for("tenant.proposal", proposal_id=proposal_id, _anchor="visites-titre"))
+
+
+@bp.post("/propositions/<int:proposal_id>/visites/<int:visit_id>/reponse")
+@role_required("tenant")
+def answer_visit(proposal_id: int, visit_id: int) -> Any:
+    """Accept (contacts are then shown to both households) or decline a visit of the household's dwelling."""
+    form = VisitAnswerForm(prefix=f"visite{visit_id}")
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        accept = form.answer.data == "accept"
+        write_and_flash(
+            lambda s: portal.answer_visit(
+                s, _account(), proposal_id, visit_id, accept=accept, phone=_phone(form.phone.data)
+            ),
+            "Vous avez accepté la visite : vos coordonnées sont échangées."
+            if accept
+            else "Vous avez refusé la visite.",
+        )
+    return redirect(url_for("tenant.proposal", proposal_id=proposal_id, _anchor="visites-titre"))
+
+
+@bp.post("/propositions/<int:proposal_id>/visites/<int:visit_id>/compte-rendu")
+@role_required("tenant")
+def report_visit(proposal_id: int, visit_id: int) -> Any:
+    """Note the date of an accepted visit and, once past, its outcome."""
+    form = VisitReportForm(prefix=f"compte-rendu{visit_id}")
+    if not form.validate_on_submit():
+        _flash_errors(form)
+    else:
+        write_and_flash(
+            lambda s: portal.report_visit(
+                s,
+                _account(),
+                proposal_id,
+                visit_id,
+                visit_on=form.visit_on.data,
+                outcome=form.outcome.data or None,
+            ),
+            "La visite est notée.",
+        )
+    return redirect(url_for("tenant.proposal", proposal_id=proposal_id, _anchor="visites-titre"))
 
 
 def _withdraw_form() -> WithdrawForm:

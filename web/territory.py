@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from exchange import glossary, portal
 from exchange import runs as run_jobs
+from exchange.csv_import import CsvFile
 from exchange.errors import ExchangeError, InvalidInput, InvalidTerritory, NotFound
 from exchange.interchange import parse_document
 from exchange.schemas import load_or_raise
@@ -19,7 +20,16 @@ from exchange.schemas.contracts import StatsQuery
 from exchange.settings import InvalidPolicy
 from web import background
 from web.db import get_session, write_and_flash
-from web.forms import ConfirmForm, ImportForm, MoveDateForm, RunForm, RunSettingsForm, policy_form_class
+from web.forms import (
+    ConfirmForm,
+    CsvImportForm,
+    ImportForm,
+    MoveDateForm,
+    RunForm,
+    RunSettingsForm,
+    policy_form_class,
+    year_form_class,
+)
 from web.limits import large_body
 from web.security import role_required
 from web.writes import own_write_lock
@@ -97,7 +107,127 @@ def import_file() -> Any:
             session.commit()
             flash(f"Import réussi : {summary}.", "success")
             return redirect(url_for("territory.home"))
-    return render_template("territory/import.html", title="Import", form=form, problems=problems), status
+    return _import_page(form, CsvImportForm(), problems, [], status)
+
+
+def _import_page(form: Any, csv_form: Any, problems: Any, csv_problems: Any, status: int) -> Any:
+    return render_template(
+        "territory/import.html",
+        title="Import",
+        form=form,
+        problems=problems,
+        csv_form=csv_form,
+        csv_problems=csv_problems,
+    ), status
+
+
+def _csv_file(upload: Any) -> CsvFile | None:
+    """An uploaded file (or None when the field was left empty)."""
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    return CsvFile(upload.filename, upload.read())
+
+
+@bp.post("/import/csv")
+@large_body
+@role_required("admin")
+def import_csv_files() -> Any:
+    """Import CSV files (RPLS, demand register) through a mapping file: all or nothing, errors by line."""
+    form = CsvImportForm()
+    problems: list[tuple[str, str]] = []
+    if form.validate_on_submit():
+        dwellings, households, requests = (
+            _csv_file(form[n].data) for n in ("dwellings", "households", "requests")
+        )
+        mapping = _csv_file(form.mapping.data)
+        if mapping is None or not (dwellings or households or requests):
+            form.dwellings.errors = [*form.dwellings.errors, "Choisissez au moins un fichier CSV."]
+        else:
+            session = get_session()
+            try:
+                summary = portal.import_territory_csv(
+                    session,
+                    current_user.account,
+                    mapping,
+                    dwellings=dwellings,
+                    households=households,
+                    requests=requests,
+                )
+            except InvalidTerritory as exc:
+                session.rollback()
+                problems = [(where, msg) for where, messages in exc.messages.items() for msg in messages]
+            except ExchangeError as exc:
+                session.rollback()
+                problems = [("(fichiers)", str(exc))]
+            else:
+                session.commit()
+                flash(f"Import réussi : {summary}", "success")
+                return redirect(url_for("territory.home"))
+    return _import_page(ImportForm(), form, [], problems, 422)
+
+
+@bp.get("/annee")
+@role_required("admin")
+def this_year() -> Any:
+    """The settings of the year asked (``?annee=``), else of the current year."""
+    asked = request.args.get("annee", "").strip()
+    year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else date.today().year
+    return redirect(url_for("territory.year_settings", year=year))
+
+
+@bp.route("/annee/<int:year>", methods=["GET", "POST"])
+@role_required("admin")
+def year_settings(year: int) -> Any:
+    """One year's settings for the bilan: the first-quartile threshold and each landlord's attributions."""
+    if not 2000 <= year <= 2100:
+        abort(404)
+    session = get_session()
+    current = portal.territory_year(session, current_user.account, year)
+    landlords = list(current.attributions)
+    names = {f"attributions_{i}": code for i, code in enumerate(landlords)}
+    data = {"first_quartile_eur": current.first_quartile_eur}
+    data.update({name: current.attributions[code] for name, code in names.items()})
+    form = year_form_class(landlords)(data=data if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        threshold = form.first_quartile_eur.data
+        entered = {code: form[name].data for name, code in names.items() if form[name].data is not None}
+        try:
+            portal.save_year_settings(
+                session,
+                current_user.account,
+                year,
+                first_quartile_eur=None if threshold is None else float(threshold),
+                attributions=entered,
+            )
+        except InvalidInput as exc:
+            session.rollback()
+            _year_errors(form, names, exc.messages)
+            status = 422
+        else:
+            session.commit()
+            flash(f"Les réglages de {year} sont enregistrés.", "success")
+            return redirect(url_for("territory.year_settings", year=year))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "territory/year.html", title=f"Réglages de l'année {year}", form=form, year=year, names=names
+    ), status
+
+
+def _year_errors(form: Any, names: dict[str, str], messages: dict[str, list[str]]) -> None:
+    """Each refused value's message beside its field (a landlord's attributions: the field naming it)."""
+    for key, texts in messages.items():
+        for text in texts:
+            target = "first_quartile_eur" if key == "first_quartile_eur" else None
+            if key == "attributions":
+                target = next(
+                    (n for n, code in names.items() if f" {code}," in text or text.endswith(f" {code}")), None
+                )
+            if target is None:
+                flash(glossary.heading(text), "error")
+            else:
+                form[target].errors = [*form[target].errors, glossary.heading(text) + "."]
 
 
 @bp.route("/politique", methods=["GET", "POST"])

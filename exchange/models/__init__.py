@@ -6,8 +6,8 @@ Importing this package registers every table on :data:`Base.metadata` (Alembic c
 from __future__ import annotations
 
 # Importing the other table modules registers their tables (workflow, occupancy review, yearly
-# settings, mail outbox) on Base.metadata.
-from exchange.models import notification, review, workflow, yearly  # noqa: F401, I001
+# settings, mail outbox, visits) on Base.metadata.
+from exchange.models import notification, review, visit, workflow, yearly  # noqa: F401, I001
 from exchange.models.account import ACCOUNT_ROLES, UserAccount
 from exchange.models.base import NAMING_CONVENTION, Base
 from exchange.models.domain import (

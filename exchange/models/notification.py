@@ -28,11 +28,13 @@ MAIL_KINDS = (
     "repaired",
     "paused",
     "digest",
+    "visit",
 )
 """proposal: a new proposal and its deadline; reminder: the deadline is near; lapsed: the deadline
 passed without an answer; changed: another party's answer (or a CALEOL) changed the proposal;
 decision: the CALEOL decided the household's move; repaired: the proposal was repaired; paused: the
-request is paused; digest: a staff member's daily list of moves to decide."""
+request is paused; digest: a staff member's daily list of moves to decide; visit: the other household
+asked for a visit, or answered one."""
 
 MAIL_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 """pending: waiting (``next_attempt_at``); sending: claimed by a sender (since ``claimed_at``); sent:

@@ -23,6 +23,7 @@ from exchange.portal.committee import (
     session_minutes,
 )
 from exchange.portal.figures import stats_chart, stats_data, stats_view
+from exchange.portal.filing import TenantRow, file_for_tenant, landlord_tenants, tenant_request
 from exchange.portal.followup import (
     awaited_answers,
     days_left_label,
@@ -79,6 +80,7 @@ from exchange.portal.tenant import (
     tenant_proposals,
 )
 from exchange.portal.territory import (
+    import_territory_csv,
     import_territory_document,
     list_runs,
     policy_bounds,
@@ -88,7 +90,9 @@ from exchange.portal.territory import (
     run_report,
     save_policy,
     save_run_choices,
+    save_year_settings,
     territory_overview,
+    territory_year,
 )
 from exchange.portal.views import (
     ChainStep,
@@ -107,6 +111,14 @@ from exchange.portal.views import (
     TrackerStep,
     Wishes,
     card_of,
+)
+from exchange.portal.visits import (
+    TenantVisits,
+    VisitView,
+    answer_visit,
+    ask_visit,
+    report_visit,
+    tenant_visits,
 )
 
 __all__ = [
@@ -153,6 +165,7 @@ __all__ = [
     "explain_criteria",
     "household_picture",
     "household_proposal",
+    "import_territory_csv",
     "import_territory_document",
     "lift_condition",
     "list_offers",
@@ -180,6 +193,7 @@ __all__ = [
     "save_policy",
     "save_run_choices",
     "save_request",
+    "save_year_settings",
     "session_minutes",
     "set_move_date",
     "staff_move",
@@ -194,7 +208,18 @@ __all__ = [
     "tenant_proposals",
     "territory_communes",
     "territory_overview",
+    "territory_year",
     "user_row",
     "why_lines",
     "load_wishes",
+    "TenantRow",
+    "TenantVisits",
+    "file_for_tenant",
+    "landlord_tenants",
+    "tenant_request",
+    "VisitView",
+    "answer_visit",
+    "ask_visit",
+    "report_visit",
+    "tenant_visits",
 ]

@@ -31,6 +31,7 @@ from exchange.portal.staff_views import (
     MinutesRow,
     QueueItem,
 )
+from exchange.portal.tracker import party_steps
 from matching import policy
 
 __all__ = [
@@ -164,6 +165,7 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
             )
             for e in workflow.decision_corrections(session, move.id)
         ),
+        parties=party_steps(session, proposal, today=day, landlord_id=account.landlord_id),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from exchange import glossary
-from exchange.portal.views import DwellingCard, ReplyRecord
+from exchange.portal.views import DwellingCard, ReplyRecord, TrackerStep
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,7 @@ class Dossier:
     repairs: int | None = None  # the failed proposal this one repairs
     can_correct: bool = False  # a decision taken while the proposal still waits for others
     corrections: tuple[DecisionCorrection, ...] = ()
+    parties: tuple[TrackerStep, ...] = ()  # every party's step of the proposal (portal/tracker.py)
 
 
 @dataclass(frozen=True, slots=True)

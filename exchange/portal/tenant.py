@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange import glossary, wording, workflow
+from exchange import glossary, visits, wording, workflow
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidInput, NotFound
@@ -29,6 +29,7 @@ from exchange.portal.reading import (
     snapshot,
     territory_communes,
 )
+from exchange.portal.tracker import party_steps
 from exchange.portal.views import (
     ChainStep,
     MyMove,
@@ -39,6 +40,7 @@ from exchange.portal.views import (
     TrackerStep,
     Wishes,
 )
+from exchange.portal.visits import visits_step
 from exchange.schemas import load_or_raise
 from exchange.schemas.contracts import WishesSchema
 
@@ -47,6 +49,7 @@ __all__ = [
     "record_answer",
     "record_withdrawal",
     "refusal_reasons",
+    "request_view",
     "save_request",
     "tenant_overview",
     "tenant_proposal",
@@ -55,7 +58,8 @@ __all__ = [
 ]
 
 
-def _request_view(session: Session, household_id: int) -> RequestView | None:
+def request_view(session: Session, household_id: int) -> RequestView | None:
+    """The household's request (the open one first, else its latest), or None."""
     row = session.scalars(
         select(m.Request)
         .where(m.Request.household_id == household_id)
@@ -86,7 +90,7 @@ def tenant_overview(session: Session, account: Any) -> TenantOverview:
     live = next((p for p in summaries if p.status in ("proposed", "deciding", "confirmed")), None)
     return TenantOverview(
         picture,
-        _request_view(session, account.household_id),
+        request_view(session, account.household_id),
         live,
         reply_record(session, account.household_id),
     )
@@ -266,6 +270,14 @@ def _tracker(proposal: Proposal, now: datetime, household_id: int) -> tuple[Trac
     return tuple(steps)
 
 
+def _with_visits(
+    session: Session, proposal: Proposal, steps: tuple[TrackerStep, ...]
+) -> tuple[TrackerStep, ...]:
+    """The tracker with its « Visites » step after the answers, when a visit was asked."""
+    step = visits_step(visits.visits_of_proposal(session, proposal.id), proposal)
+    return steps if step is None else (*steps[:2], step, *steps[2:])
+
+
 def tenant_proposal(
     session: Session, account: Any, proposal_id: int, *, now: datetime | None = None
 ) -> ProposalDetail:
@@ -313,8 +325,9 @@ def tenant_proposal(
             tuple(why_lines(mine.points_detail or {}, mine.criteria_before or [], mine.criteria_after or [])),
         ),
         steps=steps,
-        tracker=_tracker(proposal, at, account.household_id),
+        tracker=_with_visits(session, proposal, _tracker(proposal, at, account.household_id)),
         can_withdraw=proposal.live and mine.answer == "accepted",
+        parties=party_steps(session, proposal, today=at.date(), household_id=account.household_id),
     )
 
 

@@ -12,17 +12,26 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange import glossary, interchange, runs, wording
+from exchange import csv_import, csv_mapping, glossary, interchange, runs, wording
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import InvalidTerritory, NotFound
 from exchange.glossary import OBJECTIVE_UNITS, OBJECTIVES, chance_label, objective_points
 from exchange.models.workflow import Proposal, Run
 from exchange.portal.staff_views import ProposalRow, RunReport, RunRow, TerritoryInfo
-from exchange.settings import policy_config, run_settings, update_policy, update_run_settings
+from exchange.settings import (
+    YearSettings,
+    policy_config,
+    run_settings,
+    set_year_settings,
+    update_policy,
+    update_run_settings,
+    year_settings,
+)
 from matching.config import RANGES, PolicyConfig
 
 __all__ = [
+    "import_territory_csv",
     "import_territory_document",
     "list_runs",
     "policy_bounds",
@@ -32,7 +41,9 @@ __all__ = [
     "run_report",
     "save_policy",
     "save_run_choices",
+    "save_year_settings",
     "territory_overview",
+    "territory_year",
 ]
 
 
@@ -88,6 +99,54 @@ def import_territory_document(session: Session, account: Any, document: Any) -> 
             }
         )
     return interchange.import_document(session, document).line()
+
+
+def import_territory_csv(
+    session: Session,
+    account: Any,
+    mapping: csv_import.CsvFile,
+    *,
+    dwellings: csv_import.CsvFile | None = None,
+    households: csv_import.CsvFile | None = None,
+    requests: csv_import.CsvFile | None = None,
+) -> str:
+    """Import CSV files (RPLS dwellings, the demand register) into the admin's territory; the summary line.
+
+    Raises :class:`InvalidTerritory` (by file, line and column; the mapping file's by key) before
+    anything is written. Writes: the territory's rows (``csv_import.import_csv``); the caller commits.
+    """
+    rules = csv_mapping.parse_mapping(mapping.data, mapping.name)
+    summary = csv_import.import_csv(
+        session, account.territory_code, rules, dwellings=dwellings, households=households, requests=requests
+    )
+    return summary.line()
+
+
+def territory_year(session: Session, account: Any, year: int) -> YearSettings:
+    """The admin's territory's settings for ``year``: first-quartile threshold, landlords' attributions."""
+    return year_settings(session, account.territory_code, year)
+
+
+def save_year_settings(
+    session: Session,
+    account: Any,
+    year: int,
+    *,
+    first_quartile_eur: float | None,
+    attributions: Mapping[str, int],
+) -> YearSettings:
+    """Store the year's threshold and attributions of the admin's territory (None, absent: kept).
+
+    Raises :class:`~exchange.errors.InvalidArgument` (French messages by field). Writes:
+    ``territory_year``, ``landlord_year``; the caller commits.
+    """
+    return set_year_settings(
+        session,
+        account.territory_code,
+        year,
+        first_quartile_eur=first_quartile_eur,
+        attributions=attributions,
+    )
 
 
 _FIXED = frozenset({"earth_radius_km"})  # a constant of the distance computation, not a policy choice

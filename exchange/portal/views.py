@@ -262,3 +262,4 @@ class ProposalDetail:
     steps: tuple[ChainStep, ...]
     tracker: tuple[TrackerStep, ...]
     can_withdraw: bool = False  # accepted, and the proposal is still live: the household may withdraw
+    parties: tuple[TrackerStep, ...] = ()  # every party's step, anonymised (portal/tracker.py)

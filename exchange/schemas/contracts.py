@@ -14,6 +14,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, ValidationError, validate, validates_schema
 
+from exchange.models.visit import VISIT_OUTCOMES
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
 from exchange.schemas import fields as f
 
@@ -29,9 +30,13 @@ __all__ = [
     "MoveDateSchema",
     "OffersQuery",
     "RunRequestSchema",
+    "StaffRequestSchema",
     "StatsQuery",
     "TokenRequestSchema",
     "TokenSchema",
+    "VisitAnswerSchema",
+    "VisitAskSchema",
+    "VisitReportSchema",
     "WishesSchema",
     "WithdrawSchema",
 ]
@@ -168,6 +173,45 @@ class WithdrawSchema(_RefusalSchema):
     """A household withdraws from a proposal it accepted (désistement), with a reason."""
 
     missing_reason = "Indiquez le motif du désistement."
+
+
+class StaffRequestSchema(WishesSchema):
+    """A request a landlord's staff files for one of its tenants: the wishes and the household's consent."""
+
+    consent = f.Boolean(required=True)
+
+
+# Visits -------------------------------------------------------------------------------------------
+
+PHONE = r"^\+?[0-9][0-9 .-]{5,17}[0-9]$"
+"""A phone number: digits, spaces, dots or dashes, an optional leading « + » (8 to 20 characters)."""
+
+
+def _phone() -> f.String:
+    error = "numéro de téléphone attendu (chiffres, par exemple 06 12 34 56 78)."
+    return f.String(load_default=None, allow_none=True, validate=validate.Regexp(PHONE, error=error))
+
+
+class VisitAskSchema(f.StrictSchema):
+    """A household asks to visit the dwelling it is offered; its phone, optional, shown once both accept."""
+
+    phone = _phone()
+
+
+class VisitAnswerSchema(f.StrictSchema):
+    """The occupant's answer to a visit: accept (with an optional phone) or decline."""
+
+    accept = f.Boolean(required=True)
+    phone = _phone()
+
+
+class VisitReportSchema(f.StrictSchema):
+    """The agreed date of a visit and, once it is past, its outcome."""
+
+    visit_on = Day(required=True)
+    outcome = f.String(
+        load_default=None, allow_none=True, validate=_choice(VISIT_OUTCOMES, "résultat de la visite")
+    )
 
 
 # CALEOL -------------------------------------------------------------------------------------------

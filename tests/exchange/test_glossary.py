@@ -9,8 +9,10 @@ import pytest
 
 from exchange import glossary
 from exchange.deadlines import CALENDARS
+from exchange.models import REQUEST_STATUSES
 from exchange.models.notification import MAIL_KINDS, MAIL_STATUSES
 from exchange.models.review import REVIEW_OUTCOMES
+from exchange.models.visit import VISIT_OUTCOMES, VISIT_STATUSES
 from exchange.models.workflow import DECISION_KINDS, PROPOSAL_ORIGINS, PROPOSAL_STATUSES, REFUSAL_REASONS
 from matching.config import PolicyConfig
 from matching.diagnosis import MOTIVES, WISHES
@@ -38,6 +40,9 @@ from matching.territory import Accessibility, Criterion, Mobility, Priority, Rol
         (glossary.MAIL_KINDS, MAIL_KINDS),
         (glossary.MAIL_SUBJECTS, MAIL_KINDS),
         (glossary.MAIL_STATUSES, MAIL_STATUSES),
+        (glossary.VISIT_STATUSES, VISIT_STATUSES),
+        (glossary.REQUEST_STATUSES, REQUEST_STATUSES),
+        (glossary.VISIT_OUTCOMES, VISIT_OUTCOMES),
         (glossary.POLICY_SETTINGS, tuple(f.name for f in dataclasses.fields(PolicyConfig))),
     ],
 )

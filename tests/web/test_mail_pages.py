@@ -47,7 +47,7 @@ def test_the_link_in_a_mail_opens_its_preferences_without_signing_in(client, db)
     )  # a legal notice, listed as always sent
     assert '<input checked id="reminder" name="reminder" type="checkbox" value="y">' in page  # on by default
     assert 'name="proposal"' not in page  # a legal notice has no box
-    response = client.post(path, data={"changed": "y", "digest": "y"})  # reminder unticked
+    response = client.post(path, data={"changed": "y", "digest": "y", "visit": "y"})  # reminder unticked
     assert response.status_code == 302 and response.headers["Location"] == path
     db.rollback()
     assert _account(db, "h1").mail_muted == ["reminder"]
@@ -116,7 +116,7 @@ def test_my_account_changes_its_address_with_validation(client, db):
 
 def test_my_account_chooses_its_optional_mails(client, db):
     login(client, "alpha")
-    response = client.post("/compte/courriels", data={"reminder": "y", "changed": "y"})
+    response = client.post("/compte/courriels", data={"reminder": "y", "changed": "y", "visit": "y"})
     assert response.status_code == 302
     db.rollback()
     assert _account(db, "alpha").mail_muted == ["digest"]

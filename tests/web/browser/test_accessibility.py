@@ -31,6 +31,7 @@ PAGES = [
     ("locataire-propositions", "h1", "/locataire/propositions"),
     ("locataire-proposition", "h1", "/locataire/propositions/{proposal_h1}"),
     ("locataire-proposition-acceptee", "h4", "/locataire/propositions/{proposal_h4}"),
+    ("locataire-proposition-visite-acceptee", "h2", "/locataire/propositions/{proposal_h1}"),
     ("locataire-accueil-en-pause", "h2", "/locataire/"),
     ("compte", "h1", "/compte"),
     ("caleol-file", "alpha", "/caleol/"),
@@ -41,6 +42,8 @@ PAGES = [
     ("caleol-demenagements", "beta", "/caleol/demenagements"),
     ("caleol-demandes-en-pause", "beta", "/caleol/demandes-en-pause"),
     ("caleol-bilan", "alpha", "/caleol/bilan"),
+    ("caleol-locataires", "beta", "/caleol/locataires"),
+    ("caleol-locataire-demande", "beta", "/caleol/locataires/{household_h6}/demande"),
     ("territoire-accueil", "admin", "/territoire/"),
     ("territoire-import", "admin", "/territoire/import"),
     ("territoire-politique", "admin", "/territoire/politique"),
@@ -61,6 +64,7 @@ def _prepare(ids: dict[str, int]) -> Any:
         from portal_helpers import login
 
         from exchange import models as m
+        from exchange.models.visit import Visit
         from exchange.models.workflow import Proposal, ProposalMove, Run, RunJob
         from exchange.runs import STALE_REASON
 
@@ -82,6 +86,7 @@ def _prepare(ids: dict[str, int]) -> Any:
                 move_h4=moves["H4"].id,
                 move_h5=moves["H5"].id,
                 run=db.scalar(select(Run.id)),
+                household_h6=hid["H6"],
             )
         for name, proposal in (("h4", "proposal_h4"), ("h5", "proposal_h4"), ("h3", "proposal_h3")):
             login(client, name)
@@ -90,6 +95,22 @@ def _prepare(ids: dict[str, int]) -> Any:
                 == 302
             )
             client.post("/deconnexion")
+        # H1 asks to visit the dwelling H2 lives in, H2 accepts: both see the other's contact details.
+        login(client, "h1")
+        asked = client.post(
+            f"/locataire/propositions/{ids['proposal_h1']}/visite", data={"visite-phone": "0611223344"}
+        )
+        assert asked.status_code == 302
+        client.post("/deconnexion")
+        login(client, "h2")
+        with Session(client.application.extensions["exchange_engine"]) as db:
+            visit = db.scalar(select(Visit.id))
+        answered = client.post(
+            f"/locataire/propositions/{ids['proposal_h1']}/visites/{visit}/reponse",
+            data={f"visite{visit}-answer": "accept"},
+        )
+        assert answered.status_code == 302
+        client.post("/deconnexion")
         login(client, "beta")
         for move in ("move_h4", "move_h3"):
             assert (

@@ -1,0 +1,145 @@
+"""Staff filing for a tenant (dépôt par le bailleur, DOMAIN.md §4: the digital divide): a landlord's staff
+creates or edits the request of one of its own tenants, with the household's consent recorded.
+
+The request is the tenant's own (the same row and rules as :func:`exchange.portal.tenant.save_request`);
+the audit trail says which staff member filed it, when, and that the household consented. Another
+landlord's tenant is :class:`~exchange.errors.NotFound`, as if it did not exist (DOMAIN.md §5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exchange import glossary
+from exchange import models as m
+from exchange.errors import InvalidInput, NotFound
+from exchange.models.workflow import AuditEvent
+from exchange.portal.access import user_row
+from exchange.portal.reading import open_request_row
+from exchange.portal.tenant import request_view, save_request
+from exchange.portal.views import RequestView, Wishes
+
+__all__ = ["CONSENT_MISSING", "TenantRow", "file_for_tenant", "landlord_tenants", "tenant_request"]
+
+CONSENT_MISSING = (
+    "Cochez cette case : le ménage doit avoir donné son accord pour que vous déposiez sa demande."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRow:
+    """One household living in a dwelling of the staff's landlord, and where its request stands."""
+
+    household_id: int
+    household_ref: str
+    dwelling_ref: str
+    commune: str
+    request_status: str  # "" when it has none
+    request_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class _OnBehalf:
+    """What :func:`save_request` reads of an account, for the household the staff files for."""
+
+    household_id: int
+    territory_id: int
+    territory_code: str
+
+
+def _own_tenant(session: Session, account: Any, household_id: int) -> tuple[m.Household, m.Dwelling]:
+    row = session.execute(
+        select(m.Household, m.Dwelling)
+        .join(m.Dwelling, m.Dwelling.id == m.Household.dwelling_id)
+        .where(m.Household.id == household_id)
+    ).first()
+    if account.role != "staff" or row is None or row[1].landlord_id != account.landlord_id:
+        raise NotFound(f"ménage inconnu : {household_id}")  # another landlord's tenant: as if unknown
+    return row[0], row[1]
+
+
+def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
+    """The staff's landlord's tenants, by ref, with their request's status."""
+    rows = session.execute(
+        select(m.Household.id, m.Household.ref, m.Dwelling.ref, m.Sector.commune)
+        .join(m.Dwelling, m.Dwelling.id == m.Household.dwelling_id)
+        .join(m.Sector, m.Sector.id == m.Dwelling.sector_id)
+        .where(m.Dwelling.landlord_id == account.landlord_id)
+        .order_by(m.Household.ref)
+    ).all()
+    statuses = dict(
+        session.execute(
+            select(m.Request.household_id, m.Request.status)
+            .where(m.Request.household_id.in_([r[0] for r in rows]))
+            .order_by(m.Request.id)
+        ).all()
+    )
+    return [
+        TenantRow(
+            hid,
+            ref,
+            dwelling,
+            commune,
+            statuses.get(hid, ""),
+            glossary.REQUEST_STATUSES.get(statuses.get(hid, ""), "pas de demande"),
+        )
+        for hid, ref, dwelling, commune in rows
+    ]
+
+
+def tenant_request(session: Session, account: Any, household_id: int) -> tuple[str, RequestView | None]:
+    """The ref and the current request of one of the landlord's tenants."""
+    household, _dwelling = _own_tenant(session, account, household_id)
+    return household.ref, request_view(session, household.id)
+
+
+def file_for_tenant(
+    session: Session,
+    account: Any,
+    household_id: int,
+    wishes: Wishes,
+    *,
+    consent: bool,
+    today: date | None = None,
+) -> bool:
+    """File or edit the request of one of the landlord's tenants, with its consent; True when filed.
+
+    Writes: the household's request (:func:`save_request`) and an audit event naming the staff member
+    and the consent; the caller commits. Raises :class:`InvalidInput` (``consent``) without consent.
+    """
+    household, _dwelling = _own_tenant(session, account, household_id)
+    if not consent:
+        raise InvalidInput({"consent": [CONSENT_MISSING]})
+    on_behalf = _OnBehalf(household.id, household.territory_id, account.territory_code)
+    created = save_request(session, on_behalf, wishes, today=today)
+    row = (
+        open_request_row(session, household.id)
+        or session.scalars(
+            select(m.Request)
+            .where(m.Request.household_id == household.id)
+            .order_by(m.Request.id.desc())
+            .limit(1)
+        ).first()
+    )
+    assert row is not None
+    staff = user_row(session, account)
+    session.add(
+        AuditEvent(
+            territory_id=household.territory_id,
+            at=datetime.now().replace(microsecond=0),
+            actor_id=staff.id,
+            actor=staff.login,
+            action="request.filed_by_staff" if created else "request.edited_by_staff",
+            entity="request",
+            entity_id=row.id,
+            before=None,
+            after={"household": household.ref, "consent": True, "landlord_id": account.landlord_id},
+        )
+    )
+    session.flush()
+    return created

@@ -1,0 +1,93 @@
+"""Landlord staff in a real browser: ALPHA files a request for its tenant H7 (no internet) with the
+household's consent; BETA's dossier tracker shows ALPHA's decision on the other move of the swap."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from browser_support import BLOCKING_IMPACTS, format_violations
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def _accessible(v: Any) -> None:
+    violations = [x for x in v.axe_violations() if x["impact"] in BLOCKING_IMPACTS]
+    assert not violations, format_violations(violations)
+
+
+def test_staff_file_a_request_for_a_tenant_with_its_consent(visitor_factory, serve, tmp_path, axe_source):
+    with serve(tmp_path) as base_url:
+        v = visitor_factory(base_url, axe_source)
+        page = v.page
+        v.login("alpha")
+        nav = page.get_by_role("navigation", name="Navigation principale")
+        v.follow(nav.get_by_role("link", name="Mes locataires"))
+        _accessible(v)
+        v.follow(page.get_by_role("link", name="Déposer la demande du ménage H7"))
+        assert page.get_by_role("heading", level=1).inner_text() == "Déposer la demande du ménage H7"
+        page.get_by_role("group", name="Communes souhaitées").get_by_label("Xville").check()
+        page.get_by_label("Coût mensuel maximum").fill("700")
+        v.follow(page.get_by_role("button", name="Enregistrer la demande du ménage"))
+        assert "le ménage doit avoir donné son accord" in page.locator("main").inner_text()
+        _accessible(v)
+        page.get_by_label("Le ménage a donné son accord").check()
+        v.follow(page.get_by_role("button", name="Enregistrer la demande du ménage"))
+        page.wait_for_url(re.compile(r".*/caleol/locataires$"))
+        assert "La demande du ménage H7 a été déposée." in v.flash()
+        row = page.get_by_role("row").filter(has_text="H7")
+        assert "en cours" in row.inner_text()
+        v.logout()
+        # The household finds the request as its own.
+        v.login("h7")
+        v.goto("/locataire/demande")
+        assert page.get_by_label("Coût mensuel maximum").input_value() == "700,00"
+
+
+def _swap_accepted_and_alpha_decided(client: Any) -> None:
+    from portal_helpers import login
+
+    from exchange import models as m
+    from exchange.models.workflow import ProposalMove
+
+    with Session(client.application.extensions["exchange_engine"]) as db:
+        hid = dict(db.execute(select(m.Household.ref, m.Household.id)).all())
+        moves = {
+            ref: db.scalars(select(ProposalMove).where(ProposalMove.household_id == hid[ref])).one()
+            for ref in ("H1", "H2")
+        }
+        proposal, move_h2 = moves["H1"].proposal_id, moves["H2"].id
+    for name in ("h1", "h2"):
+        login(client, name)
+        assert (
+            client.post(f"/locataire/propositions/{proposal}", data={"answer": "accept"}).status_code == 302
+        )
+        client.post("/deconnexion")
+    login(client, "alpha")  # H2 moves into D1, an ALPHA dwelling
+    decided = client.post(
+        f"/caleol/mouvements/{move_h2}", data={"kind": "attribution", "reason": "Dossier complet."}
+    )
+    assert decided.status_code == 302
+    client.post("/deconnexion")
+
+
+def test_the_second_landlord_sees_the_first_landlords_decision(visitor_factory, serve, tmp_path, axe_source):
+    with serve(tmp_path, prepare=_swap_accepted_and_alpha_decided) as base_url:
+        v = visitor_factory(base_url, axe_source)
+        page = v.page
+        v.login("beta")
+        v.follow(page.get_by_role("link", name=re.compile(r"Dossier n°")).first)
+        tracker = page.get_by_role("region", name="Où en est chaque partie")
+        text = tracker.inner_text()
+        assert "CALEOL de Alpha Habitat : logement proposé au ménage 2 — attribution le " in text
+        assert re.search(
+            r"CALEOL de Beta Logement : logement proposé au ménage 1 \(vers votre logement\)"
+            r" — décision attendue",
+            text,
+        )
+        assert "Dossier complet." not in text
+        v.screenshot("suivi-partage-caleol")
+        _accessible(v)
