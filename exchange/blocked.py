@@ -20,7 +20,7 @@ from exchange import records, settings
 from exchange.loading import load_territory
 from exchange.models import Dwelling, Household, Landlord, Request
 from exchange.models.workflow import Proposal, ProposalMove, Run
-from exchange.runs import live_refs
+from exchange.proposal_rows import live_refs
 from matching.diagnosis import MOTIVES, Diagnosis, diagnose
 from matching.territory import Territory as PlainTerritory
 

@@ -259,7 +259,7 @@ def _reminders(session: Session, today: date, territory_id: int | None, now: dat
 
 
 def _digests(session: Session, today: date, territory_id: int | None, now: datetime) -> int:
-    from exchange.workflow import is_overdue, landlord_queue
+    from exchange.caleol_queue import is_overdue, landlord_queue
 
     query = select(UserAccount).where(
         UserAccount.role == "staff", UserAccount.active.is_(True), UserAccount.email.is_not(None)

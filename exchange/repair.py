@@ -31,7 +31,7 @@ from exchange.chances import move_chances
 from exchange.loading import load_territory
 from exchange.models import Dwelling, Household, Territory, UserAccount
 from exchange.models.workflow import AuditEvent, Proposal
-from exchange.runs import RunContext, live_refs, proposal_rows
+from exchange.proposal_rows import RunContext, live_refs, proposal_rows
 from exchange.settings import policy_config, run_settings
 from matching.config import PolicyConfig
 from matching.graph import build_instance

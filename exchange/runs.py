@@ -16,11 +16,10 @@ the job's ``finished`` status, or records ``failed`` with a French reason and no
 from __future__ import annotations
 
 import logging
-import math
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -33,21 +32,17 @@ from sqlalchemy.orm import Session
 import matching
 from exchange import notifications, records, settings, wording
 from exchange.chances import move_chances
-from exchange.deadlines import answer_deadline
 from exchange.errors import ExchangeError, NotFound, is_database_busy
 from exchange.loading import load_territory
-from exchange.models import Dwelling, Household, Territory
+from exchange.models import Territory
 from exchange.models.workflow import (
     AuditEvent,
-    Proposal,
-    ProposalMove,
     Run,
     RunJob,
     RunLock,
 )
-from matching import policy
+from exchange.proposal_rows import RunContext, live_refs, proposal_rows
 from matching.config import PolicyConfig
-from matching.expected import chain_value, cycle_value
 from matching.graph import build_instance
 from matching.territory import Territory as PlainTerritory
 from matching.types import Instance, Solution, SolveParams
@@ -67,11 +62,8 @@ __all__ = [
     "get_job",
     "list_jobs",
     "list_runs",
-    "live_refs",
     "PreparedRun",
-    "RunContext",
     "prepare_run",
-    "proposal_rows",
     "run_count",
     "run_territory",
     "solve_prepared",
@@ -172,23 +164,6 @@ def acquire_run_lock(session: Session, territory: Territory, *, now: datetime | 
             raw.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
 
 
-def live_refs(session: Session, territory_id: int) -> tuple[set[str], set[str]]:
-    """Refs of the households and of the destination dwellings held by live proposals."""
-    households = session.scalars(
-        select(Household.ref)
-        .join(ProposalMove, ProposalMove.household_id == Household.id)
-        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
-        .where(Proposal.territory_id == territory_id, ProposalMove.live)
-    ).all()
-    dwellings = session.scalars(
-        select(Dwelling.ref)
-        .join(ProposalMove, ProposalMove.to_dwelling_id == Dwelling.id)
-        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
-        .where(Proposal.territory_id == territory_id, ProposalMove.live)
-    ).all()
-    return set(households), set(dwellings)
-
-
 def _policy_config(session: Session, territory: Territory) -> PolicyConfig:
     from exchange.settings import policy_config
 
@@ -197,114 +172,6 @@ def _policy_config(session: Session, territory: Territory) -> PolicyConfig:
 
 def _load(session: Session, code: str, as_of: date) -> PlainTerritory:
     return load_territory(session, code, as_of=as_of)
-
-
-@dataclass(frozen=True, slots=True)
-class RunContext:
-    """What a run solved: the plain territory, its instance and the policy (to detail the moves)."""
-
-    plain: PlainTerritory
-    instance: Instance
-    config: PolicyConfig
-
-
-def _move_details(ctx: RunContext, household_ref: str, dwelling_ref: str, points: int) -> dict[str, Any]:
-    households = {h.ref: h for h in ctx.plain.households}
-    dwellings = {d.ref: d for d in ctx.plain.dwellings}
-    requests = {r.household: r for r in ctx.plain.requests}
-    household = households[household_ref]
-    current = dwellings[ctx.instance.households[household_ref]]
-    target = dwellings[dwelling_ref]
-    detail = policy.points(
-        household,
-        requests[household_ref],
-        current,
-        target,
-        ctx.plain.as_of,
-        ctx.config,
-        first_quartile_eur=ctx.plain.first_quartile_eur,
-    )
-    if detail.total != points:
-        raise ExchangeError(
-            f"points incohérents pour {household_ref} → {dwelling_ref} : {detail.total} ≠ {points}"
-        )
-    return {
-        "points_detail": {
-            "base": detail.base,
-            "criteria": dict(detail.criteria),
-            "priorities": dict(detail.priorities),
-            "seniority_months": detail.seniority_months,
-            "seniority": detail.seniority,
-            "mixity": detail.mixity,
-            "total": detail.total,
-        },
-        "criteria_before": sorted(policy.active_criteria(household, current, ctx.config)),
-        "criteria_after": sorted(policy.criteria_in(household, target, ctx.config)),
-    }
-
-
-def proposal_rows(
-    session: Session,
-    territory_id: int,
-    ctx: RunContext,
-    proposals: Sequence[matching.Proposal],
-    *,
-    notified_on: date,
-    chances: Mapping[tuple[str, str], float],
-) -> list[Proposal]:
-    """New proposal rows (not added) for solved ``proposals``, best first, with their estimated chances."""
-    refs_h = set(ctx.instance.households)
-    refs_d = set(ctx.instance.households.values()) | set(ctx.instance.vacancies)
-    household_ids = dict(
-        session.execute(
-            select(Household.ref, Household.id).where(
-                Household.territory_id == territory_id, Household.ref.in_(refs_h)
-            )
-        ).all()
-    )
-    dwelling_ids = dict(
-        session.execute(
-            select(Dwelling.ref, Dwelling.id).where(
-                Dwelling.territory_id == territory_id, Dwelling.ref.in_(refs_d)
-            )
-        ).all()
-    )
-    deadline = answer_deadline(
-        notified_on,
-        settings.answer_days(session, territory_id),
-        calendar=settings.calendar(session, territory_id),
-    )
-    ordered = sorted(proposals, key=lambda p: (-p.points, p.moves[0].household if p.moves else ""))
-    rows = []
-    for solved in ordered:
-        odds = [chances.get((m.household, m.dwelling), 1.0) for m in solved.moves]
-        value_of = cycle_value if solved.kind == "cycle" else chain_value
-        value = value_of([m.points for m in solved.moves], odds)
-        proposal = Proposal(
-            territory_id=territory_id,
-            kind=solved.kind,
-            points=solved.points,
-            status="proposed",
-            notified_on=notified_on,
-            answer_deadline=deadline,
-            chance=round(math.prod(odds), 3),
-            expected_points=round(value, 1),
-        )
-        for position, (move, chance) in enumerate(zip(solved.moves, odds, strict=True)):
-            proposal.moves.append(
-                ProposalMove(
-                    position=position,
-                    household_id=household_ids[move.household],
-                    from_dwelling_id=dwelling_ids[ctx.instance.households[move.household]],
-                    to_dwelling_id=dwelling_ids[move.dwelling],
-                    points=move.points,
-                    live=True,
-                    chance=chance,
-                    **_move_details(ctx, move.household, move.dwelling, move.points),
-                )
-            )
-        rows.append(proposal)
-    return rows
 
 
 def _store(

@@ -59,8 +59,6 @@ __all__ = [
     "expire_conditions",
     "expire_deadlines",
     "get_move",
-    "is_overdue",
-    "landlord_queue",
     "lift_condition",
     "proposals_of_household",
     "reopen_request",
@@ -180,34 +178,6 @@ def proposals_of_household(session: Session, household_id: int) -> list[Proposal
             .where(ProposalMove.household_id == household_id)
             .order_by(Proposal.id.desc())
         ).all()
-    )
-
-
-def landlord_queue(session: Session, landlord_id: int, *, pending_only: bool = True) -> list[ProposalMove]:
-    """Moves into the landlord's dwellings that its CALEOL has to decide (all accepted, no decision yet)."""
-    query = (
-        select(ProposalMove)
-        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
-        .join(Dwelling, Dwelling.id == ProposalMove.to_dwelling_id)
-        .where(Dwelling.landlord_id == landlord_id)
-        .order_by(ProposalMove.decision_due, ProposalMove.id)
-    )
-    if pending_only:
-        query = (
-            query.where(Proposal.status == "deciding")
-            .outerjoin(CommitteeDecision, CommitteeDecision.move_id == ProposalMove.id)
-            .where(CommitteeDecision.id.is_(None))
-        )
-    return list(session.scalars(query).all())
-
-
-def is_overdue(move: ProposalMove, today: date) -> bool:
-    """True when the CALEOL's delay has passed without a decision (flagged, not failed)."""
-    return (
-        move.proposal.status == "deciding"
-        and move.decision is None
-        and move.decision_due is not None
-        and today > move.decision_due
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange import glossary, workflow
+from exchange import caleol_queue, glossary, workflow
 from exchange import models as m
 from exchange.cache import territory_cache
 from exchange.errors import NotFound
@@ -61,7 +61,7 @@ def committee_queue(session: Session, account: Any, *, today: date | None = None
     """Moves into the staff's landlord's dwellings awaiting a decision, overdue first."""
     day = today or date.today()
     snap = snapshot(session, account.territory_code)
-    moves = workflow.landlord_queue(session, account.landlord_id)
+    moves = caleol_queue.landlord_queue(session, account.landlord_id)
     dwellings = dwellings_by_id(session, {mv.to_dwelling_id for mv in moves})
     households = _household_refs(session, {mv.household_id for mv in moves})
     sizes: dict[int, int] = dict(
@@ -81,7 +81,7 @@ def committee_queue(session: Session, account: Any, *, today: date | None = None
             card(snap, dwellings[mv.to_dwelling_id]),
             mv.points,
             mv.decision_due,
-            workflow.is_overdue(mv, day),
+            caleol_queue.is_overdue(mv, day),
         )
         for mv in moves
     ]
@@ -149,7 +149,7 @@ def move_dossier(session: Session, account: Any, move_id: int, *, today: date | 
         points=move.points,
         points_lines=tuple(points_lines(detail)),
         decision_due=move.decision_due,
-        overdue=workflow.is_overdue(move, day),
+        overdue=caleol_queue.is_overdue(move, day),
         can_decide=proposal.status == "deciding" and move.decision is None,
         decision=_decision_view(move.decision),
         replies=reply_record(session, move.household_id),

@@ -9,7 +9,7 @@ import workflow_scenario as scenario
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from exchange import portal, runs, settings, workflow
+from exchange import caleol_queue, portal, runs, settings, workflow
 from exchange.models import Dwelling, Exclusion, Household, Request
 from exchange.models.workflow import AuditEvent, CommitteeDecision, Proposal, ProposalMove
 from exchange.workflow import (
@@ -254,10 +254,10 @@ def test_decision_arguments_are_checked(session, world):
 
 def test_overdue_moves_are_flagged_not_failed(session, world):
     proposal = _accept_all(session, world, "H1")
-    queue = workflow.landlord_queue(session, world["users"]["BETA"].landlord_id)
+    queue = caleol_queue.landlord_queue(session, world["users"]["BETA"].landlord_id)
     assert [m.id for m in queue] == [world["move"]["H1"].id]
-    assert not workflow.is_overdue(queue[0], date(2026, 2, 9))
-    assert workflow.is_overdue(queue[0], date(2026, 2, 10))
+    assert not caleol_queue.is_overdue(queue[0], date(2026, 2, 9))
+    assert caleol_queue.is_overdue(queue[0], date(2026, 2, 10))
     assert proposal.status == "deciding"
 
 
