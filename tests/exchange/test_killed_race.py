@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import workflow_scenario as scenario
 from click.testing import CliRunner
+from processes import alive, children
 from sqlalchemy import Engine
 
 from exchange.cli import cli
@@ -43,30 +44,6 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         upgrade_to_head(eng)
         yield eng
         eng.dispose()
-
-
-def _children(pid: int) -> list[int]:
-    """The live (not zombie) processes whose parent is ``pid``, read from ``/proc``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                state, ppid = stat.read().rsplit(")", 1)[1].split()[:2]
-        except OSError:  # gone meanwhile
-            continue
-        if int(ppid) == pid and state != "Z":
-            found.append(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_a_run_killed_during_the_race_leaves_no_solver_and_no_lock(
@@ -95,20 +72,20 @@ def test_a_run_killed_during_the_race_leaves_no_solver_and_no_lock(
         deadline = time.monotonic() + 60
         while len(racers) < 2 and run.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-            racers = _children(run.pid)
+            racers = children(run.pid)
         assert len(racers) == 2, (tmp_path / "run.log").read_text(encoding="utf-8")
         os.kill(run.pid, signal.SIGKILL)
         run.wait(timeout=10)
         gone = time.monotonic() + 2
-        while any(_alive(racer) for racer in racers) and time.monotonic() < gone:
+        while any(alive(racer) for racer in racers) and time.monotonic() < gone:
             time.sleep(0.02)
-        assert [racer for racer in racers if _alive(racer)] == []
+        assert [racer for racer in racers if alive(racer)] == []
     finally:
         if run.poll() is None:
             run.kill()
             run.wait()
         for racer in racers:  # a failed test leaves no solver behind either
-            if _alive(racer):
+            if alive(racer):
                 os.kill(racer, signal.SIGKILL)
         log.close()
 

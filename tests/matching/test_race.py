@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import alive, children
 
 from matching import backends, tuning
 from matching.mip import solve_mip
@@ -119,30 +120,6 @@ def test_racers_past_the_deadline_are_killed(monkeypatch: pytest.MonkeyPatch) ->
     assert multiprocessing.active_children() == []
 
 
-def _children(pid: int) -> list[int]:
-    """The live (not zombie) processes whose parent is ``pid``, read from ``/proc``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                state, ppid = stat.read().rsplit(")", 1)[1].split()[:2]
-        except OSError:  # gone meanwhile
-            continue
-        if int(ppid) == pid and state != "Z":
-            found.append(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 _PARENT = """
 import socket, sys, time
 from matching import backends
@@ -173,7 +150,7 @@ def test_racers_die_with_their_parent_and_keep_none_of_its_descriptors(tmp_path:
     try:
         assert parent.stdout is not None and parent.stdout.readline().strip() == "racing"
         deadline = time.monotonic() + 30
-        while len(racers := _children(parent.pid)) < 2 and time.monotonic() < deadline:
+        while len(racers := children(parent.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(racers) == 2
         time.sleep(0.3)  # the racers have closed what they inherited
@@ -184,15 +161,15 @@ def test_racers_die_with_their_parent_and_keep_none_of_its_descriptors(tmp_path:
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=10)
         deadline = time.monotonic() + 2
-        while any(_alive(racer) for racer in racers) and time.monotonic() < deadline:
+        while any(alive(racer) for racer in racers) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert not [racer for racer in racers if _alive(racer)]
+        assert not [racer for racer in racers if alive(racer)]
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
         for racer in racers:  # a failed test leaves no solver behind either
-            if _alive(racer):
+            if alive(racer):
                 os.kill(racer, signal.SIGKILL)
         if parent.stdout is not None:
             parent.stdout.close()
