@@ -75,16 +75,7 @@ def dossier(move_id: int) -> Any:
             return redirect(url_for("committee.dossier", move_id=move_id))
         if form.validate():
             try:
-                portal.record_decision(
-                    session,
-                    current_user.account,
-                    move_id,
-                    kind=form.kind.data or "",
-                    reason=(form.reason.data or "").strip(),
-                    rank=form.rank.data,
-                    condition=(form.condition.data or "").strip() or None,
-                    condition_due=form.condition_due.data,
-                )
+                portal.record_decision(session, current_user.account, move_id, **_decision_fields(form))
             except InvalidInput as exc:
                 session.rollback()
                 for message in attach_errors(form, exc.messages):
@@ -133,11 +124,7 @@ def correct(move_id: int) -> Any:
                 current_user.account,
                 move_id,
                 correction=(form.correction.data or "").strip(),
-                kind=form.kind.data or "",
-                reason=(form.reason.data or "").strip(),
-                rank=form.rank.data,
-                condition=(form.condition.data or "").strip() or None,
-                condition_due=form.condition_due.data,
+                **_decision_fields(form),
             )
         except InvalidInput as exc:
             session.rollback()
@@ -152,6 +139,17 @@ def correct(move_id: int) -> Any:
             flash("La décision est corrigée ; la correction et son motif sont enregistrés.", "success")
             return redirect(url_for("committee.dossier", move_id=move_id))
     return _dossier_page(session, dossier, DecisionForm(formdata=None), correction_form=form), 422
+
+
+def _decision_fields(form: Any) -> dict[str, Any]:
+    """A decision form's R.441-3 fields as the decision services take them (texts trimmed)."""
+    return {
+        "kind": form.kind.data or "",
+        "reason": (form.reason.data or "").strip(),
+        "rank": form.rank.data,
+        "condition": (form.condition.data or "").strip() or None,
+        "condition_due": form.condition_due.data,
+    }
 
 
 def _correction_form() -> CorrectionForm:
