@@ -284,9 +284,7 @@ def set_delays(
         problems["blocked_after_days"] = [
             f"un nombre de jours entre 1 et {_MAX_WAIT_DAYS}, reçu {blocked_after_days}"
         ]
-    ids = dict(
-        session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
-    )
+    ids = _landlord_ids(session, territory.id)
     for landlord, days in (decision_days or {}).items():
         if landlord not in ids:
             problems.setdefault("decision_days", []).append(f"bailleur inconnu dans {code} : {landlord}")
@@ -352,6 +350,12 @@ def set_delays(
         )
         session.flush()
     return after
+
+
+def _landlord_ids(session: Session, territory_id: int) -> dict[str, int]:
+    """The territory's landlords: code → id."""
+    rows = session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory_id))
+    return {code: landlord_id for code, landlord_id in rows.all()}
 
 
 def answer_days(session: Session, territory_id: int) -> int:
@@ -512,9 +516,7 @@ def set_year_settings(
             f"un montant en euros strictement positif et au plus {_MAX_THRESHOLD_EUR:.0f}, "
             f"reçu {_received(first_quartile_eur)}"
         ]
-    ids = dict(
-        session.execute(select(Landlord.code, Landlord.id).where(Landlord.territory_id == territory.id)).all()
-    )
+    ids = _landlord_ids(session, territory.id)
     for landlord, n in (attributions or {}).items():
         if landlord not in ids:
             problems.setdefault("attributions", []).append(f"bailleur inconnu dans {code} : {landlord}")
