@@ -130,6 +130,15 @@ class Solution:
     @property
     def gap(self) -> float:
         """Relative gap between bound and objective (0.0 when proven optimal)."""
-        if self.bound <= 0:
-            return 0.0
-        return max(0.0, (self.bound - self.objective) / self.bound)
+        return relative_gap(self.objective, self.bound)
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """How far ``objective`` stands below its proven upper ``bound``, as a share of the bound.
+
+    >>> relative_gap(950, 1000.0), relative_gap(5, 0.0)
+    (0.05, 0.0)
+    """
+    if bound <= 0:
+        return 0.0
+    return max(0.0, (bound - objective) / bound)

@@ -24,7 +24,7 @@ from exchange.deadlines import CALENDARS
 from exchange.errors import ExchangeError
 from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
 from matching.config import RANGES
-from matching.types import SolveParams
+from matching.types import SolveParams, relative_gap
 
 if TYPE_CHECKING:
     from exchange import nightly
@@ -172,7 +172,7 @@ def _summary(code: str, row: nightly.StoredRun | Run) -> str:
     """The one-line summary of a stored run."""
     optimum = "optimum prouvé"
     if row.status != "optimal":
-        gap = max(0.0, (row.bound - row.objective) / row.bound) if row.bound > 0 else 0.0
+        gap = relative_gap(row.objective, row.bound)
         optimum = f"borne {row.bound:.0f}, écart {100 * gap:.2f} % ({row.status})".replace(".", ",")
     return (
         f"calcul n° {row.id} ({code}, {row.as_of.isoformat()}) : "
