@@ -227,7 +227,7 @@ def territory_instance(dwellings: int, seed: int) -> tuple[str, Path, int, int, 
     generated: Any = generate_territory(seed, dwellings)
     config = PolicyConfig()
     if isinstance(generated, dict):  # an interchange document: validate it like `exchange match`
-        from exchange.interchange import territory_from_document
+        from exchange.loading import territory_from_document
 
         job = generated.get("territory", {}).get("job_distance_km")
         if job is not None:

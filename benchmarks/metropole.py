@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 
 def instance_of(seed: int, dwellings: int) -> tuple[Any, int]:
     """The generated metropolitan territory's instance and its number of requests."""
-    from exchange.interchange import territory_from_document
+    from exchange.loading import territory_from_document
     from fixtures.generate import generate_territory
     from matching.config import PolicyConfig
     from matching.graph import build_instance

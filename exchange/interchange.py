@@ -21,9 +21,8 @@
 * :func:`export_document` writes the document back (it imports to the same data), with
   ``territory.policy`` when the territory overrides some of POLICY.md's numbers.
 
-Reading a document or the database into the plain matching types is :mod:`exchange.loading`'s
-(:func:`territory_from_document`, :func:`read_document` and :func:`load_territory` are re-exported
-here for the callers of the interchange); :func:`policy_config` gives the territory's policy.
+Reading a document or the database into the plain matching types is :mod:`exchange.loading`'s; a
+territory's policy is :func:`exchange.settings.policy_config`'s.
 """
 
 from __future__ import annotations
@@ -38,13 +37,7 @@ from sqlalchemy.orm import Session
 
 from exchange.cache import territory_cache
 from exchange.errors import InvalidTerritory
-from exchange.loading import (
-    document_policy,
-    load_territory,
-    read_document,
-    territory_from_document,
-    territory_rows,
-)
+from exchange.loading import document_policy, territory_rows
 from exchange.models import (
     Base,
     Dwelling,
@@ -66,11 +59,7 @@ __all__ = [
     "ProgressCallback",
     "export_document",
     "import_document",
-    "load_territory",
     "parse_document",
-    "policy_config",
-    "read_document",
-    "territory_from_document",
 ]
 
 ProgressCallback = Callable[[str, int, int], None]

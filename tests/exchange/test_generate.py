@@ -50,7 +50,7 @@ def doc_5k() -> dict[str, Any]:
 def _territory(doc: dict[str, Any]) -> Territory:
     """The real import reader when it exists, else a plain conversion (no validation)."""
     try:
-        from exchange.interchange import territory_from_document
+        from exchange.loading import territory_from_document
     except ImportError:
         pass
     else:
@@ -206,9 +206,9 @@ def test_document_follows_the_format(doc_1k: dict[str, Any]) -> None:
 
 
 def test_document_is_json_and_imports_with_the_reader(doc_1k: dict[str, Any]) -> None:
-    interchange = pytest.importorskip("exchange.interchange")
+    loading = pytest.importorskip("exchange.loading")
     doc = json.loads(json.dumps(doc_1k))
-    territory = interchange.territory_from_document(doc)
+    territory = loading.territory_from_document(doc)
     assert len(territory.dwellings) == 1000
     assert len(territory.requests) == len(doc["requests"])
 

@@ -13,11 +13,12 @@ from factories import make_document, make_dwelling, make_household, make_request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exchange import interchange
+from exchange import interchange, loading
 from exchange.cli import cli
 from exchange.db import get_engine
 from exchange.errors import InvalidTerritory, NotFound
-from exchange.interchange import export_document, import_document, load_territory, territory_from_document
+from exchange.interchange import export_document, import_document
+from exchange.loading import load_territory, territory_from_document
 from exchange.models import (
     Base,
     Dwelling,
@@ -125,7 +126,7 @@ def test_the_policy_settings_are_exported_and_imported(session: Session) -> None
     import_document(session, copy)
     assert policy_config(session, "TS2") == policy_config(session, "TST")
     assert export_document(session, "TS2")["territory"] == {**exported["territory"], "code": "TS2"}
-    _, config = interchange.read_document(copy)
+    _, config = loading.read_document(copy)
     assert config == policy_config(session, "TST")
 
 

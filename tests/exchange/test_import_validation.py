@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exchange.errors import InvalidTerritory
-from exchange.interchange import export_document, import_document, territory_from_document
+from exchange.interchange import export_document, import_document
+from exchange.loading import territory_from_document
 from exchange.models import Base
 
 Doc = dict[str, Any]

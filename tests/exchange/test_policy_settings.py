@@ -169,7 +169,8 @@ def test_room_and_age_settings_travel_in_territory_policy(engine: Engine) -> Non
     """Import, export and read a document: ``territory.policy`` carries the new settings like the others."""
     from factories import make_document
 
-    from exchange.interchange import export_document, import_document, read_document
+    from exchange.interchange import export_document, import_document
+    from exchange.loading import read_document
 
     info = {"code": "TST", "name": "Territoire de test", "job_distance_km": 30, "policy": ROOM_SETTINGS}
     doc = make_document(territory=info)
@@ -191,7 +192,7 @@ def test_a_bad_room_setting_in_a_document_names_its_path() -> None:
     from factories import make_document
 
     from exchange.errors import InvalidTerritory
-    from exchange.interchange import read_document
+    from exchange.loading import read_document
 
     info = {"code": "TST", "name": "Territoire de test", "policy": {"minors_per_bedroom": 0}}
     with pytest.raises(InvalidTerritory) as caught:

@@ -10,7 +10,7 @@ from functools import cache
 
 import pytest
 
-from exchange.interchange import read_document
+from exchange.loading import read_document
 from fixtures.generate import generate_territory
 from matching import solve, verify
 from matching.graph import build_instance

@@ -87,7 +87,7 @@ def _plain_territory(doc: dict[str, Any]) -> Territory:
 def _territory(doc: dict[str, Any]) -> Territory:
     """The real import reader when it exists (it validates), else the plain conversion above."""
     try:
-        from exchange.interchange import territory_from_document
+        from exchange.loading import territory_from_document
     except ImportError:
         return _plain_territory(doc)
     return territory_from_document(doc)
@@ -103,8 +103,8 @@ def _instance(name: str) -> Instance:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_document_validates_with_the_import_reader(name: str) -> None:
-    interchange = pytest.importorskip("exchange.interchange")
-    territory = interchange.territory_from_document(_document(name))
+    loading = pytest.importorskip("exchange.loading")
+    territory = loading.territory_from_document(_document(name))
     assert territory.as_of == date(2026, 11, 22)
     assert len(territory.requests) == len(_document(name)["requests"])
 
