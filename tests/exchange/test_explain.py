@@ -203,8 +203,8 @@ def test_cli_unknown_household(document: Path) -> None:
 
 
 def test_cli_on_a_generated_document(tmp_path: Path) -> None:
-    interchange = pytest.importorskip("exchange.interchange")
-    assert hasattr(interchange, "territory_from_document")
+    loading = pytest.importorskip("exchange.loading")
+    assert hasattr(loading, "territory_from_document")
     from fixtures.generate import generate_territory
 
     path = tmp_path / "t.json"
