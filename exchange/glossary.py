@@ -167,6 +167,30 @@ WISHES = _frozen(
 )
 """The one wish a household might widen (``matching.diagnosis.WISHES``)."""
 
+WIDENED_WISHES = _frozen(
+    {
+        "communes": "si vous acceptiez toutes les communes du territoire",
+        "rooms": "si vous acceptiez tout nombre de pièces adapté à votre ménage",
+        "cost": "si vous acceptiez un loyer et des charges au-delà de votre maximum",
+        "qpv": "si vous acceptiez aussi les quartiers prioritaires (QPV)",
+    }
+)
+"""What widening one wish means, told to the tenant itself (« Ma situation »), by
+``matching.diagnosis.WISHES``."""
+
+WAIT_COMPARISONS = _frozen(
+    {
+        "criterion_typology": "échanges réalisés de même critère principal et de même typologie",
+        "criterion": "échanges réalisés de même critère principal, toutes typologies",
+        "all": "tous les échanges réalisés du territoire",
+        "none": "pas assez de cas comparables",
+    }
+)
+"""Which completed moves the median wait of « Ma situation » compares a request with."""
+
+MAIN_CRITERIA = _frozen({**CRITERIA, "convenience": "demande de confort"})
+"""A request's main criterion: its active criterion worth the most points, or a convenience request."""
+
 PROPOSAL_ORIGINS = _frozen({"run": "appariement", "commission": "commission inter-bailleurs"})
 """Who made a proposal: a nightly run or the inter-landlord commission."""
 

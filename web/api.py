@@ -241,6 +241,19 @@ def get_request() -> Any:
     return jsonify(household=to_json(overview.picture), request=to_json(overview.request))
 
 
+@bp.get("/situation")
+@operation(
+    "« Ma situation » : points, logements qui correspondent à la demande et à chaque souhait élargi, "
+    "attente des demandes comparables",
+    "locataire",
+    answer=portal.TenantSituation,
+)
+@api_role("tenant")
+def situation() -> Any:
+    """The household's own situation: counts only, nothing of another household."""
+    return jsonify(to_json(portal.tenant_situation(get_session(), g.account)))
+
+
 @bp.put("/request")
 @operation(
     "Déposer ou modifier la demande",

@@ -46,6 +46,17 @@ def home() -> Any:
     )
 
 
+@bp.get("/situation")
+@role_required("tenant")
+def situation() -> Any:
+    """« Ma situation »: its points, the dwellings that fit its wishes (and each widened), similar waits."""
+    return render_template(
+        "tenant/situation.html",
+        title="Ma situation",
+        situation=portal.tenant_situation(get_session(), _account()),
+    )
+
+
 @bp.post("/demande/confirmer")
 @role_required("tenant")
 def confirm_request() -> Any:

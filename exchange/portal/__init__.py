@@ -1,6 +1,7 @@
 """The services of the web portal (portail), one module per audience, as ``web/`` is split.
 
 * :mod:`.tenant` and :mod:`.offers`: the tenant's household, request, offers, proposals and answers;
+  :mod:`.situation`: « Ma situation » (its points, fitting dwellings and widenings, similar waits);
 * :mod:`.committee` and :mod:`.followup`: the CALEOL's queue, dossiers, decisions and minutes, then
   conditions, move dates, completion, paused requests and answers still awaited;
 * :mod:`.territory` and :mod:`.figures`: the territory's figures, import, policy, runs, statistics;
@@ -51,6 +52,7 @@ from exchange.portal.reading import (
     reply_records,
     territory_communes,
 )
+from exchange.portal.situation import tenant_situation
 from exchange.portal.staff_views import (
     AwaitedAnswer,
     DecisionView,
@@ -99,16 +101,20 @@ from exchange.portal.views import (
     CriterionExplanation,
     DwellingCard,
     HouseholdPicture,
+    MedianWait,
     MyMove,
     OfferFilters,
     OfferItem,
     OfferPage,
+    PointsLine,
     ProposalDetail,
     ProposalSummary,
     ReplyRecord,
     RequestView,
     TenantOverview,
+    TenantSituation,
     TrackerStep,
+    WideningCount,
     Wishes,
     card_of,
 )
@@ -129,6 +135,7 @@ __all__ = [
     "Dossier",
     "DwellingCard",
     "HouseholdPicture",
+    "MedianWait",
     "Minutes",
     "MinutesRow",
     "MoveFollowup",
@@ -137,6 +144,7 @@ __all__ = [
     "OfferItem",
     "OfferPage",
     "PausedRequest",
+    "PointsLine",
     "PlannedMove",
     "ProposalDetail",
     "ProposalRow",
@@ -149,8 +157,10 @@ __all__ = [
     "StatsSection",
     "StatsView",
     "TenantOverview",
+    "TenantSituation",
     "TerritoryInfo",
     "TrackerStep",
+    "WideningCount",
     "Wishes",
     "account_proposal",
     "awaited_answers",
@@ -197,6 +207,7 @@ __all__ = [
     "session_minutes",
     "set_move_date",
     "staff_move",
+    "tenant_situation",
     "BILAN_TYPES",
     "bilan_file",
     "landlord_bilan",

@@ -263,3 +263,60 @@ class ProposalDetail:
     tracker: tuple[TrackerStep, ...]
     can_withdraw: bool = False  # accepted, and the proposal is still live: the household may withdraw
     parties: tuple[TrackerStep, ...] = ()  # every party's step, anonymised (portal/tracker.py)
+
+
+@dataclass(frozen=True, slots=True)
+class PointsLine:
+    """One part of a household's points (POLICY.md §4): its code, how many points, why in French."""
+
+    code: str  # "base", a criterion, a priority flag, "seniority"
+    points: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class WideningCount:
+    """How many dwellings would fit if the household widened one wish, said in French."""
+
+    wish: str  # matching.diagnosis.WISHES
+    dwellings: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MedianWait:
+    """The median wait of similar requests, from filing to the move, or why there is no figure.
+
+    ``comparison`` is ``criterion_typology``, ``criterion``, ``all`` or ``none`` (fewer comparable
+    completed moves than the statistics' small-count threshold at every level); ``cases`` is 0 then.
+    """
+
+    comparison: str
+    comparison_label: str
+    cases: int
+    months: int | None
+    text: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSituation:
+    """« Ma situation »: what a tenant sees of itself (counts only, nothing of another household).
+
+    Without an open request, ``points`` is empty and the counts are None. ``fitting`` counts the
+    candidate dwellings (POLICY.md §3) its rules allow; ``fitting_vacant`` those of them vacant and
+    offered; ``fitting_swappable`` those whose occupant, also asking to move, could take its dwelling.
+    """
+
+    has_request: bool
+    filed_on: date | None
+    seniority_months: int | None  # full months since filing (not capped)
+    points: tuple[PointsLine, ...]
+    points_total: int | None
+    points_low: int | None  # the least and most points of its allowed moves today
+    points_high: int | None
+    fitting: int | None
+    fitting_vacant: int | None
+    fitting_swappable: int | None
+    widenings: tuple[WideningCount, ...]
+    wait: MedianWait

@@ -14,6 +14,7 @@ from exchange.models.notification import MAIL_KINDS, MAIL_STATUSES
 from exchange.models.review import REVIEW_OUTCOMES
 from exchange.models.visit import VISIT_OUTCOMES, VISIT_STATUSES
 from exchange.models.workflow import DECISION_KINDS, PROPOSAL_ORIGINS, PROPOSAL_STATUSES, REFUSAL_REASONS
+from exchange.portal.situation import COMPARISONS
 from matching.config import PolicyConfig
 from matching.diagnosis import MOTIVES, WISHES
 from matching.policy import Rule
@@ -36,6 +37,9 @@ from matching.territory import Accessibility, Criterion, Mobility, Priority, Rol
         (glossary.CALENDARS, CALENDARS),
         (glossary.BLOCKED_MOTIVES, MOTIVES),
         (glossary.WISHES, WISHES),
+        (glossary.WIDENED_WISHES, WISHES),
+        (glossary.WAIT_COMPARISONS, COMPARISONS),
+        (glossary.MAIN_CRITERIA, (*get_args(Criterion), "convenience")),
         (glossary.REVIEW_OUTCOMES, REVIEW_OUTCOMES),
         (glossary.MAIL_KINDS, MAIL_KINDS),
         (glossary.MAIL_SUBJECTS, MAIL_KINDS),

@@ -1,0 +1,350 @@
+"""« Ma situation »: what a tenant sees of itself, from plain data only (counts, never another household).
+
+* its points today and where they come from (POLICY.md §4, :mod:`matching.policy`'s numbers: the
+  same a run would use), its seniority;
+* how many candidate dwellings of the territory (POLICY.md §3: the dwellings of households with an open
+  request, and the vacant ones offered) its rules allow, and for each wish it set, how many would if it
+  widened that wish (:func:`matching.diagnosis.widen`); among them, how many are vacant and offered, and
+  how many are lived in by a household that could take its own dwelling (an arc of the run's graph,
+  :func:`matching.graph.build_instance`);
+* the median wait of similar requests: among the territory's completed moves (those the yearly
+  statistics count, :func:`exchange.attributions.load_attributions`), from filing to the move, for the
+  same main criterion and typology, else the same main criterion, else all; with fewer cases than the
+  statistics' small-count threshold (:data:`exchange.bilan_tables.MASK_BELOW`), no figure.
+
+The territory is read through :func:`exchange.loading.load_territory` as a run reads it (open requests,
+offers, stored exclusions; households in a live proposal included) and kept with its graph in
+:data:`~exchange.cache.territory_cache`; the household and its request are read fresh. The model's
+acceptance chances (issue 18) are never shown to a tenant, so none is read here.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from exchange import glossary, wording
+from exchange.attributions import load_attributions, typology
+from exchange.bilan_tables import MASK_BELOW
+from exchange.cache import territory_cache
+from exchange.loading import load_territory
+from exchange.portal.reading import load_household
+from exchange.portal.views import MedianWait, PointsLine, TenantSituation, WideningCount
+from exchange.settings import policy_config
+from matching import policy
+from matching.config import PolicyConfig
+from matching.diagnosis import WISHES, Wish, widen
+from matching.graph import build_instance
+from matching.territory import CRITERIA, PRIORITIES, Dwelling, Household, Request
+
+__all__ = [
+    "COMPARISONS",
+    "DEFINITION",
+    "Fits",
+    "TerritoryGraph",
+    "fitting_dwellings",
+    "main_criterion",
+    "median_wait",
+    "points_today",
+    "tenant_situation",
+    "territory_graph",
+    "wanted_typology",
+]
+
+COMPARISONS = ("criterion_typology", "criterion", "all", "none")
+"""The levels of comparison of the median wait, most similar first (``none``: not enough cases)."""
+MONTH_DAYS = 365.25 / 12
+DEFINITION = (
+    "Délai médian entre le dépôt de la demande et le déménagement, parmi les échanges réalisés sur le "
+    "territoire (toutes années) par des ménages de même critère principal arrivés dans un logement de la "
+    f"typologie que vous recherchez ; s'il y en a moins de {MASK_BELOW}, parmi ceux de même critère "
+    "principal, puis parmi tous les échanges réalisés."
+)
+"""The median wait's definition, shown with it."""
+
+
+@dataclass(frozen=True, slots=True)
+class TerritoryGraph:
+    """The territory as a run reads it on one day: candidate dwellings, who may take each, exclusions."""
+
+    config: PolicyConfig
+    first_quartile_eur: float | None
+    candidates: Mapping[str, Dwelling]  # candidate dwellings (POLICY.md §3) by ref
+    occupant: Mapping[str, str | None]  # candidate -> the requesting household living there (None: vacant)
+    takers: Mapping[str, frozenset[str]]  # dwelling -> households whose move into it is allowed
+    exclusions: Mapping[str, frozenset[str]]  # household -> dwellings it may not be offered (rule 8)
+
+
+def territory_graph(session: Session, code: str, day: date) -> TerritoryGraph:
+    """The territory's :class:`TerritoryGraph` on ``day``, read at most every few seconds."""
+    return territory_cache.get(code, ("situation", day), lambda: _build_graph(session, code, day))
+
+
+def _build_graph(session: Session, code: str, day: date) -> TerritoryGraph:
+    config = policy_config(session, code)
+    plain = load_territory(session, code, as_of=day)
+    instance = build_instance(plain, config)
+    dwellings = {d.ref: d for d in plain.dwellings}
+    occupant = policy.candidate_dwellings(plain)
+    takers: dict[str, set[str]] = {}
+    for move in instance.moves:
+        takers.setdefault(move.dwelling, set()).add(move.household)
+    exclusions: dict[str, set[str]] = {}
+    for household, dwelling in plain.exclusions:
+        exclusions.setdefault(household, set()).add(dwelling)
+    return TerritoryGraph(
+        config=config,
+        first_quartile_eur=plain.first_quartile_eur,
+        candidates={ref: dwellings[ref] for ref in occupant},
+        occupant=occupant,
+        takers={ref: frozenset(found) for ref, found in takers.items()},
+        exclusions={ref: frozenset(found) for ref, found in exclusions.items()},
+    )
+
+
+# Fitting dwellings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fits:
+    """The candidate dwellings a household's rules allow, and how many would with each wish widened.
+
+    ``widened`` lists only the wishes the request sets (widening an unset wish changes nothing).
+    """
+
+    refs: frozenset[str]
+    widened: tuple[tuple[Wish, int], ...]
+
+
+def fitting_dwellings(
+    household: Household,
+    request: Request,
+    current: Dwelling,
+    candidates: Mapping[str, Dwelling],
+    config: PolicyConfig,
+    *,
+    excluded: Collection[str] = (),
+) -> Fits:
+    """Which of ``candidates`` POLICY.md §3 allows ``household`` to move into, then with each wish widened.
+
+    ``excluded`` are the dwellings of its exclusions (rule 8). Each count with a widened wish is
+    :func:`matching.policy.move_allowed` with :func:`matching.diagnosis.widen`'s request.
+
+    >>> from matching.territory import Member
+    >>> flat = lambda ref, commune: Dwelling(ref, "L", "S", commune, False, 2, 40.0, 0, False, "none",
+    ...                                       300.0, 40.0, 0.0, 0.0)
+    >>> h = Household("H1", "D1", (Member("head", 40),), 1500.0)
+    >>> mine = Dwelling("D1", "L", "S", "A", False, 1, 20.0, 0, False, "none", 250.0, 30.0, 0.0, 0.0)
+    >>> r = Request("H1", date(2026, 1, 5), 400.0, communes=frozenset({"A"}))
+    >>> near, far = flat("D2", "A"), flat("D3", "B")
+    >>> fits = fitting_dwellings(h, r, mine, {"D2": near, "D3": far}, policy.DEFAULT_CONFIG)
+    >>> sorted(fits.refs), fits.widened
+    (['D2'], (('communes', 2), ('cost', 1)))
+    """
+    allowed: set[str] = set()
+    refused: list[Dwelling] = []
+    for ref, dwelling in candidates.items():
+        if ref == current.ref:
+            continue
+        if policy.move_allowed(household, request, current, dwelling, config, excluded=ref in excluded):
+            refused.append(dwelling)
+        else:
+            allowed.add(ref)
+    widened: list[tuple[Wish, int]] = []
+    for wish in WISHES:
+        wider = widen(request, wish)
+        if wider == request:
+            continue
+        more = sum(
+            1
+            for d in refused
+            if not policy.move_allowed(household, wider, current, d, config, excluded=d.ref in excluded)
+        )
+        widened.append((wish, len(allowed) + more))
+    return Fits(frozenset(allowed), tuple(widened))
+
+
+def _widening_text(wish: Wish, wider: int, base: int) -> str:
+    """« si vous acceptiez toutes les communes du territoire : 42 logements au lieu de 7 »."""
+    label = glossary.WIDENED_WISHES[wish]
+    if wider == base:
+        return f"{label} : pas un logement de plus ({wording.count(base, 'logement', 'logements')})"
+    return f"{label} : {wording.count(wider, 'logement', 'logements')} au lieu de {wording.number(base)}"
+
+
+# Points --------------------------------------------------------------------------------------------
+
+
+def points_today(
+    household: Household, request: Request, current: Dwelling, day: date, config: PolicyConfig
+) -> tuple[PointsLine, ...]:
+    """The parts of the points of a move that solves every active criterion, on ``day`` (POLICY.md §4).
+
+    The numbers are the policy's (``config``), as :func:`matching.policy.points` counts them; a move
+    that leaves the workplace too far does not get the ``job_distance`` points (said in its line).
+
+    >>> from matching.territory import Member
+    >>> h = Household("H1", "D1", (Member("head", 70),), 900.0, priority=frozenset({"dalo"}))
+    >>> big = Dwelling("D1", "L", "S", "C", False, 4, 80.0, 0, False, "none", 400.0, 50.0, 0.0, 0.0)
+    >>> lines = points_today(h, Request("H1", date(2025, 12, 5), 400.0), big, date(2026, 3, 4),
+    ...                      policy.DEFAULT_CONFIG)
+    >>> [(p.code, p.points) for p in lines]
+    [('base', 100), ('under_occupation', 40), ('dalo', 30), ('seniority', 2)]
+    """
+    active = policy.active_criteria(household, current, config)
+    lines = [PointsLine("base", config.points_move, "tout échange qui aboutit")]
+    for code in CRITERIA:
+        if code not in active:
+            continue
+        label = glossary.CRITERIA[code]
+        if code == "job_distance":
+            km = wording.number(config.job_distance_km)
+            text = (
+                f"critère « {label} » rempli aujourd'hui ; comptés si le nouveau logement est à "
+                f"{km} km au plus de votre lieu de travail"
+            )
+        else:
+            text = f"critère « {label} » rempli aujourd'hui, résolu par tout logement qui vous convient"
+        lines.append(PointsLine(code, config.criterion_points(code), text))
+    for flag in PRIORITIES:
+        if flag in household.priority:
+            text = f"situation prioritaire ({glossary.PRIORITIES[flag]})"
+            lines.append(PointsLine(flag, config.priority_points(flag), text))
+    months, seniority = policy.seniority_points(request, day, config)
+    text = f"ancienneté de votre demande : {wording.count(months, 'mois complet', 'mois complets')}"
+    if policy.full_months(request.filed_on, day) > config.seniority_cap_months:
+        text += f" (au plus {config.seniority_cap_months} mois comptés)"
+    lines.append(PointsLine("seniority", seniority, text))
+    return tuple(lines)
+
+
+# Median wait -----------------------------------------------------------------------------------------
+
+
+def main_criterion(criteria: Iterable[str], config: PolicyConfig) -> str:
+    """The criterion worth the most points among ``criteria`` (ties: POLICY.md's order), or ``convenience``.
+
+    >>> config = policy.DEFAULT_CONFIG
+    >>> main_criterion({"job_distance", "overcrowding"}, config), main_criterion(("convenience",), config)
+    ('overcrowding', 'convenience')
+    """
+    found = [c for c in CRITERIA if c in set(criteria)]
+    return max(found, key=config.criterion_points) if found else "convenience"
+
+
+def wanted_typology(household: Household, request: Request | None, config: PolicyConfig) -> str:
+    """The typology the household looks for: the rooms it needs, or its request's minimum if higher."""
+    rooms = policy.rooms_needed(household, config)
+    if request is not None and request.min_rooms is not None:
+        rooms = max(rooms, request.min_rooms)
+    return typology(rooms)
+
+
+def median_wait(cases: Sequence[tuple[str, str, int]], criterion: str, wanted: str) -> MedianWait:
+    """The median wait in months of the completed moves ``cases`` ((main criterion, typology, days)) most
+    similar to (``criterion``, ``wanted``) that number at least :data:`MASK_BELOW`.
+
+    >>> cases = [("overcrowding", "T3", 300)] * 4 + [("autonomy", "T2", 30)]
+    >>> median_wait(cases, "overcrowding", "T3").comparison, median_wait(cases, "overcrowding", "T3").months
+    ('all', 10)
+    >>> median_wait([("overcrowding", "T3", 300)] * 4, "overcrowding", "T3").text
+    'pas assez de cas comparables (moins de 5 échanges réalisés sur le territoire)'
+    """
+    label = glossary.MAIN_CRITERIA.get(criterion, criterion)
+    levels: tuple[tuple[str, str, list[int]], ...] = (
+        (
+            "criterion_typology",
+            f"échanges réalisés de même critère principal ({label}) et de même typologie ({wanted})",
+            [days for c, t, days in cases if c == criterion and t == wanted],
+        ),
+        (
+            "criterion",
+            f"échanges réalisés de même critère principal ({label}), toutes typologies",
+            [days for c, _t, days in cases if c == criterion],
+        ),
+        ("all", glossary.WAIT_COMPARISONS["all"], [days for _c, _t, days in cases]),
+    )
+    for code, comparison, waits in levels:
+        if len(waits) >= MASK_BELOW:
+            months = round(statistics.median(waits) / MONTH_DAYS)
+            said = "moins d'un mois" if months == 0 else f"environ {wording.count(months, 'mois', 'mois')}"
+            text = f"{said} (médiane de {wording.number(len(waits))} {comparison})"
+            return MedianWait(code, comparison, len(waits), months, text, DEFINITION)
+    nothing = glossary.WAIT_COMPARISONS["none"]
+    text = f"{nothing} (moins de {MASK_BELOW} échanges réalisés sur le territoire)"
+    return MedianWait("none", nothing, 0, None, text, DEFINITION)
+
+
+def _completed_waits(session: Session, code: str, territory_id: int, config: PolicyConfig) -> Any:
+    """(main criterion, typology, days from filing to the move) of each completed move of the territory."""
+
+    def build() -> tuple[tuple[str, str, int], ...]:
+        return tuple(
+            (main_criterion(a.motives, config), a.typology, a.wait_days)
+            for a in load_attributions(session, territory_id, None, None)
+            if a.wait_days is not None
+        )
+
+    return territory_cache.get(code, "situation-waits", build)
+
+
+# The page --------------------------------------------------------------------------------------------
+
+
+def tenant_situation(session: Session, account: Any, *, today: date | None = None) -> TenantSituation:
+    """The tenant's « Ma situation » on ``today``: points, seniority, fitting dwellings, median wait."""
+    day = today or date.today()
+    household, current, request = load_household(session, account.household_id)
+    graph = territory_graph(session, account.territory_code, day)
+    config = graph.config
+    criterion = main_criterion(policy.active_criteria(household, current, config), config)
+    cases = _completed_waits(session, account.territory_code, account.territory_id, config)
+    wait = median_wait(cases, criterion, wanted_typology(household, request, config))
+    if request is None:
+        return TenantSituation(False, None, None, (), None, None, None, None, None, None, (), wait)
+    fits = fitting_dwellings(
+        household,
+        request,
+        current,
+        graph.candidates,
+        config,
+        excluded=graph.exclusions.get(household.ref, frozenset()),
+    )
+    takers_of_mine = graph.takers.get(current.ref, frozenset())
+    vacant = sum(1 for ref in fits.refs if graph.occupant.get(ref) is None)
+    swappable = sum(1 for ref in fits.refs if graph.occupant.get(ref) in takers_of_mine)
+    totals = [
+        policy.points(
+            household,
+            request,
+            current,
+            graph.candidates[ref],
+            day,
+            config,
+            first_quartile_eur=graph.first_quartile_eur,
+        ).total
+        for ref in fits.refs
+    ]
+    lines = points_today(household, request, current, day, config)
+    base = len(fits.refs)
+    return TenantSituation(
+        has_request=True,
+        filed_on=request.filed_on,
+        seniority_months=policy.full_months(request.filed_on, day),
+        points=lines,
+        points_total=sum(p.points for p in lines),
+        points_low=min(totals, default=None),
+        points_high=max(totals, default=None),
+        fitting=base,
+        fitting_vacant=vacant,
+        fitting_swappable=swappable,
+        widenings=tuple(
+            WideningCount(wish, wider, _widening_text(wish, wider, base)) for wish, wider in fits.widened
+        ),
+        wait=wait,
+    )
