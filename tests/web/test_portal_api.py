@@ -90,6 +90,7 @@ FORBIDDEN = {
     ],
     "alpha": [
         ("get", "/api/v1/request"),
+        ("get", "/api/v1/situation"),
         ("put", "/api/v1/request"),
         ("post", "/api/v1/request/confirm"),
         ("post", "/api/v1/proposals/1/withdraw"),
@@ -103,6 +104,7 @@ FORBIDDEN = {
     ],
     "admin": [
         ("get", "/api/v1/request"),
+        ("get", "/api/v1/situation"),
         ("post", "/api/v1/request/confirm"),
         ("get", "/api/v1/paused-requests"),
         ("get", "/api/v1/awaited-answers"),
