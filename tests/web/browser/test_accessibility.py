@@ -8,6 +8,7 @@ planned move); the swap H1 <-> H2 still waits for answers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,7 @@ PAGES = [
     ("connexion", None, "/connexion"),
     ("locataire-accueil", "h1", "/locataire/"),
     ("locataire-demande", "h1", "/locataire/demande"),
+    ("locataire-situation", "h1", "/locataire/situation"),
     ("locataire-offres", "h1", "/locataire/offres"),
     ("locataire-offres-filtrees", "h1", "/locataire/offres?commune=Yville&sort=-cost&compatible=1"),
     ("locataire-propositions", "h1", "/locataire/propositions"),
@@ -211,3 +213,38 @@ def test_error_page_is_accessible(visitors):
     visitor.goto("/locataire/propositions/999999", status=404)
     visitor.console_errors.clear()  # the 404 itself is logged by Chromium
     _check(visitor, "erreur-404")
+
+
+def _focused(visitor: Visitor) -> str:
+    return str(visitor.page.evaluate("(e => e.id || e.textContent.trim())(document.activeElement)"))
+
+
+def test_the_situation_is_reached_and_read_by_keyboard(visitors, a11y_site):
+    """From the home page, Tab reaches « Ma situation » and Enter opens it; there, from the skip link,
+    Tab walks the page's links in reading order with a visible focus ring."""
+    visitor = visitors["h1"]
+    page = visitor.page
+    visitor.goto("/locataire/")
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Enter")  # into <main>: the links of the page follow
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if _focused(visitor).startswith("Ma situation :"):
+            break
+    else:
+        pytest.fail("Tab never reached the link to « Ma situation »")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/locataire/situation$"))
+    page.keyboard.press("Tab")
+    assert _focused(visitor) == "Aller au contenu"
+    page.keyboard.press("Enter")
+    seen = []
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        seen.append(_focused(visitor))
+        if seen[-1] == "Modifier mes souhaits":
+            break
+    links = [text.strip() for text in page.locator("main a").all_inner_texts()]
+    assert seen == links[: len(seen)] and seen[-1] == "Modifier mes souhaits", (seen, links)
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    _check(visitor, "locataire-situation-clavier")
