@@ -8,7 +8,7 @@
   how many are lived in by a household that could take its own dwelling (an arc of the run's graph,
   :func:`matching.graph.build_instance`);
 * the median wait of similar requests: among the territory's completed moves (those the yearly
-  statistics count, :func:`exchange.attributions.load_attributions`), from filing to the move, for the
+  statistics count, as :func:`exchange.attributions.load_attributions` does), from filing to the move, for the
   same main criterion and typology, else the same main criterion, else all; with fewer cases than the
   statistics' small-count threshold (:data:`exchange.bilan_tables.MASK_BELOW`), no figure.
 
@@ -26,13 +26,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exchange import glossary, wording
-from exchange.attributions import load_attributions, typology
+from exchange import models as m
+from exchange.attributions import typology
 from exchange.bilan_tables import MASK_BELOW
 from exchange.cache import territory_cache
 from exchange.loading import load_territory
+from exchange.models.workflow import Proposal, ProposalMove
 from exchange.portal.reading import load_household
 from exchange.portal.views import MedianWait, PointsLine, TenantSituation, WideningCount
 from exchange.settings import policy_config
@@ -47,6 +50,7 @@ __all__ = [
     "DEFINITION",
     "Fits",
     "TerritoryGraph",
+    "completed_waits",
     "fitting_dwellings",
     "main_criterion",
     "median_wait",
@@ -133,7 +137,9 @@ def fitting_dwellings(
     """Which of ``candidates`` POLICY.md §3 allows ``household`` to move into, then with each wish widened.
 
     ``excluded`` are the dwellings of its exclusions (rule 8). Each count with a widened wish is
-    :func:`matching.policy.move_allowed` with :func:`matching.diagnosis.widen`'s request.
+    :func:`matching.policy.move_allowed` with :func:`matching.diagnosis.widen`'s request, tried on the
+    dwellings that break one rule only (a widened wish lifts one rule: a dwelling that breaks two stays
+    refused; the tests check this against :func:`~matching.diagnosis.widen` on every candidate).
 
     >>> from matching.territory import Member
     >>> flat = lambda ref, commune: Dwelling(ref, "L", "S", commune, False, 2, 40.0, 0, False, "none",
@@ -147,14 +153,15 @@ def fitting_dwellings(
     (['D2'], (('communes', 2), ('cost', 1)))
     """
     allowed: set[str] = set()
-    refused: list[Dwelling] = []
+    refused: list[Dwelling] = []  # those only one rule refuses: widening one wish may open them
     for ref, dwelling in candidates.items():
         if ref == current.ref:
             continue
-        if policy.move_allowed(household, request, current, dwelling, config, excluded=ref in excluded):
-            refused.append(dwelling)
-        else:
+        broken = policy.move_allowed(household, request, current, dwelling, config, excluded=ref in excluded)
+        if not broken:
             allowed.add(ref)
+        elif len(broken) == 1:
+            refused.append(dwelling)
     widened: list[tuple[Wish, int]] = []
     for wish in WISHES:
         wider = widen(request, wish)
@@ -280,17 +287,45 @@ def median_wait(cases: Sequence[tuple[str, str, int]], criterion: str, wanted: s
     return MedianWait("none", nothing, 0, None, text, DEFINITION)
 
 
-def _completed_waits(session: Session, code: str, territory_id: int, config: PolicyConfig) -> Any:
-    """(main criterion, typology, days from filing to the move) of each completed move of the territory."""
+def completed_waits(session: Session, territory_id: int) -> list[tuple[tuple[str, ...], str, int]]:
+    """(criteria before, typology moved into, days from filing to the move) of each completed move.
 
-    def build() -> tuple[tuple[str, str, int], ...]:
-        return tuple(
-            (main_criterion(a.motives, config), a.typology, a.wait_days)
-            for a in load_attributions(session, territory_id, None, None)
-            if a.wait_days is not None
+    The moves :func:`exchange.attributions.load_attributions` counts (proposal completed), the wait as it
+    counts it (the household's latest request filed on or before the proposal, to the move date), read
+    in one query: a territory's whole history is read again whenever its cache entry is cleared.
+    """
+    filed = (
+        select(func.max(m.Request.filed_on))
+        .where(
+            m.Request.household_id == ProposalMove.household_id, m.Request.filed_on <= Proposal.notified_on
         )
+        .correlate(ProposalMove, Proposal)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(ProposalMove.criteria_before, m.Dwelling.rooms, Proposal.move_date, filed)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .join(m.Dwelling, m.Dwelling.id == ProposalMove.to_dwelling_id)
+        .where(Proposal.territory_id == territory_id, Proposal.status == "completed")
+        .order_by(ProposalMove.id)
+    ).all()
+    return [
+        (tuple(sorted(before or ())), typology(rooms), (moved - filed_on).days)
+        for before, rooms, moved, filed_on in rows
+        if moved is not None and filed_on is not None
+    ]
 
-    return territory_cache.get(code, "situation-waits", build)
+
+def _similar_cases(session: Session, code: str, territory_id: int, config: PolicyConfig) -> Any:
+    """(main criterion, typology, days) of each completed move of the territory, kept a few seconds."""
+    return territory_cache.get(
+        code,
+        "situation-waits",
+        lambda: tuple(
+            (main_criterion(before, config), kind, days)
+            for before, kind, days in completed_waits(session, territory_id)
+        ),
+    )
 
 
 # The page --------------------------------------------------------------------------------------------
@@ -303,7 +338,7 @@ def tenant_situation(session: Session, account: Any, *, today: date | None = Non
     graph = territory_graph(session, account.territory_code, day)
     config = graph.config
     criterion = main_criterion(policy.active_criteria(household, current, config), config)
-    cases = _completed_waits(session, account.territory_code, account.territory_id, config)
+    cases = _similar_cases(session, account.territory_code, account.territory_id, config)
     wait = median_wait(cases, criterion, wanted_typology(household, request, config))
     if request is None:
         return TenantSituation(False, None, None, (), None, None, None, None, None, None, (), wait)

@@ -16,9 +16,11 @@ from sqlalchemy import select
 
 from exchange import models as m
 from exchange import portal
+from exchange.attributions import load_attributions
 from exchange.interchange import import_document
 from exchange.loading import load_territory
 from exchange.models.workflow import Proposal, ProposalMove
+from exchange.portal.situation import completed_waits
 from exchange.settings import policy_config
 from fixtures.generate import generate_territory
 from matching import policy
@@ -233,6 +235,23 @@ def test_the_median_wait_falls_back_then_masks_small_counts(session, hand):
     assert (wait.comparison, wait.cases, wait.months) == ("criterion_typology", 5, 8)  # median 250 days
     assert "(suroccupation) et de même typologie (T3)" in wait.text
     assert "Délai médian entre le dépôt de la demande et le déménagement" in wait.definition
+
+
+def test_the_waits_are_those_the_yearly_statistics_count(session, hand):
+    for household, days, criteria in (
+        ("H20", 100, ["overcrowding"]),
+        ("H21", 45, []),
+        ("H22", 9, ["autonomy"]),
+    ):
+        _completed(session, hand, household, days, "D2", criteria)
+    tid = hand["territory"].id
+    counted = [
+        (() if a.motives == ("convenience",) else a.motives, a.typology, a.wait_days)
+        for a in load_attributions(session, tid, None, None)
+        if a.wait_days is not None  # H22's request was filed after its proposal: no wait known
+    ]
+    assert completed_waits(session, tid) == counted
+    assert len(counted) == 2
 
 
 def test_the_situation_names_no_one_and_shows_no_chance(session, hand):
