@@ -5,16 +5,17 @@
 * how many candidate dwellings of the territory (POLICY.md §3: the dwellings of households with an open
   request, and the vacant ones offered) its rules allow, and for each wish it set, how many would if it
   widened that wish (:func:`matching.diagnosis.widen`); among them, how many are vacant and offered, and
-  how many are lived in by a household that could take its own dwelling (an arc of the run's graph,
-  :func:`matching.graph.build_instance`);
+  how many are lived in by a household, itself asking to move, that the rules allow into its own
+  dwelling (a direct exchange is possible);
 * the median wait of similar requests: among the territory's completed moves (those the yearly
   statistics count, as :func:`exchange.attributions.load_attributions` does), from filing to the move, for the
   same main criterion and typology, else the same main criterion, else all; with fewer cases than the
   statistics' small-count threshold (:data:`exchange.bilan_tables.MASK_BELOW`), no figure.
 
 The territory is read through :func:`exchange.loading.load_territory` as a run reads it (open requests,
-offers, stored exclusions; households in a live proposal included) and kept with its graph in
-:data:`~exchange.cache.territory_cache`; the household and its request are read fresh. The model's
+offers, stored exclusions; households in a live proposal included) and kept a few seconds in
+:data:`~exchange.cache.territory_cache`; the household and its request are read fresh (a paused request
+is shown too: it takes no part in the runs until it is open again). The model's
 acceptance chances (issue 18) are never shown to a tenant, so none is read here.
 """
 
@@ -34,7 +35,7 @@ from exchange import models as m
 from exchange.attributions import typology
 from exchange.bilan_tables import MASK_BELOW
 from exchange.cache import territory_cache
-from exchange.loading import load_territory
+from exchange.loading import load_territory, plain_request
 from exchange.models.workflow import Proposal, ProposalMove
 from exchange.portal.reading import load_household
 from exchange.portal.views import MedianWait, PointsLine, TenantSituation, WideningCount
@@ -42,21 +43,21 @@ from exchange.settings import policy_config
 from matching import policy
 from matching.config import PolicyConfig
 from matching.diagnosis import WISHES, Wish, widen
-from matching.graph import build_instance
 from matching.territory import CRITERIA, PRIORITIES, Dwelling, Household, Request
 
 __all__ = [
     "COMPARISONS",
     "DEFINITION",
     "Fits",
-    "TerritoryGraph",
+    "TerritoryView",
     "completed_waits",
     "fitting_dwellings",
     "main_criterion",
     "median_wait",
     "points_today",
     "tenant_situation",
-    "territory_graph",
+    "could_take",
+    "territory_view",
     "wanted_typology",
 ]
 
@@ -73,41 +74,50 @@ DEFINITION = (
 
 
 @dataclass(frozen=True, slots=True)
-class TerritoryGraph:
-    """The territory as a run reads it on one day: candidate dwellings, who may take each, exclusions."""
+class TerritoryView:
+    """The territory as a run reads it on one day: candidate dwellings, their occupants, exclusions."""
 
     config: PolicyConfig
     first_quartile_eur: float | None
     candidates: Mapping[str, Dwelling]  # candidate dwellings (POLICY.md §3) by ref
     occupant: Mapping[str, str | None]  # candidate -> the requesting household living there (None: vacant)
-    takers: Mapping[str, frozenset[str]]  # dwelling -> households whose move into it is allowed
-    exclusions: Mapping[str, frozenset[str]]  # household -> dwellings it may not be offered (rule 8)
+    households: Mapping[str, Household]  # the requesting households, by ref
+    requests: Mapping[str, Request]  # their open requests
+    exclusions: frozenset[tuple[str, str]]  # (household, dwelling) pairs never to propose (rule 8)
 
 
-def territory_graph(session: Session, code: str, day: date) -> TerritoryGraph:
-    """The territory's :class:`TerritoryGraph` on ``day``, read at most every few seconds."""
-    return territory_cache.get(code, ("situation", day), lambda: _build_graph(session, code, day))
+def territory_view(session: Session, code: str, day: date) -> TerritoryView:
+    """The territory's :class:`TerritoryView` on ``day``, read at most every few seconds."""
+    return territory_cache.get(code, ("situation", day), lambda: _build_view(session, code, day))
 
 
-def _build_graph(session: Session, code: str, day: date) -> TerritoryGraph:
-    config = policy_config(session, code)
+def _build_view(session: Session, code: str, day: date) -> TerritoryView:
     plain = load_territory(session, code, as_of=day)
-    instance = build_instance(plain, config)
     dwellings = {d.ref: d for d in plain.dwellings}
     occupant = policy.candidate_dwellings(plain)
-    takers: dict[str, set[str]] = {}
-    for move in instance.moves:
-        takers.setdefault(move.dwelling, set()).add(move.household)
-    exclusions: dict[str, set[str]] = {}
-    for household, dwelling in plain.exclusions:
-        exclusions.setdefault(household, set()).add(dwelling)
-    return TerritoryGraph(
-        config=config,
+    requests = {r.household: r for r in plain.requests}
+    return TerritoryView(
+        config=policy_config(session, code),
         first_quartile_eur=plain.first_quartile_eur,
         candidates={ref: dwellings[ref] for ref in occupant},
         occupant=occupant,
-        takers={ref: frozenset(found) for ref, found in takers.items()},
-        exclusions={ref: frozenset(found) for ref, found in exclusions.items()},
+        households={h.ref: h for h in plain.households if h.ref in requests},
+        requests=requests,
+        exclusions=plain.exclusions,
+    )
+
+
+def could_take(view: TerritoryView, other: str, dwelling: Dwelling) -> bool:
+    """Whether the requesting household ``other`` may move into ``dwelling`` (POLICY.md §3)."""
+    household = view.households[other]
+    assert household.dwelling is not None  # a requesting household lives in a dwelling of the territory
+    return not policy.move_allowed(
+        household,
+        view.requests[other],
+        view.candidates[household.dwelling],
+        dwelling,
+        view.config,
+        excluded=(other, dwelling.ref) in view.exclusions,
     )
 
 
@@ -331,12 +341,29 @@ def _similar_cases(session: Session, code: str, territory_id: int, config: Polic
 # The page --------------------------------------------------------------------------------------------
 
 
+def _paused_request(session: Session, household_id: int, household_ref: str) -> Request | None:
+    row = session.scalars(
+        select(m.Request)
+        .where(m.Request.household_id == household_id, m.Request.status == "paused")
+        .order_by(m.Request.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else plain_request(row, household_ref)
+
+
 def tenant_situation(session: Session, account: Any, *, today: date | None = None) -> TenantSituation:
-    """The tenant's « Ma situation » on ``today``: points, seniority, fitting dwellings, median wait."""
+    """The tenant's « Ma situation » on ``today``: points, seniority, fitting dwellings, median wait.
+
+    Its open request, else its paused one (``paused``), else none: no points, no counts.
+    """
     day = today or date.today()
     household, current, request = load_household(session, account.household_id)
-    graph = territory_graph(session, account.territory_code, day)
-    config = graph.config
+    paused = False
+    if request is None:
+        request = _paused_request(session, account.household_id, household.ref)
+        paused = request is not None
+    view = territory_view(session, account.territory_code, day)
+    config = view.config
     criterion = main_criterion(policy.active_criteria(household, current, config), config)
     cases = _similar_cases(session, account.territory_code, account.territory_id, config)
     wait = median_wait(cases, criterion, wanted_typology(household, request, config))
@@ -346,22 +373,20 @@ def tenant_situation(session: Session, account: Any, *, today: date | None = Non
         household,
         request,
         current,
-        graph.candidates,
+        view.candidates,
         config,
-        excluded=graph.exclusions.get(household.ref, frozenset()),
+        excluded={d for h, d in view.exclusions if h == household.ref},
     )
-    takers_of_mine = graph.takers.get(current.ref, frozenset())
-    vacant = sum(1 for ref in fits.refs if graph.occupant.get(ref) is None)
-    swappable = sum(1 for ref in fits.refs if graph.occupant.get(ref) in takers_of_mine)
+    occupied = [(ref, view.occupant.get(ref)) for ref in fits.refs]
     totals = [
         policy.points(
             household,
             request,
             current,
-            graph.candidates[ref],
+            view.candidates[ref],
             day,
             config,
-            first_quartile_eur=graph.first_quartile_eur,
+            first_quartile_eur=view.first_quartile_eur,
         ).total
         for ref in fits.refs
     ]
@@ -376,10 +401,13 @@ def tenant_situation(session: Session, account: Any, *, today: date | None = Non
         points_low=min(totals, default=None),
         points_high=max(totals, default=None),
         fitting=base,
-        fitting_vacant=vacant,
-        fitting_swappable=swappable,
+        fitting_vacant=sum(1 for _ref, other in occupied if other is None),
+        fitting_swappable=sum(
+            1 for _ref, other in occupied if other is not None and could_take(view, other, current)
+        ),
         widenings=tuple(
             WideningCount(wish, wider, _widening_text(wish, wider, base)) for wish, wider in fits.widened
         ),
         wait=wait,
+        paused=paused,
     )

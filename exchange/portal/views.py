@@ -303,7 +303,7 @@ class MedianWait:
 class TenantSituation:
     """« Ma situation »: what a tenant sees of itself (counts only, nothing of another household).
 
-    Without an open request, ``points`` is empty and the counts are None. ``fitting`` counts the
+    Without an open or paused request, ``points`` is empty and the counts are None. ``fitting`` counts the
     candidate dwellings (POLICY.md §3) its rules allow; ``fitting_vacant`` those of them vacant and
     offered; ``fitting_swappable`` those whose occupant, also asking to move, could take its dwelling.
     """
@@ -320,3 +320,4 @@ class TenantSituation:
     fitting_swappable: int | None
     widenings: tuple[WideningCount, ...]
     wait: MedianWait
+    paused: bool = False  # the request is paused: it takes no part in the runs until it is open again

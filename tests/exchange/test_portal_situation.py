@@ -159,6 +159,22 @@ def test_only_the_wishes_the_request_sets_are_widened(session, hand):
     assert [(w.wish, w.dwellings) for w in found.widenings] == [("cost", 7)]
 
 
+def test_a_paused_request_is_shown_with_its_counts(session, hand):
+    row = session.scalars(select(m.Request).where(m.Request.household_id == hand["h"]["H1"])).one()
+    row.status, row.paused_why = "paused", "silences"
+    session.flush()
+    portal.clear_cache()
+    found = portal.tenant_situation(session, _account(hand["territory"], hand["h"]["H1"]), today=TODAY)
+    assert found.paused and found.has_request
+    # H1's dwelling is no longer a candidate; what fits H1, and who could take D1, does not change.
+    assert (found.fitting, found.fitting_vacant, found.fitting_swappable, found.points_total) == (
+        2,
+        1,
+        1,
+        182,
+    )
+
+
 def test_the_household_that_does_not_ask_to_move_gets_no_counts(session, hand):
     found = portal.tenant_situation(session, _account(hand["territory"], hand["h"]["H8"]), today=TODAY)
     assert not found.has_request

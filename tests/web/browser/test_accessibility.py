@@ -35,6 +35,7 @@ PAGES = [
     ("locataire-proposition-acceptee", "h4", "/locataire/propositions/{proposal_h4}"),
     ("locataire-proposition-visite-acceptee", "h2", "/locataire/propositions/{proposal_h1}"),
     ("locataire-accueil-en-pause", "h2", "/locataire/"),
+    ("locataire-situation-en-pause", "h2", "/locataire/situation"),
     ("compte", "h1", "/compte"),
     ("caleol-file", "alpha", "/caleol/"),
     ("caleol-dossier", "alpha", "/caleol/mouvements/{move_h5}"),
