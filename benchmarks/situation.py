@@ -8,8 +8,8 @@ Steps, for each size asked (default: the demo's 2,000 dwellings, seed 2026, as `
 2. give it a history: ``--completed`` households without a request get a closed request and a
    completed move (filed 2 to 24 months before), so the median wait has cases to read;
 3. time :func:`exchange.portal.tenant_situation` for ``--tenants`` households with an open request:
-   the first call reads the territory and builds its graph (cold: what a tenant meets once every
-   ``CACHE_SECONDS`` per territory), the others reuse it (warm);
+   the first call reads the territory and the completed moves (cold: what a tenant meets once every
+   ``CACHE_SECONDS`` per territory, and after each write to it), the others reuse them (warm);
 4. time the page ``/locataire/situation`` itself (rendering included), warm, through the Flask test
    client for one tenant signed in.
 
