@@ -16,7 +16,13 @@ from sqlalchemy import select
 from exchange import models as m
 from exchange.models.workflow import CommitteeDecision, ProposalMove
 
-TENANT_PAGES = ["/locataire/", "/locataire/demande", "/locataire/offres", "/locataire/propositions"]
+TENANT_PAGES = [
+    "/locataire/",
+    "/locataire/demande",
+    "/locataire/situation",
+    "/locataire/offres",
+    "/locataire/propositions",
+]
 STAFF_PAGES = ["/caleol/", "/caleol/proces-verbal", "/caleol/demenagements", "/caleol/demandes-en-pause"]
 ADMIN_PAGES = [
     "/territoire/",
