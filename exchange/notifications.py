@@ -38,6 +38,7 @@ __all__ = [
     "OPTIONAL_KINDS",
     "DueCounts",
     "account_for_token",
+    "households_with_mail",
     "move_decided",
     "notify",
     "preferences_token",
@@ -79,6 +80,26 @@ def _recipients(session: Session, to: UserAccount | Household) -> list[UserAccou
             )
         )
     return [a for a in rows if a.active and a.email]
+
+
+def households_with_mail(session: Session, household_ids: Iterable[int]) -> set[int]:
+    """The households among ``household_ids`` that :func:`notify` reaches: at least one active tenant
+    account with an address. The others learn of a proposal by a paper letter (:mod:`exchange.letters`)."""
+    wanted = sorted(set(household_ids))
+    if not wanted:
+        return set()
+    found = session.scalars(
+        select(UserAccount.household_id)
+        .where(
+            UserAccount.household_id.in_(wanted),
+            UserAccount.role == "tenant",
+            UserAccount.active.is_(True),
+            UserAccount.email.is_not(None),
+            UserAccount.email != "",
+        )
+        .distinct()
+    )
+    return {h for h in found if h is not None}
 
 
 def notify(

@@ -4,6 +4,8 @@
 * :mod:`.committee` and :mod:`.followup`: the CALEOL's queue, dossiers, decisions and minutes, then
   conditions, move dates, completion, paused requests and answers still awaited;
 * :mod:`.territory` and :mod:`.figures`: the territory's figures, import, policy, runs, statistics;
+* :mod:`.filing` and :mod:`.letters`: the staff acting for a household without internet (its request,
+  its paper proposal letters);
 * :mod:`.views` and :mod:`.staff_views`: the frozen views they return; :mod:`.picture`: a household
   explained; :mod:`.access`: who may touch what; :mod:`.reading`: the reads they share, through
   :data:`exchange.cache.territory_cache`.
@@ -35,6 +37,7 @@ from exchange.portal.followup import (
     reopen_request,
     set_move_date,
 )
+from exchange.portal.letters import landlord_letters, letters_due, tenant_letter
 from exchange.portal.offers import list_offers
 from exchange.portal.picture import (
     compatible,
@@ -55,11 +58,13 @@ from exchange.portal.staff_views import (
     AwaitedAnswer,
     DecisionView,
     Dossier,
+    LetterBatch,
     Minutes,
     MinutesRow,
     MoveFollowup,
     PausedRequest,
     PlannedMove,
+    ProposalLetter,
     ProposalRow,
     QueueItem,
     RunReport,
@@ -217,6 +222,11 @@ __all__ = [
     "file_for_tenant",
     "landlord_tenants",
     "tenant_request",
+    "landlord_letters",
+    "letters_due",
+    "tenant_letter",
+    "LetterBatch",
+    "ProposalLetter",
     "VisitView",
     "answer_visit",
     "ask_visit",

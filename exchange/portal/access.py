@@ -8,6 +8,7 @@ Each lookup returns the row only when the account may act on it. What is not the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -19,9 +20,11 @@ from exchange.errors import InvalidInput, NotFound
 from exchange.models.workflow import Proposal, ProposalMove
 
 __all__ = [
+    "OnBehalf",
     "account_proposal",
     "household_proposal",
     "form_errors",
+    "own_tenant",
     "staff_move",
     "user_row",
 ]
@@ -44,6 +47,28 @@ def household_proposal(session: Session, account: Any, proposal_id: int) -> tupl
     if mine is None:
         raise NotFound(f"proposition inconnue : {proposal_id}")  # not theirs: same answer as unknown
     return proposal, mine
+
+
+@dataclass(frozen=True, slots=True)
+class OnBehalf:
+    """What the tenant's services read of an account, for a household its landlord's staff acts for
+    (files its request, prints its proposal letter)."""
+
+    household_id: int
+    territory_id: int
+    territory_code: str
+
+
+def own_tenant(session: Session, account: Any, household_id: int) -> tuple[m.Household, m.Dwelling]:
+    """A household living in a dwelling of the staff's landlord, and that dwelling."""
+    row = session.execute(
+        select(m.Household, m.Dwelling)
+        .join(m.Dwelling, m.Dwelling.id == m.Household.dwelling_id)
+        .where(m.Household.id == household_id)
+    ).first()
+    if account.role != "staff" or row is None or row[1].landlord_id != account.landlord_id:
+        raise NotFound(f"ménage inconnu : {household_id}")  # another landlord's tenant: as if unknown
+    return row[0], row[1]
 
 
 def staff_move(session: Session, account: Any, move_id: int) -> ProposalMove:

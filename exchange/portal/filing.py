@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange import glossary
+from exchange import glossary, notifications
 from exchange import models as m
-from exchange.errors import InvalidInput, NotFound
+from exchange.errors import InvalidInput
 from exchange.models.workflow import AuditEvent
-from exchange.portal.access import user_row
+from exchange.portal.access import OnBehalf, own_tenant, user_row
+from exchange.portal.letters import letter_statuses
 from exchange.portal.reading import open_request_row
 from exchange.portal.tenant import request_view, save_request
 from exchange.portal.views import RequestView, Wishes
@@ -41,26 +42,9 @@ class TenantRow:
     commune: str
     request_status: str  # "" when it has none
     request_label: str
-
-
-@dataclass(frozen=True, slots=True)
-class _OnBehalf:
-    """What :func:`save_request` reads of an account, for the household the staff files for."""
-
-    household_id: int
-    territory_id: int
-    territory_code: str
-
-
-def _own_tenant(session: Session, account: Any, household_id: int) -> tuple[m.Household, m.Dwelling]:
-    row = session.execute(
-        select(m.Household, m.Dwelling)
-        .join(m.Dwelling, m.Dwelling.id == m.Household.dwelling_id)
-        .where(m.Household.id == household_id)
-    ).first()
-    if account.role != "staff" or row is None or row[1].landlord_id != account.landlord_id:
-        raise NotFound(f"ménage inconnu : {household_id}")  # another landlord's tenant: as if unknown
-    return row[0], row[1]
+    letter_proposal: int | None = None  # a proposal awaiting its answer: its paper letter can be printed
+    has_mail: bool = True  # an e-mail reaches it (else the letter is how it learns of the proposal)
+    letter_printed_at: datetime | None = None  # the last printing of that proposal's letter
 
 
 def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
@@ -79,6 +63,8 @@ def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
             .order_by(m.Request.id)
         ).all()
     )
+    letters = letter_statuses(session, account.landlord_id)
+    with_mail = notifications.households_with_mail(session, (r[0] for r in rows))
     return [
         TenantRow(
             hid,
@@ -87,6 +73,9 @@ def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
             commune,
             statuses.get(hid, ""),
             glossary.REQUEST_STATUSES.get(statuses.get(hid, ""), "pas de demande"),
+            letter_proposal=letters[hid].proposal_id if hid in letters else None,
+            has_mail=hid in with_mail,
+            letter_printed_at=letters[hid].printed_at if hid in letters else None,
         )
         for hid, ref, dwelling, commune in rows
     ]
@@ -94,7 +83,7 @@ def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
 
 def tenant_request(session: Session, account: Any, household_id: int) -> tuple[str, RequestView | None]:
     """The ref and the current request of one of the landlord's tenants."""
-    household, _dwelling = _own_tenant(session, account, household_id)
+    household, _dwelling = own_tenant(session, account, household_id)
     return household.ref, request_view(session, household.id)
 
 
@@ -112,10 +101,10 @@ def file_for_tenant(
     Writes: the household's request (:func:`save_request`) and an audit event naming the staff member
     and the consent; the caller commits. Raises :class:`InvalidInput` (``consent``) without consent.
     """
-    household, _dwelling = _own_tenant(session, account, household_id)
+    household, _dwelling = own_tenant(session, account, household_id)
     if not consent:
         raise InvalidInput({"consent": [CONSENT_MISSING]})
-    on_behalf = _OnBehalf(household.id, household.territory_id, account.territory_code)
+    on_behalf = OnBehalf(household.id, household.territory_id, account.territory_code)
     created = save_request(session, on_behalf, wishes, today=today)
     row = (
         open_request_row(session, household.id)
