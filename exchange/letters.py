@@ -124,7 +124,9 @@ def letter_lines(letter: ProposalLetter) -> list[Block]:
         blocks.append(
             Block("bullets", (*mine.why, f"Total : {wording.count(mine.points, 'point', 'points')}."))
         )
-    reasons = ", ".join(label for code, label in glossary.REFUSAL_REASONS.items() if code != "no_answer")
+    reasons = ", ".join(
+        label.split(" (")[0] for code, label in glossary.REFUSAL_REASONS.items() if code != "no_answer"
+    )
     blocks += [
         Block("heading", ("Votre réponse",)),
         Block(
@@ -148,8 +150,8 @@ def letter_lines(letter: ProposalLetter) -> list[Block]:
         Block(
             "text",
             (
-                f"Si vous refusez, dites-nous pourquoi ({reasons}) : votre motif aide à améliorer les "
-                "propositions.",
+                f"Si vous refusez, dites-nous pourquoi ({reasons}) : votre motif aide à améliorer "
+                "les propositions.",
             ),
         ),
         Block("heading", ("Et ensuite ?",)),
