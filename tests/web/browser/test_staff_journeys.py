@@ -91,3 +91,44 @@ def test_the_second_landlord_sees_the_first_landlords_decision(visitor_factory, 
         assert "Dossier complet." not in text
         v.screenshot("suivi-partage-caleol")
         _accessible(v)
+
+
+def _pdf_text(path: Any) -> str:
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(Path(path)).pages))
+
+
+def test_staff_print_a_paper_letter_and_the_batch(visitor_factory, serve, tmp_path, axe_source):
+    with serve(tmp_path) as base_url:
+        v = visitor_factory(base_url, axe_source)
+        page = v.page
+        v.login("alpha")
+        nav = page.get_by_role("navigation", name="Navigation principale")
+        v.follow(nav.get_by_role("link", name="Mes locataires"))
+        row = page.get_by_role("row").filter(has_text="H1")
+        assert "courrier pas encore imprimé" in row.inner_text()
+        with page.expect_download() as got:
+            row.get_by_role("button", name=re.compile(r"^Imprimer le courrier .* au ménage H1$")).click()
+        letter = got.value
+        assert re.fullmatch(r"courrier-proposition-\d+-H1\.pdf", letter.suggested_filename)
+        text = _pdf_text(letter.path())
+        assert "À l'attention du ménage n° H1" in text and "au plus tard le " in text and "H2" not in text
+        v.goto("/caleol/locataires")
+        assert "courrier imprimé le " in page.get_by_role("row").filter(has_text="H1").inner_text()
+        v.screenshot("locataires-courrier")
+        _accessible(v)
+        # The batch from the staff's home: every ALPHA household awaiting an answer without e-mail.
+        v.goto("/caleol/")
+        letters = page.get_by_role("region", name="Courriers de proposition à imprimer")
+        assert "de votre parc doivent répondre" in letters.inner_text()
+        _accessible(v)
+        with page.expect_download() as got:
+            letters.get_by_role("button", name="Imprimer les courriers des ménages sans courriel").click()
+        batch = got.value
+        assert re.fullmatch(r"courriers-ALPHA-appariement-\d+\.pdf", batch.suggested_filename)
+        text = _pdf_text(batch.path())
+        assert "ménage n° H1" in text and "ménage n° H3" in text
+        v.screenshot("courriers-a-imprimer")
