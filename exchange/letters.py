@@ -132,9 +132,9 @@ def letter_lines(letter: ProposalLetter) -> list[Block]:
         Block(
             "text",
             (
-                f"Vous avez jusqu'au **{deadline}** pour accepter ou refuser ce logement (délai d'au moins "
-                "dix jours, article R.441-10 du code de la construction et de l'habitation). Sans réponse "
-                "à cette date, la proposition est considérée comme refusée.",
+                f"Vous avez jusqu'au **{deadline}** pour accepter ou refuser ce logement (au moins dix "
+                "jours à compter de la proposition, article R.441-10 du code de la construction et de "
+                "l'habitation). Sans réponse à cette date, la proposition est considérée comme refusée.",
                 "Pour répondre :",
             ),
         ),
