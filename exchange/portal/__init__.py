@@ -5,7 +5,7 @@
   conditions, move dates, completion, paused requests and answers still awaited;
 * :mod:`.territory` and :mod:`.figures`: the territory's figures, import, policy, runs, statistics;
 * :mod:`.filing` and :mod:`.letters`: the staff acting for a household without internet (its request,
-  its paper proposal letters);
+  its answer given at the agency or by phone, its paper proposal letters);
 * :mod:`.views` and :mod:`.staff_views`: the frozen views they return; :mod:`.picture`: a household
   explained; :mod:`.access`: who may touch what; :mod:`.reading`: the reads they share, through
   :data:`exchange.cache.territory_cache`.
@@ -25,7 +25,14 @@ from exchange.portal.committee import (
     session_minutes,
 )
 from exchange.portal.figures import stats_chart, stats_data, stats_view
-from exchange.portal.filing import TenantRow, file_for_tenant, landlord_tenants, tenant_request
+from exchange.portal.filing import (
+    TenantRow,
+    file_for_tenant,
+    landlord_tenants,
+    record_tenant_answer,
+    tenant_answer_proposal,
+    tenant_request,
+)
 from exchange.portal.followup import (
     awaited_answers,
     days_left_label,
@@ -221,6 +228,8 @@ __all__ = [
     "TenantVisits",
     "file_for_tenant",
     "landlord_tenants",
+    "record_tenant_answer",
+    "tenant_answer_proposal",
     "tenant_request",
     "landlord_letters",
     "letters_due",

@@ -31,8 +31,10 @@ __all__ = [
 
 
 def user_row(session: Session, account: Any) -> m.UserAccount:
-    """The account's own row (the workflow records who acted); :class:`NotFound` if it is gone."""
-    row = session.get(m.UserAccount, account.id)
+    """The account's own row (the workflow records who acted), for :class:`OnBehalf` the staff member's;
+    :class:`NotFound` if it is gone."""
+    acting = account.staff if isinstance(account, OnBehalf) else account
+    row = None if acting is None else session.get(m.UserAccount, acting.id)
     if row is None:
         raise NotFound("compte introuvable")
     return row
@@ -52,11 +54,13 @@ def household_proposal(session: Session, account: Any, proposal_id: int) -> tupl
 @dataclass(frozen=True, slots=True)
 class OnBehalf:
     """What the tenant's services read of an account, for a household its landlord's staff acts for
-    (files its request, prints its proposal letter)."""
+    (files its request, prints its proposal letter, records its answer); ``staff``: the staff's account,
+    whom the workflow records as the one who acted (:func:`user_row`)."""
 
     household_id: int
     territory_id: int
     territory_code: str
+    staff: Any = None
 
 
 def own_tenant(session: Session, account: Any, household_id: int) -> tuple[m.Household, m.Dwelling]:

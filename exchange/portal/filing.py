@@ -1,9 +1,12 @@
-"""Staff filing for a tenant (dépôt par le bailleur, DOMAIN.md §4: the digital divide): a landlord's staff
-creates or edits the request of one of its own tenants, with the household's consent recorded.
+"""Staff acting for a tenant (dépôt par le bailleur, DOMAIN.md §4: the digital divide): a landlord's staff
+creates or edits the request of one of its own tenants, with the household's consent recorded, and records
+the answer the household gave to a proposal at the agency, by phone or by letter.
 
 The request is the tenant's own (the same row and rules as :func:`exchange.portal.tenant.save_request`);
-the audit trail says which staff member filed it, when, and that the household consented. Another
-landlord's tenant is :class:`~exchange.errors.NotFound`, as if it did not exist (DOMAIN.md §5).
+the audit trail says which staff member filed it, when, and that the household consented. The answer goes
+through the household's own service (:func:`exchange.portal.tenant.record_answer`, the same deadline,
+notifications and repair); its audit event names the staff member and the channel. Another landlord's
+tenant is :class:`~exchange.errors.NotFound`, as if it did not exist (DOMAIN.md §5).
 """
 
 from __future__ import annotations
@@ -22,10 +25,18 @@ from exchange.models.workflow import AuditEvent
 from exchange.portal.access import OnBehalf, own_tenant, user_row
 from exchange.portal.letters import letter_statuses
 from exchange.portal.reading import open_request_row
-from exchange.portal.tenant import request_view, save_request
-from exchange.portal.views import RequestView, Wishes
+from exchange.portal.tenant import record_answer, request_view, save_request, tenant_proposal
+from exchange.portal.views import ProposalDetail, RequestView, Wishes
 
-__all__ = ["CONSENT_MISSING", "TenantRow", "file_for_tenant", "landlord_tenants", "tenant_request"]
+__all__ = [
+    "CONSENT_MISSING",
+    "TenantRow",
+    "file_for_tenant",
+    "landlord_tenants",
+    "record_tenant_answer",
+    "tenant_answer_proposal",
+    "tenant_request",
+]
 
 CONSENT_MISSING = (
     "Cochez cette case : le ménage doit avoir donné son accord pour que vous déposiez sa demande."
@@ -132,3 +143,49 @@ def file_for_tenant(
     )
     session.flush()
     return created
+
+
+def _on_behalf(session: Session, account: Any, household_id: int) -> tuple[m.Household, OnBehalf]:
+    household, _dwelling = own_tenant(session, account, household_id)
+    return household, OnBehalf(household.id, household.territory_id, account.territory_code, staff=account)
+
+
+def tenant_answer_proposal(
+    session: Session, account: Any, household_id: int, proposal_id: int
+) -> tuple[str, ProposalDetail]:
+    """The ref of one of the landlord's tenants and a proposal made to it, as the household sees it
+    (anonymised): what the staff reads before recording the household's answer."""
+    household, on_behalf = _on_behalf(session, account, household_id)
+    return household.ref, tenant_proposal(session, on_behalf, proposal_id)
+
+
+def record_tenant_answer(
+    session: Session,
+    account: Any,
+    household_id: int,
+    proposal_id: int,
+    *,
+    accepted: bool,
+    reason: str | None,
+    comment: str | None,
+    channel: str | None,
+) -> None:
+    """Record the answer one of the landlord's tenants gave at the agency, by phone or by letter
+    (``channel``: ``desk``, ``phone``, ``mail``).
+
+    Writes: as the household's own answer (:func:`record_answer`: the move, the proposal, the audit
+    trail, notifications, repair after a refusal); the audit event names the staff member and the
+    channel. The caller commits. Raises :class:`~exchange.errors.NotFound` for another landlord's
+    tenant or a proposal not made to this one, :class:`InvalidInput` by field (``answer``... ``channel``),
+    and the workflow's refusals (deadline passed, already answered).
+    """
+    _household, on_behalf = _on_behalf(session, account, household_id)
+    record_answer(
+        session,
+        on_behalf,
+        proposal_id,
+        accepted=accepted,
+        reason=reason,
+        comment=comment,
+        channel=channel,
+    )
