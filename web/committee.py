@@ -14,7 +14,7 @@ from exchange import glossary, portal
 from exchange.bilan_tables import Table, cell
 from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.db import get_session, write_and_flash, write_form
-from web.filing_forms import StaffRequestForm
+from web.filing_forms import StaffAnswerForm, StaffRequestForm
 from web.forms import (
     ConfirmForm,
     CorrectionForm,
@@ -397,6 +397,69 @@ def letters() -> Any:
         return redirect(url_for("committee.queue"))
     session.commit()
     return _pdf(batch.content, f"courriers-{batch.landlord}-appariement-{batch.run_id}.pdf")
+
+
+@bp.route("/locataires/<int:household_id>/propositions/<int:proposal_id>/reponse", methods=["GET", "POST"])
+@role_required("staff")
+def tenant_answer(household_id: int, proposal_id: int) -> Any:
+    """Record the answer one of this landlord's tenants gave at the agency, by phone or by letter; a
+    refusal is confirmed first. Another landlord's tenant, or a proposal not made to it: 404."""
+    session, account = get_session(), current_user.account
+    try:
+        ref, detail = portal.tenant_answer_proposal(session, account, household_id, proposal_id)
+    except NotFound:
+        abort(404)
+    form = StaffAnswerForm()
+    form.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
+    if form.validate_on_submit():
+        accepted = form.answer.data == "accept"
+        if not accepted and form.confirmed.data != "1":
+            return _answer_page(household_id, ref, detail, form, confirming=True)
+        saved, _ = write_form(
+            form,
+            lambda s: portal.record_tenant_answer(
+                s,
+                account,
+                household_id,
+                proposal_id,
+                accepted=accepted,
+                reason=form.reason.data or None,
+                comment=(form.comment.data or "").strip() or None,
+                channel=form.channel.data,
+            ),
+        )
+        if saved:
+            how = glossary.ANSWER_CHANNELS[form.channel.data]
+            flash(
+                f"La réponse du ménage {ref} est enregistrée ({how}) : il "
+                + ("accepte" if accepted else "refuse")
+                + f" la proposition n° {proposal_id}.",
+                "success",
+            )
+            return redirect(url_for("committee.tenants"))
+        ref, detail = portal.tenant_answer_proposal(session, account, household_id, proposal_id)
+    return _answer_page(household_id, ref, detail, form)
+
+
+def _answer_page(
+    household_id: int,
+    ref: str,
+    detail: portal.ProposalDetail,
+    form: StaffAnswerForm,
+    *,
+    confirming: bool = False,
+) -> Any:
+    title = f"Confirmer le refus du ménage {ref}" if confirming else f"Enregistrer la réponse du ménage {ref}"
+    return render_template(
+        "committee/tenant_answer.html",
+        title=title,
+        household_id=household_id,
+        ref=ref,
+        detail=detail,
+        form=form,
+        confirming=confirming,
+        channels=glossary.ANSWER_CHANNELS,
+    )
 
 
 @bp.route("/locataires/<int:household_id>/demande", methods=["GET", "POST"])

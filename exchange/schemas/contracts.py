@@ -19,6 +19,7 @@ from exchange.models.workflow import ANSWER_CHANNELS, DECISION_KINDS, REFUSAL_RE
 from exchange.schemas import fields as f
 
 __all__ = [
+    "CHANNEL_MISSING",
     "HOUSEHOLD_REASONS",
     "OFFER_SORTS",
     "AccountSchema",
