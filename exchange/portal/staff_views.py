@@ -165,6 +165,7 @@ class AwaitedAnswer:
     deadline: date
     days_left: int
     reply_label: str  # its record so far (« 1 réponse dans le délai sur 2 propositions »), or ""
+    household_id: int  # its landlord's staff records there the answer it gives by phone or at the desk
 
 
 @dataclass(frozen=True, slots=True)

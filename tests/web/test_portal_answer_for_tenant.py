@@ -51,6 +51,7 @@ def test_staff_record_a_refusal_for_their_tenant_after_confirming_it(client, db,
     url = _url(households, proposals)
     listing = client.get("/caleol/locataires").get_data(as_text=True)
     assert f'href="{url}"' in listing and "Enregistrer la réponse du ménage" in listing
+    assert f'href="{url}"' in client.get("/caleol/").get_data(as_text=True)  # « Réponses attendues » too
     page = _text(client.get(url))
     assert "Enregistrer la réponse du ménage H1" in page and "Comment le ménage a répondu" in page
     assert "Par téléphone" in page and "Au guichet" in page and "Par courrier" in page
