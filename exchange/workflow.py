@@ -309,11 +309,6 @@ def _check_tenant(move: ProposalMove, user: UserAccount) -> None:
     raise NotAllowed("vous ne pouvez répondre que pour votre propre ménage")
 
 
-ENTERED_BY = {"staff": "landlord", "admin": "territory"}
-"""Who records an answer for a household (DOMAIN.md §4, the digital divide): its landlord's staff, the
-territory; the answer's audit event keeps it (``entered_by``) with the channel."""
-
-
 def _check_answerer(session: Session, move: ProposalMove, user: UserAccount) -> str | None:
     """Who may record the answer of ``move``'s household: the household itself (None), the territory
     (``"territory"``), or the staff of the landlord the household lives with now (``"landlord"``)."""
