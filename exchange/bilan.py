@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,17 @@ from exchange import bilan_tables as tables_module
 from exchange.bilan_tables import MASKED, Table, cell, mask
 from exchange.stats import compute_stats
 
-__all__ = ["BILAN_FORMATS", "bilan_bytes", "bilan_tables", "landlord_figures", "territory_figures"]
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+__all__ = [
+    "BILAN_FORMATS",
+    "bilan_bytes",
+    "bilan_tables",
+    "landlord_figures",
+    "pdf_document",
+    "territory_figures",
+]
 
 BILAN_FORMATS = ("pdf", "xlsx", "csv")
 _LANDLORD_DIMENSIONS = ("commune", "typology", "qpv", "year")
@@ -206,14 +216,24 @@ def _chart(table: Table) -> bytes:
 _CHARTED = ("Propositions", "Motifs de refus", "Décisions de CALEOL", "Attributions par commune")
 
 
-def _pdf(data: Mapping[str, Any], today: date) -> bytes:
+def pdf_document(title: str, pdf: FPDF | None = None) -> FPDF:
+    """An A4 French PDF with the DejaVu fonts (regular « DejaVu » and bold « DejaVu », ``B``): every
+    accent, « », the euro sign and the narrow no-break spaces of :mod:`exchange.wording` print.
+
+    ``pdf``: an instance of an FPDF subclass (e.g. with a footer) to set up instead of a plain one.
+    """
     from fpdf import FPDF
 
-    pdf = FPDF(format="A4")
-    pdf.set_title(_title(data))
+    pdf = pdf if pdf is not None else FPDF(format="A4")
+    pdf.set_title(title)
     pdf.set_lang("fr")
     pdf.add_font("DejaVu", "", str(_font_path()))
     pdf.add_font("DejaVu", "B", str(_font_path().with_name("DejaVuSans-Bold.ttf")))
+    return pdf
+
+
+def _pdf(data: Mapping[str, Any], today: date) -> bytes:
+    pdf = pdf_document(_title(data))
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 15)
     pdf.multi_cell(0, 8, _title(data), new_x="LMARGIN", new_y="NEXT")

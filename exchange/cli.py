@@ -52,7 +52,9 @@ def _register() -> None:
     from exchange.commands import csv_import as csv_import_commands  # import-csv
 
     csv_import_commands.register(cli)
-    pass
+    from exchange.commands import letters as letter_commands  # letters
+
+    letter_commands.register(cli)
 
 
 _register()

@@ -26,6 +26,7 @@ __all__ = [
     "objective_points",
     "ACCESSIBILITY",
     "ACCOUNT_ROLES",
+    "ANSWER_CHANNELS",
     "BLOCKED_MOTIVES",
     "CALENDARS",
     "CRITERIA",
@@ -245,6 +246,10 @@ REFUSAL_REASONS = _frozen(
     }
 )
 """The territory's one list of refusal and withdrawal reasons (DOMAIN.md §2.2)."""
+
+ANSWER_CHANNELS = _frozen({"desk": "au guichet", "phone": "par téléphone", "mail": "par courrier"})
+"""How a household's answer reached the staff who recorded it for the household (« réponse enregistrée par
+l'agence (par téléphone) »)."""
 
 DECISION_KINDS = _frozen(
     {

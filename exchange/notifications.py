@@ -38,6 +38,7 @@ __all__ = [
     "OPTIONAL_KINDS",
     "DueCounts",
     "account_for_token",
+    "households_with_mail",
     "move_decided",
     "notify",
     "preferences_token",
@@ -79,6 +80,26 @@ def _recipients(session: Session, to: UserAccount | Household) -> list[UserAccou
             )
         )
     return [a for a in rows if a.active and a.email]
+
+
+def households_with_mail(session: Session, household_ids: Iterable[int]) -> set[int]:
+    """The households among ``household_ids`` that :func:`notify` reaches: at least one active tenant
+    account with an address. The others learn of a proposal by a paper letter (:mod:`exchange.letters`)."""
+    wanted = sorted(set(household_ids))
+    if not wanted:
+        return set()
+    found = session.scalars(
+        select(UserAccount.household_id)
+        .where(
+            UserAccount.household_id.in_(wanted),
+            UserAccount.role == "tenant",
+            UserAccount.active.is_(True),
+            UserAccount.email.is_not(None),
+            UserAccount.email != "",
+        )
+        .distinct()
+    )
+    return {h for h in found if h is not None}
 
 
 def notify(
@@ -176,9 +197,15 @@ def proposal_repaired(
 
 
 def proposal_changed(
-    session: Session, proposal: Proposal, actor: UserAccount | None, *, now: datetime
+    session: Session,
+    proposal: Proposal,
+    actor: UserAccount | None,
+    *,
+    now: datetime,
+    answered_for: int | None = None,
 ) -> None:
-    """The proposal changed status: tell its households, but not the one whose own answer changed it.
+    """The proposal changed status: tell its households, but not the one whose own answer changed it
+    (``answered_for``, also when its landlord's staff recorded that answer for it; else the acting tenant's).
 
     On a lapsed deadline the silent households get the legal « délai dépassé »; the others (and every
     household on a CALEOL's outcome) get « proposition modifiée », with the status and the failure's
@@ -192,7 +219,9 @@ def proposal_changed(
         "failure": proposal.failure,
         "move_date": proposal.move_date,
     }
-    own = actor.household_id if actor is not None and actor.role == "tenant" else None
+    own = answered_for
+    if own is None and actor is not None and actor.role == "tenant":
+        own = actor.household_id
     for move in proposal.moves:
         household = _household(session, move.household_id)
         silent = proposal.failure == "no_answer" and move.refusal_reason == "no_answer"

@@ -38,7 +38,7 @@ from exchange.models.workflow import (
 )
 from exchange.repair import repair_failed
 from exchange.schemas import load_or_raise
-from exchange.schemas.contracts import DecisionSchema, WithdrawSchema
+from exchange.schemas.contracts import ChannelSchema, DecisionSchema, WithdrawSchema
 from exchange.wording import long_date
 
 __all__ = [
@@ -249,8 +249,17 @@ def _state(proposal: Proposal) -> dict[str, Any]:
 
 
 def _set_status(
-    session: Session, proposal: Proposal, status: str, actor: UserAccount | None, at: datetime, **extra: Any
+    session: Session,
+    proposal: Proposal,
+    status: str,
+    actor: UserAccount | None,
+    at: datetime,
+    *,
+    answered_for: int | None = None,
+    **extra: Any,
 ) -> None:
+    """``answered_for``: the household whose answer (its own, or recorded for it) made this change; it is
+    not told of the change its own answer made."""
     before = _state(proposal)
     proposal.status = status
     live = proposal.live
@@ -268,7 +277,7 @@ def _set_status(
         {**_state(proposal), **extra},
         at,
     )
-    notifications.proposal_changed(session, proposal, actor, now=at)
+    notifications.proposal_changed(session, proposal, actor, now=at, answered_for=answered_for)
 
 
 def _fail(
@@ -278,12 +287,16 @@ def _fail(
     failure: str,
     at: datetime,
     excluded: list[ProposalMove],
+    *,
+    answered_for: int | None = None,
 ) -> None:
     """Fail the whole proposal; each move of ``excluded`` becomes an exclusion (household, dwelling)."""
     proposal.failure = failure
     proposal.closed_on = at.date()
     pairs = [[m.household_id, m.to_dwelling_id] for m in excluded]
-    _set_status(session, proposal, "failed", actor, at, failure=failure, excluded=pairs)
+    _set_status(
+        session, proposal, "failed", actor, at, answered_for=answered_for, failure=failure, excluded=pairs
+    )
     for move in excluded:
         records.add_exclusion(session, move.household_id, move.to_dwelling_id, reason=failure)
 
@@ -294,6 +307,32 @@ def _check_tenant(move: ProposalMove, user: UserAccount) -> None:
     if user.role == "admin" and user.territory_id == move.proposal.territory_id:
         return  # staff of the territory filing for a tenant without internet (DOMAIN.md §4)
     raise NotAllowed("vous ne pouvez répondre que pour votre propre ménage")
+
+
+def _check_answerer(session: Session, move: ProposalMove, user: UserAccount) -> str | None:
+    """Who may record the answer of ``move``'s household: the household itself (None), the territory
+    (``"territory"``), or the staff of the landlord the household lives with now (``"landlord"``)."""
+    if user.role == "staff" and user.landlord_id is not None:
+        landlord_id = session.scalar(
+            select(Dwelling.landlord_id)
+            .join(Household, Household.dwelling_id == Dwelling.id)
+            .where(Household.id == move.household_id)
+        )
+        if landlord_id == user.landlord_id:
+            return "landlord"
+        raise NotAllowed("vous ne pouvez enregistrer que la réponse d'un ménage logé par votre bailleur")
+    _check_tenant(move, user)
+    return None if user.role == "tenant" else "territory"
+
+
+def _check_channel(user: UserAccount, channel: str | None) -> None:
+    """An answer recorded for a household says how it came (the contract's ``channel``); the household's
+    own answer (on the portal) has none."""
+    if user.role == "tenant":
+        if channel is not None:
+            raise InvalidArgument({"channel": ["seule une réponse enregistrée pour le ménage a un canal"]})
+        return
+    load_or_raise(ChannelSchema(), {"channel": channel}, error=InvalidArgument)
 
 
 def _check_caleol(session: Session, move: ProposalMove, user: UserAccount) -> int:
@@ -331,21 +370,28 @@ def answer_move(
     accepted: bool,
     reason: str | None = None,
     note: str | None = None,
+    channel: str | None = None,
     now: datetime | None = None,
 ) -> ProposalMove:
     """Record a household's answer: accept, or refuse with a reason of the fixed list (+ free text).
 
+    ``user`` is the household's account, or, for a household answering at the agency, by phone or by
+    letter, the staff of the landlord it lives with (or the territory), with ``channel`` (``desk``,
+    ``phone``, ``mail``): the audit event keeps who entered it and how it came, and everything else
+    (deadline, notifications, repair) is as for the household's own answer.
     A refusal fails the whole proposal and excludes the pair; the last acceptance sends every move
-    to its CALEOL with its decision deadline. Raises :class:`InvalidArgument` (a ``ValueError``: bad reason),
-    :class:`NotAllowed`, :class:`ProposalClosed`, :class:`DeadlinePassed`, :class:`AlreadyAnswered`.
+    to its CALEOL with its decision deadline. Raises :class:`InvalidArgument` (a ``ValueError``: bad reason,
+    missing channel), :class:`NotAllowed`, :class:`ProposalClosed`, :class:`DeadlinePassed`,
+    :class:`AlreadyAnswered`.
     """
     at = now or datetime.now()
     if accepted and reason is not None:
         raise InvalidArgument({"reason": ["seul un refus a un motif"]})
     if not accepted:
         _check_reason(reason, note)
+    _check_channel(user, channel)
     proposal = _lock(session, move.proposal_id)
-    _check_tenant(move, user)
+    entered_by = _check_answerer(session, move, user)
     if proposal.status != "proposed":
         raise ProposalClosed(f"la proposition {proposal.id} n'attend plus de réponse")
     if at.date() > proposal.answer_deadline:
@@ -370,7 +416,12 @@ def answer_move(
         "move",
         move.id,
         {"answer": None},
-        {"answer": move.answer, "reason": reason, "note": move.answer_note},
+        {
+            "answer": move.answer,
+            "reason": reason,
+            "note": move.answer_note,
+            **({} if entered_by is None else {"entered_by": entered_by, "channel": channel}),
+        },
         at,
     )
     # Any answer shows the household is there: its lapsed proposals no longer count.
@@ -381,10 +432,10 @@ def answer_move(
         .execution_options(synchronize_session="fetch")
     )
     if not accepted:
-        _fail(session, proposal, user, "refused", at, [move])
+        _fail(session, proposal, user, "refused", at, [move], answered_for=move.household_id)
         repair_failed(session, proposal, user, at)
     elif all(m.answer == "accepted" for m in proposal.moves):
-        _to_committees(session, proposal, user, at)
+        _to_committees(session, proposal, user, at, answered_for=move.household_id)
     return move
 
 
@@ -449,7 +500,14 @@ def withdraw_move(
     return move
 
 
-def _to_committees(session: Session, proposal: Proposal, actor: UserAccount | None, at: datetime) -> None:
+def _to_committees(
+    session: Session,
+    proposal: Proposal,
+    actor: UserAccount | None,
+    at: datetime,
+    *,
+    answered_for: int | None = None,
+) -> None:
     proposal.accepted_on = at.date()
     for move in proposal.moves:
         landlord_id = session.scalars(
@@ -460,7 +518,7 @@ def _to_committees(session: Session, proposal: Proposal, actor: UserAccount | No
             settings.decision_days(session, landlord_id),
             calendar=settings.calendar(session, proposal.territory_id),
         )
-    _set_status(session, proposal, "deciding", actor, at)
+    _set_status(session, proposal, "deciding", actor, at, answered_for=answered_for)
 
 
 def expire_deadlines(session: Session, now: datetime, *, territory_id: int | None = None) -> list[Proposal]:

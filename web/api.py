@@ -630,6 +630,42 @@ def put_tenant_request(household_id: int) -> Any:
     return jsonify(request=to_json(req)), 201 if created else 200
 
 
+@bp.post("/tenants/<int:household_id>/proposals/<int:proposal_id>/answer")
+@operation(
+    "Enregistrer la réponse d'un locataire du bailleur (au guichet, par téléphone, par courrier)",
+    "CALEOL",
+    answer=portal.ProposalDetail,
+    body=c.StaffAnswerSchema,
+)
+@api_role("staff")
+def answer_for_tenant(household_id: int, proposal_id: int) -> Any:
+    """Record the answer one of the landlord's tenants gave (``{"accept": true, "channel": "phone"}``, or a
+    refusal with its reason); the proposal as the household sees it. Another landlord's tenant: 404."""
+    session = get_session()
+    try:
+        portal.tenant_answer_proposal(session, g.account, household_id, proposal_id)
+    except NotFound:
+        abort(404)
+    data = _load(c.StaffAnswerSchema())
+    accept = data["accept"]
+    try:
+        portal.record_tenant_answer(
+            session,
+            g.account,
+            household_id,
+            proposal_id,
+            accepted=accept,
+            reason=None if accept else data["reason"],
+            comment=data["comment"],
+            channel=data["channel"],
+        )
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    _ref, detail = portal.tenant_answer_proposal(session, g.account, household_id, proposal_id)
+    return jsonify(to_json(detail))
+
+
 @bp.get("/planned-moves")
 @operation(
     "Déménagements programmés (propositions confirmées)",

@@ -22,7 +22,7 @@ from exchange import glossary, wording
 from exchange.cache import territory_cache
 from exchange.deadlines import CALENDARS
 from exchange.errors import ExchangeError
-from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
+from exchange.models.workflow import ANSWER_CHANNELS, DECISION_KINDS, REFUSAL_REASONS
 from matching.config import RANGES
 from matching.types import SolveParams, relative_gap
 
@@ -349,12 +349,27 @@ _DATE = click.option(
     help="Motif du refus.",
 )
 @click.option("--note", default=None, help="Précision écrite (obligatoire pour « other »).")
+@click.option(
+    "--channel",
+    type=click.Choice(list(ANSWER_CHANNELS)),
+    default=None,
+    help=(
+        "Comment la réponse est parvenue, obligatoire quand un agent du bailleur du ménage ou du territoire"
+        " l'enregistre pour lui : desk (au guichet), phone (par téléphone), mail (par courrier)."
+    ),
+)
 @_AS
 @_DATE
 def answer(
-    move_id: int, accept: bool, reason: str | None, note: str | None, login: str, when: datetime | None
+    move_id: int,
+    accept: bool,
+    reason: str | None,
+    note: str | None,
+    channel: str | None,
+    login: str,
+    when: datetime | None,
 ) -> None:
-    """Enregistre la réponse d'un ménage à un mouvement proposé."""
+    """Enregistre la réponse d'un ménage à un mouvement proposé (par le ménage, ou pour lui)."""
     from exchange import workflow
 
     try:
@@ -367,6 +382,7 @@ def answer(
                 accepted=accept,
                 reason=reason,
                 note=note,
+                channel=channel,
                 now=_now(when),
             )
             status = move.proposal.status

@@ -36,6 +36,7 @@ from exchange.models.base import Base
 
 __all__ = [
     "ANSWERS",
+    "ANSWER_CHANNELS",
     "DECISION_KINDS",
     "LIVE_STATUSES",
     "PROPOSAL_ORIGINS",
@@ -66,6 +67,10 @@ LIVE_STATUSES = ("proposed", "deciding", "confirmed")
 """A proposal in one of these keeps its households and dwellings out of every other proposal."""
 
 ANSWERS = ("accepted", "refused")
+
+ANSWER_CHANNELS = ("desk", "phone", "mail")
+"""How a household's answer reached its landlord's staff, who recorded it on its behalf (DOMAIN.md §4, the
+digital divide): at the agency's desk, by phone, by letter. Kept in the answer's audit event, not a column."""
 
 REFUSAL_REASONS = (
     "location",

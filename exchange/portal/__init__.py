@@ -5,6 +5,8 @@
 * :mod:`.committee` and :mod:`.followup`: the CALEOL's queue, dossiers, decisions and minutes, then
   conditions, move dates, completion, paused requests and answers still awaited;
 * :mod:`.territory` and :mod:`.figures`: the territory's figures, import, policy, runs, statistics;
+* :mod:`.filing` and :mod:`.letters`: the staff acting for a household without internet (its request,
+  its answer given at the agency or by phone, its paper proposal letters);
 * :mod:`.views` and :mod:`.staff_views`: the frozen views they return; :mod:`.picture`: a household
   explained; :mod:`.access`: who may touch what; :mod:`.reading`: the reads they share, through
   :data:`exchange.cache.territory_cache`.
@@ -24,7 +26,14 @@ from exchange.portal.committee import (
     session_minutes,
 )
 from exchange.portal.figures import stats_chart, stats_data, stats_view
-from exchange.portal.filing import TenantRow, file_for_tenant, landlord_tenants, tenant_request
+from exchange.portal.filing import (
+    TenantRow,
+    file_for_tenant,
+    landlord_tenants,
+    record_tenant_answer,
+    tenant_answer_proposal,
+    tenant_request,
+)
 from exchange.portal.followup import (
     awaited_answers,
     days_left_label,
@@ -36,6 +45,7 @@ from exchange.portal.followup import (
     reopen_request,
     set_move_date,
 )
+from exchange.portal.letters import landlord_letters, letters_due, tenant_letter
 from exchange.portal.offers import list_offers
 from exchange.portal.picture import (
     compatible,
@@ -57,11 +67,13 @@ from exchange.portal.staff_views import (
     AwaitedAnswer,
     DecisionView,
     Dossier,
+    LetterBatch,
     Minutes,
     MinutesRow,
     MoveFollowup,
     PausedRequest,
     PlannedMove,
+    ProposalLetter,
     ProposalRow,
     QueueItem,
     RunReport,
@@ -227,7 +239,14 @@ __all__ = [
     "TenantVisits",
     "file_for_tenant",
     "landlord_tenants",
+    "record_tenant_answer",
+    "tenant_answer_proposal",
     "tenant_request",
+    "landlord_letters",
+    "letters_due",
+    "tenant_letter",
+    "LetterBatch",
+    "ProposalLetter",
     "VisitView",
     "answer_visit",
     "ask_visit",

@@ -8,6 +8,7 @@ Each lookup returns the row only when the account may act on it. What is not the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -19,17 +20,21 @@ from exchange.errors import InvalidInput, NotFound
 from exchange.models.workflow import Proposal, ProposalMove
 
 __all__ = [
+    "OnBehalf",
     "account_proposal",
     "household_proposal",
     "form_errors",
+    "own_tenant",
     "staff_move",
     "user_row",
 ]
 
 
 def user_row(session: Session, account: Any) -> m.UserAccount:
-    """The account's own row (the workflow records who acted); :class:`NotFound` if it is gone."""
-    row = session.get(m.UserAccount, account.id)
+    """The account's own row (the workflow records who acted), for :class:`OnBehalf` the staff member's;
+    :class:`NotFound` if it is gone."""
+    acting = account.staff if isinstance(account, OnBehalf) else account
+    row = None if acting is None else session.get(m.UserAccount, acting.id)
     if row is None:
         raise NotFound("compte introuvable")
     return row
@@ -44,6 +49,30 @@ def household_proposal(session: Session, account: Any, proposal_id: int) -> tupl
     if mine is None:
         raise NotFound(f"proposition inconnue : {proposal_id}")  # not theirs: same answer as unknown
     return proposal, mine
+
+
+@dataclass(frozen=True, slots=True)
+class OnBehalf:
+    """What the tenant's services read of an account, for a household its landlord's staff acts for
+    (files its request, prints its proposal letter, records its answer); ``staff``: the staff's account,
+    whom the workflow records as the one who acted (:func:`user_row`)."""
+
+    household_id: int
+    territory_id: int
+    territory_code: str
+    staff: Any = None
+
+
+def own_tenant(session: Session, account: Any, household_id: int) -> tuple[m.Household, m.Dwelling]:
+    """A household living in a dwelling of the staff's landlord, and that dwelling."""
+    row = session.execute(
+        select(m.Household, m.Dwelling)
+        .join(m.Dwelling, m.Dwelling.id == m.Household.dwelling_id)
+        .where(m.Household.id == household_id)
+    ).first()
+    if account.role != "staff" or row is None or row[1].landlord_id != account.landlord_id:
+        raise NotFound(f"ménage inconnu : {household_id}")  # another landlord's tenant: as if unknown
+    return row[0], row[1]
 
 
 def staff_move(session: Session, account: Any, move_id: int) -> ProposalMove:

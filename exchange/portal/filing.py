@@ -1,9 +1,12 @@
-"""Staff filing for a tenant (dépôt par le bailleur, DOMAIN.md §4: the digital divide): a landlord's staff
-creates or edits the request of one of its own tenants, with the household's consent recorded.
+"""Staff acting for a tenant (dépôt par le bailleur, DOMAIN.md §4: the digital divide): a landlord's staff
+creates or edits the request of one of its own tenants, with the household's consent recorded, and records
+the answer the household gave to a proposal at the agency, by phone or by letter.
 
 The request is the tenant's own (the same row and rules as :func:`exchange.portal.tenant.save_request`);
-the audit trail says which staff member filed it, when, and that the household consented. Another
-landlord's tenant is :class:`~exchange.errors.NotFound`, as if it did not exist (DOMAIN.md §5).
+the audit trail says which staff member filed it, when, and that the household consented. The answer goes
+through the household's own service (:func:`exchange.portal.tenant.record_answer`, the same deadline,
+notifications and repair); its audit event names the staff member and the channel. Another landlord's
+tenant is :class:`~exchange.errors.NotFound`, as if it did not exist (DOMAIN.md §5).
 """
 
 from __future__ import annotations
@@ -15,16 +18,25 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exchange import glossary
+from exchange import glossary, notifications
 from exchange import models as m
-from exchange.errors import InvalidInput, NotFound
+from exchange.errors import InvalidInput
 from exchange.models.workflow import AuditEvent
-from exchange.portal.access import user_row
+from exchange.portal.access import OnBehalf, own_tenant, user_row
+from exchange.portal.letters import letter_statuses
 from exchange.portal.reading import open_request_row
-from exchange.portal.tenant import request_view, save_request
-from exchange.portal.views import RequestView, Wishes
+from exchange.portal.tenant import record_answer, request_view, save_request, tenant_proposal
+from exchange.portal.views import ProposalDetail, RequestView, Wishes
 
-__all__ = ["CONSENT_MISSING", "TenantRow", "file_for_tenant", "landlord_tenants", "tenant_request"]
+__all__ = [
+    "CONSENT_MISSING",
+    "TenantRow",
+    "file_for_tenant",
+    "landlord_tenants",
+    "record_tenant_answer",
+    "tenant_answer_proposal",
+    "tenant_request",
+]
 
 CONSENT_MISSING = (
     "Cochez cette case : le ménage doit avoir donné son accord pour que vous déposiez sa demande."
@@ -41,26 +53,9 @@ class TenantRow:
     commune: str
     request_status: str  # "" when it has none
     request_label: str
-
-
-@dataclass(frozen=True, slots=True)
-class _OnBehalf:
-    """What :func:`save_request` reads of an account, for the household the staff files for."""
-
-    household_id: int
-    territory_id: int
-    territory_code: str
-
-
-def _own_tenant(session: Session, account: Any, household_id: int) -> tuple[m.Household, m.Dwelling]:
-    row = session.execute(
-        select(m.Household, m.Dwelling)
-        .join(m.Dwelling, m.Dwelling.id == m.Household.dwelling_id)
-        .where(m.Household.id == household_id)
-    ).first()
-    if account.role != "staff" or row is None or row[1].landlord_id != account.landlord_id:
-        raise NotFound(f"ménage inconnu : {household_id}")  # another landlord's tenant: as if unknown
-    return row[0], row[1]
+    letter_proposal: int | None = None  # a proposal awaiting its answer: its paper letter can be printed
+    has_mail: bool = True  # an e-mail reaches it (else the letter is how it learns of the proposal)
+    letter_printed_at: datetime | None = None  # the last printing of that proposal's letter
 
 
 def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
@@ -79,6 +74,8 @@ def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
             .order_by(m.Request.id)
         ).all()
     )
+    letters = letter_statuses(session, account.landlord_id)
+    with_mail = notifications.households_with_mail(session, (r[0] for r in rows))
     return [
         TenantRow(
             hid,
@@ -87,6 +84,9 @@ def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
             commune,
             statuses.get(hid, ""),
             glossary.REQUEST_STATUSES.get(statuses.get(hid, ""), "pas de demande"),
+            letter_proposal=letters[hid].proposal_id if hid in letters else None,
+            has_mail=hid in with_mail,
+            letter_printed_at=letters[hid].printed_at if hid in letters else None,
         )
         for hid, ref, dwelling, commune in rows
     ]
@@ -94,7 +94,7 @@ def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
 
 def tenant_request(session: Session, account: Any, household_id: int) -> tuple[str, RequestView | None]:
     """The ref and the current request of one of the landlord's tenants."""
-    household, _dwelling = _own_tenant(session, account, household_id)
+    household, _dwelling = own_tenant(session, account, household_id)
     return household.ref, request_view(session, household.id)
 
 
@@ -112,10 +112,10 @@ def file_for_tenant(
     Writes: the household's request (:func:`save_request`) and an audit event naming the staff member
     and the consent; the caller commits. Raises :class:`InvalidInput` (``consent``) without consent.
     """
-    household, _dwelling = _own_tenant(session, account, household_id)
+    household, _dwelling = own_tenant(session, account, household_id)
     if not consent:
         raise InvalidInput({"consent": [CONSENT_MISSING]})
-    on_behalf = _OnBehalf(household.id, household.territory_id, account.territory_code)
+    on_behalf = OnBehalf(household.id, household.territory_id, account.territory_code)
     created = save_request(session, on_behalf, wishes, today=today)
     row = (
         open_request_row(session, household.id)
@@ -143,3 +143,49 @@ def file_for_tenant(
     )
     session.flush()
     return created
+
+
+def _on_behalf(session: Session, account: Any, household_id: int) -> tuple[m.Household, OnBehalf]:
+    household, _dwelling = own_tenant(session, account, household_id)
+    return household, OnBehalf(household.id, household.territory_id, account.territory_code, staff=account)
+
+
+def tenant_answer_proposal(
+    session: Session, account: Any, household_id: int, proposal_id: int
+) -> tuple[str, ProposalDetail]:
+    """The ref of one of the landlord's tenants and a proposal made to it, as the household sees it
+    (anonymised): what the staff reads before recording the household's answer."""
+    household, on_behalf = _on_behalf(session, account, household_id)
+    return household.ref, tenant_proposal(session, on_behalf, proposal_id)
+
+
+def record_tenant_answer(
+    session: Session,
+    account: Any,
+    household_id: int,
+    proposal_id: int,
+    *,
+    accepted: bool,
+    reason: str | None,
+    comment: str | None,
+    channel: str | None,
+) -> None:
+    """Record the answer one of the landlord's tenants gave at the agency, by phone or by letter
+    (``channel``: ``desk``, ``phone``, ``mail``).
+
+    Writes: as the household's own answer (:func:`record_answer`: the move, the proposal, the audit
+    trail, notifications, repair after a refusal); the audit event names the staff member and the
+    channel. The caller commits. Raises :class:`~exchange.errors.NotFound` for another landlord's
+    tenant or a proposal not made to this one, :class:`InvalidInput` by field (``answer``... ``channel``),
+    and the workflow's refusals (deadline passed, already answered).
+    """
+    _household, on_behalf = _on_behalf(session, account, household_id)
+    record_answer(
+        session,
+        on_behalf,
+        proposal_id,
+        accepted=accepted,
+        reason=reason,
+        comment=comment,
+        channel=channel,
+    )

@@ -256,6 +256,7 @@ def awaited_answers(
                 deadline=deadline,
                 days_left=(deadline - day).days,
                 reply_label=replies[household_id].label,
+                household_id=household_id,
             )
             for code, ref, household_id, proposal_id, deadline in rows
         ),

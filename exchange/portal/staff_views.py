@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from exchange import glossary
-from exchange.portal.views import DwellingCard, ReplyRecord, TrackerStep
+from exchange.portal.views import DwellingCard, ProposalDetail, ReplyRecord, TrackerStep
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +165,7 @@ class AwaitedAnswer:
     deadline: date
     days_left: int
     reply_label: str  # its record so far (« 1 réponse dans le délai sur 2 propositions »), or ""
+    household_id: int  # its landlord's staff records there the answer it gives by phone or at the desk
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,3 +241,44 @@ class StatsView:
 
     years: tuple[int, ...]
     sections: tuple[StatsSection, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalLetter:
+    """A paper proposal letter (courrier de proposition) from a landlord to one of its tenant households.
+
+    ``proposal`` is the proposal exactly as the household's own page shows it (anonymised: the other
+    households are letters, their dwellings cards without ref); the rest is what only the sending
+    landlord knows of its own tenant (its ref, its dwelling's number, whether it is DALO).
+    """
+
+    landlord: str  # the sending landlord's name
+    territory: str  # the territory's name
+    printed_on: date
+    household_ref: str
+    dwelling_ref: str  # the household's current dwelling, the landlord's own number
+    proposal: ProposalDetail
+    pause_after_silences: int  # lapsed proposals in a row that pause the request (0: never)
+    dalo: bool  # the household is DALO: the letter carries the R.441-16-3 warning
+    portal_url: str
+    contact: str = ""  # who signs (the staff member's name), if known
+
+    @property
+    def reference(self) -> str:
+        """« proposition n° 12, ménage H1 »."""
+        return f"proposition n° {self.proposal.id}, ménage {self.household_ref}"
+
+
+@dataclass(frozen=True, slots=True)
+class LetterBatch:
+    """The letters of one run for a landlord's households that no e-mail reaches, as one PDF."""
+
+    landlord: str  # the landlord's code
+    run_id: int
+    household_refs: tuple[str, ...]  # in the PDF's order
+    content: bytes | None  # None when there is no letter to print
+
+    @property
+    def count(self) -> int:
+        """How many letters."""
+        return len(self.household_refs)

@@ -29,7 +29,7 @@ from exchange.portal.reading import (
     snapshot,
     territory_communes,
 )
-from exchange.portal.tracker import party_steps
+from exchange.portal.tracker import answers_entered, party_steps
 from exchange.portal.views import (
     ChainStep,
     MyMove,
@@ -306,6 +306,8 @@ def tenant_proposal(
         my_answer = "vous avez accepté"
     elif mine.answer == "refused":
         my_answer = "vous avez refusé"
+    if my_answer is not None and (entered := answers_entered(session, proposal).get(mine.id)):
+        my_answer += f" ; {entered}"
     return ProposalDetail(
         id=proposal.id,
         kind=proposal.kind,
@@ -363,9 +365,12 @@ def record_answer(
     accepted: bool,
     reason: str | None,
     comment: str | None,
+    channel: str | None = None,
 ) -> None:
     """Record the household's answer (accept or refuse) to its move in the proposal.
 
+    ``account`` is the household's, or an :class:`~exchange.portal.access.OnBehalf` when its landlord's
+    staff records the answer given at the agency, by phone or by letter (``channel``).
     Writes: the move, the proposal and the audit trail (``workflow.answer_move``); the caller commits.
     """
     _proposal, mine = household_proposal(session, account, proposal_id)
@@ -377,6 +382,7 @@ def record_answer(
             accepted=accepted,
             reason=None if accepted else reason,
             note=comment,
+            channel=channel,
         )
     except InvalidInput as exc:
         raise form_errors(exc, note="comment") from exc

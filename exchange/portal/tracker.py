@@ -4,7 +4,9 @@ the time left; overdue CALEOL decisions flagged.
 
 Anonymised (DOMAIN.md §5): a household sees « votre ménage » and the others as letters (« ménage A a
 accepté »), as on its proposal page; a landlord's staff sees each household by its place in the
-proposal (« ménage 2 »), its own moves marked. Never a ref, a composition or a CALEOL's reason.
+proposal (« ménage 2 »), its own moves marked. Never a ref, a composition or a CALEOL's reason. An
+answer its landlord's staff recorded for a household reads « réponse enregistrée par l'agence (par
+téléphone) »: how it came, never who entered it (the audit trail keeps that).
 """
 
 from __future__ import annotations
@@ -16,10 +18,36 @@ from sqlalchemy.orm import Session
 
 from exchange import glossary, visits, wording
 from exchange import models as m
-from exchange.models.workflow import CommitteeDecision, Proposal, ProposalMove
+from exchange.models.workflow import AuditEvent, CommitteeDecision, Proposal, ProposalMove
 from exchange.portal.views import TrackerStep
 
-__all__ = ["party_steps"]
+__all__ = ["answers_entered", "party_steps"]
+
+_ENTERED_BY = {"landlord": "par l'agence", "territory": "par le territoire"}
+
+
+def answers_entered(session: Session, proposal: Proposal) -> dict[int, str]:
+    """By move id, for the answers staff recorded for a household (at the agency, by phone, by letter):
+    « réponse enregistrée par l'agence (par téléphone) », read from the answer's audit event."""
+    answered = [mv.id for mv in proposal.moves if mv.answer is not None]
+    if not answered:
+        return {}
+    events = session.execute(
+        select(AuditEvent.entity_id, AuditEvent.after)
+        .where(
+            AuditEvent.entity == "move",
+            AuditEvent.entity_id.in_(answered),
+            AuditEvent.action.in_(("move.accepted", "move.refused")),
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    notes: dict[int, str] = {}
+    for move_id, after in events:
+        by = _ENTERED_BY.get((after or {}).get("entered_by", ""))
+        if by is not None:
+            channel = glossary.ANSWER_CHANNELS.get(after.get("channel") or "")
+            notes[int(move_id)] = f"réponse enregistrée {by}" + (f" ({channel})" if channel else "")
+    return notes
 
 
 def _names(session: Session, proposal: Proposal) -> tuple[dict[int, str], dict[int, int]]:
@@ -53,14 +81,17 @@ def _to(who: str) -> str:
     return f"à {who}" if who.startswith("votre") else f"au {who}"
 
 
-def _answer(proposal: Proposal, move: ProposalMove, who: str, today: date) -> TrackerStep:
+def _answer(
+    proposal: Proposal, move: ProposalMove, who: str, today: date, entered: str | None
+) -> TrackerStep:
     label = f"Réponse : {who}"
+    how = f" ; {entered}" if entered else ""
     if move.answer == "accepted":
         when = f" le {wording.long_date(move.answered_at)}" if move.answered_at else ""
-        return TrackerStep(label, "done", f"a accepté{when}")
+        return TrackerStep(label, "done", f"a accepté{when}{how}")
     if move.answer == "refused":
         said = "n'a pas répondu à temps" if move.refusal_reason == "no_answer" else "a refusé"
-        return TrackerStep(label, "failed", said)
+        return TrackerStep(label, "failed", said + how)
     if proposal.status != "proposed":
         return TrackerStep(label, "todo", "plus de réponse attendue")
     left = max(0, (proposal.answer_deadline - today).days)
@@ -120,9 +151,10 @@ def party_steps(
     names, landlord_of = _names(session, proposal)
     who = _labels(proposal, household_id, landlord_of, landlord_id)
     by_move = {v.move_id: v for v in visits.visits_of_proposal(session, proposal.id)}
+    entered = answers_entered(session, proposal)
     steps: list[TrackerStep] = []
     for move in proposal.moves:
-        steps.append(_answer(proposal, move, who[move.id], today))
+        steps.append(_answer(proposal, move, who[move.id], today, entered.get(move.id)))
         visit = by_move.get(move.id)
         if visit is not None:
             note = glossary.VISIT_STATUSES[visit.status]

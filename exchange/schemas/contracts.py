@@ -15,14 +15,16 @@ from typing import Any
 from marshmallow import EXCLUDE, ValidationError, validate, validates_schema
 
 from exchange.models.visit import VISIT_OUTCOMES
-from exchange.models.workflow import DECISION_KINDS, REFUSAL_REASONS
+from exchange.models.workflow import ANSWER_CHANNELS, DECISION_KINDS, REFUSAL_REASONS
 from exchange.schemas import fields as f
 
 __all__ = [
+    "CHANNEL_MISSING",
     "HOUSEHOLD_REASONS",
     "OFFER_SORTS",
     "AccountSchema",
     "AnswerSchema",
+    "ChannelSchema",
     "CommissionSchema",
     "CorrectionSchema",
     "DecisionSchema",
@@ -30,6 +32,7 @@ __all__ = [
     "MoveDateSchema",
     "OffersQuery",
     "RunRequestSchema",
+    "StaffAnswerSchema",
     "StaffRequestSchema",
     "StatsQuery",
     "TokenRequestSchema",
@@ -173,6 +176,31 @@ class WithdrawSchema(_RefusalSchema):
     """A household withdraws from a proposal it accepted (désistement), with a reason."""
 
     missing_reason = "Indiquez le motif du désistement."
+
+
+CHANNEL_MISSING = "Indiquez comment le ménage a répondu : au guichet, par téléphone ou par courrier."
+
+
+def _channel() -> f.String:
+    return f.String(
+        required=True,
+        validate=_choice(ANSWER_CHANNELS, "canal"),
+        error_messages={"required": CHANNEL_MISSING, "null": CHANNEL_MISSING},
+        metadata={"description": "comment la réponse est parvenue : desk (au guichet), phone, mail"},
+    )
+
+
+class ChannelSchema(f.StrictSchema):
+    """How the answer of a household, recorded for it by staff, came (the workflow's check)."""
+
+    channel = _channel()
+
+
+class StaffAnswerSchema(AnswerSchema):
+    """The answer of one of the landlord's tenant households, recorded by its staff (at the agency, by
+    phone or by letter: ``desk``, ``phone``, ``mail``); the same rules as the household's own answer."""
+
+    channel = _channel()
 
 
 class StaffRequestSchema(WishesSchema):

@@ -13,7 +13,13 @@ from exchange.models import REQUEST_STATUSES
 from exchange.models.notification import MAIL_KINDS, MAIL_STATUSES
 from exchange.models.review import REVIEW_OUTCOMES
 from exchange.models.visit import VISIT_OUTCOMES, VISIT_STATUSES
-from exchange.models.workflow import DECISION_KINDS, PROPOSAL_ORIGINS, PROPOSAL_STATUSES, REFUSAL_REASONS
+from exchange.models.workflow import (
+    ANSWER_CHANNELS,
+    DECISION_KINDS,
+    PROPOSAL_ORIGINS,
+    PROPOSAL_STATUSES,
+    REFUSAL_REASONS,
+)
 from exchange.portal.situation import COMPARISONS
 from matching.config import PolicyConfig
 from matching.diagnosis import MOTIVES, WISHES
@@ -31,6 +37,7 @@ from matching.territory import Accessibility, Criterion, Mobility, Priority, Rol
         (glossary.MEMBER_ROLES, get_args(Role)),
         (glossary.RULES, get_args(Rule)),
         (glossary.REFUSAL_REASONS, REFUSAL_REASONS),
+        (glossary.ANSWER_CHANNELS, ANSWER_CHANNELS),
         (glossary.DECISION_KINDS, DECISION_KINDS),
         (glossary.PROPOSAL_STATUSES, PROPOSAL_STATUSES),
         (glossary.PROPOSAL_ORIGINS, PROPOSAL_ORIGINS),

@@ -85,6 +85,20 @@ def test_refusal_in_a_three_cycle_offers_the_embedded_two_cycle(session):
     assert event.entity_id == repair.id and event.after["repairs"] == cycle.id
 
 
+def test_a_refusal_recorded_by_the_households_landlord_is_repaired_the_same_way(session):
+    territory, users, run, refs = _world(session, ["A", "B", "C"], [], THREE_CYCLE)
+    (cycle,) = run.proposals
+    refusing = next(m for m in cycle.moves if refs[m.household_id] == "A")  # A lives in an OYAP dwelling
+    workflow.answer_move(
+        session, refusing, users["OYAP"], accepted=False, reason="location", channel="phone", now=DAY
+    )
+    assert (cycle.status, refusing.answered_by_id) == ("failed", users["OYAP"].id)
+    (repair,) = _repairs(session, cycle)
+    assert repair.status == "proposed" and sorted(_pairs(repair, refs)) == [("B", "DC"), ("C", "DB")]
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.repaired")).one()
+    assert event.actor == users["OYAP"].login and event.after["repairs"] == cycle.id
+
+
 def test_caleol_refusal_offers_what_still_stands(session):
     territory, users, run, refs = _world(session, ["A", "B", "C"], [], THREE_CYCLE)
     (cycle,) = run.proposals

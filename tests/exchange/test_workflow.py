@@ -156,9 +156,10 @@ def test_permissions(session, world):
     users, move = world["users"], world["move"]["H1"]
     with pytest.raises(NotAllowed):
         workflow.answer_move(session, move, users["H2"], accepted=True, now=DAY)  # not their household
-    with pytest.raises(NotAllowed):
-        workflow.answer_move(session, move, users["BETA"], accepted=True, now=DAY)  # staff cannot answer
-    workflow.answer_move(session, move, users["admin"], accepted=True, now=DAY)  # filing for the tenant
+    with pytest.raises(NotAllowed):  # H1 lives in an ALPHA dwelling: BETA's staff cannot answer for it
+        workflow.answer_move(session, move, users["BETA"], accepted=True, channel="phone", now=DAY)
+    # The territory records the answer the household gave at its desk (DOMAIN.md §4).
+    workflow.answer_move(session, move, users["admin"], accepted=True, channel="desk", now=DAY)
     with pytest.raises(AlreadyAnswered):
         workflow.answer_move(session, move, users["H1"], accepted=True, now=DAY)
     with pytest.raises(ProposalClosed):  # H2 has not answered yet

@@ -90,8 +90,18 @@ def test_the_whole_story_through_the_command_line(fresh_db_url: str, tmp_path: P
     }
     move = {h: str(m) for h, (m, _, _) in moves.items()}
 
-    # Xville: both accept. Yville: H4 refuses. Zville: H3 stays silent.
-    _ok("answer", move["H1"], "--accept", "--as", "h1", "--date", "2026-01-07")
+    # Xville: both accept, H1 by phone to its landlord's agency. Yville: H4 refuses. Zville: H3 stays silent.
+    no_channel = CliRunner().invoke(
+        cli, ["answer", move["H1"], "--accept", "--as", "alpha", "--date", "2026-01-07"]
+    )
+    assert no_channel.exit_code == 2 and "channel: Indiquez comment le ménage a répondu" in no_channel.output
+    assert (
+        "logé par votre bailleur"
+        in _fails(
+            "answer", move["H1"], "--accept", "--channel", "phone", "--as", "beta", "--date", "2026-01-07"
+        ).output
+    )
+    _ok("answer", move["H1"], "--accept", "--channel", "phone", "--as", "alpha", "--date", "2026-01-07")
     out = _ok("answer", move["H2"], "--accept", "--as", "h2", "--date", "2026-01-07")
     assert "proposition : en attente des décisions des CALEOL (deciding)" in out.output
     refused = _ok(

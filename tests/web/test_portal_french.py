@@ -119,6 +119,13 @@ def test_the_error_states_read_french(client, engine):
     pages["décision incomplète"] = client.post(
         f"/caleol/mouvements/{ids['move_h5']}", data={"kind": "ranked"}
     )
+    listing = client.get("/caleol/locataires").get_data(as_text=True)
+    answer = re.search(r'href="(/caleol/locataires/\d+/propositions/\d+/reponse)"', listing)
+    assert answer is not None  # H1's answer is awaited: ALPHA's staff may record it
+    pages["réponse du ménage incomplète"] = client.post(answer.group(1), data={"answer": "refuse"})
+    pages["refus du ménage à confirmer"] = client.post(
+        answer.group(1), data={"answer": "refuse", "reason": "cost", "channel": "phone"}
+    )
     client.post("/deconnexion")
     login(client, "admin")
     pages["politique refusée"] = client.post(

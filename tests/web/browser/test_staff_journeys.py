@@ -1,5 +1,6 @@
 """Landlord staff in a real browser: ALPHA files a request for its tenant H7 (no internet) with the
-household's consent; BETA's dossier tracker shows ALPHA's decision on the other move of the swap."""
+household's consent; BETA's dossier tracker shows ALPHA's decision on the other move of the swap; ALPHA
+prints paper letters, and records by keyboard the refusal H1 gave by phone, which H2's tracker shows."""
 
 from __future__ import annotations
 
@@ -90,4 +91,95 @@ def test_the_second_landlord_sees_the_first_landlords_decision(visitor_factory, 
         )
         assert "Dossier complet." not in text
         v.screenshot("suivi-partage-caleol")
+        _accessible(v)
+
+
+def _pdf_text(path: Any) -> str:
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(Path(path)).pages))
+
+
+def test_staff_print_a_paper_letter_and_the_batch(visitor_factory, serve, tmp_path, axe_source):
+    with serve(tmp_path) as base_url:
+        v = visitor_factory(base_url, axe_source)
+        page = v.page
+        v.login("alpha")
+        nav = page.get_by_role("navigation", name="Navigation principale")
+        v.follow(nav.get_by_role("link", name="Mes locataires"))
+        row = page.get_by_role("row").filter(has_text="H1")
+        assert "courrier pas encore imprimé" in row.inner_text()
+        with page.expect_download() as got:
+            row.get_by_role("button", name=re.compile(r"^Imprimer le courrier .* au ménage H1$")).click()
+        letter = got.value
+        assert re.fullmatch(r"courrier-proposition-\d+-H1\.pdf", letter.suggested_filename)
+        text = _pdf_text(letter.path())
+        assert "À l'attention du ménage n° H1" in text and "au plus tard le " in text and "H2" not in text
+        v.goto("/caleol/locataires")
+        assert "courrier imprimé le " in page.get_by_role("row").filter(has_text="H1").inner_text()
+        v.screenshot("locataires-courrier")
+        _accessible(v)
+        # The batch from the staff's home: every ALPHA household awaiting an answer without e-mail.
+        v.goto("/caleol/")
+        letters = page.get_by_role("region", name="Courriers de proposition à imprimer")
+        assert "de votre parc doivent répondre" in letters.inner_text()
+        _accessible(v)
+        with page.expect_download() as got:
+            letters.get_by_role("button", name="Imprimer les courriers des ménages sans courriel").click()
+        batch = got.value
+        assert re.fullmatch(r"courriers-ALPHA-appariement-\d+\.pdf", batch.suggested_filename)
+        text = _pdf_text(batch.path())
+        assert "ménage n° H1" in text and "ménage n° H3" in text
+        v.screenshot("courriers-a-imprimer")
+
+
+def test_staff_record_a_tenants_answer_by_keyboard(visitor_factory, serve, tmp_path, axe_source):
+    with serve(tmp_path) as base_url:
+        v = visitor_factory(base_url, axe_source)
+        page = v.page
+        v.login("alpha")
+        nav = page.get_by_role("navigation", name="Navigation principale")
+        v.follow(nav.get_by_role("link", name="Mes locataires"))
+        row = page.get_by_role("row").filter(has_text="H1")
+        v.follow(
+            row.get_by_role("link", name=re.compile(r"^Enregistrer la réponse du ménage H1 à la proposition"))
+        )
+        assert page.get_by_role("heading", level=1).inner_text() == "Enregistrer la réponse du ménage H1"
+        _accessible(v)
+        # Sent empty: each missing choice is named, the summary links to its field.
+        v.follow(page.get_by_role("button", name="Enregistrer la réponse du ménage"))
+        assert "Choisissez si le ménage accepte ou refuse." in page.locator("main").inner_text()
+        _accessible(v)
+        v.screenshot("reponse-menage-erreurs")
+        # By keyboard only: the refusal, its reason, the channel (arrow keys within the group), then Enter.
+        page.get_by_role("radio", name="Le ménage accepte la proposition").focus()
+        page.keyboard.press("ArrowDown")
+        assert page.get_by_role("radio", name="Le ménage refuse la proposition").is_checked()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "reason"
+        page.get_by_label("Motif du refus").select_option("timing")
+        page.get_by_role("radio", name="Au guichet").focus()
+        page.keyboard.press("ArrowDown")
+        assert page.get_by_role("radio", name="Par téléphone").is_checked()
+        page.get_by_role("button", name="Enregistrer la réponse du ménage").focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        confirm = page.get_by_role("region", name="Confirmer le refus du ménage")
+        assert "(par téléphone), motif : calendrier" in confirm.inner_text()
+        _accessible(v)
+        v.screenshot("reponse-menage-confirmer")
+        v.follow(confirm.get_by_role("button", name="Je confirme le refus du ménage"))
+        page.wait_for_url(re.compile(r".*/caleol/locataires$"))
+        assert "La réponse du ménage H1 est enregistrée (par téléphone) : il refuse" in v.flash()
+        row = page.get_by_role("row").filter(has_text="H1")
+        assert row.get_by_role("link", name=re.compile("Enregistrer la réponse")).count() == 0
+        v.logout()
+        # The other household of the swap reads how the answer came, and no one's name.
+        v.login("h2")
+        v.goto("/locataire/propositions")
+        v.follow(page.get_by_role("link", name=re.compile(r"^Voir la proposition")).first)
+        text = page.locator("main").inner_text()
+        assert "réponse enregistrée par l'agence (par téléphone)" in text and "alpha" not in text  # the login
         _accessible(v)
