@@ -162,3 +162,16 @@ def test_a_crash_in_the_repair_leaves_the_failure_and_no_half_repair(session, mo
     assert session.scalars(select(Proposal).where(Proposal.status == "proposed")).all() == []
     assert session.scalars(select(Exclusion).where(Exclusion.reason == "refused")).one()
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.failed")).one()
+
+
+@pytest.mark.parametrize(("floor", "floors"), [(100, {"B": 1.0}), (30, {"B": 0.3}), (0, {})])
+def test_an_expected_run_floors_the_priority_households(session, floor, floors):
+    document = _document(["A", "B", "C"], [], THREE_CYCLE)
+    document["households"][1]["priority"] = ["dalo"]
+    document["households"][2]["priority"] = ["violence"]  # not one of the floor's priorities
+    interchange.import_document(session, document)
+    session.flush()
+    update_run_settings(session, "TST", objective="expected", priority_floor_pct=floor)
+    prepared = runs.prepare_run(session, "TST", as_of=RUN_DAY, now=datetime(2026, 11, 23, 2, 0))
+    assert prepared.params.objective == "expected"
+    assert dict(prepared.context.instance.floors) == floors
