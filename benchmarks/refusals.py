@@ -150,6 +150,7 @@ class World:
     exclusions: set[tuple[str, str]]
     history: list[tuple[int, Any]] = field(default_factory=list)  # (day known, Outcome)
     refusals: dict[str, int] = field(default_factory=dict)
+    acceptances: dict[str, int] = field(default_factory=dict)
     silences: dict[str, int] = field(default_factory=dict)  # lapses in a row
     busy_households: set[str] = field(default_factory=set)
     busy_dwellings: set[str] = field(default_factory=set)
@@ -168,7 +169,7 @@ class World:
 def _features(world: World, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, ...]]:
     from exchange.chances import features_of
 
-    return features_of(world.plain, world.config, world.refusals, pairs)
+    return features_of(world.plain, world.config, world.refusals, pairs, world.acceptances)
 
 
 def _solve(
@@ -364,6 +365,8 @@ def simulate(
                 world.silences[h] = 0
             if k.answer != "accepted":
                 world.refusals[h] = world.refusals.get(h, 0) + 1
+            else:
+                world.acceptances[h] = world.acceptances.get(h, 0) + 1
         world.exclusions |= failed
         if not failed:
             push(day + MOVE_NOTICE_DAYS, "vacate", _complete(world, p, day))

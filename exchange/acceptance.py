@@ -55,6 +55,7 @@ __all__ = [
 
 FEATURES = (
     "refusals_before",
+    "acceptances_before",
     "criteria_solved",
     "commune_change",
     "qpv_in",
@@ -68,6 +69,7 @@ FEATURES = (
 
 FEATURE_LABELS: dict[str, str] = {
     "refusals_before": "refus et silences passés du ménage",
+    "acceptances_before": "acceptations passées du ménage",
     "criteria_solved": "critères résolus par le mouvement",
     "commune_change": "changement de commune",
     "qpv_in": "entrée en QPV",
@@ -112,16 +114,22 @@ def move_features(
     elevator_to: bool,
     landlord_from: str,
     landlord_to: str,
+    acceptances_before: int = 0,
 ) -> tuple[float, ...]:
     """The features of one move, in the order of :data:`FEATURES`.
 
+    The household's reply record is two counts, each capped at 3: its past refusals and silences,
+    and its past acceptances (of proposals that may have failed elsewhere).
+
     >>> move_features(refusals_before=1, criteria_solved=1, commune_from="A", commune_to="B",
     ...     qpv_from=True, qpv_to=False, cost_from=500.0, cost_to=550.0, surface_from=50.0,
-    ...     surface_to=60.0, floor_to=3, elevator_to=False, landlord_from="L1", landlord_to="L1")
-    (1.0, 1.0, 1.0, 0.0, 1.0, 0.1, 0.2, 1.0, 0.0)
+    ...     surface_to=60.0, floor_to=3, elevator_to=False, landlord_from="L1", landlord_to="L1",
+    ...     acceptances_before=5)
+    (1.0, 3.0, 1.0, 1.0, 0.0, 1.0, 0.1, 0.2, 1.0, 0.0)
     """
     return (
         float(min(refusals_before, 3)),
+        float(min(acceptances_before, 3)),
         float(criteria_solved),
         float(commune_from != commune_to),
         float(qpv_to and not qpv_from),

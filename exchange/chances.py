@@ -3,7 +3,8 @@
 :func:`territory_model` fits :mod:`exchange.acceptance` on every answered move of the territory's
 past proposals (a silence counts as a refusal; a withdrawal too); :func:`move_chances` gives the
 chance of candidate moves of a plain territory. A household's reply record is the number of its
-past refusals and silences, counted before each past move for the history, all of them for a run.
+past refusals and silences and the number of its past acceptances, counted before each past move for
+the history, all of them for a run.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from matching.config import PolicyConfig
 from matching.territory import Dwelling as PlainDwelling
 from matching.territory import Territory as PlainTerritory
 
-__all__ = ["features_of", "move_chances", "refusal_counts", "territory_history", "territory_model"]
+__all__ = [
+    "acceptance_counts",
+    "features_of",
+    "move_chances",
+    "refusal_counts",
+    "territory_history",
+    "territory_model",
+]
 
 _DECISION_KINDS_ATTRIBUTED = {"attribution"}
 
@@ -63,15 +71,20 @@ def territory_history(session: Session, territory_id: int, plain: PlainTerritory
     ).all()
     dwellings = {d.ref: d for d in plain.dwellings}
     refusals: Counter[str] = Counter()
+    acceptances: Counter[str] = Counter()
     history = []
     for household, start, end, answer, before, after, kind, rank, condition in rows:
         if start in dwellings and end in dwellings:
             solved = len(set(before or ()) - set(after or ()))
-            features = _features(dwellings[start], dwellings[end], refusals[household], solved)
+            features = _features(
+                dwellings[start], dwellings[end], refusals[household], solved, acceptances[household]
+            )
             attributed = None if kind is None else _attributed(kind, rank, condition)
             history.append(Outcome(features, answer == "accepted", attributed))
         if answer != "accepted":
             refusals[household] += 1
+        else:
+            acceptances[household] += 1
     return history
 
 
@@ -86,14 +99,28 @@ def refusal_counts(session: Session, territory_id: int) -> dict[str, int]:
     return dict(Counter(rows))
 
 
+def acceptance_counts(session: Session, territory_id: int) -> dict[str, int]:
+    """Each household's acceptances in the territory's past proposals."""
+    rows = session.execute(
+        select(Household.ref)
+        .join(ProposalMove, ProposalMove.household_id == Household.id)
+        .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+        .where(Proposal.territory_id == territory_id, ProposalMove.answer == "accepted")
+    ).scalars()
+    return dict(Counter(rows))
+
+
 def territory_model(session: Session, territory_id: int, plain: PlainTerritory) -> AcceptanceModel:
     """The acceptance model refitted on the territory's history."""
     return fit_model(territory_history(session, territory_id, plain))
 
 
-def _features(start: PlainDwelling, end: PlainDwelling, refusals: int, solved: int) -> tuple[float, ...]:
+def _features(
+    start: PlainDwelling, end: PlainDwelling, refusals: int, solved: int, acceptances: int = 0
+) -> tuple[float, ...]:
     return move_features(
         refusals_before=refusals,
+        acceptances_before=acceptances,
         criteria_solved=solved,
         commune_from=start.commune,
         commune_to=end.commune,
@@ -115,8 +142,11 @@ def features_of(
     config: PolicyConfig,
     refusals: Mapping[str, int],
     pairs: Iterable[tuple[str, str]],
+    acceptances: Mapping[str, int] | None = None,
 ) -> dict[tuple[str, str], tuple[float, ...]]:
-    """The features of the moves ``(household ref, dwelling ref)`` of a plain territory."""
+    """The features of the moves ``(household ref, dwelling ref)`` of a plain territory, with each
+    household's past refusals (and silences) and past acceptances."""
+    accepted = acceptances or {}
     dwellings = {d.ref: d for d in plain.dwellings}
     households = {h.ref: h for h in plain.households}
     found = {}
@@ -128,7 +158,7 @@ def features_of(
         active = policy.active_criteria(household, current, config)
         solved = len(active - policy.criteria_in(household, target, config))
         found[(household_ref, dwelling_ref)] = _features(
-            current, target, refusals.get(household_ref, 0), solved
+            current, target, refusals.get(household_ref, 0), solved, accepted.get(household_ref, 0)
         )
     return found
 
@@ -143,5 +173,7 @@ def move_chances(
 ) -> dict[tuple[str, str], float]:
     """The estimated chance of each move ``(household ref, dwelling ref)`` (refitting unless ``model``)."""
     model = model or territory_model(session, territory_id, plain)
-    features = features_of(plain, config, refusal_counts(session, territory_id), pairs)
+    features = features_of(
+        plain, config, refusal_counts(session, territory_id), pairs, acceptance_counts(session, territory_id)
+    )
     return model.chances(features)

@@ -221,6 +221,7 @@ def _expected_columns(
     if any(f > 0 for f in instance.floors.values()):
         floor = [float(instance.floors.get(h, 0.0)) for h in graph.households]
     cycle_weights = weigh_cycles(graph, members, chance, floor)
+    members, cycle_weights = members[cycle_weights > 0], cycle_weights[cycle_weights > 0]  # worth nothing
     chains, chain_weights = chain_columns(
         graph, params.max_chain, chance, keep_prefix=params.keep_prefix, floor=floor
     )
