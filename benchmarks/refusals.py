@@ -151,6 +151,7 @@ class World:
     history: list[tuple[int, Any]] = field(default_factory=list)  # (day known, Outcome)
     refusals: dict[str, int] = field(default_factory=dict)
     acceptances: dict[str, int] = field(default_factory=dict)
+    accepted: set[tuple[str, str]] = field(default_factory=set)  # pairs accepted in a past proposal
     silences: dict[str, int] = field(default_factory=dict)  # lapses in a row
     busy_households: set[str] = field(default_factory=set)
     busy_dwellings: set[str] = field(default_factory=set)
@@ -169,7 +170,7 @@ class World:
 def _features(world: World, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, ...]]:
     from exchange.chances import features_of
 
-    return features_of(world.plain, world.config, world.refusals, pairs, world.acceptances)
+    return features_of(world.plain, world.config, world.refusals, pairs, world.acceptances, world.accepted)
 
 
 def _solve(
@@ -367,6 +368,7 @@ def simulate(
                 world.refusals[h] = world.refusals.get(h, 0) + 1
             else:
                 world.acceptances[h] = world.acceptances.get(h, 0) + 1
+                world.accepted.add(k.pair)
         world.exclusions |= failed
         if not failed:
             push(day + MOVE_NOTICE_DAYS, "vacate", _complete(world, p, day))

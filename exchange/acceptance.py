@@ -56,6 +56,7 @@ __all__ = [
 FEATURES = (
     "refusals_before",
     "acceptances_before",
+    "accepted_this_before",
     "criteria_solved",
     "commune_change",
     "qpv_in",
@@ -70,6 +71,7 @@ FEATURES = (
 FEATURE_LABELS: dict[str, str] = {
     "refusals_before": "refus et silences passés du ménage",
     "acceptances_before": "acceptations passées du ménage",
+    "accepted_this_before": "mouvement déjà accepté par le ménage (proposition échouée ailleurs)",
     "criteria_solved": "critères résolus par le mouvement",
     "commune_change": "changement de commune",
     "qpv_in": "entrée en QPV",
@@ -115,21 +117,24 @@ def move_features(
     landlord_from: str,
     landlord_to: str,
     acceptances_before: int = 0,
+    accepted_this_before: bool = False,
 ) -> tuple[float, ...]:
     """The features of one move, in the order of :data:`FEATURES`.
 
     The household's reply record is two counts, each capped at 3: its past refusals and silences,
-    and its past acceptances (of proposals that may have failed elsewhere).
+    and its past acceptances (of proposals that failed elsewhere or completed), and whether it
+    already accepted this very move in a proposal that failed at another step.
 
     >>> move_features(refusals_before=1, criteria_solved=1, commune_from="A", commune_to="B",
     ...     qpv_from=True, qpv_to=False, cost_from=500.0, cost_to=550.0, surface_from=50.0,
     ...     surface_to=60.0, floor_to=3, elevator_to=False, landlord_from="L1", landlord_to="L1",
-    ...     acceptances_before=5)
-    (1.0, 3.0, 1.0, 1.0, 0.0, 1.0, 0.1, 0.2, 1.0, 0.0)
+    ...     acceptances_before=5, accepted_this_before=True)
+    (1.0, 3.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.1, 0.2, 1.0, 0.0)
     """
     return (
         float(min(refusals_before, 3)),
         float(min(acceptances_before, 3)),
+        float(accepted_this_before),
         float(criteria_solved),
         float(commune_from != commune_to),
         float(qpv_to and not qpv_from),

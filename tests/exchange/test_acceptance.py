@@ -30,16 +30,18 @@ def _history(n: int, seed: int = 0) -> list[Outcome]:
         commune = float(rng.random() < 0.5)
         refusals = float(rng.randint(0, 3))
         acceptances = float(rng.randint(0, 3))
+        again = float(rng.random() < 0.2)
         stairs = float(rng.random() < 0.3)
         solved = float(rng.randint(0, 2))
         features = _features(
             commune_change=commune,
             refusals_before=refusals,
             acceptances_before=acceptances,
+            accepted_this_before=again,
             stairs=stairs,
             criteria_solved=solved,
         )
-        logit = 1.0 - 1.5 * commune - 0.8 * refusals + 0.5 * acceptances + 0.7 * solved
+        logit = 1.0 - 1.5 * commune - 0.8 * refusals + 0.5 * acceptances + 2.0 * again + 0.7 * solved
         accepted = rng.random() < 1 / (1 + math.exp(-logit))
         attributed = (rng.random() < (0.5 if stairs else 0.95)) if accepted else None
         found.append(Outcome(features, accepted, attributed))
@@ -92,6 +94,7 @@ def test_estimates_move_the_right_way() -> None:
     assert model.chance(_features(commune_change=1.0)) < same
     assert model.chance(_features(refusals_before=3.0)) < model.chance(_features(refusals_before=0.0))
     assert model.chance(_features(acceptances_before=3.0)) > model.chance(_features(acceptances_before=0.0))
+    assert model.chance(_features(accepted_this_before=1.0)) > same
     assert model.chance(_features(criteria_solved=2.0)) > same
     assert model.caleol.chance(_features(stairs=1.0)) < model.caleol.chance(_features())
     reasons = dict(model.household.contributions(_features(commune_change=1.0)))
