@@ -26,11 +26,21 @@ every seventh day. Modes, on the same seeds and the same hidden draws:
   still stands among the released households (the chain's prefix, an embedded 2-cycle) as new
   proposals, answered and decided like any other; ``--wide-repair`` also lets free vacancies and
   waiting households one move away take part;
-* ``points+repair`` (on request): the repair with today's objective, to separate the two effects.
+* ``points+repair`` (on request): the repair with today's objective, to separate the two effects;
+* ``truth+repair`` (on request, a ceiling): ``expected+repair`` with the hidden true chances instead
+  of the model's, the best any acceptance model could give;
+* ``foresight`` (on request, a ceiling): ``expected`` knowing every answer and decision in advance
+  (chance 1 or 0 per pair), so that no proposal fails: the most any failure-aware matching could
+  complete in this simulation.
+
+Under ``expected`` the priority households' moves are floored at ``--priority-floor`` % of their
+points (the territory's run setting, 100 by default; not in the two ceilings).
 
 Prints a markdown table per seed and the totals: completed moves, completed points, households in
 a mismatch still waiting, median weeks from request to confirmation, share of priority (DALO,
-handicap) households among those who moved.
+handicap) households among those who moved; then the proposals: how many were made and confirmed,
+by kind and size, with the mean chance that all their moves complete, as the model estimated it and
+as the hidden truth had it.
 
 Usage::
 
@@ -60,7 +70,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MODES = ("points", "expected", "expected+repair")
-ALL_MODES = (*MODES, "points+repair")
+ALL_MODES = (*MODES, "points+repair", "truth+repair", "foresight")
 ANSWER_DAYS = 10  # exchange.settings.DEFAULT_ANSWER_DAYS
 DECISION_DAYS = 30  # one month, the landlords' default
 MOVE_NOTICE_DAYS = 30  # exchange.settings.DEFAULT_MOVE_NOTICE_DAYS
@@ -106,6 +116,14 @@ class Truth:
         """The chance that the destination CALEOL attributes an accepted move of features ``f``."""
         return _sigmoid(2.2 - 1.0 * f["stairs"] - 0.7 * f["landlord_change"] - 2.0 * f["rent_change"])
 
+    def chance(self, pair: tuple[str, str], f: dict[str, float]) -> float:
+        """The true chance that this move goes through: answered, accepted and attributed."""
+        return (1.0 - self.silence[pair[0]]) * self.household(pair[0], f) * self.caleol(f)
+
+    def goes_through(self, pair: tuple[str, str], f: dict[str, float]) -> bool:
+        """What this pair's draws say: accepted and attributed (the foresight ceiling reads it)."""
+        return self.answer(pair, f)[0] == "accepted" and self.decision(pair, f)[0]
+
     def answer(self, pair: tuple[str, str], f: dict[str, float]) -> tuple[str, int]:
         """``("accepted" | "refused" | "silent", days after notification)`` of this pair."""
         h, d = pair
@@ -132,6 +150,8 @@ class World:
     exclusions: set[tuple[str, str]]
     history: list[tuple[int, Any]] = field(default_factory=list)  # (day known, Outcome)
     refusals: dict[str, int] = field(default_factory=dict)
+    acceptances: dict[str, int] = field(default_factory=dict)
+    accepted: set[tuple[str, str]] = field(default_factory=set)  # pairs accepted in a past proposal
     silences: dict[str, int] = field(default_factory=dict)  # lapses in a row
     busy_households: set[str] = field(default_factory=set)
     busy_dwellings: set[str] = field(default_factory=set)
@@ -139,12 +159,18 @@ class World:
     repairs: int = 0
     solve_seconds: float = 0.0
     model: tuple[int, Any] = (-1, None)  # (outcomes it was fitted on, model): refit when more are known
+    truth: Any = None  # Truth
+    source: str = "model"  # where expected's chances come from: model, truth, foresight
+    floor_pct: int = 100  # the priority floor under expected (model only)
+    # Proposals by kind and size: made, confirmed, sum of estimated and of true all-complete chances.
+    made: dict[str, list[float]] = field(default_factory=dict)
+    estimated: dict[tuple[str, ...], float] = field(default_factory=dict)  # a proposal's estimated chance
 
 
 def _features(world: World, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, ...]]:
     from exchange.chances import features_of
 
-    return features_of(world.plain, world.config, world.refusals, pairs)
+    return features_of(world.plain, world.config, world.refusals, pairs, world.acceptances, world.accepted)
 
 
 def _solve(
@@ -160,12 +186,25 @@ def _solve(
     if not instance.moves:
         return []
     if objective == "expected":
-        seen = [o for known, o in world.history if known <= day]
-        if world.model[0] != len(seen):
-            world.model = (len(seen), fit_model(seen))
-        model = world.model[1]
+        from exchange.acceptance import FEATURES
+        from exchange.settings import priority_floors
+
         pairs = [(m.household, m.dwelling) for m in instance.moves]
-        instance = replace(instance, chances=model.chances(_features(world, pairs)))
+        features = _features(world, pairs)
+        if world.source == "model":
+            seen = [o for known, o in world.history if known <= day]
+            if world.model[0] != len(seen):
+                world.model = (len(seen), fit_model(seen))
+            chances = world.model[1].chances(features)
+            floors = priority_floors(plain.households, world.floor_pct)
+        else:
+            named = {p: dict(zip(FEATURES, f, strict=True)) for p, f in features.items()}
+            if world.source == "truth":
+                chances = {p: round(world.truth.chance(p, f), 3) for p, f in named.items()}
+            else:
+                chances = {p: float(world.truth.goes_through(p, f)) for p, f in named.items()}
+            floors = {}
+        instance = replace(instance, chances=chances, floors=floors)
     params = SolveParams(
         max_cycle=world.config.max_cycle,
         max_chain=world.config.max_chain,
@@ -178,6 +217,11 @@ def _solve(
     start = time.perf_counter()
     proposals = list(solve(instance, params).proposals)
     world.solve_seconds += time.perf_counter() - start
+    for p in proposals:
+        alive = 1.0
+        for m in p.moves:
+            alive *= instance.chance(m.household, m.dwelling)
+        world.estimated[tuple(m.household for m in p.moves)] = alive
     return proposals
 
 
@@ -251,8 +295,14 @@ def _vacate(world: World, dwellings: list[str]) -> None:
 
 
 def simulate(
-    doc: dict[str, Any], seed: int, mode: str, weeks: int, seconds: float, wide: bool = False
-) -> dict[str, float]:
+    doc: dict[str, Any],
+    seed: int,
+    mode: str,
+    weeks: int,
+    seconds: float,
+    wide: bool = False,
+    floor_pct: int = 100,
+) -> tuple[dict[str, float], dict[str, list[float]]]:
     """One half-year of weekly runs in ``mode``; returns its figures."""
     from exchange.loading import read_document
     from exchange.repair import repair_scope
@@ -279,12 +329,27 @@ def simulate(
     truth = Truth(seed, [h.ref for h in plain.households])
     objective = "points" if mode.startswith("points") else "expected"
     repairing = mode.endswith("+repair")
+    world.truth, world.floor_pct = truth, floor_pct
+    world.source = {"truth+repair": "truth", "foresight": "foresight"}.get(mode, "model")
 
     def propose(proposals: list[Any], day: int) -> None:
+        from exchange.acceptance import FEATURES
+
         for p in proposals:
             world.busy_households |= {m.household for m in p.moves}
             world.busy_dwellings |= {m.dwelling for m in p.moves}
             end, failed, known = _fate(world, truth, p, day)
+            pairs = [(m.household, m.dwelling) for m in p.moves]
+            true_chance = 1.0
+            for pair, f in _features(world, pairs).items():
+                true_chance *= truth.chance(pair, dict(zip(FEATURES, f, strict=True)))
+            label = f"{p.kind} {len(p.moves)}"
+            made = world.made.setdefault(label, [0.0, 0.0, 0.0, 0.0])
+            estimated = world.estimated.get(tuple(m.household for m in p.moves), float("nan"))
+            made[0] += 1
+            made[1] += 0 if failed else 1
+            made[2] += estimated if objective == "expected" else float("nan")
+            made[3] += true_chance
             world.history.extend((k.day, k.outcome) for k in known)  # seen by runs after that day
             push(end, "close", (p, failed, known))
 
@@ -301,6 +366,9 @@ def simulate(
                 world.silences[h] = 0
             if k.answer != "accepted":
                 world.refusals[h] = world.refusals.get(h, 0) + 1
+            else:
+                world.acceptances[h] = world.acceptances.get(h, 0) + 1
+                world.accepted.add(k.pair)
         world.exclusions |= failed
         if not failed:
             push(day + MOVE_NOTICE_DAYS, "vacate", _complete(world, p, day))
@@ -360,7 +428,11 @@ def simulate(
     )
     movers = [h for h, _, _ in world.moved]
     priority = sum(1 for h in movers if households[h].priority & {"dalo", "handicap"})
+    proposals = sum(v[0] for v in world.made.values())
+    confirmed = sum(v[1] for v in world.made.values())
     return {
+        "proposals": proposals,
+        "confirmed": confirmed,
         "moves": len(movers),
         "points": sum(p for _, p, _ in world.moved),
         "mismatch_waiting": mismatch,
@@ -369,7 +441,7 @@ def simulate(
         "priority_share": priority / len(movers) if movers else 0.0,
         "repairs": world.repairs,
         "solve_seconds": world.solve_seconds,
-    }
+    }, world.made
 
 
 def main() -> None:
@@ -383,33 +455,45 @@ def main() -> None:
     parser.add_argument(
         "--wide-repair", action="store_true", help="repair with free vacancies and waiting neighbours too"
     )
+    parser.add_argument(
+        "--priority-floor", type=int, default=100, help="under expected: the priority households' floor (%%)"
+    )
     args = parser.parse_args()
 
     from fixtures.generate import generate_territory
 
     scope = "wide" if args.wide_repair else "narrow (the workflow's)"
     print(
-        f"{args.dwellings} dwellings; {args.weeks} weekly runs; {args.seconds:g} s per run; repair {scope}.\n"
+        f"{args.dwellings} dwellings; {args.weeks} weekly runs; {args.seconds:g} s per run; repair {scope}; "
+        f"priority floor {args.priority_floor} %.\n"
     )
     print(
         "| shape | seed | mode | completed moves | completed points | mismatch still waiting "
-        "| median weeks to move | priority moves (share) | repairs | solve s |"
+        "| median weeks to move | priority moves (share) | proposals confirmed / made | repairs | solve s |"
     )
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     totals: dict[tuple[str, str], dict[str, float]] = {}
+    kinds: dict[tuple[str, str], dict[str, list[float]]] = {}
     for shape in args.shapes:
         for seed in args.seeds:
             doc = generate_territory(seed, args.dwellings, shape=shape)
             for mode in args.modes:
-                r = simulate(doc, seed, mode, args.weeks, args.seconds, args.wide_repair)
+                r, made = simulate(
+                    doc, seed, mode, args.weeks, args.seconds, args.wide_repair, args.priority_floor
+                )
                 for key in (shape, "all"):
                     total = totals.setdefault((key, mode), {})
                     for name, value in r.items():
                         total[name] = total.get(name, 0.0) + value
+                    by_kind = kinds.setdefault((key, mode), {})
+                    for label, values in made.items():
+                        sums = by_kind.setdefault(label, [0.0] * len(values))
+                        by_kind[label] = [a + b for a, b in zip(sums, values, strict=True)]
                 print(
                     f"| {shape} | {seed} | {mode} | {r['moves']:.0f} | {r['points']:.0f} "
                     f"| {r['mismatch_waiting']:.0f} | {r['median_weeks']:.1f} "
-                    f"| {r['priority_moves']:.0f} ({r['priority_share']:.1%}) | {r['repairs']:.0f} "
+                    f"| {r['priority_moves']:.0f} ({r['priority_share']:.1%}) "
+                    f"| {r['confirmed']:.0f} / {r['proposals']:.0f} | {r['repairs']:.0f} "
                     f"| {r['solve_seconds']:.0f} |",
                     flush=True,
                 )
@@ -418,10 +502,22 @@ def main() -> None:
     for (key, mode), total in totals.items():
         base = totals[(key, "points")]["moves"] if (key, "points") in totals else total["moves"]
         share = total["priority_moves"] / total["moves"] if total["moves"] else 0.0
+        versus = f"{total['moves'] / base - 1:+.1%}" if base else "—"
         print(
-            f"| {key} | {mode} | {total['moves']:.0f} | {total['moves'] / base - 1:+.1%} "
+            f"| {key} | {mode} | {total['moves']:.0f} | {versus} "
             f"| {total['priority_moves']:.0f} ({share:.1%}) |"
         )
+    print(
+        "\n| shapes | mode | proposal | made | confirmed | rate | mean estimated chance | mean true chance |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    for (key, mode), by_kind in kinds.items():
+        rows = sorted(by_kind.items()) + [("all", [sum(v[i] for v in by_kind.values()) for i in range(4)])]
+        for label, (n, ok, estimated, true) in rows:
+            shown = "—" if math.isnan(estimated) else f"{estimated / n:.2f}"
+            print(
+                f"| {key} | {mode} | {label} | {n:.0f} | {ok:.0f} | {ok / n:.0%} | {shown} | {true / n:.2f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,23 @@ product of the two.
 When the history is thin the estimate leans on a prior: ``PRIOR_WEIGHT`` pseudo-answers at the
 prior rate are blended with the fitted chance (``(n * fitted + k * prior) / (n + k)``); with fewer
 than ``MIN_HISTORY`` outcomes, or a single kind of outcome, the model is the smoothed rate alone.
+
+The prior comes from the platforms' published figures (shared/docs/DOMAIN.md §4, « What users of
+the best platforms rely on and complain about »):
+
+* a household answers at all: **0.83**, HomeSwapper's row, « the share answering every message rose
+  from 60 % to 83 % once replies were enforced » (our deadline enforces replies: silence is a refusal);
+* a household that answers accepts: **0.71**, the Nantes row, « 71 % accept the first proposal »
+  (a committee's proposal after a home diagnostic, answered by phone: everyone answers);
+* so a household accepts a proposed move: ``0.83 * 0.71 = 0.589`` (:data:`HOUSEHOLD_PRIOR`);
+* an accepted move goes through (the CALEOL attributes, nobody drops out at the last step): the
+  Berlin row, « 60 completed procedures but 28 moves » and « drop-outs at the last step »: 28 of 60
+  agreed swaps of two households moved, ``28 / 60 = 0.467`` per swap, ``sqrt(0.467) = 0.683`` per
+  move (:data:`CALEOL_PRIOR`).
+
+A 2-cycle's prior chance is then ``(0.589 * 0.683) ** 2 = 0.16``, a 3-cycle's 0.065. The other rows
+(Échanger Habiter's 2,000 swaps for 17,000 listings, the Netherlands' 1 in 13) count listings or
+people wanting to move, not proposals: they say nothing of a proposal's chance.
 """
 
 from __future__ import annotations
@@ -22,6 +39,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
+    "ACCEPTANCE_WHEN_ANSWERED",
+    "AGREED_SWAPS_MOVED",
+    "ANSWER_RATE",
     "CALEOL_PRIOR",
     "FEATURES",
     "FEATURE_LABELS",
@@ -35,6 +55,8 @@ __all__ = [
 
 FEATURES = (
     "refusals_before",
+    "acceptances_before",
+    "accepted_this_before",
     "criteria_solved",
     "commune_change",
     "qpv_in",
@@ -48,6 +70,8 @@ FEATURES = (
 
 FEATURE_LABELS: dict[str, str] = {
     "refusals_before": "refus et silences passés du ménage",
+    "acceptances_before": "acceptations passées du ménage",
+    "accepted_this_before": "mouvement déjà accepté par le ménage (proposition échouée ailleurs)",
     "criteria_solved": "critères résolus par le mouvement",
     "commune_change": "changement de commune",
     "qpv_in": "entrée en QPV",
@@ -59,10 +83,17 @@ FEATURE_LABELS: dict[str, str] = {
 }
 """French label of each feature (explanations)."""
 
-HOUSEHOLD_PRIOR = 0.6
-"""A household's chance of accepting a move when the territory has no history yet."""
-CALEOL_PRIOR = 0.9
-"""A CALEOL's chance of attributing an accepted move when the territory has no history yet."""
+ANSWER_RATE = 0.83
+"""DOMAIN.md §4, HomeSwapper: the share of users answering once replies were enforced."""
+ACCEPTANCE_WHEN_ANSWERED = 0.71
+"""DOMAIN.md §4, Nantes inter-landlord mutations: « 71 % accept the first proposal »."""
+AGREED_SWAPS_MOVED = 28 / 60
+"""DOMAIN.md §4, Berlin: « 60 completed procedures but 28 moves » (drop-outs at the last step)."""
+HOUSEHOLD_PRIOR = round(ANSWER_RATE * ACCEPTANCE_WHEN_ANSWERED, 3)
+"""A household's chance of accepting a move when the territory has no history yet: 0.589."""
+CALEOL_PRIOR = round(math.sqrt(AGREED_SWAPS_MOVED), 3)
+"""The chance that an accepted move is attributed and carried out, with no history yet: 0.683 (per
+move of a two-household swap)."""
 PRIOR_WEIGHT = 20.0
 """Pseudo-outcomes at the prior rate blended with the fitted chance."""
 MIN_HISTORY = 10
@@ -85,16 +116,25 @@ def move_features(
     elevator_to: bool,
     landlord_from: str,
     landlord_to: str,
+    acceptances_before: int = 0,
+    accepted_this_before: bool = False,
 ) -> tuple[float, ...]:
     """The features of one move, in the order of :data:`FEATURES`.
 
+    The household's reply record is two counts, each capped at 3: its past refusals and silences,
+    and its past acceptances (of proposals that failed elsewhere or completed), and whether it
+    already accepted this very move in a proposal that failed at another step.
+
     >>> move_features(refusals_before=1, criteria_solved=1, commune_from="A", commune_to="B",
     ...     qpv_from=True, qpv_to=False, cost_from=500.0, cost_to=550.0, surface_from=50.0,
-    ...     surface_to=60.0, floor_to=3, elevator_to=False, landlord_from="L1", landlord_to="L1")
-    (1.0, 1.0, 1.0, 0.0, 1.0, 0.1, 0.2, 1.0, 0.0)
+    ...     surface_to=60.0, floor_to=3, elevator_to=False, landlord_from="L1", landlord_to="L1",
+    ...     acceptances_before=5, accepted_this_before=True)
+    (1.0, 3.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.1, 0.2, 1.0, 0.0)
     """
     return (
         float(min(refusals_before, 3)),
+        float(min(acceptances_before, 3)),
+        float(accepted_this_before),
         float(criteria_solved),
         float(commune_from != commune_to),
         float(qpv_to and not qpv_from),

@@ -22,6 +22,7 @@ from types import MappingProxyType
 __all__ = [
     "OBJECTIVES",
     "OBJECTIVE_UNITS",
+    "RUN_SETTINGS",
     "chance_label",
     "objective_points",
     "ACCESSIBILITY",
@@ -547,6 +548,15 @@ OBJECTIVES = _frozen(
     }
 )
 """What a run maximises (``exchange match --objective``, the territory's run settings)."""
+
+RUN_SETTINGS = _frozen(
+    {
+        "objective": "objectif",
+        "repair": "réparation après un échec",
+        "priority_floor_pct": "plancher des ménages prioritaires (DALO, handicap)",
+    }
+)
+"""The territory's run settings (``exchange.settings.RunSettings``): labels and error messages."""
 
 OBJECTIVE_UNITS = _frozen({"points": "points", "expected": "points espérés"})
 """The unit of a run's objective and bound, as the run page shows it."""

@@ -32,7 +32,7 @@ from exchange.loading import load_territory
 from exchange.models import Dwelling, Household, Territory, UserAccount
 from exchange.models.workflow import AuditEvent, Proposal
 from exchange.proposal_rows import RunContext, live_refs, proposal_rows
-from exchange.settings import policy_config, run_settings
+from exchange.settings import policy_config, priority_floors, run_settings
 from matching.config import PolicyConfig
 from matching.graph import build_instance
 from matching.territory import Territory as PlainTerritory
@@ -157,7 +157,7 @@ def _repair(
     instance = build_instance(plain, config)
     if not instance.moves:
         return []
-    objective = run_settings(session, territory.code).objective
+    choice = run_settings(session, territory.code)
     pairs = [(m.household, m.dwelling) for m in instance.moves]
     chances = move_chances(session, territory.id, plain, config, pairs)
     params = SolveParams(
@@ -165,9 +165,10 @@ def _repair(
         max_chain=config.max_chain,
         time_limit_s=REPAIR_SECONDS,
         workers=1,
-        objective="expected" if objective == "expected" else "points",
+        objective="expected" if choice.objective == "expected" else "points",
     )
-    solution = matching.solve(replace(instance, chances=chances), params)
+    floors = priority_floors(plain.households, choice.priority_floor_pct)
+    solution = matching.solve(replace(instance, chances=chances, floors=floors), params)
     rows = proposal_rows(
         session,
         territory.id,

@@ -299,8 +299,8 @@ def prepare_run(
     report("built")
     _checkpoint("built")
 
+    run_choice = settings.run_settings(session, territory.code)
     if params is None:
-        run_choice = settings.run_settings(session, territory.code)
         # Without repair the workflow fails a chain whole: its prefix is worth nothing.
         params = SolveParams(
             max_cycle=config.max_cycle,
@@ -310,7 +310,11 @@ def prepare_run(
         )
     if params.objective == "expected":  # every candidate move's chance, from the refitted model
         pairs = [(m.household, m.dwelling) for m in instance.moves]
-        instance = replace(instance, chances=move_chances(session, territory.id, plain, config, pairs))
+        instance = replace(
+            instance,
+            chances=move_chances(session, territory.id, plain, config, pairs),
+            floors=settings.priority_floors(plain.households, run_choice.priority_floor_pct),
+        )
     context = RunContext(plain, instance, config)
     return PreparedRun(code, territory.id, day, started, now is not None, params, context, skipped, timings)
 

@@ -21,7 +21,7 @@ commit: the caller owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -44,6 +44,7 @@ from exchange.models.workflow import (
 from exchange.models.yearly import LandlordYear, TerritoryYear
 from exchange.schemas.fields import shown
 from matching.config import RANGES, PolicyConfig
+from matching.territory import Household as PlainHousehold
 from matching.types import Objective
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "policy_config",
     "policy_overrides",
     "reminder_days",
+    "priority_floors",
     "run_settings",
     "set_delays",
     "set_year_settings",
@@ -405,12 +407,34 @@ def reminder_days(session: Session, territory_id: int) -> int:
 # Run settings: what a run maximises and whether a failed proposal is repaired at once -----------
 
 
+FLOOR_PRIORITIES = frozenset({"dalo", "handicap"})
+"""The priority flags whose households' moves the floor protects (the issue's « ménages prioritaires »)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RunSettings:
-    """A territory's ``objective`` (``points`` or ``expected``) and ``repair`` (on by default)."""
+    """A territory's ``objective`` (``points`` or ``expected``), ``repair`` (on by default) and
+    ``priority_floor_pct``: under ``expected``, the share (0 to 100 %) of a priority household's move
+    points that counts whatever its estimated chance (100 by default: its move weighs its full points,
+    as under ``points``, while the others' are discounted by their chances; 0: no floor)."""
 
     objective: Objective = "points"
     repair: bool = True
+    priority_floor_pct: int = 100
+
+
+def priority_floors(households: Iterable[PlainHousehold], floor_pct: int) -> dict[str, float]:
+    """Each priority household (DALO, handicap) with its floor, for ``matching.Instance.floors``.
+
+    >>> from matching.territory import Household, Member
+    >>> dalo = Household("H1", "D1", (Member("head", 40),), 900.0, priority=frozenset({"dalo"}))
+    >>> other = Household("H2", "D2", (Member("head", 40),), 900.0, priority=frozenset({"violence"}))
+    >>> priority_floors([dalo, other], 80), priority_floors([dalo, other], 0)
+    ({'H1': 0.8}, {})
+    """
+    if floor_pct <= 0:
+        return {}
+    return {h.ref: floor_pct / 100 for h in households if h.priority & FLOOR_PRIORITIES}
 
 
 def _workflow_row(session: Session, territory_id: int) -> TerritoryWorkflow | None:
@@ -422,15 +446,31 @@ def run_settings(session: Session, territory_code: str) -> RunSettings:
     row = _workflow_row(session, _territory_row(session, territory_code).id)
     if row is None:
         return RunSettings()
-    return RunSettings("expected" if row.objective == "expected" else "points", bool(row.repair))
+    return RunSettings(
+        "expected" if row.objective == "expected" else "points", bool(row.repair), row.priority_floor_pct
+    )
 
 
 def update_run_settings(
-    session: Session, territory_code: str, *, objective: str | None = None, repair: bool | None = None
+    session: Session,
+    territory_code: str,
+    *,
+    objective: str | None = None,
+    repair: bool | None = None,
+    priority_floor_pct: int | None = None,
 ) -> RunSettings:
-    """Store a new objective and/or repair setting (no commit); :class:`InvalidPolicy` for a bad one."""
+    """Store a new objective, repair or priority floor setting (no commit); :class:`InvalidPolicy` for a
+    bad one, nothing stored."""
     if objective is not None and objective not in RUN_OBJECTIVES:
         raise InvalidPolicy({"objective": [f"objectif inconnu : {objective} (points ou expected)"]})
+    if priority_floor_pct is not None and (
+        isinstance(priority_floor_pct, bool)
+        or not isinstance(priority_floor_pct, int)
+        or not 0 <= priority_floor_pct <= 100
+    ):
+        label = glossary.RUN_SETTINGS["priority_floor_pct"]
+        message = f"{label} : un pourcentage entier entre 0 et 100 (reçu : {priority_floor_pct})"
+        raise InvalidPolicy({"priority_floor_pct": [message]})
     territory = _territory_row(session, territory_code)
     row = _workflow_row(session, territory.id)
     if row is None:
@@ -440,6 +480,8 @@ def update_run_settings(
         row.objective = objective
     if repair is not None:
         row.repair = repair
+    if priority_floor_pct is not None:
+        row.priority_floor_pct = priority_floor_pct
     session.flush()
     return run_settings(session, territory_code)
 

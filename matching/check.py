@@ -2,7 +2,8 @@
 
 It shares no code with the solver: it reads the instance's moves directly. With the objective
 ``expected`` it recomputes each proposal's expected points from ``instance.chances`` (a cycle counts
-when all its moves complete, a chain's move when it and the moves before it do), in thousandths.
+when all its moves complete, a chain's move when it and the moves before it do; a household's move
+at least its ``instance.floors`` share of its points), in thousandths.
 """
 
 from __future__ import annotations
@@ -93,11 +94,17 @@ def _expected_thousandths(instance: Instance, proposal: Proposal, *, keep_prefix
     that keeps its prefix."""
     alive = 1.0
     value = 0.0
-    for move in proposal.moves:
+    floors = [float(instance.floors.get(move.household, 0.0)) for move in proposal.moves]
+    for move, floor in zip(proposal.moves, floors, strict=True):
         alive *= instance.chances.get((move.household, move.dwelling), 1.0)
-        value += move.points * alive
+        value += move.points * max(alive, floor)
     if proposal.kind == "cycle" or not keep_prefix:
-        value = alive * proposal.points
+        if any(f > 0 for f in floors):
+            value = 0.0
+            for move, floor in zip(proposal.moves, floors, strict=True):
+                value += move.points * max(alive, floor)
+        else:
+            value = alive * proposal.points
     return round(value * EXPECTED_SCALE)
 
 

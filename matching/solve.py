@@ -208,7 +208,8 @@ def _solve_batch(parts: Sequence[Columns], until: float, options: dict[str, Any]
 def _expected_columns(
     instance: Instance, graph: Graph, params: SolveParams, members: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Cycles weighed by their expected value, then every chain as a column (vacancy first)."""
+    """Cycles weighed by their expected value, then the chains as columns (vacancy first); a household's
+    floor (``instance.floors``) counts whatever the chances."""
     index = {h: i for i, h in enumerate(graph.households)}
     owner = {d: u for u, d in enumerate(graph.dwellings)}
     chance: dict[tuple[int, int], float] = {}
@@ -216,8 +217,14 @@ def _expected_columns(
         u, v = owner.get(dwelling), index.get(household)
         if u is not None and v is not None:
             chance[(u, v)] = float(p)
-    cycle_weights = weigh_cycles(graph, members, chance)
-    chains, chain_weights = chain_columns(graph, params.max_chain, chance, keep_prefix=params.keep_prefix)
+    floor = None
+    if any(f > 0 for f in instance.floors.values()):
+        floor = [float(instance.floors.get(h, 0.0)) for h in graph.households]
+    cycle_weights = weigh_cycles(graph, members, chance, floor)
+    members, cycle_weights = members[cycle_weights > 0], cycle_weights[cycle_weights > 0]  # worth nothing
+    chains, chain_weights = chain_columns(
+        graph, params.max_chain, chance, keep_prefix=params.keep_prefix, floor=floor
+    )
     width = max(members.shape[1], chains.shape[1])
     padded = np.full((len(members) + len(chains), width), -1, dtype=np.int64)
     padded[: len(members), : members.shape[1]] = members

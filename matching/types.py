@@ -46,7 +46,9 @@ class Instance:
     vacancy or the dwelling of a household of ``households``. ``chances`` maps
     ``(household, dwelling)`` to the estimated chance that the move is accepted by
     the household and its CALEOL (1.0 when absent); only the objective
-    ``expected`` reads it.
+    ``expected`` reads it. ``floors`` maps a household to the least share of
+    its move's points that ``expected`` counts whatever the chances (0 when
+    absent): the territory's floor for its priority households.
     """
 
     households: dict[str, str]
@@ -54,6 +56,7 @@ class Instance:
     moves: tuple[Move, ...]
     name: str = ""
     chances: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    floors: Mapping[str, float] = field(default_factory=dict)
 
     def chance(self, household: str, dwelling: str) -> float:
         """The estimated chance of the move ``household -> dwelling`` (1.0 when unknown)."""

@@ -318,6 +318,13 @@ class RunSettingsForm(FrenchForm):
     repair = BooleanField(
         "Réparer aussitôt une proposition qui échoue (refus, silence, retrait, refus de CALEOL)"
     )
+    priority_floor_pct = FrenchIntegerField(
+        glossary.heading(glossary.RUN_SETTINGS["priority_floor_pct"]) + " (%)",
+        description="Objectif « espérance des points » : part des points d'un mouvement de ménage "
+        "prioritaire comptée quelle que soit sa chance estimée (100 : ses points entiers, comme l'objectif "
+        "« points » ; 0 : aucun plancher).",
+        validators=[Optional(), NumberRange(0, 100, "Un pourcentage entre 0 et 100.")],
+    )
 
 
 def policy_form_class(defaults: dict[str, Any], bounds: dict[str, tuple[int, int]]) -> type[FlaskForm]:

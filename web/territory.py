@@ -291,6 +291,7 @@ def run_settings() -> Any:
             current_user.account,
             objective=run_form.objective.data,
             repair=bool(run_form.repair.data),
+            priority_floor_pct=run_form.priority_floor_pct.data,
         )
         session.commit()
         flash("Les réglages des appariements sont enregistrés.", "success")

@@ -697,21 +697,35 @@ def delays(
     default=None,
     help="Réparer aussitôt une proposition qui échoue (refus, silence, retrait, refus de CALEOL).",
 )
-def run_settings(territory: str, objective: str | None, repair: bool | None) -> None:
+@click.option(
+    "--priority-floor",
+    type=click.IntRange(0, 100),
+    default=None,
+    metavar="POURCENT",
+    help="Objectif expected : part des points d'un mouvement de ménage prioritaire (DALO, handicap) "
+    "comptée quelle que soit sa chance estimée (0 à 100 ; 100 par défaut, 0 : aucun plancher).",
+)
+def run_settings(
+    territory: str, objective: str | None, repair: bool | None, priority_floor: int | None
+) -> None:
     """Affiche (et modifie) l'objectif des appariements d'un territoire et la réparation des échecs."""
     from exchange import settings
 
     try:
         with _writing() as session:
-            if objective is None and repair is None:
+            if objective is None and repair is None and priority_floor is None:
                 current = settings.run_settings(session, territory)
             else:
-                current = settings.update_run_settings(session, territory, objective=objective, repair=repair)
+                current = settings.update_run_settings(
+                    session, territory, objective=objective, repair=repair, priority_floor_pct=priority_floor
+                )
     except ExchangeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Appariements du territoire {territory} :")
-    click.echo(f"  objectif : {glossary.OBJECTIVES[current.objective]} ({current.objective})")
-    click.echo(f"  réparation après un échec : {'oui' if current.repair else 'non'}")
+    objective_label = glossary.OBJECTIVES[current.objective]
+    click.echo(f"  {glossary.RUN_SETTINGS['objective']} : {objective_label} ({current.objective})")
+    click.echo(f"  {glossary.RUN_SETTINGS['repair']} : {'oui' if current.repair else 'non'}")
+    click.echo(f"  {glossary.RUN_SETTINGS['priority_floor_pct']} : {current.priority_floor_pct} %")
 
 
 def _status(status: str) -> str:

@@ -103,7 +103,8 @@ RUN_OBJECTIVES = ("points", "expected")
 class TerritoryWorkflow(Base):
     """Workflow settings of a territory: answer delay (≥ 10 days), notice before the move date, after
     how many lapsed proposals in a row a request pauses (0: never), what a run maximises
-    (``objective``) and whether a failed proposal is repaired at once (``repair``)."""
+    (``objective``), whether a failed proposal is repaired at once (``repair``) and, under ``expected``,
+    the floor of the priority households' moves (``priority_floor_pct``)."""
 
     __tablename__ = "territory_workflow"
     __table_args__ = (
@@ -112,6 +113,7 @@ class TerritoryWorkflow(Base):
         CheckConstraint("pause_after_silences >= 0", name="pause_after_silences_min"),
         CheckConstraint("reminder_days >= 0", name="reminder_days_min"),
         CheckConstraint(_in("objective", RUN_OBJECTIVES), name="objective"),
+        CheckConstraint("priority_floor_pct BETWEEN 0 AND 100", name="priority_floor_pct_range"),
         CheckConstraint("blocked_after_runs >= 1", name="blocked_after_runs_min"),
         CheckConstraint("blocked_after_days >= 1", name="blocked_after_days_min"),
     )
@@ -126,6 +128,8 @@ class TerritoryWorkflow(Base):
     reminder_days: Mapped[int] = mapped_column(Integer, default=lambda: 3, server_default="3")
     objective: Mapped[str] = mapped_column(String(16), default=lambda: "points", server_default="points")
     repair: Mapped[bool] = mapped_column(Boolean, default=lambda: True, server_default=text("true"))
+    # Objective ``expected``: share (%) of a priority household's move points counted whatever its chances.
+    priority_floor_pct: Mapped[int] = mapped_column(Integer, default=lambda: 100, server_default="100")
     # Public holidays of the deadlines (exchange.deadlines.CALENDARS) and when a request counts as blocked.
     calendar: Mapped[str] = mapped_column(String(16), default=lambda: "metropole", server_default="metropole")
     blocked_after_runs: Mapped[int] = mapped_column(Integer, default=lambda: 3, server_default="3")

@@ -179,17 +179,30 @@ def save_policy(session: Session, account: Any, values: Mapping[str, Any]) -> No
 
 
 def run_choices(session: Session, account: Any) -> dict[str, Any]:
-    """The territory's run settings as form data: ``objective`` and ``repair``."""
+    """The territory's run settings as form data: ``objective``, ``repair`` and ``priority_floor_pct``."""
     current = run_settings(session, account.territory_code)
-    return {"objective": current.objective, "repair": current.repair}
+    return {
+        "objective": current.objective,
+        "repair": current.repair,
+        "priority_floor_pct": current.priority_floor_pct,
+    }
 
 
-def save_run_choices(session: Session, account: Any, *, objective: str, repair: bool) -> None:
-    """Store the territory's objective and repair setting; raises :class:`InvalidPolicy` for a bad objective.
+def save_run_choices(
+    session: Session, account: Any, *, objective: str, repair: bool, priority_floor_pct: int | None = None
+) -> None:
+    """Store the territory's objective, repair and priority floor settings (the floor unchanged when None);
+    raises :class:`InvalidPolicy` for a bad one.
 
     Writes: the territory's workflow settings (``settings.update_run_settings``); the caller commits.
     """
-    update_run_settings(session, account.territory_code, objective=objective, repair=repair)
+    update_run_settings(
+        session,
+        account.territory_code,
+        objective=objective,
+        repair=repair,
+        priority_floor_pct=priority_floor_pct,
+    )
     territory_cache.invalidate(account.territory_code)
 
 

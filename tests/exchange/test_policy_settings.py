@@ -239,3 +239,19 @@ def test_a_huge_number_is_refused_without_echoing_it(name: str) -> None:
         settings.validate_policy({name: 10**400})
     [message] = caught.value.messages[name]
     assert message.endswith("(reçu : un nombre trop grand)") and len(message) < 200
+
+
+def test_the_priority_floor_is_a_run_setting(session: Session) -> None:
+    assert settings.run_settings(session, "CACL").priority_floor_pct == 100  # on by default
+    stored = settings.update_run_settings(session, "CACL", objective="expected", priority_floor_pct=40)
+    assert (stored.objective, stored.priority_floor_pct) == ("expected", 40)
+    for bad in (-1, 101, 0.5, True):
+        with pytest.raises(settings.InvalidPolicy) as refused:
+            settings.update_run_settings(session, "CACL", objective="points", priority_floor_pct=bad)  # type: ignore[arg-type]
+        assert refused.value.messages == {
+            "priority_floor_pct": [
+                f"plancher des ménages prioritaires (DALO, handicap) : un pourcentage entier entre 0 et 100 "
+                f"(reçu : {bad})"
+            ]
+        }
+    assert settings.run_settings(session, "CACL") == settings.RunSettings("expected", True, 40)  # unchanged

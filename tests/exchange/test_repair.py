@@ -176,3 +176,54 @@ def test_a_crash_in_the_repair_leaves_the_failure_and_no_half_repair(session, mo
     assert session.scalars(select(Proposal).where(Proposal.status == "proposed")).all() == []
     assert session.scalars(select(Exclusion).where(Exclusion.reason == "refused")).one()
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "proposal.failed")).one()
+
+
+@pytest.mark.parametrize(("floor", "floors"), [(100, {"B": 1.0}), (30, {"B": 0.3}), (0, {})])
+def test_an_expected_run_floors_the_priority_households(session, floor, floors):
+    document = _document(["A", "B", "C"], [], THREE_CYCLE)
+    document["households"][1]["priority"] = ["dalo"]
+    document["households"][2]["priority"] = ["violence"]  # not one of the floor's priorities
+    interchange.import_document(session, document)
+    session.flush()
+    update_run_settings(session, "TST", objective="expected", priority_floor_pct=floor)
+    prepared = runs.prepare_run(session, "TST", as_of=RUN_DAY, now=datetime(2026, 11, 23, 2, 0))
+    assert prepared.params.objective == "expected"
+    assert dict(prepared.context.instance.floors) == floors
+
+
+def test_the_reply_record_reaches_the_features(session):
+    from exchange.acceptance import FEATURES
+    from exchange.chances import (
+        acceptance_counts,
+        accepted_pairs,
+        features_of,
+        refusal_counts,
+        territory_history,
+    )
+    from exchange.loading import load_territory
+    from exchange.settings import policy_config
+
+    territory, users, run, refs = _world(session, ["A", "B", "C"], [], THREE_CYCLE)
+    (cycle,) = run.proposals
+    by_ref = {refs[m.household_id]: m for m in cycle.moves}
+    for ref in ("B", "C"):
+        workflow.answer_move(session, by_ref[ref], users[ref], accepted=True, now=DAY)
+    workflow.answer_move(session, by_ref["A"], users["A"], accepted=False, reason="location", now=DAY)
+    assert accepted_pairs(session, territory.id) == {("B", "DC"), ("C", "DA")}
+    assert acceptance_counts(session, territory.id) == {"B": 1, "C": 1}
+    assert refusal_counts(session, territory.id) == {"A": 1}
+    plain = load_territory(session, "TST", as_of=DAY.date())
+    history = territory_history(session, territory.id, plain)
+    assert sorted(o.accepted for o in history) == [False, True, True]
+    found = features_of(
+        plain,
+        policy_config(session, "TST"),
+        refusal_counts(session, territory.id),
+        [("B", "DC"), ("C", "DB")],
+        acceptance_counts(session, territory.id),
+        accepted_pairs(session, territory.id),
+    )
+    named = {pair: dict(zip(FEATURES, f, strict=True)) for pair, f in found.items()}
+    assert named[("B", "DC")]["accepted_this_before"] == 1.0  # the move B accepted, offered again
+    assert named[("C", "DB")]["accepted_this_before"] == 0.0  # C accepted another move
+    assert named[("C", "DB")]["acceptances_before"] == 1.0

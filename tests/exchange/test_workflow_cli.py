@@ -273,6 +273,10 @@ def test_run_settings_command(fresh_db_url: str, tmp_path: Path) -> None:
     assert "réparation après un échec : non" in changed
     assert "réparation après un échec : oui" in _ok("run-settings", CODE, "--repair").output
     assert "(expected)" in _ok("run-settings", CODE).output
+    assert "plancher des ménages prioritaires (DALO, handicap) : 100 %" in shown
+    floored = _ok("run-settings", CODE, "--priority-floor", "60").output
+    assert "prioritaires (DALO, handicap) : 60 %" in floored
+    assert CliRunner().invoke(cli, ["run-settings", CODE, "--priority-floor", "101"]).exit_code == 2
     assert CliRunner().invoke(cli, ["run-settings", CODE, "--objective", "moves"]).exit_code == 2
     assert "territoire inconnu : NOPE" in _fails("run-settings", "NOPE").output
 

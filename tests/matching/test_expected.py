@@ -76,6 +76,46 @@ def test_checker_recomputes_the_expected_objective() -> None:
     assert wrong == ["objective 190000 differs from the expected value of the proposals 162000"]
 
 
+def test_priority_floor_keeps_the_move_that_points_would_make() -> None:
+    # H1 (priority) and H2 swap, each move 100 points at a 0.5 chance: 0.25 * 200 = 50 expected.
+    # Or H2 takes the vacancy V (chains of one move): 120 points at 0.9 = 108. Points choose the swap;
+    # expected, the vacancy (108 > 50); with H1's floor at 1 its move counts whole:
+    # 100 * 1 + 100 * 0.25 = 125 > 108, the swap again.
+    moves = (Move("H1", "D2", 100), Move("H2", "D1", 100), Move("H2", "V", 120))
+    chances = {("H1", "D2"): 0.5, ("H2", "D1"): 0.5, ("H2", "V"): 0.9}
+    plain = Instance({"H1": "D1", "H2": "D2"}, ("V",), moves, chances=chances)
+    floored = Instance(plain.households, plain.vacancies, moves, chances=chances, floors={"H1": 1.0})
+    params = SolveParams(max_cycle=2, max_chain=1, objective="expected")
+    assert [p.kind for p in solve(plain, SolveParams(max_cycle=2, max_chain=1)).proposals] == ["cycle"]
+    without = solve(plain, params)
+    assert [p.kind for p in without.proposals] == ["chain"] and without.objective == 108000
+    with_floor = solve(floored, params)
+    assert [p.kind for p in with_floor.proposals] == ["cycle"] and with_floor.objective == 125000
+    verify(floored, with_floor, params)
+    # A half floor: 100 * 0.5 + 100 * 0.25 = 75 < 108, the vacancy stays the better choice.
+    half = Instance(plain.households, plain.vacancies, moves, chances=chances, floors={"H1": 0.5})
+    assert solve(half, params).objective == 108000
+    # The checker applies the floor too: the swap's 125 is wrong without it.
+    assert problems(plain, with_floor, params) == [
+        "objective 125000 differs from the expected value of the proposals 50000"
+    ]
+
+
+def test_floor_of_chain_moves_by_prefix_and_whole() -> None:
+    # V -> A (10 points, 0.5) -> B into A's dwelling (100 points, 0.2); B's floor 0.5.
+    assert chain_value([10, 100], [0.5, 0.2], [0.0, 0.5]) == pytest.approx(5 + 50)
+    assert cycle_value([10, 100], [0.5, 0.2], [0.0, 0.5]) == pytest.approx(10 * 0.1 + 50)
+    moves = (Move("A", "V", 10), Move("B", "DA", 100))
+    instance = Instance(
+        {"A": "DA", "B": "DB"}, ("V",), moves, chances={("A", "V"): 0.5, ("B", "DA"): 0.2}, floors={"B": 0.5}
+    )
+    for keep_prefix, value in ((True, 55000), (False, 51000)):
+        params = SolveParams(max_cycle=2, max_chain=2, objective="expected", keep_prefix=keep_prefix)
+        solution = solve(instance, params)
+        assert solution.objective == value
+        verify(instance, solution, params)
+
+
 def _brute_force(instance: Instance, max_cycle: int, max_chain: int) -> int:
     """Best total of disjoint cycles and chains, every structure enumerated by hand."""
     allowed = {(m.household, m.dwelling): m.points for m in instance.moves}
@@ -88,7 +128,9 @@ def _brute_force(instance: Instance, max_cycle: int, max_chain: int) -> int:
                 continue
             pairs = [(cycle[i], instance.households[cycle[i - 1]]) for i in range(size)]
             if all(p in allowed for p in pairs):
-                value = cycle_value([allowed[p] for p in pairs], [instance.chance(*p) for p in pairs])
+                floors = [instance.floors.get(h, 0.0) for h, _ in pairs]
+                points = [allowed[p] for p in pairs]
+                value = cycle_value(points, [instance.chance(*p) for p in pairs], floors)
                 structures.append((frozenset(cycle) | {owner[d] for _, d in pairs}, scaled(value)))
     for vacancy in instance.vacancies:
         for size in range(1, max_chain + 1):
@@ -96,7 +138,9 @@ def _brute_force(instance: Instance, max_cycle: int, max_chain: int) -> int:
                 dwellings = [vacancy] + [instance.households[h] for h in chain[:-1]]
                 pairs = list(zip(chain, dwellings, strict=True))
                 if all(p in allowed for p in pairs):
-                    value = chain_value([allowed[p] for p in pairs], [instance.chance(*p) for p in pairs])
+                    floors = [instance.floors.get(h, 0.0) for h, _ in pairs]
+                    points = [allowed[p] for p in pairs]
+                    value = chain_value(points, [instance.chance(*p) for p in pairs], floors)
                     structures.append((frozenset(chain) | {vacancy}, scaled(value)))
     best = 0
     for k in range(len(structures) + 1):
@@ -107,8 +151,9 @@ def _brute_force(instance: Instance, max_cycle: int, max_chain: int) -> int:
     return best
 
 
+@pytest.mark.parametrize("floored", [False, True])
 @pytest.mark.parametrize("seed", range(12))
-def test_expected_optimum_equals_brute_force(seed: int) -> None:
+def test_expected_optimum_equals_brute_force(seed: int, floored: bool) -> None:
     rng = random.Random(seed)
     households = {f"H{i}": f"D{i}" for i in range(5)}
     vacancies = ("V0",)
@@ -118,7 +163,8 @@ def test_expected_optimum_equals_brute_force(seed: int) -> None:
             if d != households[h] and rng.random() < 0.3:
                 moves.append(Move(h, d, rng.randint(50, 200)))
                 chances[(h, d)] = round(rng.random(), 2)
-    instance = Instance(households, vacancies, tuple(moves), chances=chances)
+    floors = {h: rng.choice([0.5, 1.0]) for h in households if floored and rng.random() < 0.4}
+    instance = Instance(households, vacancies, tuple(moves), chances=chances, floors=floors)
     params = SolveParams(max_cycle=3, max_chain=2, objective="expected", time_limit_s=20)
     solution = solve(instance, params)
     verify(instance, solution, params)

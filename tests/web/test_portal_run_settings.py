@@ -34,10 +34,23 @@ def test_policy_page_sets_the_objective_and_the_repair(client, db) -> None:
     db.rollback()
     stored = run_settings(db, code)
     assert (stored.objective, stored.repair) == ("expected", False)  # an unticked box turns repair off
+    assert stored.priority_floor_pct == 100  # not sent: unchanged
     again = _text(client.get("/territoire/politique"))
     assert re.search(
         r'<input[^>]*value="expected"[^>]*checked|<input[^>]*checked[^>]*value="expected"', again
     )
+    assert re.search(r'<input(?=[^>]*id="priority_floor_pct")[^>]*value="100"', again)
+    assert "Plancher des ménages prioritaires (DALO, handicap) (%)" in again
+    wrong = client.post(
+        "/territoire/politique/appariements", data={"objective": "expected", "priority_floor_pct": "120"}
+    )
+    assert wrong.status_code == 422 and "Un pourcentage entre 0 et 100." in _text(wrong)
+    db.rollback()
+    assert run_settings(db, code).priority_floor_pct == 100
+    floor = {"objective": "expected", "repair": "y", "priority_floor_pct": "50"}
+    assert client.post("/territoire/politique/appariements", data=floor).status_code == 302
+    db.rollback()
+    assert run_settings(db, code).priority_floor_pct == 50
 
 
 def test_run_page_shows_the_objective_in_its_unit(client, engine) -> None:
