@@ -1,4 +1,4 @@
-"""A giant part's search on an executor: several disjoint regions a round as its tasks (matching.search.Regions).
+"""A giant part's search on an executor: several disjoint regions a round as tasks (search.Regions).
 
 A generated metropolitan territory of 600 dwellings stands for a giant part: ``tuning.PROOF_MAX`` is
 patched to 0 (no proof MIP fits, the time left goes to the search), regions start at 30 households,
@@ -137,9 +137,7 @@ def test_merge_refuses_what_breaks_a_chain() -> None:
     """Chain V -> 0 -> 1 (8); one answer frees household 0 for a 2-cycle (9), another passes 0's
     dwelling on to 3 instead (10): the better merges, the other would leave 0's dwelling passed on
     by a household that no longer moves."""
-    columns = Columns.of(
-        [((0, 2), 9)], [ChainArc(9, 0, 4, 1), ChainArc(0, 1, 4, 2), ChainArc(0, 3, 6, 2)]
-    )
+    columns = Columns.of([((0, 2), 9)], [ChainArc(9, 0, 4, 1), ChainArc(0, 1, 4, 2), ChainArc(0, 3, 6, 2)])
     program = build_program(columns)
     chain, cycle, onward = [1, 2], 0, 3
     assert search.feasible(program, chain)
