@@ -10,9 +10,10 @@ workers (two disjoint regions a round, one per worker, merged). One thread per w
 CP-SAT thread per MIP (``SolveParams.workers = 1``) in both, so that the second worker is the only
 difference. The runs go one after the other, never in parallel.
 
-Printed per run: objective, bound, gap, the search's rounds, regions solved (and per round), tasks
-lost, improvements merged and refused, wall seconds, and the load average before and after (the
-machine may be shared: say so with the numbers).
+Printed per run: the value the search started from (the first solution), objective, bound, gap, the
+search's rounds, regions solved (and per round), tasks lost, regions whose improvement was merged
+and improvements refused (their merge would not be feasible), wall seconds, and the load average
+before and after (the machine may be shared: say so with the numbers).
 
 Usage::
 
@@ -75,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     limit = args.time_limit
     print(f"{os.cpu_count()} cores; time limit {limit:.0f} s; caps 3/3; one CP-SAT thread per MIP\n")
     print(
-        "| territory | requests | workers | objective | bound | gap | search rounds | regions "
+        "| territory | requests | workers | search from | objective | bound | gap | search rounds | regions "
         "| regions/round | lost | merged | refused | wall s | load before → after |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for seed in args.seeds:
         instance, requests = instance_of(seed, args.dwellings)
         params = SolveParams(max_cycle=3, max_chain=3, time_limit_s=args.time_limit, workers=1, seed=0)
@@ -88,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             rounds, regions = t.get("lns_rounds", 0.0), t.get("lns_regions", 0.0)
             per_round = f"{regions / rounds:.2f}" if rounds else "—"
             print(
-                f"| metropole-{args.dwellings}-s{seed} | {requests} | {workers} | {solution.objective} "
+                f"| metropole-{args.dwellings}-s{seed} | {requests} | {workers} "
+                f"| {t.get('lns_start', 0.0):.0f} | {solution.objective} "
                 f"| {solution.bound:.0f} | {100 * solution.gap:.3f} % | {rounds:.0f} | {regions:.0f} "
                 f"| {per_round} | {t.get('lns_lost', 0.0):.0f} | {t.get('lns_merged', 0.0):.0f} "
                 f"| {t.get('lns_refused', 0.0):.0f} | {seconds:.0f} | {before:.1f} → {after:.1f} |",

@@ -279,6 +279,8 @@ def neighbourhoods(
     packing = packing_entries(model)
     touched = _touched_rows(model, packing)
     best = sum(model.weights[j] for j in chosen)
+    if not regions.rounds:
+        regions.start = best
     duals = relaxation.duals
     defect = packing_rows(model) & (duals > tuning.INTEGRAL)
     z = relaxation.value
@@ -307,6 +309,7 @@ def neighbourhoods(
             until = min(deadline, time.perf_counter() + tuning.REGION_SECONDS)
             found, settled = mip.improve(model, kept.tolist(), chosen, until, seed, workers)
             regions.solved += 1
+            regions.merged += sum(model.weights[j] for j in found) > best
         value = sum(model.weights[j] for j in found)
         if value > best:
             best, chosen = value, found
@@ -330,8 +333,14 @@ class _Where:
     waste: npt.NDArray[np.float64]
     rng: np.random.Generator
 
-    def start(self) -> IntArray:
-        """Rows to grow a region from: an idle row or a costly column's, drawn by what it wastes."""
+    def start(self, taken: npt.NDArray[np.bool_] | None = None) -> IntArray:
+        """Rows to grow a region from: an idle row or a costly column's, drawn by what it wastes.
+
+        With ``taken`` (the rows of the round's other regions), only among places outside them, or
+        from a pool column outside them when they waste nothing; empty when there is none.
+        """
+        if taken is not None:
+            return self._start_outside(taken)
         if len(self.waste):
             pick = int(self.rng.choice(len(self.waste), p=self.waste / self.waste.sum()))
             if pick < len(self.idle):
@@ -340,6 +349,25 @@ class _Where:
             start: IntArray = self.model.rows[column][self.packing[column]]
             return start
         at: IntArray = self.pool_rows[self.rng.integers(len(self.pool))]
+        return at
+
+    def _start_outside(self, taken: npt.NDArray[np.bool_]) -> IntArray:
+        """:meth:`start` away from the rows ``taken``."""
+        waste = self.waste.copy()
+        waste[: len(self.idle)][taken[self.idle]] = 0.0
+        rows = self.model.rows[self.costly]
+        waste[len(self.idle) :][(taken[rows] & self.packing[self.costly]).any(axis=1)] = 0.0
+        if waste.sum() > 0:
+            pick = int(self.rng.choice(len(waste), p=waste / waste.sum()))
+            if pick < len(self.idle):
+                return self.idle[pick : pick + 1]
+            column = self.costly[pick - len(self.idle)]
+            start: IntArray = self.model.rows[column][self.packing[column]]
+            return start
+        free = np.flatnonzero(~taken[self.pool_rows].any(axis=1))
+        if not len(free):
+            return np.zeros(0, dtype=np.int64)
+        at: IntArray = self.pool_rows[free[self.rng.integers(len(free))]]
         return at
 
     def inside(self, region: npt.NDArray[np.bool_]) -> IntArray:
@@ -380,11 +408,12 @@ class Regions:
 
     executor: Executor | None = None
     width: int = 1
+    start: int = 0  # the incumbent's value when the search began
     rounds: int = 0  # rounds of the search
     solved: int = 0  # region MIPs solved, here or as tasks
     tasks: int = 0  # executor tasks submitted
     lost: int = 0  # tasks that failed or came back too late: their regions gave nothing
-    merged: int = 0  # improvements merged into the incumbent
+    merged: int = 0  # regions whose improvement joined the incumbent
     refused: int = 0  # improvements left out: merged with the others, they would over-use a row
     lost_rounds: int = 0  # rounds in a row whose every task was lost
 
@@ -402,6 +431,7 @@ class Regions:
         if not self.rounds:
             return {}
         counts = {
+            "lns_start": self.start,
             "lns_rounds": self.rounds,
             "lns_regions": self.solved,
             "lns_tasks": self.tasks,
@@ -422,7 +452,7 @@ def _round_at_once(
     workers: int,
     regions: Regions,
 ) -> tuple[list[int], bool]:
-    """One round of ``regions.width`` disjoint regions solved as executor tasks.
+    """One round of ``regions.width`` disjoint regions (fewer on a small part) solved as executor tasks.
 
     Returns the merged solution (``chosen`` when nothing better came back) and whether every
     region's MIP settled (a lost task did not).
@@ -431,10 +461,13 @@ def _round_at_once(
     mine = np.asarray(chosen, dtype=np.int64)
     taken = np.zeros(n_rows + 1, dtype=bool)
     jobs: list[IntArray] = []
-    for _ in range(3 * regions.width):  # a start inside a region already grown is drawn again
-        if len(jobs) == regions.width:
+    # No more regions than the households and vacancies hold (a large cluster, a mid-sized part).
+    wanted = max(1, min(regions.width, int(packing_rows(model).sum()) // size))
+    for _ in range(3 * wanted):  # a start inside a region already grown is drawn again
+        if len(jobs) == wanted:
             break
-        region = _region(where.pool_rows, where.start(), where.rng, n_rows, size, taken)
+        start = where.start(taken if taken.any() else None)  # the first as a round of one draws it
+        region = _region(where.pool_rows, start, where.rng, n_rows, size, taken)
         if not region.any():
             continue
         kept = where.kept(region, mine)
