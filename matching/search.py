@@ -3,7 +3,9 @@
 A search proves nothing; :mod:`matching.proof` does. The first solution comes from short MIPs
 over the LP's support, then over its integral part plus the columns of zero reduced cost around
 it (:func:`first_solution`). When no proof MIP fits, the time left goes to MIPs over the
-incumbent plus the columns around a region of households (:func:`neighbourhoods`).
+incumbent plus the columns around a region of households (:func:`neighbourhoods`); on an executor
+of several workers, several disjoint regions a round, solved as its tasks and merged
+(:class:`Regions`, :func:`merge`).
 
 References
 ----------
@@ -231,6 +233,12 @@ def neighbourhoods(
     a better solution must fill some idle row of positive dual or drop some column of negative
     reduced cost. A round starts from one of those, drawn in proportion to what it wastes; from a
     random pool column when there is none. Deterministic for a seed up to the solvers' time limits.
+
+    With ``regions`` holding an executor of several workers, a round grows that many regions
+    disjoint in households and vacancies (each later one started away from the earlier ones),
+    solves their MIPs at once as executor tasks and merges every improvement that keeps the
+    solution feasible (:class:`Regions`); the region's size then grows when all settled without
+    gain and shrinks when one did not settle. Deterministic only up to the tasks' timing.
 
     Parameters
     ----------
