@@ -11,9 +11,9 @@ CP-SAT thread per MIP (``SolveParams.workers = 1``) in both, so that the second 
 difference. The runs go one after the other, never in parallel.
 
 Printed per run: the value the search started from (the first solution), objective, bound, gap, the
-search's rounds, regions solved (and per round), tasks lost, regions whose improvement was merged
-and improvements refused (their merge would not be feasible), wall seconds, and the load average
-before and after (the machine may be shared: say so with the numbers).
+search's rounds, regions solved (per round, and per second of search), tasks lost, regions whose
+improvement was merged and improvements refused (their merge would not be feasible), wall seconds,
+and the load average before and after (the machine may be shared: say so with the numbers).
 
 Usage::
 
@@ -77,9 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{os.cpu_count()} cores; time limit {limit:.0f} s; caps 3/3; one CP-SAT thread per MIP\n")
     print(
         "| territory | requests | workers | search from | objective | bound | gap | search rounds | regions "
-        "| regions/round | lost | merged | refused | wall s | load before → after |"
+        "| regions/round | search s | regions/s | lost | merged | refused | wall s | load before → after |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for seed in args.seeds:
         instance, requests = instance_of(seed, args.dwellings)
         params = SolveParams(max_cycle=3, max_chain=3, time_limit_s=args.time_limit, workers=1, seed=0)
@@ -88,11 +88,13 @@ def main(argv: list[str] | None = None) -> int:
             t = solution.timings
             rounds, regions = t.get("lns_rounds", 0.0), t.get("lns_regions", 0.0)
             per_round = f"{regions / rounds:.2f}" if rounds else "—"
+            search_s = t.get("lns_s", 0.0)
             print(
                 f"| metropole-{args.dwellings}-s{seed} | {requests} | {workers} "
                 f"| {t.get('lns_start', 0.0):.0f} | {solution.objective} "
                 f"| {solution.bound:.0f} | {100 * solution.gap:.3f} % | {rounds:.0f} | {regions:.0f} "
-                f"| {per_round} | {t.get('lns_lost', 0.0):.0f} | {t.get('lns_merged', 0.0):.0f} "
+                f"| {per_round} | {search_s:.0f} | {regions / search_s if search_s else 0.0:.2f} "
+                f"| {t.get('lns_lost', 0.0):.0f} | {t.get('lns_merged', 0.0):.0f} "
                 f"| {t.get('lns_refused', 0.0):.0f} | {seconds:.0f} | {before:.1f} → {after:.1f} |",
                 flush=True,
             )

@@ -281,6 +281,7 @@ def neighbourhoods(
     ----------
     Shaw, CP 1998 (large-neighbourhood search).
     """
+    began = time.perf_counter()
     rng = np.random.default_rng(seed)
     regions = regions if regions is not None else Regions()
     n_rows = len(model.rhs)
@@ -325,6 +326,7 @@ def neighbourhoods(
             size = min(tuning.REGION_MAX, round(size * 1.25))
         if not settled:  # the MIP ran out of time: look narrower
             size = max(tuning.REGION // 2, round(size * 0.8))
+    regions.seconds += time.perf_counter() - began
     return chosen
 
 
@@ -424,6 +426,7 @@ class Regions:
     merged: int = 0  # regions whose improvement joined the incumbent
     refused: int = 0  # improvements left out: merged with the others, they would over-use a row
     lost_rounds: int = 0  # rounds in a row whose every task was lost
+    seconds: float = 0.0  # spent in the search
 
     @property
     def spread(self) -> bool:
@@ -447,7 +450,7 @@ class Regions:
             "lns_merged": self.merged,
             "lns_refused": self.refused,
         }
-        return {key: float(value) for key, value in counts.items()}
+        return {"lns_s": self.seconds} | {key: float(value) for key, value in counts.items()}
 
 
 def _round_at_once(
