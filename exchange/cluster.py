@@ -4,7 +4,9 @@ Without a scheduler address, a :class:`~distributed.LocalCluster` of processes o
 (one thread each: the solvers hold the GIL); with one (``--scheduler tcp://HOST:8786`` or
 :data:`SCHEDULER_ENV`), an existing cluster. Workers receive plain graphs
 (:class:`matching.types.Instance`) and never open the database. On a worker, the independent
-parts of a territory's graph are tasks of the same cluster (:func:`solve_task`).
+parts of a territory's graph are tasks of the same cluster (:func:`solve_task`), and so are the
+regions of a giant part's search, as many at once as the cluster has threads: one big territory
+also spreads over the workers.
 
 A worker that dies (killed, out of memory) has its tasks run again elsewhere by the scheduler, up
 to ``distributed.scheduler.allowed-failures`` times; past that the territory fails with
@@ -72,11 +74,12 @@ def total_threads(client: Any) -> int:
 
 
 def solve_task(instance: Instance, params: SolveParams) -> tuple[Solution, float]:
-    """A territory's task: solve its graph, its independent parts being tasks of the same cluster."""
+    """A territory's task: solve its graph, its independent parts and a giant part's search regions
+    being tasks of the same cluster."""
     from distributed import worker_client
 
     with worker_client() as client:  # leaves the worker's thread to the parts while it waits
-        return solve_prepared(instance, params, client.get_executor(pure=False))
+        return solve_prepared(instance, params, client.get_executor(pure=False), total_threads(client))
 
 
 def submitter(client: Any) -> Any:

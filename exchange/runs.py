@@ -320,14 +320,16 @@ def prepare_run(
 
 
 def solve_prepared(
-    instance: Instance, params: SolveParams, executor: Executor | None = None
+    instance: Instance, params: SolveParams, executor: Executor | None = None, executor_workers: int = 1
 ) -> tuple[Solution, float]:
     """Solve a prepared run's graph (no database): the solution and the seconds it took.
 
-    With an ``executor``, the independent parts of the graph are its tasks (:func:`matching.solve`).
+    With an ``executor``, the independent parts of the graph are its tasks (:func:`matching.solve`);
+    with ``executor_workers`` of 2 or more, a giant part's search solves that many regions at once
+    as its tasks.
     """
     t0 = time.perf_counter()
-    solution = matching.solve(instance, params, executor=executor)
+    solution = matching.solve(instance, params, executor=executor, executor_workers=executor_workers)
     return solution, time.perf_counter() - t0
 
 

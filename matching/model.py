@@ -9,7 +9,8 @@ It is solved in exact steps (weights are integers, so every solution's value is 
    (:mod:`matching.search`); a solution worth ``floor(z)`` is optimal;
 3. prove or search: reduced-cost fixing with descending targets proves the incumbent optimal or
    finds a better one (:mod:`matching.proof`); when a proof MIP would be too large, the time left
-   goes to large-neighbourhood search and the LP bound is reported;
+   goes to large-neighbourhood search and the LP bound is reported; given an executor of several
+   workers, that search solves several disjoint regions at once as its tasks;
 4. read back the chosen cycles and chain arcs.
 
 MIP solvers' own statuses are not trusted (:mod:`matching.mip`). With two workers, mid-sized MIPs
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +36,7 @@ import numpy as np
 from matching import lp, mip, proof, search, tuning
 from matching.lp import Relaxation
 from matching.program import ChainArc, Columns, Program, build_program
-from matching.search import Progress
+from matching.search import Progress, Regions
 
 __all__ = ["ChainArc", "Columns", "ComponentResult", "solve_component"]
 
@@ -60,6 +62,8 @@ def solve_component(
     seed: int = 0,
     workers: int = 1,
     lp_backend: str = "GLOP",
+    executor: Executor | None = None,
+    width: int = 1,
 ) -> ComponentResult:
     """Maximise the points of chosen cycles and chain arcs of one component.
 
@@ -78,6 +82,10 @@ def solve_component(
         Passed to backends that take them.
     lp_backend
         OR-Tools LP solver id of the relaxation (``GLOP``, ``HIGHS_LP``, ``CLP``, ``PDLP``).
+    executor, width
+        When ``width`` is 2 or more, a large-neighbourhood search solves ``width`` disjoint regions
+        a round as tasks of ``executor`` (:class:`matching.search.Regions`); the rest of the solve
+        runs here. The search's counts land in ``stats`` (``lns_`` keys).
 
     Returns
     -------
@@ -130,7 +138,11 @@ def solve_component(
 
     # 3. Prove or search, unless the first solution reaches the LP bound.
     if incumbent.value < relaxation.top:
-        bound, status = proof.prove(model, relaxation, incumbent, deadline, backend, seed, workers, progress)
+        regions = Regions(executor, width)
+        bound, status = proof.prove(
+            model, relaxation, incumbent, deadline, backend, seed, workers, progress, regions
+        )
+        progress.stats.update(regions.stats())
 
     # 4. Read back the chosen cycles and chain arcs.
     progress.stats["stage"] = 2

@@ -29,7 +29,7 @@ import numpy.typing as npt
 from matching import mip, search, tuning
 from matching.lp import Relaxation
 from matching.program import IntArray, Program, covered_rows, packing_entries, packing_rows
-from matching.search import Incumbent, Progress
+from matching.search import Incumbent, Progress, Regions
 
 __all__ = ["prove"]
 
@@ -43,6 +43,7 @@ def prove(
     seed: int,
     workers: int,
     progress: Progress,
+    regions: Regions | None = None,
 ) -> tuple[float, str]:
     """Prove ``incumbent`` optimal or improve it, by proof MIPs of descending targets; (bound, status).
 
@@ -60,6 +61,8 @@ def prove(
         As for :func:`matching.mip.solve_parts`.
     progress
         Counts the rounds and records their sizes and times.
+    regions
+        Where a large-neighbourhood search solves its regions (:class:`matching.search.Regions`).
 
     Returns
     -------
@@ -91,7 +94,7 @@ def prove(
         target, proof = _proof_set(relaxation, target, incumbent.value)
         progress.stats[f"round{number}_proof_kept"] = len(proof)
         if len(proof) > tuning.PROOF_MAX:  # hopeless, and the solver would not stop on time: search instead
-            _search_rest(model, relaxation, incumbent, int(proven), deadline, backend, seed, workers)
+            _search_rest(model, relaxation, incumbent, int(proven), deadline, backend, seed, workers, regions)
             progress.lap(f"round{number}_s")
             final = "optimal" if incumbent.value >= proven else "feasible"
             return max(proven, float(incumbent.value)), final
@@ -114,7 +117,9 @@ def prove(
         if status not in ("optimal", "infeasible"):  # out of time, or the solver gave up early
             proven = min(proven, max(float(best), bound, float(target - 1)))
             if best < proven and deadline - time.perf_counter() > 1.0:  # what is left goes to search
-                _search_rest(model, relaxation, incumbent, int(proven), deadline, backend, seed, workers)
+                _search_rest(
+                    model, relaxation, incumbent, int(proven), deadline, backend, seed, workers, regions
+                )
                 progress.lap(f"round{number}_search_s")
             return proven, "optimal" if proven <= incumbent.value else "feasible"
         proven = min(proven, float(target - 1))  # no solution reaches target
@@ -153,9 +158,12 @@ def _search_rest(
     backend: str,
     seed: int,
     workers: int,
+    regions: Regions | None,
 ) -> None:
     """Spend the time left on large-neighbourhood search from ``incumbent``, up to ``top``."""
-    chosen = search.neighbourhoods(model, incumbent.chosen, relaxation, top, deadline, backend, seed, workers)
+    chosen = search.neighbourhoods(
+        model, incumbent.chosen, relaxation, top, deadline, backend, seed, workers, regions=regions
+    )
     incumbent.chosen, incumbent.value = chosen, sum(model.weights[j] for j in chosen)
 
 

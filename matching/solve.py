@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from matching import tuning
 from matching.cycles import (
     Graph,
     arc_arrays,
@@ -41,6 +42,7 @@ def solve(
     backend: str = "CBC",
     lp_backend: str = "GLOP",
     executor: Executor | None = None,
+    executor_workers: int = 1,
 ) -> Solution:
     """Choose the cycles and chains of maximal total points (or expected points), with a proven bound.
 
@@ -49,7 +51,10 @@ def solve(
 
     Arcs that can lie neither on a cycle (both ends in one strongly connected component) nor on a
     chain (source within reach of a vacancy) are dropped; what is left splits into weakly connected
-    components, solved one by one in the time left, or as tasks of ``executor``.
+    components, solved one by one in the time left, or as tasks of ``executor``. On an executor of
+    several workers, the largest part, when no proof MIP fits it (more than ``tuning.PROOF_MAX``
+    columns), is solved here and its large-neighbourhood search sends disjoint regions to the
+    workers, as many at once as there are workers (:class:`matching.search.Regions`).
 
     Parameters
     ----------
@@ -65,6 +70,9 @@ def solve(
         When given, the components are its tasks, bundled into batches of about
         :data:`BATCH_COLUMNS` columns, a larger component alone; each stops by the
         wall-clock deadline (``time.time()``), so the executor may be another machine's.
+    executor_workers
+        How many tasks ``executor`` runs at once; from 2, a giant part's search solves that many
+        regions a round as its tasks. The search's counts land in ``timings`` (``lns_`` keys).
 
     Returns
     -------
@@ -81,7 +89,7 @@ def solve(
     (12, 'optimal', ['chain'])
     """
     with _no_gc_pauses():
-        return _solve(instance, params or SolveParams(), backend, lp_backend, executor)
+        return _solve(instance, params or SolveParams(), backend, lp_backend, executor, executor_workers)
 
 
 @contextlib.contextmanager
@@ -101,7 +109,12 @@ def _no_gc_pauses() -> Iterator[None]:
 
 
 def _solve(
-    instance: Instance, params: SolveParams, backend: str, lp_backend: str, executor: Executor | None
+    instance: Instance,
+    params: SolveParams,
+    backend: str,
+    lp_backend: str,
+    executor: Executor | None,
+    executor_workers: int,
 ) -> Solution:
     clock = time.perf_counter
     start = clock()
@@ -160,7 +173,8 @@ def _solve(
             for part in ordered
         ]
     else:
-        solved = _solve_on(executor, ordered, time.time() + params.time_limit_s - (clock() - start), options)
+        until = time.time() + params.time_limit_s - (clock() - start)
+        solved = _solve_on(executor, ordered, until, options, executor_workers)
     for part, result in solved:
         for key, value in (result.stats or {}).items():
             if key == "stage" or key == "rounds":
@@ -184,20 +198,37 @@ def _solve(
 
 
 def _solve_on(
-    executor: Executor, parts: Sequence[Columns], until: float, options: dict[str, Any]
+    executor: Executor, parts: Sequence[Columns], until: float, options: dict[str, Any], width: int = 1
 ) -> list[tuple[Columns, ComponentResult]]:
-    """Solve ``parts`` (smallest first) as tasks of ``executor``; results in the order of ``parts``."""
+    """Solve ``parts`` (smallest first) as tasks of ``executor``; results in the order of ``parts``.
+
+    With ``width >= 2``, the last (largest) part, when giant (:func:`_giant`), is solved here
+    while the others run, its search's regions ``width`` at a time as tasks of ``executor``.
+    """
+    here = parts[-1] if parts and width >= 2 and _giant(parts[-1]) else None
+    elsewhere = parts[:-1] if here is not None else parts
     batches: list[list[Columns]] = [[]]
     size = 0
-    for part in parts:
+    for part in elsewhere:
         if size >= BATCH_COLUMNS:
             batches.append([])
             size = 0
         batches[-1].append(part)
         size += part.n_cycles + len(part.source)
     futures = [executor.submit(_solve_batch, batch, until, options) for batch in batches if batch]
+    if here is not None:
+        limit = max(0.05, until - time.time())
+        giant = solve_component(here, time_limit_s=limit, executor=executor, width=width, **options)
     results = [result for future in futures for result in future.result()]
+    if here is not None:
+        results.append(giant)
     return list(zip(parts, results, strict=True))
+
+
+def _giant(part: Columns) -> bool:
+    """Whether no proof MIP fits ``part`` (more than ``tuning.PROOF_MAX`` columns): its time then
+    goes to a large-neighbourhood search, worth spreading over the executor's workers."""
+    return part.n_cycles + len(part.source) > tuning.PROOF_MAX
 
 
 def _solve_batch(parts: Sequence[Columns], until: float, options: dict[str, Any]) -> list[ComponentResult]:

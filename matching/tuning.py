@@ -23,6 +23,8 @@ __all__ = [
     "RACE_MIN",
     "RACE_PARTNER",
     "REGION",
+    "REGION_GRACE",
+    "REGION_LOST_ROUNDS",
     "REGION_MAX",
     "REGION_SECONDS",
     "SEARCH_SECONDS",
@@ -89,6 +91,12 @@ REGION_MAX = 600
 
 REGION_SECONDS = 3.0
 """The budget of one large-neighbourhood round's MIP."""
+
+REGION_GRACE = 5.0
+"""A region solved as an executor task and not back this long after its budget is lost (a worker died)."""
+
+REGION_LOST_ROUNDS = 2
+"""Rounds in a row whose every region task was lost before the search goes on in its own process."""
 
 # -- the proof (matching.proof) -----------------------------------------------------------------
 

@@ -119,7 +119,10 @@ def _now(value: datetime | None) -> datetime:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processus de la grappe locale (un par cœur par défaut) ; sans effet avec --scheduler.",
+    help=(
+        "Processus de la grappe locale (un par cœur par défaut) ; sans effet avec --scheduler. Avec un "
+        "seul territoire, sa recherche se répartit sur ces processus."
+    ),
 )
 def run(
     territories: tuple[str, ...],
@@ -133,8 +136,9 @@ def run(
 ) -> None:
     """Calcul nocturne : propose les échanges et chaînes optimaux d'un ou de plusieurs territoires.
 
-    Un seul territoire est calculé dans ce processus ; plusieurs (ou --all, ou --scheduler) sur une
-    grappe Dask, chaque territoire dans sa propre transaction.
+    Un seul territoire est calculé dans ce processus ; plusieurs (ou --all, --scheduler ou --workers)
+    sur une grappe Dask, chaque territoire dans sa propre transaction ; la recherche d'un grand
+    territoire s'y répartit sur les workers.
     """
     import os
 
@@ -145,7 +149,7 @@ def run(
     if not every and not territories:
         raise click.UsageError("donnez au moins un territoire, ou --all")
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    if len(territories) == 1 and scheduler is None:
+    if len(territories) == 1 and scheduler is None and workers is None:
         _run_one(territories[0], as_of, max_cycle, max_chain, time_limit)
     else:
         _run_many(territories, as_of, max_cycle, max_chain, time_limit, scheduler, workers)
