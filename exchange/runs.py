@@ -319,6 +319,13 @@ def prepare_run(
     return PreparedRun(code, territory.id, day, started, now is not None, params, context, skipped, timings)
 
 
+def _floor_param(params: SolveParams, instance: Instance) -> dict[str, int]:
+    """The priority floor a run under ``expected`` applied (percent; 0 when no household had one)."""
+    if params.objective != "expected":
+        return {}
+    return {"priority_floor_pct": round(100 * max(instance.floors.values(), default=0.0))}
+
+
 def solve_prepared(
     instance: Instance, params: SolveParams, executor: Executor | None = None, executor_workers: int = 1
 ) -> tuple[Solution, float]:
@@ -377,6 +384,7 @@ def store_run(
             "workers": params.workers,
             "objective": params.objective,
             "keep_prefix": params.keep_prefix,
+            **_floor_param(params, instance),
         },
         timings={},
     )

@@ -240,6 +240,14 @@ def _run_notes(unit: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _floor_fact(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The priority floor a run under ``expected`` applied, as its page states it (older runs: none)."""
+    if "priority_floor_pct" not in params:
+        return ()
+    label = glossary.heading(glossary.RUN_SETTINGS["priority_floor_pct"])
+    return ((label, f"{wording.number(params['priority_floor_pct'])} %"),)
+
+
 def run_report(session: Session, account: Any, run_id: int) -> RunReport:
     """One run of the admin's territory; :class:`NotFound` otherwise."""
     run = session.get(Run, run_id)
@@ -260,6 +268,7 @@ def run_report(session: Session, account: Any, run_id: int) -> RunReport:
         ("Propositions", wording.number(run.proposal_count)),
         ("Mouvements proposés", wording.number(run.move_count)),
         ("Objectif du calcul", OBJECTIVES.get(objective, "")),
+        *_floor_fact(run.params or {}),
         (f"Total atteint ({unit})", objective_points(objective, run.objective)),
         (f"Meilleur total possible ({unit})", objective_points(objective, run.bound)),
         ("Durée", f"{wording.number(seconds)} s"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from itertools import product
+from types import SimpleNamespace
 
 import pytest
 import workflow_scenario as scenario
@@ -18,6 +19,7 @@ from exchange import interchange, runs, workflow
 from exchange.loading import read_document
 from exchange.models import Exclusion, Household, Territory
 from exchange.models.workflow import AuditEvent, Proposal
+from exchange.portal.territory import run_report
 from exchange.repair import repair_scope
 from exchange.settings import update_run_settings
 
@@ -189,6 +191,21 @@ def test_an_expected_run_floors_the_priority_households(session, floor, floors):
     prepared = runs.prepare_run(session, "TST", as_of=RUN_DAY, now=datetime(2026, 11, 23, 2, 0))
     assert prepared.params.objective == "expected"
     assert dict(prepared.context.instance.floors) == floors
+    solution, seconds = runs.solve_prepared(prepared.instance, prepared.params)
+    run = runs.store_run(session, prepared, solution, solve_s=seconds)
+    assert run.params["priority_floor_pct"] == (floor if floors else 0)  # what the run applied, on its page
+    admin = SimpleNamespace(territory_id=run.territory_id)
+    facts = dict(run_report(session, admin, run.id).facts)
+    assert facts["Plancher des ménages prioritaires (DALO, handicap)"] == f"{floor if floors else 0} %"
+
+
+def test_a_points_run_states_no_floor(session):
+    interchange.import_document(session, _document(["A", "B", "C"], [], THREE_CYCLE))
+    session.flush()
+    run = runs.run_territory(session, "TST", as_of=RUN_DAY, now=datetime(2026, 11, 23, 2, 0))
+    assert "priority_floor_pct" not in run.params
+    facts = dict(run_report(session, SimpleNamespace(territory_id=run.territory_id), run.id).facts)
+    assert "Plancher des ménages prioritaires (DALO, handicap)" not in facts
 
 
 def test_the_reply_record_reaches_the_features(session):
