@@ -14,7 +14,7 @@ from exchange import glossary, portal
 from exchange.bilan_tables import Table, cell
 from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.db import get_session, write_and_flash, write_form
-from web.filing_forms import StaffAnswerForm, StaffRequestForm
+from web.filing_forms import StaffAnswerForm, StaffRequestForm, StaffWithdrawForm
 from web.forms import (
     ConfirmForm,
     CorrectionForm,
@@ -452,6 +452,71 @@ def _answer_page(
     title = f"Confirmer le refus du ménage {ref}" if confirming else f"Enregistrer la réponse du ménage {ref}"
     return render_template(
         "committee/tenant_answer.html",
+        title=title,
+        household_id=household_id,
+        ref=ref,
+        detail=detail,
+        form=form,
+        confirming=confirming,
+        channels=glossary.ANSWER_CHANNELS,
+    )
+
+
+@bp.route(
+    "/locataires/<int:household_id>/propositions/<int:proposal_id>/desistement", methods=["GET", "POST"]
+)
+@role_required("staff")
+def tenant_withdrawal(household_id: int, proposal_id: int) -> Any:
+    """Record the withdrawal one of this landlord's tenants gave at the agency, by phone or by letter, from
+    a proposal it accepted; confirmed first (the whole proposal fails). Another landlord's tenant, or a
+    proposal not made to it: 404."""
+    session, account = get_session(), current_user.account
+    try:
+        ref, detail = portal.tenant_answer_proposal(session, account, household_id, proposal_id)
+    except NotFound:
+        abort(404)
+    form = StaffWithdrawForm()
+    form.reason.choices = choices([("", "— choisir un motif —"), *portal.refusal_reasons()])
+    if request.method == "POST" and not detail.can_withdraw:
+        flash(f"Le ménage {ref} ne peut plus se désister de cette proposition.", "error")
+    elif form.validate_on_submit():
+        if form.confirmed.data != "1":
+            return _withdrawal_page(household_id, ref, detail, form, confirming=True)
+        saved, _ = write_form(
+            form,
+            lambda s: portal.record_tenant_withdrawal(
+                s,
+                account,
+                household_id,
+                proposal_id,
+                reason=form.reason.data,
+                comment=(form.comment.data or "").strip() or None,
+                channel=form.channel.data,
+            ),
+        )
+        if saved:
+            how = glossary.ANSWER_CHANNELS[form.channel.data]
+            flash(
+                f"Le retrait du ménage {ref} est enregistré ({how}) : la proposition n° {proposal_id} est "
+                "abandonnée pour tous ses ménages.",
+                "success",
+            )
+            return redirect(url_for("committee.tenants"))
+        ref, detail = portal.tenant_answer_proposal(session, account, household_id, proposal_id)
+    return _withdrawal_page(household_id, ref, detail, form)
+
+
+def _withdrawal_page(
+    household_id: int,
+    ref: str,
+    detail: portal.ProposalDetail,
+    form: StaffWithdrawForm,
+    *,
+    confirming: bool = False,
+) -> Any:
+    title = f"{'Confirmer' if confirming else 'Enregistrer'} le retrait du ménage {ref}"
+    return render_template(
+        "committee/tenant_withdrawal.html",
         title=title,
         household_id=household_id,
         ref=ref,
