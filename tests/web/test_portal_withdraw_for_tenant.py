@@ -63,6 +63,8 @@ def test_staff_record_a_withdrawal_for_their_tenant_after_confirming_it(client, 
     login(client, "alpha")
     listing = client.get("/caleol/locataires").get_data(as_text=True)
     assert f'href="{url}"' in listing and "Enregistrer le retrait du ménage" in listing
+    answered = client.get(url.replace("/desistement", "/reponse")).get_data(as_text=True)
+    assert f'href="{url}"' in answered  # the answer page, once accepted, leads to the withdrawal
     page = _text(client.get(url))
     assert "Enregistrer le retrait du ménage H1" in page and "Comment le ménage s'est désisté" in page
     assert "Par téléphone" in page and "Au guichet" in page and "Par courrier" in page
