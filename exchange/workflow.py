@@ -446,20 +446,28 @@ def withdraw_move(
     *,
     reason: str,
     note: str | None = None,
+    channel: str | None = None,
     now: datetime | None = None,
 ) -> ProposalMove:
     """A household that accepted its move withdraws (désistement), with a reason, until the move is done.
 
+    ``user`` is the household's account, or, for a household withdrawing at the agency, by phone or by
+    letter, the staff of the landlord it lives with (or the territory), with ``channel`` (``desk``,
+    ``phone``, ``mail``): as for an answer (:func:`answer_move`), the audit event keeps who entered it
+    and how it came, and everything else (exclusion, notifications, reopened requests, repair) is as for
+    the household's own withdrawal.
     The acceptance becomes a refusal with that reason; the whole proposal fails (``withdrawn``) and the
     pair (household, dwelling) is excluded, as for a refusal. After the confirmation (which closed the
     households' requests) each household's request is open again, unless it has filed another one
-    since. Raises :class:`InvalidArgument` (a ``ValueError``: bad reason), :class:`NotAllowed`,
-    :class:`ProposalClosed` and :class:`WorkflowError` (the household has not accepted this move).
+    since. Raises :class:`InvalidArgument` (a ``ValueError``: bad reason, missing channel),
+    :class:`NotAllowed`, :class:`ProposalClosed` and :class:`WorkflowError` (the household has not
+    accepted this move).
     """
     at = now or datetime.now()
     _check_reason(reason, note)
+    _check_channel(user, channel)
     proposal = _lock(session, move.proposal_id)
-    _check_tenant(move, user)
+    entered_by = _check_answerer(session, move, user)
     if not proposal.live:
         raise ProposalClosed(f"la proposition {proposal.id} n'est plus en cours")
     if move.answer != "accepted":
@@ -477,10 +485,15 @@ def withdraw_move(
         "move",
         move.id,
         {"answer": "accepted"},
-        {"answer": "refused", "reason": reason, "note": move.answer_note},
+        {
+            "answer": "refused",
+            "reason": reason,
+            "note": move.answer_note,
+            **({} if entered_by is None else {"entered_by": entered_by, "channel": channel}),
+        },
         at,
     )
-    _fail(session, proposal, user, "withdrawn", at, [move])
+    _fail(session, proposal, user, "withdrawn", at, [move], answered_for=move.household_id)
     if confirmed_on is not None:
         for household_id in (m.household_id for m in proposal.moves):
             request_id = records.reopen_closed_request(session, household_id, closed_on=confirmed_on)

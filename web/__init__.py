@@ -103,7 +103,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from web import api, auth, commission, committee, mail, security, tenant, territory
+    from web import (
+        api,
+        auth,
+        commission,
+        committee,
+        mail,
+        security,
+        tenant,
+        tenant_desk,  # noqa: F401  (adds « Mes locataires » to committee.bp before it is registered)
+        territory,
+    )
 
     security.init_app(app)
     writes.init_app(app)

@@ -666,6 +666,41 @@ def answer_for_tenant(household_id: int, proposal_id: int) -> Any:
     return jsonify(to_json(detail))
 
 
+@bp.post("/tenants/<int:household_id>/proposals/<int:proposal_id>/withdraw")
+@operation(
+    "Enregistrer le désistement d'un locataire du bailleur (au guichet, par téléphone, par courrier)",
+    "CALEOL",
+    answer=portal.ProposalDetail,
+    body=c.StaffWithdrawSchema,
+)
+@api_role("staff")
+def withdraw_for_tenant(household_id: int, proposal_id: int) -> Any:
+    """Record the withdrawal of one of the landlord's tenants from a proposal it accepted
+    (``{"reason": "timing", "channel": "phone"}``): the whole proposal fails; the proposal as the household
+    sees it. Another landlord's tenant: 404."""
+    session = get_session()
+    try:
+        portal.tenant_answer_proposal(session, g.account, household_id, proposal_id)
+    except NotFound:
+        abort(404)
+    data = _load(c.StaffWithdrawSchema())
+    try:
+        portal.record_tenant_withdrawal(
+            session,
+            g.account,
+            household_id,
+            proposal_id,
+            reason=data["reason"],
+            comment=data["comment"],
+            channel=data["channel"],
+        )
+    except ExchangeError as exc:
+        return _refused(session, exc)
+    session.commit()
+    _ref, detail = portal.tenant_answer_proposal(session, g.account, household_id, proposal_id)
+    return jsonify(to_json(detail))
+
+
 @bp.get("/planned-moves")
 @operation(
     "Déménagements programmés (propositions confirmées)",

@@ -406,17 +406,35 @@ def answer(
     help="Motif du désistement.",
 )
 @click.option("--note", default=None, help="Précision écrite (obligatoire pour « other »).")
+@click.option(
+    "--channel",
+    type=click.Choice(list(ANSWER_CHANNELS)),
+    default=None,
+    help=(
+        "Comment le désistement est parvenu, obligatoire quand un agent du bailleur du ménage ou du"
+        " territoire l'enregistre pour lui : desk (au guichet), phone (par téléphone), mail (par courrier)."
+    ),
+)
 @_AS
 @_DATE
-def withdraw(move_id: int, reason: str, note: str | None, login: str, when: datetime | None) -> None:
-    """Enregistre le désistement d'un ménage qui avait accepté : toute la proposition échoue."""
+def withdraw(
+    move_id: int, reason: str, note: str | None, channel: str | None, login: str, when: datetime | None
+) -> None:
+    """Enregistre le désistement d'un ménage qui avait accepté (par le ménage, ou pour lui) : toute la
+    proposition échoue."""
     from exchange import workflow
 
     try:
         with _writing() as session:
             move = workflow.get_move(session, move_id)
             workflow.withdraw_move(
-                session, move, _user(session, login), reason=reason, note=note, now=_now(when)
+                session,
+                move,
+                _user(session, login),
+                reason=reason,
+                note=note,
+                channel=channel,
+                now=_now(when),
             )
             status = move.proposal.status
     except ValueError as exc:

@@ -6,7 +6,7 @@
   conditions, move dates, completion, paused requests and answers still awaited;
 * :mod:`.territory` and :mod:`.figures`: the territory's figures, import, policy, runs, statistics;
 * :mod:`.filing` and :mod:`.letters`: the staff acting for a household without internet (its request,
-  its answer given at the agency or by phone, its paper proposal letters);
+  its answer or withdrawal given at the agency or by phone, its paper proposal letters);
 * :mod:`.views` and :mod:`.staff_views`: the frozen views they return; :mod:`.picture`: a household
   explained; :mod:`.access`: who may touch what; :mod:`.reading`: the reads they share, through
   :data:`exchange.cache.territory_cache`.
@@ -31,6 +31,7 @@ from exchange.portal.filing import (
     file_for_tenant,
     landlord_tenants,
     record_tenant_answer,
+    record_tenant_withdrawal,
     tenant_answer_proposal,
     tenant_request,
 )
@@ -240,6 +241,7 @@ __all__ = [
     "file_for_tenant",
     "landlord_tenants",
     "record_tenant_answer",
+    "record_tenant_withdrawal",
     "tenant_answer_proposal",
     "tenant_request",
     "landlord_letters",

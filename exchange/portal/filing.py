@@ -1,11 +1,14 @@
 """Staff acting for a tenant (dépôt par le bailleur, DOMAIN.md §4: the digital divide): a landlord's staff
 creates or edits the request of one of its own tenants, with the household's consent recorded, and records
-the answer the household gave to a proposal at the agency, by phone or by letter.
+the answer the household gave to a proposal at the agency, by phone or by letter, or its withdrawal from a
+proposal it accepted.
 
 The request is the tenant's own (the same row and rules as :func:`exchange.portal.tenant.save_request`);
 the audit trail says which staff member filed it, when, and that the household consented. The answer goes
 through the household's own service (:func:`exchange.portal.tenant.record_answer`, the same deadline,
-notifications and repair); its audit event names the staff member and the channel. Another landlord's
+notifications and repair), the withdrawal too (:func:`exchange.portal.tenant.record_withdrawal`: the same
+exclusion, reopened requests, notifications and repair); their audit events name the staff member and the
+channel. Another landlord's
 tenant is :class:`~exchange.errors.NotFound`, as if it did not exist (DOMAIN.md §5).
 """
 
@@ -21,11 +24,17 @@ from sqlalchemy.orm import Session
 from exchange import glossary, notifications
 from exchange import models as m
 from exchange.errors import InvalidInput
-from exchange.models.workflow import AuditEvent
+from exchange.models.workflow import LIVE_STATUSES, AuditEvent, Proposal, ProposalMove
 from exchange.portal.access import OnBehalf, own_tenant, user_row
 from exchange.portal.letters import letter_statuses
 from exchange.portal.reading import open_request_row
-from exchange.portal.tenant import record_answer, request_view, save_request, tenant_proposal
+from exchange.portal.tenant import (
+    record_answer,
+    record_withdrawal,
+    request_view,
+    save_request,
+    tenant_proposal,
+)
 from exchange.portal.views import ProposalDetail, RequestView, Wishes
 
 __all__ = [
@@ -34,6 +43,7 @@ __all__ = [
     "file_for_tenant",
     "landlord_tenants",
     "record_tenant_answer",
+    "record_tenant_withdrawal",
     "tenant_answer_proposal",
     "tenant_request",
 ]
@@ -56,6 +66,7 @@ class TenantRow:
     letter_proposal: int | None = None  # a proposal awaiting its answer: its paper letter can be printed
     has_mail: bool = True  # an e-mail reaches it (else the letter is how it learns of the proposal)
     letter_printed_at: datetime | None = None  # the last printing of that proposal's letter
+    withdraw_proposal: int | None = None  # a live proposal it accepted: staff may record its withdrawal
 
 
 def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
@@ -76,6 +87,7 @@ def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
     )
     letters = letter_statuses(session, account.landlord_id)
     with_mail = notifications.households_with_mail(session, (r[0] for r in rows))
+    accepted = _accepted_live(session, [r[0] for r in rows])
     return [
         TenantRow(
             hid,
@@ -87,9 +99,30 @@ def landlord_tenants(session: Session, account: Any) -> list[TenantRow]:
             letter_proposal=letters[hid].proposal_id if hid in letters else None,
             has_mail=hid in with_mail,
             letter_printed_at=letters[hid].printed_at if hid in letters else None,
+            withdraw_proposal=accepted.get(hid),
         )
         for hid, ref, dwelling, commune in rows
     ]
+
+
+def _accepted_live(session: Session, household_ids: list[int]) -> dict[int, int]:
+    """By household id: the live proposal whose move it accepted (at most one: a household is in one live
+    proposal at a time), the one its withdrawal may be recorded for."""
+    if not household_ids:
+        return {}
+    return {
+        int(hid): int(pid)
+        for hid, pid in session.execute(
+            select(ProposalMove.household_id, ProposalMove.proposal_id)
+            .join(Proposal, Proposal.id == ProposalMove.proposal_id)
+            .where(
+                ProposalMove.household_id.in_(household_ids),
+                ProposalMove.answer == "accepted",
+                Proposal.status.in_(LIVE_STATUSES),
+            )
+            .order_by(ProposalMove.proposal_id)
+        )
+    }
 
 
 def tenant_request(session: Session, account: Any, household_id: int) -> tuple[str, RequestView | None]:
@@ -154,7 +187,7 @@ def tenant_answer_proposal(
     session: Session, account: Any, household_id: int, proposal_id: int
 ) -> tuple[str, ProposalDetail]:
     """The ref of one of the landlord's tenants and a proposal made to it, as the household sees it
-    (anonymised): what the staff reads before recording the household's answer."""
+    (anonymised): what the staff reads before recording the household's answer or withdrawal."""
     household, on_behalf = _on_behalf(session, account, household_id)
     return household.ref, tenant_proposal(session, on_behalf, proposal_id)
 
@@ -189,3 +222,27 @@ def record_tenant_answer(
         comment=comment,
         channel=channel,
     )
+
+
+def record_tenant_withdrawal(
+    session: Session,
+    account: Any,
+    household_id: int,
+    proposal_id: int,
+    *,
+    reason: str | None,
+    comment: str | None,
+    channel: str | None,
+) -> None:
+    """Record the withdrawal (désistement) one of the landlord's tenants gave at the agency, by phone or by
+    letter (``channel``: ``desk``, ``phone``, ``mail``), from a proposal it accepted.
+
+    Writes: as the household's own withdrawal (:func:`record_withdrawal`: the move, the proposal, the
+    exclusion, reopened requests after a confirmation, the audit trail, notifications, repair); the audit
+    event names the staff member and the channel. The caller commits. Raises
+    :class:`~exchange.errors.NotFound` for another landlord's tenant or a proposal not made to this one,
+    :class:`InvalidInput` by field (``reason``, ``comment``, ``channel``), and the workflow's refusals
+    (not accepted, proposal closed).
+    """
+    _household, on_behalf = _on_behalf(session, account, household_id)
+    record_withdrawal(session, on_behalf, proposal_id, reason=reason, comment=comment, channel=channel)

@@ -343,15 +343,30 @@ def confirm_request(session: Session, account: Any) -> None:
 
 
 def record_withdrawal(
-    session: Session, account: Any, proposal_id: int, *, reason: str | None, comment: str | None
+    session: Session,
+    account: Any,
+    proposal_id: int,
+    *,
+    reason: str | None,
+    comment: str | None,
+    channel: str | None = None,
 ) -> None:
     """Record that the household withdraws from a proposal it accepted.
 
+    ``account`` is the household's, or an :class:`~exchange.portal.access.OnBehalf` when its landlord's
+    staff records the withdrawal given at the agency, by phone or by letter (``channel``).
     Writes: the move, the proposal and the audit trail (``workflow.withdraw_move``); the caller commits.
     """
     _proposal, mine = household_proposal(session, account, proposal_id)
     try:
-        workflow.withdraw_move(session, mine, user_row(session, account), reason=reason or "", note=comment)
+        workflow.withdraw_move(
+            session,
+            mine,
+            user_row(session, account),
+            reason=reason or "",
+            note=comment,
+            channel=channel,
+        )
     except InvalidInput as exc:
         raise form_errors(exc, note="comment") from exc
     territory_cache.invalidate(account.territory_code)

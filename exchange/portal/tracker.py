@@ -6,7 +6,8 @@ Anonymised (DOMAIN.md §5): a household sees « votre ménage » and the others 
 accepté »), as on its proposal page; a landlord's staff sees each household by its place in the
 proposal (« ménage 2 »), its own moves marked. Never a ref, a composition or a CALEOL's reason. An
 answer its landlord's staff recorded for a household reads « réponse enregistrée par l'agence (par
-téléphone) »: how it came, never who entered it (the audit trail keeps that).
+téléphone) », a withdrawal « retrait enregistré par l'agence (par téléphone) »: how it came, never who
+entered it (the audit trail keeps that).
 """
 
 from __future__ import annotations
@@ -26,27 +27,36 @@ __all__ = ["answers_entered", "party_steps"]
 _ENTERED_BY = {"landlord": "par l'agence", "territory": "par le territoire"}
 
 
+_ENTERED_WHAT = {"move.accepted": "réponse", "move.refused": "réponse", "move.withdrawn": "retrait"}
+
+
 def answers_entered(session: Session, proposal: Proposal) -> dict[int, str]:
-    """By move id, for the answers staff recorded for a household (at the agency, by phone, by letter):
-    « réponse enregistrée par l'agence (par téléphone) », read from the answer's audit event."""
+    """By move id, for the answers (or withdrawals) staff recorded for a household (at the agency, by
+    phone, by letter): « réponse enregistrée par l'agence (par téléphone) », « retrait enregistré par
+    l'agence (au guichet) », read from the audit events; the move's latest one tells (a household's own
+    withdrawal after an acceptance recorded for it: no note)."""
     answered = [mv.id for mv in proposal.moves if mv.answer is not None]
     if not answered:
         return {}
     events = session.execute(
-        select(AuditEvent.entity_id, AuditEvent.after)
+        select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.after)
         .where(
             AuditEvent.entity == "move",
             AuditEvent.entity_id.in_(answered),
-            AuditEvent.action.in_(("move.accepted", "move.refused")),
+            AuditEvent.action.in_(tuple(_ENTERED_WHAT)),
         )
         .order_by(AuditEvent.id)
     ).all()
     notes: dict[int, str] = {}
-    for move_id, after in events:
+    for move_id, action, after in events:
         by = _ENTERED_BY.get((after or {}).get("entered_by", ""))
-        if by is not None:
-            channel = glossary.ANSWER_CHANNELS.get(after.get("channel") or "")
-            notes[int(move_id)] = f"réponse enregistrée {by}" + (f" ({channel})" if channel else "")
+        if by is None:
+            notes.pop(int(move_id), None)
+            continue
+        what = _ENTERED_WHAT[action]
+        channel = glossary.ANSWER_CHANNELS.get(after.get("channel") or "")
+        entered = "enregistré" if what == "retrait" else "enregistrée"
+        notes[int(move_id)] = f"{what} {entered} {by}" + (f" ({channel})" if channel else "")
     return notes
 
 

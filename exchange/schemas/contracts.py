@@ -34,6 +34,7 @@ __all__ = [
     "RunRequestSchema",
     "StaffAnswerSchema",
     "StaffRequestSchema",
+    "StaffWithdrawSchema",
     "StatsQuery",
     "TokenRequestSchema",
     "TokenSchema",
@@ -199,6 +200,14 @@ class ChannelSchema(f.StrictSchema):
 class StaffAnswerSchema(AnswerSchema):
     """The answer of one of the landlord's tenant households, recorded by its staff (at the agency, by
     phone or by letter: ``desk``, ``phone``, ``mail``); the same rules as the household's own answer."""
+
+    channel = _channel()
+
+
+class StaffWithdrawSchema(WithdrawSchema):
+    """The withdrawal of one of the landlord's tenant households from a proposal it accepted, recorded by
+    its staff (at the agency, by phone or by letter: ``desk``, ``phone``, ``mail``); the same rules as the
+    household's own withdrawal."""
 
     channel = _channel()
 

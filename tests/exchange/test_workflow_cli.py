@@ -297,12 +297,21 @@ def test_withdraw_command(fresh_db_url: str, tmp_path: Path) -> None:
         "--password",
         PASSWORD,
     )
+    for login, landlord in (("alpha", "ALPHA"), ("beta", "BETA")):
+        staff_of = ("--role", "staff", "--territory", CODE, "--landlord", landlord)
+        _ok("create-user", login, *staff_of, "--password", PASSWORD)
     _ok("run", CODE, "--as-of", "2026-01-05")
     chain = _moves(fresh_db_url, _last_run(fresh_db_url))["H3"][0]  # the chain H3 -> D9
     before = _fails("withdraw", str(chain), "--reason", "timing", "--as", "h3", "--date", "2026-01-07")
     assert "n'a pas accepté ce mouvement" in before.output
     _ok("answer", str(chain), "--accept", "--as", "h3", "--date", "2026-01-07")
-    done = _ok("withdraw", str(chain), "--reason", "timing", "--as", "h3", "--date", "2026-01-08")
+    # H3 (in D3, an ALPHA dwelling) withdraws by phone: ALPHA's staff records it, with the channel.
+    staff = ["withdraw", str(chain), "--reason", "timing", "--date", "2026-01-08"]
+    no_channel = CliRunner().invoke(cli, [*staff, "--as", "alpha"])
+    assert no_channel.exit_code == 2 and "channel: Indiquez comment le ménage a répondu" in no_channel.output
+    assert "logé par votre bailleur" in _fails(*staff, "--channel", "phone", "--as", "beta").output
+    assert "canal" in CliRunner().invoke(cli, [*staff, "--channel", "phone", "--as", "h3"]).output
+    done = _ok(*staff, "--channel", "phone", "--as", "alpha")
     assert f"mouvement {chain} : désistement enregistré ; proposition : abandonnée (failed)" in done.output
     again = _fails("withdraw", str(chain), "--reason", "timing", "--as", "h3", "--date", "2026-01-08")
     assert "n'est plus en cours" in again.output

@@ -126,6 +126,12 @@ def test_the_error_states_read_french(client, engine):
     pages["refus du ménage à confirmer"] = client.post(
         answer.group(1), data={"answer": "refuse", "reason": "cost", "channel": "phone"}
     )
+    withdrawal = re.search(r'href="(/caleol/locataires/\d+/propositions/\d+/desistement)"', listing)
+    assert withdrawal is not None  # H3 and H4 accepted: ALPHA's staff may record their withdrawal
+    pages["retrait du ménage incomplet"] = client.post(withdrawal.group(1), data={"reason": "other"})
+    pages["retrait du ménage à confirmer"] = client.post(
+        withdrawal.group(1), data={"reason": "timing", "channel": "desk"}
+    )
     client.post("/deconnexion")
     login(client, "admin")
     pages["politique refusée"] = client.post(

@@ -1,6 +1,7 @@
 """Landlord staff in a real browser: ALPHA files a request for its tenant H7 (no internet) with the
 household's consent; BETA's dossier tracker shows ALPHA's decision on the other move of the swap; ALPHA
-prints paper letters, and records by keyboard the refusal H1 gave by phone, which H2's tracker shows."""
+prints paper letters, and records by keyboard the refusal H1 gave by phone, which H2's tracker shows, and
+H1's withdrawal after an acceptance recorded at the desk."""
 
 from __future__ import annotations
 
@@ -182,4 +183,67 @@ def test_staff_record_a_tenants_answer_by_keyboard(visitor_factory, serve, tmp_p
         v.follow(page.get_by_role("link", name=re.compile(r"^Voir la proposition")).first)
         text = page.locator("main").inner_text()
         assert "réponse enregistrée par l'agence (par téléphone)" in text and "alpha" not in text  # the login
+        _accessible(v)
+
+
+def test_staff_record_a_tenants_withdrawal_by_keyboard(visitor_factory, serve, tmp_path, axe_source):
+    with serve(tmp_path) as base_url:
+        v = visitor_factory(base_url, axe_source)
+        page = v.page
+        v.login("alpha")
+        nav = page.get_by_role("navigation", name="Navigation principale")
+        v.follow(nav.get_by_role("link", name="Mes locataires"))
+        # H1 accepted at the desk: its staff records the acceptance first.
+        row = page.get_by_role("row").filter(has_text="H1")
+        v.follow(row.get_by_role("link", name=re.compile(r"^Enregistrer la réponse du ménage H1")))
+        page.get_by_role("radio", name="Le ménage accepte la proposition").check()
+        page.get_by_role("radio", name="Au guichet").check()
+        v.follow(page.get_by_role("button", name="Enregistrer la réponse du ménage"))
+        page.wait_for_url(re.compile(r".*/caleol/locataires$"))
+        # Then H1 phones: it no longer wants the dwelling.
+        row = page.get_by_role("row").filter(has_text="H1")
+        v.follow(
+            row.get_by_role(
+                "link", name=re.compile(r"^Enregistrer le retrait du ménage H1 de la proposition")
+            )
+        )
+        assert page.get_by_role("heading", level=1).inner_text() == "Enregistrer le retrait du ménage H1"
+        _accessible(v)
+        # Sent empty: each missing field is named, the summary links to it.
+        v.follow(page.get_by_role("button", name="Enregistrer le retrait du ménage"))
+        main = page.locator("main").inner_text()
+        assert "Indiquez le motif du désistement." in main and "Indiquez comment le ménage a répondu" in main
+        _accessible(v)
+        v.screenshot("retrait-menage-erreurs")
+        # By keyboard only: the reason, the channel (arrow keys within the group), then Enter.
+        page.get_by_label("Motif du désistement").focus()
+        page.get_by_label("Motif du désistement").select_option("timing")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "comment"
+        page.keyboard.type("Rentrée scolaire")
+        page.get_by_role("radio", name="Au guichet").focus()
+        page.keyboard.press("ArrowDown")
+        assert page.get_by_role("radio", name="Par téléphone").is_checked()
+        page.get_by_role("button", name="Enregistrer le retrait du ménage").focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        confirm = page.get_by_role("region", name="Confirmer le retrait du ménage")
+        assert "(par téléphone), motif : calendrier" in confirm.inner_text()
+        _accessible(v)
+        v.screenshot("retrait-menage-confirmer")
+        confirm.get_by_role("button", name="Je confirme le retrait du ménage").focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r".*/caleol/locataires$"))
+        assert "Le retrait du ménage H1 est enregistré (par téléphone)" in v.flash()
+        row = page.get_by_role("row").filter(has_text="H1")
+        assert row.get_by_role("link", name=re.compile("Enregistrer le retrait")).count() == 0
+        _accessible(v)
+        v.logout()
+        # The other household of the swap reads how the withdrawal came, and no one's name.
+        v.login("h2")
+        v.goto("/locataire/propositions")
+        v.follow(page.get_by_role("link", name=re.compile(r"^Voir la proposition")).first)
+        text = page.locator("main").inner_text()
+        assert "retrait enregistré par l'agence (par téléphone)" in text and "alpha" not in text  # the login
         _accessible(v)
