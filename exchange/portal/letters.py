@@ -26,6 +26,7 @@ from exchange.models.workflow import AUDIT_SYSTEM, AuditEvent, Proposal, Proposa
 from exchange.portal.access import OnBehalf, own_tenant, user_row
 from exchange.portal.staff_views import LetterBatch, ProposalLetter
 from exchange.portal.tenant import tenant_proposal
+from exchange.schemas.fields import INT_MAX
 from exchange.workflow import NotAllowed
 
 __all__ = [
@@ -255,7 +256,9 @@ def _run(session: Session, territory_id: int, run_id: int | None) -> int:
         if latest is None:
             raise InvalidInput({"run": ["aucun appariement n'a encore été calculé dans ce territoire"]})
         return int(latest)
-    found = session.scalar(select(Run.territory_id).where(Run.id == run_id))
+    found = (  # an id beyond the database's integers is no run (PostgreSQL and SQLite would fail on it)
+        session.scalar(select(Run.territory_id).where(Run.id == run_id)) if 0 < run_id <= INT_MAX else None
+    )
     if found != territory_id:
         raise InvalidInput({"run": [f"appariement inconnu dans le territoire du bailleur : {run_id}"]})
     return run_id

@@ -39,15 +39,16 @@ def _token(client, name):
 
 @pytest.fixture
 def world(client, engine):
-    """Tokens of each role and the ids of the scenario's first proposal (H1 moves into BETA's D2)."""
+    """Tokens of each role and the ids of the scenario's first proposal (H1 moves into BETA's D2; H2,
+    BETA's tenant, into ALPHA's D1: BETA's staff may answer or withdraw for H2)."""
     run_scenario(engine)
     with engine.connect() as conn:
         refs = dict(conn.execute(select(m.Household.ref, m.Household.id)).all())
         move_id, proposal_id = conn.execute(
             select(ProposalMove.id, ProposalMove.proposal_id).where(ProposalMove.household_id == refs["H1"])
         ).one()
-    tokens = {name: _token(client, name) for name in ("h1", "beta", "admin")}
-    return {"tokens": tokens, "move": move_id, "proposal": proposal_id}
+    tokens = {name: _token(client, name) for name in ("h1", "beta", "alpha", "admin")}
+    return {"tokens": tokens, "move": move_id, "proposal": proposal_id, "h2": refs["H2"], "h1": refs["H1"]}
 
 
 def _routes(world):
@@ -58,6 +59,8 @@ def _routes(world):
         "request": ("h1", "put", "/api/v1/request"),
         "answer": ("h1", "post", f"/api/v1/proposals/{proposal}/answer"),
         "withdraw": ("h1", "post", f"/api/v1/proposals/{proposal}/withdraw"),
+        "staff_answer": ("beta", "post", f"/api/v1/tenants/{world['h2']}/proposals/{proposal}/answer"),
+        "staff_withdraw": ("beta", "post", f"/api/v1/tenants/{world['h2']}/proposals/{proposal}/withdraw"),
         "decision": ("beta", "post", f"/api/v1/moves/{move}/decision"),
         "move_date": ("beta", "put", f"/api/v1/moves/{move}/move-date"),
         "territory_move_date": ("admin", "put", f"/api/v1/territory/proposals/{proposal}/move-date"),
@@ -99,6 +102,19 @@ BAD_BODIES = [
     ("answer", {"accept": False, "reason": "cost", "comment": "\x00"}, "comment"),
     ("withdraw", {"reason": []}, "reason"),
     ("withdraw", {"reason": "timing", "comment": {}}, "comment"),
+    ("staff_answer", {"accept": True}, "channel"),
+    ("staff_answer", {"accept": True, "channel": "fax"}, "channel"),
+    ("staff_answer", {"accept": True, "channel": ["phone"]}, "channel"),
+    ("staff_answer", {"accept": "oui", "channel": "phone"}, "accept"),
+    ("staff_answer", {"accept": False, "channel": "desk"}, "reason"),
+    ("staff_answer", {"accept": False, "reason": "no_answer", "channel": "desk"}, "reason"),
+    ("staff_answer", {"accept": False, "reason": "cost", "channel": "mail", "comment": "\x00"}, "comment"),
+    ("staff_answer", {"accept": True, "channel": "phone", "entered_by": "beta"}, "entered_by"),
+    ("staff_withdraw", {"channel": "phone"}, "reason"),
+    ("staff_withdraw", {"reason": "timing"}, "channel"),
+    ("staff_withdraw", {"reason": "timing", "channel": 1}, "channel"),
+    ("staff_withdraw", {"reason": [], "channel": "desk"}, "reason"),
+    ("staff_withdraw", {"reason": "timing", "channel": "desk", "comment": "x" * 1001}, "comment"),
     ("decision", {"kind": [], "reason": "Dossier complet."}, "kind"),
     ("decision", {"kind": "ranked", "reason": "Dossier complet.", "rank": 2**31}, "rank"),
     ("decision", {"kind": "ranked", "reason": "Dossier complet.", "rank": True}, "rank"),
@@ -132,14 +148,27 @@ def test_a_malformed_body_is_refused_by_field_path(client, world, route, body, p
 
 
 @pytest.mark.parametrize(
-    "route", ["tokens", "request", "answer", "withdraw", "decision", "move_date", "policy"]
+    "route",
+    [
+        "tokens",
+        "request",
+        "answer",
+        "withdraw",
+        "staff_answer",
+        "staff_withdraw",
+        "decision",
+        "move_date",
+        "policy",
+    ],
 )
 @pytest.mark.parametrize("body", [[1], "x", 1, None], ids=["list", "string", "number", "null"])
 def test_a_body_that_is_not_an_object_is_refused(client, world, route, body):
     _assert_refused(_send(client, world, route, body), "(corps)")
 
 
-@pytest.mark.parametrize("route", ["tokens", "request", "decision", "policy"])
+@pytest.mark.parametrize(
+    "route", ["tokens", "request", "staff_answer", "staff_withdraw", "decision", "policy"]
+)
 def test_json_nested_too_deep_is_refused(client, world, route):
     _assert_refused(_send(client, world, route, DEEP), "(corps)")
 
@@ -159,6 +188,7 @@ BAD_QUERIES = [
     ("h1", "/api/v1/proposals/2147483648", "proposal_id"),
     ("beta", "/api/v1/moves/99999999999999999999999", "move_id"),
     ("admin", "/api/v1/territory/runs/2147483648", "run_id"),
+    ("h1", "/api/v1/situation?page=99999999999", None),
 ]
 
 
@@ -167,7 +197,37 @@ BAD_QUERIES = [
     ("who", "url", "path"), BAD_QUERIES, ids=[u.rsplit("/", 1)[-1] for _, u, _ in BAD_QUERIES]
 )
 def test_a_malformed_query_or_id_is_refused_by_field_path(client, world, who, url, path):
-    _assert_refused(client.get(url, headers=world["tokens"][who]), path)
+    response = client.get(url, headers=world["tokens"][who])
+    if path is None:  # a route that reads no query: the query is ignored
+        assert response.status_code == 200, response.get_json()
+    else:
+        _assert_refused(response, path)
+
+
+@on_every_backend()
+@pytest.mark.parametrize("action", ["answer", "withdraw"])
+@pytest.mark.parametrize(
+    ("household", "proposal", "path"),
+    [(2**31, 1, "household_id"), (1, 2**31, "proposal_id"), (10**25, 10**25, "household_id")],
+)
+def test_a_staff_write_with_an_id_beyond_integer_is_refused(client, world, action, household, proposal, path):
+    url = f"/api/v1/tenants/{household}/proposals/{proposal}/{action}"
+    body = {"accept": True, "reason": "timing", "channel": "phone"}
+    _assert_refused(client.post(url, json=body, headers=world["tokens"]["beta"]), path)
+
+
+@on_every_backend()
+@pytest.mark.parametrize("action", ["answer", "withdraw"])
+def test_a_staff_write_for_another_landlords_tenant_is_not_found(client, world, engine, action):
+    """ALPHA's staff may not act for H2 (BETA's tenant), even with a malformed body; nothing is written."""
+    url = f"/api/v1/tenants/{world['h2']}/proposals/{world['proposal']}/{action}"
+    for body in ({"accept": True, "reason": "timing", "channel": "phone"}, {"accept": []}):
+        assert client.post(url, json=body, headers=world["tokens"]["alpha"]).status_code == 404
+    assert client.post(url, json={}, headers=world["tokens"]["h1"]).status_code == 403
+    assert client.post(url, json={}).status_code == 401
+    with engine.connect() as conn:
+        answers = conn.scalars(select(ProposalMove.answer).where(ProposalMove.household_id == world["h2"]))
+        assert list(answers) == [None]
 
 
 def test_valid_queries_still_answer(client, world):
@@ -177,6 +237,11 @@ def test_valid_queries_still_answer(client, world):
     assert (
         client.get("/api/v1/territory/stats?year=2026", headers=world["tokens"]["admin"]).status_code == 200
     )
+    situation = client.get("/api/v1/situation", headers=tenant)
+    assert situation.status_code == 200 and "points" in json.dumps(situation.get_json())
+    for who in ("beta", "admin"):
+        assert client.get("/api/v1/situation", headers=world["tokens"][who]).status_code == 403
+    assert client.get("/api/v1/situation").status_code == 401
 
 
 def test_every_api_route_is_described_with_its_methods(app, client):
@@ -245,6 +310,7 @@ KEYS = [
     "max_cost",
     "accept_qpv",
     "max_cycle",
+    "channel",
 ]
 BODIES = JSON | st.dictionaries(st.sampled_from(KEYS), JSON, max_size=5)
 ROUTES = [
@@ -252,6 +318,8 @@ ROUTES = [
     "request",
     "answer",
     "withdraw",
+    "staff_answer",
+    "staff_withdraw",
     "decision",
     "move_date",
     "territory_move_date",
@@ -274,7 +342,9 @@ def test_no_json_body_makes_the_api_fail(client, world, route, body):
 @on_every_backend()
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    url=st.sampled_from(["/api/v1/offers", "/api/v1/territory/stats", "/api/v1/minutes"]),
+    url=st.sampled_from(
+        ["/api/v1/offers", "/api/v1/territory/stats", "/api/v1/minutes", "/api/v1/situation"]
+    ),
     query=st.dictionaries(
         st.sampled_from(
             ["year", "page", "per_page", "rooms", "max_cost", "sort", "start", "end", "accessible"]
@@ -285,10 +355,19 @@ def test_no_json_body_makes_the_api_fail(client, world, route, body):
     ident=st.integers(min_value=0, max_value=2**70),
 )
 def test_no_query_or_id_makes_the_api_fail(client, world, url, query, ident):
-    who = {"/api/v1/offers": "h1", "/api/v1/minutes": "beta"}.get(url, "admin")
+    who = {"/api/v1/offers": "h1", "/api/v1/minutes": "beta", "/api/v1/situation": "h1"}.get(url, "admin")
     assert client.get(url, query_string=query, headers=world["tokens"][who]).status_code < 500
     assert client.get(f"/api/v1/proposals/{ident}", headers=world["tokens"]["h1"]).status_code in (
         200,
         404,
         422,
     )
+    for action in ("answer", "withdraw"):
+        for url in (
+            f"/api/v1/tenants/{ident}/proposals/{world['proposal']}/{action}",
+            f"/api/v1/tenants/{world['h2']}/proposals/{ident}/{action}",
+        ):
+            staff = client.post(
+                url, json={"reason": "timing", "channel": "x"}, headers=world["tokens"]["beta"]
+            )
+            assert staff.status_code in (404, 409, 422), (url, staff.status_code)

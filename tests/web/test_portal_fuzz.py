@@ -81,6 +81,7 @@ def portal(app: Any, engine: Any) -> dict[str, Any]:
             "proposal_id": list(conn.scalars(select(Proposal.id))),
             "move_id": list(conn.scalars(select(ProposalMove.id))),
             "request_id": list(conn.scalars(select(m.Request.id))),
+            "household_id": list(conn.scalars(select(m.Household.id).order_by(m.Household.ref))),
         }
     rules = [
         rule
@@ -94,15 +95,43 @@ def portal(app: Any, engine: Any) -> dict[str, Any]:
         for rule in rules:
             if "GET" in rule.methods and not rule.arguments and _who(rule.endpoint) in (role, None):
                 names.update(re.findall(r'name="([^"]+)"', client.get(rule.rule).get_data(as_text=True)))
+    client = app.test_client()
+    login(client, "beta")
+    for url in _desk_urls(ids):  # the pages for one of BETA's tenants (H2): the staff's answer, withdrawal
+        names.update(re.findall(r'name="([^"]+)"', client.get(url).get_data(as_text=True)))
     names.discard("csrf_token")
     return {"rules": rules, "ids": ids, "names": sorted(names)}
 
 
-def _url(rule: Any, ident: Any, name: str = "x") -> str:
+def _desk_urls(ids: dict[str, list[int]]) -> list[str]:
+    """BETA's staff's pages for H2, its tenant in the swap H1 <-> H2 (the scenario's first proposal)."""
+    h2 = ids["household_id"][1]  # ordered by ref: H1, H2, …
+    proposal = min(ids["proposal_id"])
+    base = f"/caleol/locataires/{h2}/propositions/{proposal}"
+    return [f"{base}/reponse", f"{base}/desistement", f"{base}/courrier", f"/caleol/locataires/{h2}/demande"]
+
+
+def _arguments(rule: Any) -> list[str]:
+    """The rule's arguments in the order of its URL (``rule.arguments`` is a set)."""
+    return re.findall(r"<(?:\w+:)?(\w+)>", rule.rule)
+
+
+def _url(rule: Any, ident: Any, name: str = "x", others: dict[str, Any] | None = None) -> str:
+    """The rule's URL: ``ident`` for its first argument, ``others`` (or ``ident``) for the next ones."""
     url = rule.rule
-    for argument in rule.arguments:
-        url = re.sub(rf"<(?:int:)?{argument}>", str(ident if argument != "name" else name), url)
+    first = next(iter(_arguments(rule)), None)
+    for argument in _arguments(rule):
+        value = ident if argument == first or others is None else others.get(argument, ident)
+        url = re.sub(rf"<(?:int:)?{argument}>", str(value if argument != "name" else name), url)
     return url
+
+
+def _others(rule: Any, portal: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
+    """Ids for a rule's arguments after the first: a real one of that kind or an odd one."""
+    return {
+        argument: data.draw(st.sampled_from(portal["ids"].get(argument, []) + ODD_IDS))
+        for argument in _arguments(rule)[1:]
+    }
 
 
 def _client(app: Any, endpoint: str) -> Any:
@@ -122,14 +151,14 @@ def _assert_no_failure(response: Any, where: Any) -> None:
 @given(data=st.data())
 def test_no_form_body_makes_the_portal_fail(app: Any, portal: dict[str, Any], data: st.DataObject) -> None:
     rule = data.draw(st.sampled_from([r for r in portal["rules"] if "POST" in r.methods]))
-    argument = next(iter(rule.arguments), None)
+    argument = next(iter(_arguments(rule)), None)
     real = portal["ids"].get(argument or "", [])
     ident = data.draw(st.sampled_from(real + ODD_IDS)) if argument else None
     pairs = data.draw(
         st.lists(st.tuples(st.sampled_from([*portal["names"], "inconnu"]), VALUES | RAW_BYTES), max_size=8)
     )
     client = _client(app, rule.endpoint)
-    url = _url(rule, ident)
+    url = _url(rule, ident, others=_others(rule, portal, data))
     if rule.endpoint == "territory.import_file":
         document = data.draw(DOCUMENTS | st.binary(max_size=200))
         response = client.post(
@@ -147,7 +176,7 @@ def test_no_form_body_makes_the_portal_fail(app: Any, portal: dict[str, Any], da
 @given(data=st.data())
 def test_no_id_or_query_makes_the_portal_fail(app: Any, portal: dict[str, Any], data: st.DataObject) -> None:
     rule = data.draw(st.sampled_from([r for r in portal["rules"] if "GET" in r.methods]))
-    argument = next(iter(rule.arguments), None)
+    argument = next(iter(_arguments(rule)), None)
     real = portal["ids"].get(argument or "", [])
     ident = data.draw(st.sampled_from(real + ODD_IDS)) if argument else None
     name = data.draw(st.sampled_from(["par_statut", "inconnu", "x" * 300, "%00"]))
@@ -158,7 +187,7 @@ def test_no_id_or_query_makes_the_portal_fail(app: Any, portal: dict[str, Any], 
             max_size=3,
         )
     )
-    url = _url(rule, ident, name)
+    url = _url(rule, ident, name, others=_others(rule, portal, data))
     response = _client(app, rule.endpoint).get(url, query_string=query)
     _assert_no_failure(response, (url, query))
     if argument and ident is not None and ident > 2**31 - 1:
@@ -205,3 +234,158 @@ def test_an_unreadable_upload_is_a_french_error(app: Any, document: bytes, messa
         content_type="multipart/form-data",
     )
     assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+# The staff's desk for a tenant (answer and withdrawal given at the agency, paper letters), the letters of
+# the latest run, the run settings' priority floor: each form fuzzed on its own with real ids, so that
+# each gets many examples (the sweep above draws among every form of the portal).
+DESK_FIELDS = {
+    "committee.tenant_answer": ["answer", "reason", "comment", "channel", "confirmed"],
+    "committee.tenant_withdrawal": ["reason", "comment", "channel", "confirmed"],
+    "committee.tenant_letter": ["inconnu"],
+    "committee.letters": ["run"],
+    "territory.run_settings": ["objective", "repair", "priority_floor_pct"],
+}
+DESK_VALUES = (
+    VALUES
+    | st.sampled_from(
+        ["accept", "refuse", "cost", "timing", "no_answer", "desk", "phone", "mail", "fax", "1"]
+    )
+    | st.sampled_from(["points", "expected", "y", "-1", "101", "2147483648", "99999999999999999999"])
+)
+
+
+def _desk_url(endpoint: str, household: Any, proposal: Any) -> str:
+    base = f"/caleol/locataires/{household}/propositions/{proposal}"
+    return {
+        "committee.tenant_answer": f"{base}/reponse",
+        "committee.tenant_withdrawal": f"{base}/desistement",
+        "committee.tenant_letter": f"{base}/courrier",
+        "committee.letters": "/caleol/courriers",
+        "territory.run_settings": "/territoire/politique/appariements",
+    }[endpoint]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_body_or_id_makes_the_desk_forms_fail(
+    app: Any, portal: dict[str, Any], data: st.DataObject
+) -> None:
+    from test_portal_french import problems_of
+
+    endpoint = data.draw(st.sampled_from(sorted(DESK_FIELDS)))
+    h2, proposal = portal["ids"]["household_id"][1], min(portal["ids"]["proposal_id"])
+    household = data.draw(st.sampled_from([h2, h2, *portal["ids"]["household_id"], *ODD_IDS]))
+    proposal = data.draw(st.sampled_from([proposal, proposal, *portal["ids"]["proposal_id"], *ODD_IDS]))
+    names = DESK_FIELDS[endpoint]
+    pairs = data.draw(st.lists(st.tuples(st.sampled_from(names), DESK_VALUES | RAW_BYTES), max_size=6))
+    url = _desk_url(endpoint, household, proposal)
+    body = urlencode([(k, v if isinstance(v, bytes) else v.encode("utf-8", "replace")) for k, v in pairs])
+    client = _client(app, endpoint)
+    response = client.post(url, data=body, content_type="application/x-www-form-urlencoded")
+    _assert_no_failure(response, (url, pairs))
+    if "/locataires/" in url and max(household, proposal) > 2**31 - 1:
+        assert response.status_code == 404, url
+    if response.mimetype == "text/html" and response.status_code in (200, 422):
+        page = response.get_data(as_text=True)
+        assert problems_of(page) == [], (url, pairs, problems_of(page))
+    if response.status_code == 302:  # a refusal flashed on the page it leads to
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert problems_of(page) == [], (url, pairs, problems_of(page))
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "form", "field", "message"),
+    [
+        (
+            "committee.tenant_answer",
+            {"channel": "phone"},
+            "answer",
+            "Choisissez si le ménage accepte ou refuse",
+        ),
+        ("committee.tenant_answer", {"answer": "accept"}, "channel", "Indiquez comment le ménage a répondu"),
+        ("committee.tenant_answer", {"answer": "oui", "channel": "phone"}, "answer", "choix"),
+        ("committee.tenant_answer", {"answer": "accept", "channel": "fax"}, "channel", "choix"),
+        ("committee.tenant_answer", {"answer": "refuse", "channel": "desk"}, "reason", "motif"),
+        (
+            "committee.tenant_answer",
+            {"answer": "refuse", "reason": "no_answer", "channel": "desk"},
+            "reason",
+            "choix",
+        ),
+        ("committee.tenant_withdrawal", {"channel": "desk"}, "reason", "Indiquez le motif du désistement"),
+        (
+            "committee.tenant_withdrawal",
+            {"reason": "timing"},
+            "channel",
+            "Indiquez comment le ménage a répondu",
+        ),
+        ("committee.tenant_withdrawal", {"reason": "timing", "channel": "x" * 5000}, "channel", "choix"),
+        (
+            "territory.run_settings",
+            {"objective": "expected", "priority_floor_pct": "101"},
+            "priority_floor_pct",
+            "Un pourcentage entre 0 et 100.",
+        ),
+        (
+            "territory.run_settings",
+            {"objective": "expected", "priority_floor_pct": "cinquante"},
+            "priority_floor_pct",
+            "entier valide",
+        ),
+        (
+            "territory.run_settings",
+            {"objective": "expected", "priority_floor_pct": "2147483648"},
+            "priority_floor_pct",
+            "Un pourcentage entre 0 et 100.",
+        ),
+        ("territory.run_settings", {"objective": "rien"}, "objective", "choix"),
+    ],
+)
+def test_the_desk_and_run_settings_forms_name_the_field_in_french(
+    app: Any, portal: dict[str, Any], endpoint: str, form: dict[str, str], field: str, message: str
+) -> None:
+    from test_portal_french import problems_of
+
+    h2, proposal = portal["ids"]["household_id"][1], min(portal["ids"]["proposal_id"])
+    if endpoint == "committee.tenant_withdrawal":  # H2 accepts first: its withdrawal may be recorded
+        accepted = _client(app, "committee.tenant_answer").post(
+            _desk_url("committee.tenant_answer", h2, proposal), data={"answer": "accept", "channel": "desk"}
+        )
+        assert accepted.status_code == 302
+    response = _client(app, endpoint).post(_desk_url(endpoint, h2, proposal), data=form)
+    assert response.status_code in (200, 422), response.status_code
+    page = response.get_data(as_text=True)
+    error = re.search(rf'<[^>]*id="{field}-erreur"[^>]*>(.*?)</', page, re.S)
+    assert error is not None, (field, page)
+    assert message.lower() in error.group(1).lower(), error.group(1)
+    assert problems_of(page) == [], problems_of(page)
+
+
+@pytest.mark.parametrize("run", ["2147483648", "99999999999999999999", "-1", "abc", "0", ""])
+def test_the_letters_of_an_odd_run_are_a_french_refusal(app: Any, portal: dict[str, Any], run: str) -> None:
+    from test_portal_french import problems_of
+
+    client = _client(app, "committee.letters")
+    response = client.post("/caleol/courriers", data={"run": run})
+    assert response.status_code in (302, 404) or response.mimetype == "application/pdf", response.status_code
+    if response.status_code == 302:
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert problems_of(page) == [], problems_of(page)
+
+
+@pytest.mark.parametrize(
+    ("household", "proposal"), [(2**31, 1), (1, 2**31), (10**30, 10**30), (0, 0), ("h1", "p")]
+)
+def test_a_letter_of_an_odd_id_is_not_found(
+    app: Any, portal: dict[str, Any], household: Any, proposal: Any
+) -> None:
+    client = _client(app, "committee.tenant_letter")
+    assert client.post(_desk_url("committee.tenant_letter", household, proposal)).status_code == 404
+    for endpoint in ("committee.tenant_answer", "committee.tenant_withdrawal"):
+        url = _desk_url(endpoint, household, proposal)
+        assert client.get(url).status_code == 404, url
+        assert (
+            client.post(url, data={"answer": "accept", "reason": "timing", "channel": "desk"}).status_code
+            == 404
+        )
