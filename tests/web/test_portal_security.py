@@ -14,7 +14,7 @@ from portal_helpers import PASSWORD, login, run_scenario
 from sqlalchemy import select
 
 from exchange import models as m
-from exchange.models.workflow import CommitteeDecision, ProposalMove
+from exchange.models.workflow import AuditEvent, CommitteeDecision, ProposalMove
 
 TENANT_PAGES = [
     "/locataire/",
@@ -23,7 +23,13 @@ TENANT_PAGES = [
     "/locataire/offres",
     "/locataire/propositions",
 ]
-STAFF_PAGES = ["/caleol/", "/caleol/proces-verbal", "/caleol/demenagements", "/caleol/demandes-en-pause"]
+STAFF_PAGES = [
+    "/caleol/",
+    "/caleol/proces-verbal",
+    "/caleol/demenagements",
+    "/caleol/demandes-en-pause",
+    "/caleol/locataires",
+]
 ADMIN_PAGES = [
     "/territoire/",
     "/territoire/import",
@@ -99,6 +105,94 @@ def test_staff_cannot_open_or_decide_another_landlords_move(client, engine, db):
     assert db.scalar(select(CommitteeDecision.id)) is None
     queue = client.get("/caleol/").get_data(as_text=True)
     assert f"Dossier n° {moves['H2'].id}" in queue and f"Dossier n° {moves['H1'].id}" not in queue
+
+
+def _desk(db):
+    """BETA's tenant H2, in the swap H1 <-> H2 (ALPHA's tenant H1): the URLs of BETA's staff's desk for it."""
+    moves = _ids(db)
+    base = f"/caleol/locataires/{moves['H2'].household_id}/propositions/{moves['H2'].proposal_id}"
+    return moves, {
+        "answer": f"{base}/reponse",
+        "withdrawal": f"{base}/desistement",
+        "letter": f"{base}/courrier",
+        "letters": "/caleol/courriers",
+        "run_settings": "/territoire/politique/appariements",
+    }
+
+
+# Who may reach each new route: (status of a GET, None for a POST-only route; status of a POST of a body
+# that would write). BETA's staff is H2's landlord; ALPHA's is not (H1's); H2 and H1 are tenants.
+DESK_MATRIX = {
+    "answer": {
+        "alpha": (404, 404),
+        "h2": (403, 403),
+        "h1": (403, 403),
+        "admin": (403, 403),
+        "beta": (200, 302),
+    },
+    "withdrawal": {"alpha": (404, 404), "h2": (403, 403), "admin": (403, 403), "beta": (200, 200)},
+    "letter": {"alpha": (None, 404), "h2": (None, 403), "admin": (None, 403), "beta": (None, 200)},
+    "letters": {"h1": (None, 403), "admin": (None, 403), "alpha": (None, 200)},
+    "run_settings": {"h1": (None, 403), "beta": (None, 403), "admin": (None, 302)},
+}
+DESK_BODIES = {
+    "answer": {"answer": "accept", "channel": "phone"},
+    "withdrawal": {"reason": "timing", "channel": "desk"},  # the confirmation step: it writes nothing
+    "letter": {},
+    "letters": {},
+    "run_settings": {"objective": "expected", "repair": "y", "priority_floor_pct": "50"},
+}
+
+
+@on_every_backend()
+@pytest.mark.parametrize("route", list(DESK_MATRIX))
+def test_the_desk_and_run_settings_routes_by_role(client, engine, db, route):
+    """The staff's answer, withdrawal and letter for a tenant: its own landlord's staff only (another
+    landlord's: 404), a wrong role 403; the latest run's letters: staff only; the run settings: the
+    territory only. Those refused write nothing (no answer, no audit event, no setting)."""
+    run_scenario(engine)
+    moves, urls = _desk(db)
+    if route == "withdrawal":  # H2 accepted (at the desk): its withdrawal may now be recorded
+        login(client, "beta")
+        assert client.post(urls["answer"], data=DESK_BODIES["answer"]).status_code == 302
+        client.post("/deconnexion")
+    url = urls[route]
+    for user, (get_status, post_status) in DESK_MATRIX[route].items():
+        db.rollback()
+        before = (db.get(ProposalMove, moves["H2"].id).answer, len(db.scalars(select(AuditEvent.id)).all()))
+        before_policy = db.scalar(select(m.Territory.policy))
+        login(client, user)
+        assert client.get(url).status_code == (get_status or 405), (user, url)
+        response = client.post(url, data=DESK_BODIES[route])
+        assert response.status_code == post_status, (user, url, response.status_code)
+        client.post("/deconnexion")
+        db.rollback()
+        if post_status in (403, 404):
+            after = (
+                db.get(ProposalMove, moves["H2"].id).answer,
+                len(db.scalars(select(AuditEvent.id)).all()),
+            )
+            assert after == before, (user, url)
+            assert db.scalar(select(m.Territory.policy)) == before_policy, (user, url)
+    if route == "answer":
+        assert db.get(ProposalMove, moves["H2"].id).answer == "accepted"  # BETA's staff recorded it
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/caleol/locataires/1/propositions/1/reponse",
+        "/caleol/locataires/1/propositions/1/desistement",
+        "/caleol/locataires/1/propositions/1/courrier",
+        "/caleol/courriers",
+        "/territoire/politique/appariements",
+    ],
+)
+def test_anonymous_is_sent_to_connexion_from_the_new_routes(client, url):
+    for response in (client.get(url), client.post(url, data={"answer": "accept"})):
+        if response.status_code == 405:  # a POST-only route
+            continue
+        assert response.status_code == 302 and response.headers["Location"].startswith("/connexion"), url
 
 
 @on_every_backend()
@@ -200,6 +294,7 @@ def _login_with_token(client, name):
 def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
     run_scenario(engine)
     moves = _ids(db)
+    desk = f"/caleol/locataires/{moves['H1'].household_id}/propositions/{moves['H1'].proposal_id}"  # ALPHA's
     forms = {
         "h1": [
             "/locataire/demande",
@@ -214,12 +309,17 @@ def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
             f"/caleol/mouvements/{moves['H2'].id}/condition",
             f"/caleol/mouvements/{moves['H2'].id}/date",
             "/caleol/demandes/1/rouvrir",
+            f"{desk}/reponse",
+            f"{desk}/desistement",
+            f"{desk}/courrier",
+            "/caleol/courriers",
             "/compte",
             "/deconnexion",
         ],
         "admin": [
             "/territoire/import",
             "/territoire/politique",
+            "/territoire/politique/appariements",
             "/territoire/appariements",
             f"/territoire/demenagements/{moves['H1'].proposal_id}/date",
             f"/territoire/demenagements/{moves['H1'].proposal_id}/effectue",
@@ -230,7 +330,17 @@ def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
         _login_with_token(csrf_client, user)
         for url in urls:
             response = csrf_client.post(
-                url, data={"answer": "accept", "max_cost": "500", "kind": "attribution"}
+                url,
+                data={
+                    "answer": "accept",
+                    "max_cost": "500",
+                    "kind": "attribution",
+                    "channel": "desk",
+                    "reason": "timing",
+                    "confirmed": "1",
+                    "objective": "expected",
+                    "priority_floor_pct": "10",
+                },
             )
             assert response.status_code == 400, url
             assert "jeton de sécurité" in response.get_data(as_text=True)
@@ -240,6 +350,7 @@ def test_every_form_refuses_a_post_without_csrf_token(csrf_client, engine, db):
     db.rollback()
     assert db.get(ProposalMove, moves["H1"].id).answer is None
     assert db.scalar(select(m.Territory.policy)) in ({}, None)
+    assert db.scalar(select(AuditEvent.id).where(AuditEvent.action == "letter.printed")) is None
 
 
 @on_every_backend()
