@@ -47,6 +47,16 @@ PAGES = [
     ("caleol-bilan", "alpha", "/caleol/bilan"),
     ("caleol-locataires", "beta", "/caleol/locataires"),
     ("caleol-locataire-demande", "beta", "/caleol/locataires/{household_h6}/demande"),
+    (
+        "caleol-locataire-reponse",
+        "alpha",
+        "/caleol/locataires/{household_h1}/propositions/{proposal_h1}/reponse",
+    ),
+    (
+        "caleol-locataire-desistement",
+        "alpha",
+        "/caleol/locataires/{household_h4}/propositions/{proposal_h4}/desistement",
+    ),
     ("territoire-accueil", "admin", "/territoire/"),
     ("territoire-import", "admin", "/territoire/import"),
     ("territoire-politique", "admin", "/territoire/politique"),
@@ -90,6 +100,8 @@ def _prepare(ids: dict[str, int]) -> Any:
                 move_h5=moves["H5"].id,
                 run=db.scalar(select(Run.id)),
                 household_h6=hid["H6"],
+                household_h1=hid["H1"],
+                household_h4=hid["H4"],
             )
         for name, proposal in (("h4", "proposal_h4"), ("h5", "proposal_h4"), ("h3", "proposal_h3")):
             login(client, name)
@@ -192,7 +204,8 @@ def test_page_has_no_serious_accessibility_violation(visitors, a11y_site, name, 
 
 
 def test_forms_with_errors_are_accessible(visitors, a11y_site):
-    """The error states: a failed sign-in, and a request form rejected field by field."""
+    """The error states: a failed sign-in, a request form rejected field by field, the staff's answer and
+    withdrawal for a tenant sent incomplete, the run settings refused."""
     anonymous = visitors[None]
     anonymous.goto("/connexion")
     anonymous.follow(anonymous.page.get_by_role("button", name="Se connecter"))
@@ -207,6 +220,26 @@ def test_forms_with_errors_are_accessible(visitors, a11y_site):
     tenant.follow(tenant.page.get_by_role("button", name="Enregistrer ma demande"))
     assert tenant.page.locator("[aria-invalid=true]").count() >= 2
     _check(tenant, "locataire-demande-erreurs")
+
+    # The staff's desk: an answer sent without a choice, then a withdrawal sent without its reason
+    # (each page's error summary and the messages beside the fields), and the run settings refused.
+    ids = a11y_site[1]
+    staff = visitors["alpha"]
+    staff.goto(f"/caleol/locataires/{ids['household_h1']}/propositions/{ids['proposal_h1']}/reponse")
+    staff.follow(staff.page.get_by_role("button", name="Enregistrer la réponse du ménage"))
+    assert staff.page.get_by_role("alert").count() == 1
+    _check(staff, "caleol-locataire-reponse-erreurs")
+    staff.goto(f"/caleol/locataires/{ids['household_h4']}/propositions/{ids['proposal_h4']}/desistement")
+    staff.follow(staff.page.get_by_role("button", name="Enregistrer le retrait du ménage"))
+    assert staff.page.get_by_role("alert").count() == 1
+    _check(staff, "caleol-locataire-desistement-erreurs")
+    territory = visitors["admin"]
+    territory.goto("/territoire/politique")
+    territory.page.get_by_label(re.compile("Plancher")).fill("150")
+    territory.follow(territory.page.get_by_role("button", name="Enregistrer les réglages des appariements"))
+    assert territory.page.locator("#priority_floor_pct[aria-invalid=true]").count() == 1
+    territory.console_errors.clear()  # the 422 itself is logged by Chromium
+    _check(territory, "territoire-politique-reglages-erreurs")
 
 
 def test_error_page_is_accessible(visitors):
