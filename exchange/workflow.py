@@ -393,7 +393,7 @@ def answer_move(
     proposal = _lock(session, move.proposal_id)
     entered_by = _check_answerer(session, move, user)
     if proposal.status != "proposed":
-        raise ProposalClosed(f"la proposition {proposal.id} n'attend plus de réponse")
+        raise ProposalClosed(f"la proposition n° {proposal.id} n'attend plus de réponse")
     if at.date() > proposal.answer_deadline:
         raise DeadlinePassed(
             f"le délai de réponse est dépassé (il expirait le {long_date(proposal.answer_deadline)} à minuit)"
@@ -469,7 +469,7 @@ def withdraw_move(
     proposal = _lock(session, move.proposal_id)
     entered_by = _check_answerer(session, move, user)
     if not proposal.live:
-        raise ProposalClosed(f"la proposition {proposal.id} n'est plus en cours")
+        raise ProposalClosed(f"la proposition n° {proposal.id} n'est plus en cours")
     if move.answer != "accepted":
         raise WorkflowError("ce ménage n'a pas accepté ce mouvement : il peut encore y répondre")
     confirmed_on = proposal.confirmed_on if proposal.status == "confirmed" else None
@@ -640,7 +640,7 @@ def decide_move(
     if move.decision is not None:
         raise AlreadyDecided(move.id)
     if proposal.status != "deciding":
-        raise ProposalClosed(f"la proposition {proposal.id} n'attend pas de décision de CALEOL")
+        raise ProposalClosed(f"la proposition n° {proposal.id} n'attend pas de décision de CALEOL")
     row = CommitteeDecision(
         move_id=move.id,
         landlord_id=landlord_id,
@@ -724,7 +724,8 @@ def correct_decision(
         raise ProposalClosed(f"le mouvement {move.id} n'a pas encore de décision à corriger")
     if proposal.status != "deciding":
         raise ProposalClosed(
-            f"la proposition {proposal.id} n'attend plus de décision : la décision ne peut plus être corrigée"
+            f"la proposition n° {proposal.id} n'attend plus de décision : "
+            "la décision ne peut plus être corrigée"
         )
     before = _decision_state(row)
     row.kind, row.reason = kind, reason.strip()
@@ -818,7 +819,7 @@ def lift_condition(
     if decision is None or decision.condition_status != "pending":
         raise ProposalClosed("ce mouvement n'a pas de condition suspensive en attente")
     if proposal.status != "deciding":
-        raise ProposalClosed(f"la proposition {proposal.id} n'attend pas de décision de CALEOL")
+        raise ProposalClosed(f"la proposition n° {proposal.id} n'attend pas de décision de CALEOL")
     assert decision.condition_due is not None
     if at.date() > decision.condition_due:
         raise DeadlinePassed(
@@ -994,7 +995,7 @@ def set_move_date(
             "seuls les bailleurs concernés ou le territoire peuvent fixer la date du déménagement"
         )
     if proposal.status != "confirmed":
-        raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
+        raise ProposalClosed(f"la proposition n° {proposal.id} n'est pas confirmée")
     if move_date < at.date():
         raise InvalidArgument({"move_date": ["la date du déménagement ne peut pas être passée"]})
     before = _state(proposal)
@@ -1012,7 +1013,7 @@ def complete_proposal(
     at = now or datetime.now()
     proposal = _lock(session, proposal.id)
     if proposal.status != "confirmed":
-        raise ProposalClosed(f"la proposition {proposal.id} n'est pas confirmée")
+        raise ProposalClosed(f"la proposition n° {proposal.id} n'est pas confirmée")
     assert proposal.move_date is not None
     if at.date() < proposal.move_date:
         raise WorkflowError(f"le déménagement est prévu le {long_date(proposal.move_date)}")

@@ -52,6 +52,19 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
+def refusal_sentence(exc: Exception) -> str:
+    """A refusal of the workflow as a sentence of the page: « la proposition n° 2 n'attend plus de
+    réponse » becomes « La proposition n° 2 n'attend plus de réponse. » (the CLI prints it after
+    « Erreur : »).
+
+    >>> refusal_sentence(ValueError("déjà fait"))
+    'Déjà fait.'
+    """
+    text = str(exc).strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "»")) else text + "."
+
+
 def write_form(form: Any, action: Callable[[Session], T]) -> tuple[bool, T | None]:
     """Run the write behind a submitted form in the request session: ``(True, result)`` once committed,
     or ``(False, None)`` after a rollback, each French error attached to its field (or flashed)."""
@@ -69,7 +82,7 @@ def write_form(form: Any, action: Callable[[Session], T]) -> tuple[bool, T | Non
             flash(message, "error")
     except ExchangeError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(refusal_sentence(exc), "error")
     else:
         session.commit()
         return True, result
@@ -95,7 +108,7 @@ def write_and_flash(action: Callable[[Session], object], done: str) -> None:
                 flash(message, "error")
     except ExchangeError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(refusal_sentence(exc), "error")
     else:
         session.commit()
         flash(done, "success")

@@ -116,7 +116,7 @@ def test_after_the_deadline_the_answer_is_refused_in_french(client, db, ids):
     page = _text(client.post(url, data={"answer": "accept", "channel": "phone"}, follow_redirects=True))
     expired = long_date(date.today() - timedelta(days=1))
     assert (
-        f"le délai de réponse est dépassé (il expirait le {expired} à minuit)" in page
+        f"Le délai de réponse est dépassé (il expirait le {expired} à minuit)." in page
     )  # as the household's
     assert "n'attend plus la réponse du ménage H1" in page
     assert _move(db, households, "H1").answer is None

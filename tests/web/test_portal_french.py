@@ -40,6 +40,21 @@ PLURAL_S = re.compile(r"\w\((?:s|e?s|x)\)")  # ménage(s), restant(s)
 # Pages no link of the role's walk reaches: the dossiers already decided (by BETA's CALEOL).
 EXTRA = {"beta": ("/caleol/mouvements/{move_h4}", "/caleol/mouvements/{move_h3}")}
 SKIPPED = ("/deconnexion", "/static/", "/api/")
+# Pages each role's walk must reach (the newest ones: « Ma situation », the staff's desk for a tenant).
+REQUIRED = {
+    "h1": ("/locataire/situation",),
+    "h2": ("/locataire/situation",),
+    "h3": ("/locataire/situation",),
+    "h4": ("/locataire/situation",),
+    "alpha": (
+        "/caleol/locataires",
+        r"/caleol/locataires/\d+/demande",
+        r"/caleol/locataires/\d+/propositions/\d+/reponse",
+        r"/caleol/locataires/\d+/propositions/\d+/desistement",
+    ),
+    "beta": ("/caleol/locataires", r"/caleol/locataires/\d+/propositions/\d+/reponse"),
+    "admin": ("/territoire/politique",),
+}
 MAX_PAGES = 80  # per role: the offers' pages are many and alike
 
 
@@ -64,7 +79,17 @@ def problems_of(page: str) -> list[str]:
     found += [
         f"champ à l'anglaise : {v!r}" for v in _field_values(page) if ENGLISH_DECIMAL.fullmatch(v.strip())
     ]
+    found += [f"message sans majuscule ni point : {m!r}" for m in _messages(page) if not SENTENCE.match(m)]
     return found
+
+
+SENTENCE = re.compile(r"^[«A-ZÀ-Ý0-9].*[.!?»]$", re.S)  # a message is a sentence: « Indiquez …. »
+
+
+def _messages(page: str) -> list[str]:
+    """The texts of the page's messages: flashed, and each field's error."""
+    found = re.findall(r'<p class="(?:flash [\w-]+|error)"[^>]*>(.*?)</p>', page, re.S)
+    return [html.unescape(" ".join(re.sub(r"<[^>]+>", " ", text).split())) for text in found]
 
 
 def _links(page: str) -> list[str]:
@@ -97,6 +122,8 @@ def test_every_page_of_every_role_reads_french(client, engine, role):
     login(client, role)
     pages = _walk(client, ROLES[role], *(path.format(**ids) for path in EXTRA.get(role, ())))
     assert len(pages) >= 4, pages
+    for pattern in REQUIRED[role]:
+        assert any(re.fullmatch(pattern, path) for path in pages), (role, pattern, sorted(pages))
     bad = {path: found for path, found in pages.items() if found}
     assert not bad, bad
 
@@ -132,10 +159,34 @@ def test_the_error_states_read_french(client, engine):
     pages["retrait du ménage à confirmer"] = client.post(
         withdrawal.group(1), data={"reason": "timing", "channel": "desk"}
     )
+    households = dict(re.findall(r'href="/caleol/locataires/(\d+)/propositions/(\d+)/reponse"', listing))
+    h1 = next(h for h, p in households.items() if int(p) == ids["proposal_h1"])
+    pages["retrait impossible (réponse attendue)"] = client.post(
+        f"/caleol/locataires/{h1}/propositions/{ids['proposal_h1']}/desistement",
+        data={"reason": "timing", "channel": "desk", "confirmed": "1"},
+    )
+    h3, h4 = _households(engine, "H3", "H4")
+    pages["réponse d'un ménage qui a déjà accepté"] = client.post(
+        f"/caleol/locataires/{h4}/propositions/{ids['proposal_h4']}/reponse",
+        data={"answer": "refuse", "reason": "cost", "channel": "phone", "confirmed": "1"},
+        follow_redirects=True,
+    )
+    pages["courrier d'une proposition déjà acceptée"] = client.post(
+        f"/caleol/locataires/{h3}/propositions/{ids['proposal_h3']}/courrier", follow_redirects=True
+    )
+    pages["courriers d'un appariement inconnu"] = client.post(
+        "/caleol/courriers", data={"run": "2147483648"}, follow_redirects=True
+    )
     client.post("/deconnexion")
     login(client, "admin")
     pages["politique refusée"] = client.post(
         "/territoire/politique", data={"adult_age": "130", "job_distance_km": "abc"}
+    )
+    pages["réglages des appariements refusés"] = client.post(
+        "/territoire/politique/appariements", data={"priority_floor_pct": "cent-cinquante"}
+    )
+    pages["plancher hors bornes"] = client.post(
+        "/territoire/politique/appariements", data={"objective": "expected", "priority_floor_pct": "150"}
     )
     pages["fichier illisible"] = client.post(
         "/territoire/import",
@@ -145,8 +196,18 @@ def test_the_error_states_read_french(client, engine):
     for name, response in pages.items():
         assert response.status_code in (200, 422), (name, response.status_code)
         page = response.get_data(as_text=True)
-        assert 'class="error' in page or "Confirmer" in page, name
+        assert 'class="error' in page or "flash-error" in page or "Confirmer" in page, name
         assert problems_of(page) == [], (name, problems_of(page))
+
+
+def _households(engine: Any, *refs: str) -> list[int]:
+    from sqlalchemy import select
+
+    from exchange import models as m
+
+    with engine.connect() as conn:
+        found = dict(conn.execute(select(m.Household.ref, m.Household.id)).all())
+    return [found[ref] for ref in refs]
 
 
 @pytest.mark.parametrize(
@@ -159,6 +220,10 @@ def test_the_error_states_read_french(client, engine):
         ("<main><li>JSON illisible : Extra data: line 1 column 3 (char 2)</li></main>", "anglais"),
         ("<main><p>(reçu : 0.0)</p></main>", "nombre à l'anglaise"),
         ('<main><input id="max_cost" value="505.00"></main>', "champ à l'anglaise"),
+        (
+            '<main><p class="flash flash-error">la proposition 2 n\'attend plus de réponse</p></main>',
+            "message",
+        ),
     ],
 )
 def test_the_check_catches_what_leaked_before(page, expected):

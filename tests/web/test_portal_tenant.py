@@ -148,7 +148,7 @@ def test_a_request_paused_after_lapsed_proposals_is_confirmed_from_the_home_page
     confirmed = _request_of(db, "H2")
     assert (confirmed.status, confirmed.paused_why, confirmed.silences) == ("open", None, 0)
     client.post("/locataire/demande/confirmer")
-    assert "cette demande n'est pas en pause" in html.unescape(
+    assert "Cette demande n'est pas en pause." in html.unescape(
         client.get("/locataire/").get_data(as_text=True)
     )
 
