@@ -208,6 +208,9 @@ def test_the_cli_writes_the_batch_and_names_a_bad_option(fresh_db_url, tmp_path:
         "letters", "--landlord", "BETA", "--run", str(run_id + 99), "--output", str(tmp_path / "y.pdf")
     )
     assert bad_run.exit_code == 2 and "--run" in bad_run.output and "appariement inconnu" in bad_run.output
+    for huge in ("2147483648", "9" * 30):  # beyond the database's integers: no run, not a crash
+        beyond = _cli("letters", "--landlord", "BETA", "--run", huge, "--output", str(tmp_path / "y.pdf"))
+        assert beyond.exit_code == 2 and "appariement inconnu" in beyond.output, beyond.output
     territory = _cli(
         "letters", "--landlord", "BETA", "--territory", "NOPE", "--output", str(tmp_path / "z.pdf")
     )
