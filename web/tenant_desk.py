@@ -19,7 +19,7 @@ from flask_login import current_user
 from exchange import glossary, portal
 from exchange.errors import ExchangeError, InvalidInput, NotFound
 from web.committee import bp
-from web.db import get_session, write_form
+from web.db import get_session, refusal_sentence, write_form
 from web.filing_forms import StaffAnswerForm, StaffRequestForm, StaffWithdrawForm
 from web.forms import ConfirmForm, choices
 from web.security import role_required
@@ -52,9 +52,9 @@ def _pdf(content: bytes, name: str) -> Response:
 def _refusal(exc: ExchangeError) -> None:
     if isinstance(exc, InvalidInput):
         for message in (m for texts in exc.messages.values() for m in texts):
-            flash(glossary.heading(message) + ".", "error")
+            flash(refusal_sentence(ValueError(message)), "error")
     else:
-        flash(glossary.heading(str(exc)) + ".", "error")
+        flash(refusal_sentence(exc), "error")
 
 
 @bp.post("/locataires/<int:household_id>/propositions/<int:proposal_id>/courrier")
