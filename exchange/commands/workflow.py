@@ -138,7 +138,7 @@ def run(
 
     Un seul territoire est calculé dans ce processus ; plusieurs (ou --all, --scheduler ou --workers)
     sur une grappe Dask, chaque territoire dans sa propre transaction ; la recherche d'un grand
-    territoire s'y répartit sur les workers.
+    territoire s'y répartit sur ses processus de calcul.
     """
     import os
 
