@@ -14,7 +14,7 @@ CP 1998 (large-neighbourhood search).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,8 +194,9 @@ def neighbourhoods(
     backend: str,
     seed: int,
     workers: int,
+    stop: Callable[[int], bool] | None = None,
 ) -> list[int]:
-    """Improve ``chosen`` until the deadline (or ``top``) by large-neighbourhood search.
+    """Improve ``chosen`` until the deadline (or ``top``, or ``stop``) by large-neighbourhood search.
 
     For models too large for a proof MIP, so that the time left still serves. Each round picks a
     region of households, grown along shared households from a place where ``chosen`` wastes LP
@@ -232,6 +233,9 @@ def neighbourhoods(
     backend, seed, workers
         As for :func:`matching.mip.solve_parts` (the rounds' MIPs go to CP-SAT on ``workers``
         workers whatever ``backend``); ``seed`` also draws the regions.
+    stop
+        Called with each better value found; the search returns as soon as it answers true (the
+        proof uses it to start once its MIP fits, :mod:`matching.proof`).
 
     Returns
     -------
@@ -300,6 +304,8 @@ def neighbourhoods(
         value = sum(model.weights[j] for j in found)
         if value > best:
             best, chosen = value, found
+            if stop is not None and stop(best):
+                break
         elif settled:  # nothing better within reach: look wider
             size = min(tuning.REGION_MAX, round(size * 1.25))
         if not settled:  # the MIP ran out of time: look narrower
