@@ -12,7 +12,9 @@ than the one of ``target = floor(z)`` (a poor incumbent on a big instance), targ
 ``floor(z)`` and go down (``top``, ``top - 1``, ``top - 4``, ``top - 13``, ...): smaller, more
 constrained MIPs that often find the optimum, then prove it; after each refuted target a short
 search looks for a solution worth the new bound. No MIP is built over more than
-``tuning.PROOF_MAX`` variables: then the time left goes to large-neighbourhood search.
+``tuning.PROOF_MAX`` variables: then the time left goes to large-neighbourhood search, which stops
+as soon as the proof MIP of its incumbent fits (reduced-cost fixing against the improved incumbent:
+``usable(best + 1)`` shrinks as ``best`` nears ``z``); that proof then gets the time left.
 
 References
 ----------
@@ -22,6 +24,7 @@ Nemhauser, Wolsey, *Integer and Combinatorial Optimization*, 1988 (reduced-cost 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -93,9 +96,16 @@ def prove(
         number = progress.next_round()
         target, proof = _proof_set(relaxation, target, incumbent.value)
         progress.stats[f"round{number}_proof_kept"] = len(proof)
-        if len(proof) > tuning.PROOF_MAX:  # hopeless, and the solver would not stop on time: search instead
-            _search_rest(model, relaxation, incumbent, int(proven), deadline, backend, seed, workers, regions)
+        if len(proof) > tuning.PROOF_MAX:  # too large to settle: search until the incumbent's proof fits
+            fits = _fits(relaxation)
+            _search_rest(
+                model, relaxation, incumbent, int(proven), deadline, backend, seed, workers, regions, fits
+            )
             progress.lap(f"round{number}_s")
+            if incumbent.value < proven and fits(incumbent.value) and deadline - time.perf_counter() > 1.0:
+                progress.stats["proof_from"] = incumbent.value
+                target = incumbent.value + 1  # reduced-cost fixing against the improved incumbent
+                continue
             final = "optimal" if incumbent.value >= proven else "feasible"
             return max(proven, float(incumbent.value)), final
         exact = relaxation.tight(target)
@@ -143,6 +153,19 @@ def _proof_set(relaxation: Relaxation, target: int, best: int) -> tuple[int, Int
     return target, proof
 
 
+def _fits(relaxation: Relaxation) -> Callable[[int], bool]:
+    """Whether the proof MIP of an incumbent worth ``value`` (target ``value + 1``) fits ``tuning.PROOF_MAX``.
+
+    Its columns are those of reduced cost at least ``value + 1 - z`` (every column of the component is
+    priced, not only those of the LP's master), so they are fewer the closer ``value`` is to ``z``.
+    """
+
+    def fits(value: int) -> bool:
+        return len(relaxation.usable(value + 1)) <= tuning.PROOF_MAX
+
+    return fits
+
+
 def _unmet(model: Program, exact: npt.NDArray[np.bool_], proof: IntArray) -> bool:
     """Whether a household or vacancy row must be filled and no column of ``proof`` fills it."""
     covered = covered_rows(model, packing_entries(model), proof)
@@ -159,10 +182,11 @@ def _search_rest(
     seed: int,
     workers: int,
     regions: Regions | None,
+    stop: Callable[[int], bool] | None = None,
 ) -> None:
-    """Spend the time left on large-neighbourhood search from ``incumbent``, up to ``top``."""
+    """Spend the time left on large-neighbourhood search from ``incumbent``, up to ``top`` (or ``stop``)."""
     chosen = search.neighbourhoods(
-        model, incumbent.chosen, relaxation, top, deadline, backend, seed, workers, regions=regions
+        model, incumbent.chosen, relaxation, top, deadline, backend, seed, workers, regions=regions, stop=stop
     )
     incumbent.chosen, incumbent.value = chosen, sum(model.weights[j] for j in chosen)
 

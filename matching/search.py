@@ -16,7 +16,7 @@ CP 1998 (large-neighbourhood search).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass, field
 
@@ -211,8 +211,9 @@ def neighbourhoods(
     workers: int,
     *,
     regions: Regions | None = None,
+    stop: Callable[[int], bool] | None = None,
 ) -> list[int]:
-    """Improve ``chosen`` until the deadline (or ``top``) by large-neighbourhood search.
+    """Improve ``chosen`` until the deadline (or ``top``, or ``stop``) by large-neighbourhood search.
 
     For models too large for a proof MIP, so that the time left still serves. Each round picks a
     region of households, grown along shared households from a place where ``chosen`` wastes LP
@@ -259,6 +260,9 @@ def neighbourhoods(
         Where the rounds solve their regions (by default one a round, in this process); with an
         executor of several workers, several disjoint regions a round as its tasks
         (:class:`Regions`). Counts the rounds and regions.
+    stop
+        Called with each better value found; the search returns as soon as it answers true (the
+        proof uses it to start once its MIP fits, :mod:`matching.proof`).
 
     Returns
     -------
@@ -322,6 +326,8 @@ def neighbourhoods(
         value = sum(model.weights[j] for j in found)
         if value > best:
             best, chosen = value, found
+            if stop is not None and stop(best):
+                break
         elif settled:  # nothing better within reach: look wider
             size = min(tuning.REGION_MAX, round(size * 1.25))
         if not settled:  # the MIP ran out of time: look narrower

@@ -3,6 +3,7 @@ territories of that shape against an exhaustive search that shares no code with 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections import Counter
@@ -12,7 +13,7 @@ import pytest
 
 from exchange.loading import territory_from_document
 from fixtures.generate import generate_territory
-from matching import solve
+from matching import search, solve, tuning
 from matching.check import verify
 from matching.graph import build_instance
 from matching.types import Instance, SolveParams
@@ -152,3 +153,33 @@ def test_optimum_on_small_metropolitan_territories_equals_the_exhaustive_search(
     verify(instance, solution, params)
     assert solution.status == "optimal"
     assert solution.objective == _exhaustive(structures) > 0
+
+
+@functools.cache
+def _small_optimum(seed: int) -> tuple[Instance, int]:
+    """A small metropolitan territory's instance and its exhaustive optimum (caps 3/2)."""
+    doc = generate_territory(seed, 50, shape="metropole", requests_share=0.7)
+    instance = build_instance(territory_from_document(doc))
+    return instance, _exhaustive(_structures(instance, 3, 2))
+
+
+@pytest.mark.parametrize("proof_max", [0, 20, 45, 10**6])
+@pytest.mark.parametrize("seed", [13, 36, 41])  # seeds whose LP is fractional: several proof rounds
+def test_a_proof_by_reduced_cost_fixing_gives_the_exhaustive_optimum(seed: int, proof_max: int) -> None:
+    """Whatever the largest proof MIP allowed (none, a few dozen columns, all), the solver claims an
+    optimum only when it is the exhaustive one, and proves it when its proof MIPs may hold every
+    column. Descending targets first (the smallest sets), so that a search may run in between."""
+    instance, best = _small_optimum(seed)
+    params = SolveParams(max_cycle=3, max_chain=2, time_limit_s=3)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tuning, "PROOF_MAX", proof_max)
+        patch.setattr(tuning, "PROOF_DIRECT", -1)
+        patch.setattr(tuning, "PROOF_GROWTH", 0.0)
+        patch.setattr(search, "search_budget", lambda left: 0.0)  # no first solution: the proof finds it
+        solution = solve(instance, params)
+    verify(instance, solution, params)
+    assert solution.objective <= best <= solution.bound
+    if solution.status == "optimal":
+        assert solution.objective == best == solution.bound
+    if proof_max == 10**6:
+        assert solution.status == "optimal"

@@ -326,3 +326,36 @@ def test_a_proof_that_finds_a_better_solution_replaces_the_incumbent() -> None:
     bound, status = prove(model, relaxation, incumbent, time.perf_counter() + 10, "CBC", 0, 1, progress)
     assert (incumbent.chosen, incumbent.value, bound, status) == ([3], 4, 4.0, "optimal")
     assert progress.rounds == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(cols=columns(), data=st.data())
+def test_the_proof_against_an_improved_incumbent_keeps_every_optimal_solution(
+    cols: Columns, data: st.DataObject
+) -> None:
+    """Reduced-cost fixing against an incumbent worth ``b`` (columns of reduced cost at least
+    ``b + 1 - z``) never removes a column of an optimal solution, and the proof that starts once
+    that set fits ``tuning.PROOF_MAX`` (whatever its value) claims an optimum only when it is one."""
+    from matching.proof import prove
+
+    model = build_program(cols)
+    relaxation = relax(model, "GLOP", time.perf_counter() + 60)
+    assert relaxation is not None
+    subsets = list(_feasible_subsets(model))
+    best = max(value for _, value in subsets)
+    start, start_value = data.draw(st.sampled_from(subsets))
+    if start_value < best:
+        usable = set(relaxation.usable(start_value + 1).tolist())
+        assert all(set(subset) <= usable for subset, value in subsets if value == best)
+    proof_max = data.draw(st.integers(0, len(model.weights)))
+    incumbent = search.Incumbent(list(start), start_value)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tuning, "PROOF_MAX", proof_max)
+        patch.setattr(tuning, "PROOF_DIRECT", -1)  # descending targets: the set of top first
+        patch.setattr(tuning, "PROOF_GROWTH", 0.0)
+        progress = search.Progress(time.perf_counter(), {})
+        bound, status = prove(model, relaxation, incumbent, time.perf_counter() + 1.5, "CBC", 0, 1, progress)
+    assert incumbent.value <= best <= bound
+    assert sum(model.weights[j] for j in incumbent.chosen) == incumbent.value
+    if status == "optimal":
+        assert incumbent.value == best == bound
