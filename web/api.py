@@ -18,6 +18,7 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from marshmallow import Schema
+from sqlalchemy.orm import Session
 
 from exchange import accounts, portal
 from exchange import runs as run_jobs
@@ -641,14 +642,9 @@ def put_tenant_request(household_id: int) -> Any:
 def answer_for_tenant(household_id: int, proposal_id: int) -> Any:
     """Record the answer one of the landlord's tenants gave (``{"accept": true, "channel": "phone"}``, or a
     refusal with its reason); the proposal as the household sees it. Another landlord's tenant: 404."""
-    session = get_session()
-    try:
-        portal.tenant_answer_proposal(session, g.account, household_id, proposal_id)
-    except NotFound:
-        abort(404)
-    data = _load(c.StaffAnswerSchema())
-    accept = data["accept"]
-    try:
+
+    def record(session: Session, data: dict[str, Any]) -> None:
+        accept = data["accept"]
         portal.record_tenant_answer(
             session,
             g.account,
@@ -659,11 +655,8 @@ def answer_for_tenant(household_id: int, proposal_id: int) -> Any:
             comment=data["comment"],
             channel=data["channel"],
         )
-    except ExchangeError as exc:
-        return _refused(session, exc)
-    session.commit()
-    _ref, detail = portal.tenant_answer_proposal(session, g.account, household_id, proposal_id)
-    return jsonify(to_json(detail))
+
+    return _for_tenant(household_id, proposal_id, c.StaffAnswerSchema(), record)
 
 
 @bp.post("/tenants/<int:household_id>/proposals/<int:proposal_id>/withdraw")
@@ -678,13 +671,8 @@ def withdraw_for_tenant(household_id: int, proposal_id: int) -> Any:
     """Record the withdrawal of one of the landlord's tenants from a proposal it accepted
     (``{"reason": "timing", "channel": "phone"}``): the whole proposal fails; the proposal as the household
     sees it. Another landlord's tenant: 404."""
-    session = get_session()
-    try:
-        portal.tenant_answer_proposal(session, g.account, household_id, proposal_id)
-    except NotFound:
-        abort(404)
-    data = _load(c.StaffWithdrawSchema())
-    try:
+
+    def record(session: Session, data: dict[str, Any]) -> None:
         portal.record_tenant_withdrawal(
             session,
             g.account,
@@ -694,6 +682,23 @@ def withdraw_for_tenant(household_id: int, proposal_id: int) -> Any:
             comment=data["comment"],
             channel=data["channel"],
         )
+
+    return _for_tenant(household_id, proposal_id, c.StaffWithdrawSchema(), record)
+
+
+def _for_tenant(
+    household_id: int, proposal_id: int, schema: Schema, record: Callable[[Session, dict[str, Any]], None]
+) -> Any:
+    """What the staff records for one of its tenants (404 for another's), then the proposal as the
+    household sees it; a refusal of the workflow writes nothing."""
+    session = get_session()
+    try:
+        portal.tenant_answer_proposal(session, g.account, household_id, proposal_id)
+    except NotFound:
+        abort(404)
+    data = _load(schema)
+    try:
+        record(session, data)
     except ExchangeError as exc:
         return _refused(session, exc)
     session.commit()

@@ -164,8 +164,21 @@ def _answer_page(
     confirming: bool = False,
 ) -> Any:
     title = f"Confirmer le refus du ménage {ref}" if confirming else f"Enregistrer la réponse du ménage {ref}"
+    return _desk_page("committee/tenant_answer.html", title, household_id, ref, detail, form, confirming)
+
+
+def _desk_page(
+    template: str,
+    title: str,
+    household_id: int,
+    ref: str,
+    detail: portal.ProposalDetail,
+    form: StaffAnswerForm | StaffWithdrawForm,
+    confirming: bool,
+) -> Any:
+    """A page where the staff records what a tenant said (its answer or its withdrawal)."""
     return render_template(
-        "committee/tenant_answer.html",
+        template,
         title=title,
         household_id=household_id,
         ref=ref,
@@ -229,16 +242,7 @@ def _withdrawal_page(
     confirming: bool = False,
 ) -> Any:
     title = f"{'Confirmer' if confirming else 'Enregistrer'} le retrait du ménage {ref}"
-    return render_template(
-        "committee/tenant_withdrawal.html",
-        title=title,
-        household_id=household_id,
-        ref=ref,
-        detail=detail,
-        form=form,
-        confirming=confirming,
-        channels=glossary.ANSWER_CHANNELS,
-    )
+    return _desk_page("committee/tenant_withdrawal.html", title, household_id, ref, detail, form, confirming)
 
 
 @bp.route("/locataires/<int:household_id>/demande", methods=["GET", "POST"])
