@@ -157,16 +157,13 @@ def change_password(session: Session, account_id: int, current: str, new: str) -
     row.api_token_hash = None  # a token obtained with the old password stops working too
     row.api_token_expires_at = None
     session.add(
-        AuditEvent(
+        AuditEvent.by(
+            row,
             territory_id=row.territory_id,
             at=datetime.now(),
-            actor_id=row.id,
-            actor=row.login,
             action="account.password_changed",
             entity="account",
             entity_id=row.id,
-            before=None,
-            after=None,
         )
     )
     session.flush()

@@ -272,15 +272,13 @@ def _store(
     session.add(proposal)
     session.flush()
     session.add(
-        AuditEvent(
+        AuditEvent.by(
+            actor,
             territory_id=territory_id,
             at=at,
-            actor_id=None if actor is None else actor.id,
-            actor="system" if actor is None else actor.login,
             action="proposal.commission",
             entity="proposal",
             entity_id=proposal.id,
-            before=None,
             after={
                 "status": "proposed",
                 "origin": "commission",

@@ -184,15 +184,13 @@ def _repair(
     session.flush()
     for row in rows:
         session.add(
-            AuditEvent(
+            AuditEvent.by(
+                actor,
                 territory_id=territory.id,
                 at=at,
-                actor_id=None if actor is None else actor.id,
-                actor="system" if actor is None else actor.login,
                 action="proposal.repaired",
                 entity="proposal",
                 entity_id=row.id,
-                before=None,
                 after={
                     "status": "proposed",
                     "repairs": failed.id,

@@ -191,27 +191,25 @@ def _store(
     session.add(run)
     session.flush()
     session.add(
-        AuditEvent(
+        AuditEvent.by(
+            None,
             territory_id=territory.id,
             at=now,
-            actor="system",
             action="run.stored",
             entity="run",
             entity_id=run.id,
-            before=None,
             after={"proposals": run.proposal_count, "moves": run.move_count, "objective": run.objective},
         )
     )
     for proposal in run.proposals:
         session.add(
-            AuditEvent(
+            AuditEvent.by(
+                None,
                 territory_id=territory.id,
                 at=now,
-                actor="system",
                 action="proposal.proposed",
                 entity="proposal",
                 entity_id=proposal.id,
-                before=None,
                 after={
                     "status": "proposed",
                     "answer_deadline": proposal.answer_deadline.isoformat(),

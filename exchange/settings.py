@@ -35,7 +35,6 @@ from exchange.deadlines import CALENDARS, METROPOLITAN, MIN_ANSWER_DAYS
 from exchange.errors import InvalidArgument, InvalidInput
 from exchange.models import Landlord, Territory, UserAccount
 from exchange.models.workflow import (
-    AUDIT_SYSTEM,
     RUN_OBJECTIVES,
     AuditEvent,
     LandlordWorkflow,
@@ -338,11 +337,10 @@ def set_delays(
     after = get_delays(session, code)
     if after != before:
         session.add(
-            AuditEvent(
+            AuditEvent.by(
+                actor,
                 territory_id=territory.id,
                 at=at,
-                actor_id=None if actor is None else actor.id,
-                actor=AUDIT_SYSTEM if actor is None else actor.login,
                 action="territory.delays",
                 entity="territory",
                 entity_id=territory.id,

@@ -99,15 +99,13 @@ def _audit(
     session: Session, visit: Visit, user: UserAccount, action: str, after: dict[str, Any], at: datetime
 ) -> None:
     session.add(
-        AuditEvent(
+        AuditEvent.by(
+            user,
             territory_id=visit.move.proposal.territory_id,
             at=at,
-            actor_id=user.id,
-            actor=user.login,
             action=f"visit.{action}",
             entity="visit",
             entity_id=visit.id,
-            before=None,
             after=after,
         )
     )

@@ -227,11 +227,10 @@ def _audit(
     at: datetime,
 ) -> None:
     session.add(
-        AuditEvent(
+        AuditEvent.by(
+            actor,
             territory_id=proposal.territory_id,
             at=at,
-            actor_id=None if actor is None else actor.id,
-            actor=SYSTEM if actor is None else actor.login,
             action=action,
             entity=entity,
             entity_id=entity_id,
@@ -335,6 +334,11 @@ def _check_channel(user: UserAccount, channel: str | None) -> None:
     load_or_raise(ChannelSchema(), {"channel": channel}, error=InvalidArgument)
 
 
+def _entered(entered_by: str | None, channel: str | None) -> dict[str, Any]:
+    """What an answer's audit event adds when it was recorded for the household: by whom and how it came."""
+    return {} if entered_by is None else {"entered_by": entered_by, "channel": channel}
+
+
 def _check_caleol(session: Session, move: ProposalMove, user: UserAccount) -> int:
     landlord_id = session.scalar(select(Dwelling.landlord_id).where(Dwelling.id == move.to_dwelling_id))
     if user.role != "staff" or user.landlord_id is None or user.landlord_id != landlord_id:
@@ -420,7 +424,7 @@ def answer_move(
             "answer": move.answer,
             "reason": reason,
             "note": move.answer_note,
-            **({} if entered_by is None else {"entered_by": entered_by, "channel": channel}),
+            **_entered(entered_by, channel),
         },
         at,
     )
@@ -489,7 +493,7 @@ def withdraw_move(
             "answer": "refused",
             "reason": reason,
             "note": move.answer_note,
-            **({} if entered_by is None else {"entered_by": entered_by, "channel": channel}),
+            **_entered(entered_by, channel),
         },
         at,
     )
@@ -921,11 +925,10 @@ def _request_event(
 ) -> None:
     """Audit a paused request reopened by ``user``."""
     session.add(
-        AuditEvent(
+        AuditEvent.by(
+            user,
             territory_id=household.territory_id,
             at=at,
-            actor_id=user.id,
-            actor=user.login,
             action=action,
             entity="request",
             entity_id=request_id,

@@ -397,3 +397,29 @@ class AuditEvent(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    @classmethod
+    def by(
+        cls,
+        actor: Any,
+        *,
+        territory_id: int,
+        at: datetime,
+        action: str,
+        entity: str,
+        entity_id: int,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """An event caused by ``actor`` (a user account: its id and login), or by the system when None."""
+        return cls(
+            territory_id=territory_id,
+            at=at,
+            actor_id=None if actor is None else actor.id,
+            actor=AUDIT_SYSTEM if actor is None else actor.login,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )

@@ -162,15 +162,13 @@ def file_for_tenant(
     assert row is not None
     staff = user_row(session, account)
     session.add(
-        AuditEvent(
+        AuditEvent.by(
+            staff,
             territory_id=household.territory_id,
             at=datetime.now().replace(microsecond=0),
-            actor_id=staff.id,
-            actor=staff.login,
             action="request.filed_by_staff" if created else "request.edited_by_staff",
             entity="request",
             entity_id=row.id,
-            before=None,
             after={"household": household.ref, "consent": True, "landlord_id": account.landlord_id},
         )
     )

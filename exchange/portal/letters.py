@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from exchange import letters, notifications, settings
 from exchange import models as m
 from exchange.errors import InvalidInput, NotFound
-from exchange.models.workflow import AUDIT_SYSTEM, AuditEvent, Proposal, ProposalMove, Run
+from exchange.models.workflow import AuditEvent, Proposal, ProposalMove, Run
 from exchange.portal.access import OnBehalf, own_tenant, user_row
 from exchange.portal.staff_views import LetterBatch, ProposalLetter
 from exchange.portal.tenant import tenant_proposal
@@ -156,15 +156,13 @@ def _record(
     run_id: int | None,
 ) -> None:
     session.add(
-        AuditEvent(
+        AuditEvent.by(
+            actor,
             territory_id=territory_id,
             at=at.replace(microsecond=0),
-            actor_id=None if actor is None else actor.id,
-            actor=AUDIT_SYSTEM if actor is None else actor.login,
             action=LETTER_PRINTED,
             entity="move",
             entity_id=move_id,
-            before=None,
             after={
                 "household": letter.household_ref,
                 "proposal": letter.proposal.id,
@@ -248,11 +246,16 @@ def _landlord(session: Session, landlord_code: str, territory_code: str | None) 
     return found[0]
 
 
+def _latest_run(session: Session, territory_id: int) -> int | None:
+    """The territory's latest run, whose proposals the batch prints by default."""
+    return session.scalar(
+        select(Run.id).where(Run.territory_id == territory_id).order_by(Run.id.desc()).limit(1)
+    )
+
+
 def _run(session: Session, territory_id: int, run_id: int | None) -> int:
     if run_id is None:
-        latest = session.scalar(
-            select(Run.id).where(Run.territory_id == territory_id).order_by(Run.id.desc()).limit(1)
-        )
+        latest = _latest_run(session, territory_id)
         if latest is None:
             raise InvalidInput({"run": ["aucun appariement n'a encore été calculé dans ce territoire"]})
         return int(latest)
@@ -267,9 +270,7 @@ def _run(session: Session, territory_id: int, run_id: int | None) -> int:
 def letters_due(session: Session, account: Any, *, today: date | None = None) -> tuple[int | None, int]:
     """The staff's landlord: the territory's latest run and how many of its tenants with a proposal of
     that run awaiting their answer no e-mail reaches (the letters :func:`landlord_letters` prints)."""
-    run_id = session.scalar(
-        select(Run.id).where(Run.territory_id == account.territory_id).order_by(Run.id.desc()).limit(1)
-    )
+    run_id = _latest_run(session, account.territory_id)
     if run_id is None:
         return None, 0
     rows = _awaiting(session, account.landlord_id, today=today or date.today(), run_id=run_id)
